@@ -1,0 +1,2 @@
+DROP TABLE service_type_requests;
+DROP TYPE service_type_request_status;
