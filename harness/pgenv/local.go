@@ -1,0 +1,217 @@
+package pgenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const localPrefix = "appydex-smoke-pg-"
+
+// startLocal runs an ephemeral cluster from this machine's server binaries:
+// a copy of the cached pristine data directory in a temporary folder, on a
+// free loopback port, with its unix socket in that folder and fsync off. Close
+// stops the server and removes the folder.
+func startLocal(ctx context.Context, cfg Config) (*Server, error) {
+	binDir, err := findBinDir(ctx, cfg.BinDir)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := serverUser()
+	if err != nil {
+		return nil, err
+	}
+	sweepLocal(cfg.logf)
+	pristine, password, err := pristineCluster(ctx, cfg, binDir, cred)
+	if err != nil {
+		return nil, err
+	}
+
+	dir, err := os.MkdirTemp(tempBase(), localPrefix)
+	if err != nil {
+		return nil, err
+	}
+	remove := func() error { return os.RemoveAll(dir) }
+	if err := os.WriteFile(filepath.Join(dir, "owner"), []byte(currentOwner().String()), 0o644); err != nil {
+		return nil, errors.Join(err, remove())
+	}
+	dataDir := filepath.Join(dir, "data")
+	if err := copyTree(pristine, dataDir); err != nil {
+		return nil, errors.Join(fmt.Errorf("copy the cached cluster: %w", err), remove())
+	}
+	if err := chownTree(dir, cred); err != nil {
+		return nil, errors.Join(err, remove())
+	}
+
+	// A port found free may be taken before the server binds it: try again.
+	for attempt := 1; ; attempt++ {
+		s, err := runPostmaster(ctx, binDir, dir, password, cred)
+		if err == nil {
+			return s, nil
+		}
+		if !errors.Is(err, errPortTaken) || attempt == 3 {
+			return nil, errors.Join(err, remove())
+		}
+	}
+}
+
+var errPortTaken = errors.New("port taken")
+
+func runPostmaster(ctx context.Context, binDir, dir, password string, cred *syscall.Credential) (*Server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	dataDir, logPath := filepath.Join(dir, "data"), filepath.Join(dir, "postgres.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	cmd := exec.Command(filepath.Join(binDir, "postgres"),
+		"-D", dataDir, "-p", strconv.Itoa(port), "-k", dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_permissions=0700",
+		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+		"-c", "max_connections=200")
+	cmd.Env = serverEnv()
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = serverProcAttr(cred)
+
+	// The kernel sends the parent-death signal when the *thread* that started
+	// the child exits, so start it from a goroutine that holds its thread for
+	// as long as the child runs.
+	started, exited := make(chan error, 1), make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		exited <- cmd.Wait()
+	}()
+	if err := <-started; err != nil {
+		return nil, fmt.Errorf("start postgres: %w", err)
+	}
+
+	stop := func(ctx context.Context) error {
+		_ = cmd.Process.Signal(syscall.SIGINT) // fast shutdown
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		return os.RemoveAll(dir)
+	}
+	if err := waitPostmasterReady(ctx, dataDir, exited, 30*time.Second); err != nil {
+		_ = cmd.Process.Kill()
+		log, _ := os.ReadFile(logPath)
+		if strings.Contains(string(log), "could not bind") || strings.Contains(string(log), "Address already in use") {
+			return nil, errPortTaken
+		}
+		return nil, fmt.Errorf("postgres in %s: %w; its log:\n%s", dir, err, log)
+	}
+	s := &Server{
+		source: Local,
+		where:  "data directory " + dataDir,
+		dir:    dir,
+		admin: &url.URL{Scheme: "postgres", User: url.UserPassword("postgres", password),
+			Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Path: "/postgres", RawQuery: "sslmode=disable"},
+		stop: func(ctx context.Context) error { return stop(ctx) },
+	}
+	if err := s.ready(ctx, 10*time.Second); err != nil {
+		return nil, errors.Join(err, s.Close(ctx))
+	}
+	return s, nil
+}
+
+// waitPostmasterReady waits until the postmaster reports "ready" in
+// postmaster.pid, as pg_ctl -w does, or exits, or the timeout passes.
+func waitPostmasterReady(ctx context.Context, dataDir string, exited <-chan error, timeout time.Duration) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid")); err == nil {
+			lines := strings.Split(string(b), "\n")
+			// Line 8 holds the status: "starting", "ready", "stopping".
+			if len(lines) > 7 && strings.TrimSpace(lines[7]) == "ready" {
+				return nil
+			}
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("exited during start-up (%v)", err)
+		case <-deadline.C:
+			return fmt.Errorf("not ready after %s", timeout)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// sweepLocal removes the clusters of harness processes that died without
+// removing them, stopping any postmaster still running there.
+func sweepLocal(logf func(string, ...any)) {
+	for _, base := range []string{tempBase(), os.TempDir()} {
+		dirs, _ := filepath.Glob(filepath.Join(base, localPrefix+"*"))
+		for _, dir := range dirs {
+			b, err := os.ReadFile(filepath.Join(dir, "owner"))
+			if err != nil {
+				continue // still being set up, or not ours
+			}
+			o, ok := parseOwner(string(b))
+			if !ok || !o.gone() {
+				continue
+			}
+			if logf != nil {
+				logf("pgenv: removing cluster %s left by process %d", dir, o.PID)
+			}
+			stopStrayPostmaster(filepath.Join(dir, "data"))
+			os.RemoveAll(dir)
+		}
+	}
+}
+
+// stopStrayPostmaster stops the postmaster of dataDir if one still runs there
+// (outside Linux no parent-death signal stopped it).
+func stopStrayPostmaster(dataDir string) {
+	b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	if err != nil || pid <= 0 {
+		return
+	}
+	// Only signal the pid if it is still the postmaster of this directory.
+	if cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err != nil || !strings.Contains(string(cmdline), dataDir) {
+		return
+	}
+	_ = syscall.Kill(pid, syscall.SIGQUIT)
+	for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+}

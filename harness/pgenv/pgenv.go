@@ -1,0 +1,239 @@
+// Package pgenv hands tests and commands a real PostgreSQL 15 server, from a
+// container (testcontainers-go), from this machine's server binaries, or from
+// a URL the user gives, and makes databases on it: a template migrated once
+// per set of migration files, and a fresh clone of it for every test.
+//
+// Nothing here reads the environment: callers build a Config (ConfigFromEnv
+// reads the documented variables through a getenv function they pass in).
+package pgenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DefaultImage is the container image the incident ran: the official
+// PostgreSQL 15 image, pulled from a registry when it is not present.
+const DefaultImage = "postgres:15"
+
+// LocalImage is the image `make pg-image` builds from Debian's packages on
+// machines whose Docker Engine reaches no registry. When no image is
+// configured and DefaultImage is neither present nor pullable, the container
+// source uses LocalImage if it is present.
+const LocalImage = "appydex-smoke/postgres:15"
+
+// Source names where a server comes from.
+type Source string
+
+// The sources a Config can name.
+const (
+	// Auto uses a container when a Docker Engine answers, else the local
+	// binaries; it fails once, naming everything it tried.
+	Auto Source = "auto"
+	// Container runs the image in Config.Image with testcontainers-go.
+	Container Source = "container"
+	// Local runs an ephemeral cluster from this machine's server binaries.
+	Local Source = "local"
+	// External uses the server at Config.URL, creating only databases of its
+	// own there.
+	External Source = "external"
+)
+
+// Sources lists the valid sources, Auto first.
+var Sources = []Source{Auto, Container, Local, External}
+
+// ParseSource returns the source named s; "" means Auto.
+func ParseSource(s string) (Source, error) {
+	if s == "" {
+		return Auto, nil
+	}
+	for _, src := range Sources {
+		if string(src) == s {
+			return src, nil
+		}
+	}
+	return "", fmt.Errorf("unknown PostgreSQL source %q: use one of auto, container, local, external", s)
+}
+
+// Config says where a server comes from. The zero value means: a container
+// when a Docker Engine answers, else the local binaries.
+type Config struct {
+	// Source picks where the server comes from; "" means Auto.
+	Source Source
+	// Image is the container image, e.g. "postgres:15". "" means DefaultImage,
+	// falling back to LocalImage when DefaultImage cannot be had.
+	Image string
+	// URL is the External source's server, e.g.
+	// "postgres://smoke:secret@db.internal:5432/postgres". Its role needs
+	// CREATEDB; its database is only used to create and drop others.
+	URL string
+	// BinDir is the folder holding the local source's initdb and postgres,
+	// e.g. "/usr/lib/postgresql/15/bin". "" means: pg_config --bindir, then
+	// PATH, then Debian's /usr/lib/postgresql/<version>/bin.
+	BinDir string
+	// CacheDir keeps the local source's pristine data directory between runs,
+	// so initdb runs once per machine. "" means the user's cache folder.
+	CacheDir string
+	// Logf receives progress and diagnostic lines; nil discards them.
+	Logf func(format string, args ...any)
+}
+
+func (c Config) logf(format string, args ...any) {
+	if c.Logf != nil {
+		c.Logf(format, args...)
+	}
+}
+
+// Server is a running PostgreSQL server and a superuser (or, for External,
+// the URL's role) connection to its maintenance database.
+type Server struct {
+	source      Source
+	where       string // a container id, a data directory, a host: for messages
+	containerID string // Container: the container Close removes
+	dir         string // Local: the folder Close removes
+	admin       *url.URL
+	version     string
+
+	stopOnce sync.Once
+	stop     func(context.Context) error // stops what the source started; nil for External
+	stopErr  error
+
+	poolOnce sync.Once
+	pool     *pgxpool.Pool
+	poolErr  error
+
+	dbMu sync.Mutex
+	dbs  map[string]bool // databases this Server created and has not dropped
+}
+
+// Start returns a running server from the configured source. Close it when
+// done: Close stops and removes what Start started.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	switch cfg.Source {
+	case "", Auto:
+		return startAuto(ctx, cfg)
+	case Container:
+		return startContainer(ctx, cfg)
+	case Local:
+		return startLocal(ctx, cfg)
+	case External:
+		return startExternal(ctx, cfg)
+	default:
+		_, err := ParseSource(string(cfg.Source))
+		return nil, err
+	}
+}
+
+// startAuto tries a container when a Docker Engine answers, then the local
+// binaries, and fails once with what each attempt said.
+func startAuto(ctx context.Context, cfg Config) (*Server, error) {
+	var tried []string
+	if err := dockerAnswers(ctx); err != nil {
+		tried = append(tried, "container: no Docker Engine answers ("+err.Error()+"); start Docker or set DOCKER_HOST")
+	} else {
+		srv, err := startContainer(ctx, cfg)
+		if err == nil {
+			return srv, nil
+		}
+		tried = append(tried, "container: "+err.Error())
+		cfg.logf("pgenv: container source failed, trying local binaries: %v", err)
+	}
+	srv, err := startLocal(ctx, cfg)
+	if err == nil {
+		return srv, nil
+	}
+	tried = append(tried, "local: "+err.Error())
+	return nil, fmt.Errorf("no PostgreSQL server could be started; tried:\n  - %s\n"+
+		"Install Docker, or PostgreSQL 15's server binaries (Debian: apt-get install postgresql-15), "+
+		"or point at a server with SMOKE_PG_SOURCE=external SMOKE_DATABASE_URL=postgres://…",
+		strings.Join(tried, "\n  - "))
+}
+
+// Source reports where the server came from (never Auto).
+func (s *Server) Source() Source { return s.source }
+
+// Version is the server's version as it reports it, e.g. "15.18 (Debian 15.18-0+deb12u1)".
+func (s *Server) Version() string { return s.version }
+
+// String describes the server for people, password masked.
+func (s *Server) String() string {
+	return fmt.Sprintf("PostgreSQL %s (%s: %s) at %s", s.version, s.source, s.where, MaskURL(s.admin.String()))
+}
+
+// URL returns a connection URL for the named database on this server,
+// credentials included.
+func (s *Server) URL(database string) string {
+	u := *s.admin
+	u.Path = "/" + database
+	u.RawPath = ""
+	return u.String()
+}
+
+// MaintenanceDatabase is the database the server's admin connection uses.
+func (s *Server) MaintenanceDatabase() string { return strings.TrimPrefix(s.admin.Path, "/") }
+
+// Pool is a small connection pool to the maintenance database, for creating
+// and dropping databases. It lives until Close.
+func (s *Server) Pool(ctx context.Context) (*pgxpool.Pool, error) {
+	s.poolOnce.Do(func() {
+		cfg, err := pgxpool.ParseConfig(s.admin.String())
+		if err != nil {
+			s.poolErr = maskError(err, s.admin.String())
+			return
+		}
+		cfg.MaxConns = 4
+		cfg.MaxConnIdleTime = time.Minute
+		s.pool, s.poolErr = pgxpool.NewWithConfig(ctx, cfg)
+	})
+	return s.pool, s.poolErr
+}
+
+// Close drops the databases this Server created that are still there, then
+// stops and removes what Start started (nothing, for External). It is safe to
+// call more than once.
+func (s *Server) Close(ctx context.Context) error {
+	s.stopOnce.Do(func() {
+		var errs []error
+		if s.source == External {
+			// Only on a shared server do leftovers outlive the server.
+			errs = append(errs, s.dropCreated(ctx))
+		}
+		if s.pool != nil {
+			s.pool.Close()
+		}
+		if s.stop != nil {
+			errs = append(errs, s.stop(ctx))
+		}
+		s.stopErr = errors.Join(errs...)
+	})
+	return s.stopErr
+}
+
+// ready connects to the maintenance database until it answers or ctx ends,
+// and records the server's version.
+func (s *Server) ready(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	pool, err := s.Pool(ctx)
+	if err != nil {
+		return err
+	}
+	for {
+		err = pool.QueryRow(ctx, "SHOW server_version").Scan(&s.version)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("server at %s did not answer within %s: %w", MaskURL(s.admin.String()), timeout, maskError(err, s.admin.String()))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,185 @@
+package pgenv
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"sync/atomic"
+
+	"github.com/appydex/smoke/harness/migrator"
+	"github.com/jackc/pgx/v5"
+)
+
+// templateRecipe changes whenever the way a template is built changes, so
+// templates built the old way are not reused.
+const templateRecipe = "pgenv-template-v1"
+
+// Template is a database migrated once from a set of migration files, from
+// which Clone makes each test its own database.
+type Template struct {
+	srv  *Server
+	name string
+	hash string
+	seq  atomic.Int64
+}
+
+// Name is the template database's name: smoke_tpl_ and a hash of the files.
+func (t *Template) Name() string { return t.name }
+
+// Template returns the template for the migrations in fsys (dir names the
+// folder in messages), building it if this server has none for exactly these
+// files. The name carries a hash of every file, so an edited file gets a new
+// template. A template is built under another name and renamed only once all
+// migrations succeeded, so a half-built one is never used; an advisory lock
+// makes concurrent processes (the packages of one go test ./...) build it once.
+func (s *Server) Template(ctx context.Context, fsys fs.FS, dir string) (*Template, error) {
+	hash, err := HashFiles(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("hash migrations in %s: %w", dir, err)
+	}
+	t := &Template{srv: s, hash: hash, name: dbPrefix + "tpl_" + hash[:16]}
+
+	pool, err := s.Pool(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release()
+	lockKey := int64(binary.BigEndian.Uint64([]byte(hash[:8])))
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
+		return nil, fmt.Errorf("lock template %s: %w", t.name, err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockKey)
+
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", t.name).Scan(&exists); err != nil {
+		return nil, err
+	}
+	if exists {
+		return t, nil
+	}
+	if err := t.build(ctx, conn.Conn(), fsys, dir); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *Template) build(ctx context.Context, conn *pgx.Conn, fsys fs.FS, dir string) error {
+	s := t.srv
+	// Builds that died part way (their process was killed) left databases
+	// named for this hash; under the lock none is in progress.
+	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE starts_with(datname, $1)", t.name+"_build_")
+	if err != nil {
+		return err
+	}
+	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, name := range stale {
+		if err := s.dropDatabase(ctx, name); err != nil {
+			return err
+		}
+	}
+
+	building := t.name + "_build_" + randomHex(4)
+	if err := s.createDatabase(ctx, building, ""); err != nil {
+		return err
+	}
+	fail := func(err error) error {
+		return errors.Join(err, s.dropDatabase(context.WithoutCancel(ctx), building))
+	}
+	mg, err := migrator.New(s.URL(building), fsys, dir)
+	if err != nil {
+		return fail(err)
+	}
+	err = mg.Up(ctx)
+	if cerr := mg.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fail(fmt.Errorf("build template from %s: %w", dir, err))
+	}
+	// No session may be connected while renaming; migrator.Close ended ours.
+	// ALLOW_CONNECTIONS false keeps anyone from connecting later, which
+	// would make every clone fail with "source database is being accessed".
+	for _, sql := range []string{
+		"ALTER DATABASE " + pgx.Identifier{building}.Sanitize() + " RENAME TO " + pgx.Identifier{t.name}.Sanitize(),
+		"ALTER DATABASE " + pgx.Identifier{t.name}.Sanitize() + " WITH IS_TEMPLATE true ALLOW_CONNECTIONS false",
+	} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			return fail(fmt.Errorf("finish template %s: %w", t.name, err))
+		}
+	}
+	// A template outlives this Server's bookkeeping: on an external server it
+	// is kept for later runs, and dropping it is never a test's business.
+	s.forget(building)
+	return nil
+}
+
+// Database is a database made for one user of the harness.
+type Database struct {
+	Name string
+	URL  string // connection URL, password included
+	srv  *Server
+}
+
+// Clone creates a new database from the template.
+func (t *Template) Clone(ctx context.Context) (*Database, error) {
+	name := fmt.Sprintf("%s_%d_%s", t.name, t.seq.Add(1), randomHex(3))
+	if err := t.srv.createDatabase(ctx, name, t.name); err != nil {
+		return nil, err
+	}
+	return &Database{Name: name, URL: t.srv.URL(name), srv: t.srv}, nil
+}
+
+// Drop drops the database.
+func (d *Database) Drop(ctx context.Context) error { return d.srv.dropDatabase(ctx, d.Name) }
+
+// Keep stops the server from dropping the database when it closes (an
+// external server outlives the run: the database stays for inspection).
+func (d *Database) Keep() { d.srv.forget(d.Name) }
+
+// HashFiles hashes the names and contents of every file in fsys, in name
+// order, with the template recipe: the key of a template.
+func HashFiles(fsys fs.FS) (string, error) {
+	var names []string
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			names = append(names, path)
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00", templateRecipe)
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// NewDatabase creates an empty database: for tests of migrations themselves.
+func (s *Server) NewDatabase(ctx context.Context) (*Database, error) {
+	name := dbPrefix + "db_" + randomHex(6)
+	if err := s.createDatabase(ctx, name, ""); err != nil {
+		return nil, err
+	}
+	return &Database{Name: name, URL: s.URL(name), srv: s}, nil
+}
