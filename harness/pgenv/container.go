@@ -43,7 +43,7 @@ func OwnerLabels() map[string]string {
 }
 
 func startContainer(ctx context.Context, cfg Config) (*Server, error) {
-	cli, err := dockerClient(ctx)
+	cli, err := dockerClient(ctx, cfg.DockerHost)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func startContainer(ctx context.Context, cfg Config) (*Server, error) {
 			}
 			// The wait ran inside the container; make sure the published
 			// port answers here too (on Docker Desktop a proxy starts late).
-			if err = s.ready(ctx, 10*time.Second); err == nil {
+			if err = s.ready(ctx, 10*time.Second, true); err == nil {
 				return s, nil
 			}
 			s.pool.Close()
@@ -116,27 +116,46 @@ func startContainer(ctx context.Context, cfg Config) (*Server, error) {
 	return nil, errors.Join(fmt.Errorf("container from %s: %w", image, err), stop(context.WithoutCancel(ctx)))
 }
 
-// dockerClient connects to the Docker Engine testcontainers-go would use
-// (DOCKER_HOST, the docker context, the default socket) and checks it answers.
-func dockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
+// dockerClient connects to the Docker Engine testcontainers-go will use
+// (DOCKER_HOST, the docker context, the default socket), after checking that
+// the configured one, if any, answers.
+func dockerClient(ctx context.Context, dockerHost string) (*testcontainers.DockerClient, error) {
+	if err := dockerAnswers(ctx, dockerHost); err != nil {
+		return nil, err
+	}
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("no Docker Engine answers: %w", err)
+		return nil, fmt.Errorf("no Docker Engine answers: %w; start Docker, or set DOCKER_HOST", err)
 	}
 	return cli, nil
 }
 
-// dockerAnswers reports whether a Docker Engine answers within a few seconds.
-func dockerAnswers(ctx context.Context) error {
+// dockerAnswers reports whether a Docker Engine answers within a few
+// seconds: the one at dockerHost when it is set, else the one
+// testcontainers-go finds.
+func dockerAnswers(ctx context.Context, dockerHost string) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
-	if err != nil {
-		return err
+	if dockerHost != "" {
+		cli, err := client.New(client.WithHost(dockerHost))
+		if err == nil {
+			defer cli.Close()
+			_, err = cli.Ping(ctx, client.PingOptions{})
+		}
+		if err != nil {
+			return fmt.Errorf("no Docker Engine answers at DOCKER_HOST=%s: %v; start it, or unset DOCKER_HOST", dockerHost, err)
+		}
+		return nil
 	}
-	defer cli.Close()
-	_, err = cli.Ping(ctx, client.PingOptions{})
-	return err
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err == nil {
+		defer cli.Close()
+		_, err = cli.Ping(ctx, client.PingOptions{})
+	}
+	if err != nil {
+		return fmt.Errorf("no Docker Engine answers: %v; start Docker, or set DOCKER_HOST", err)
+	}
+	return nil
 }
 
 // resolveImage makes sure the image is on this machine, pulling it if needed,

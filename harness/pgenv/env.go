@@ -20,11 +20,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("%s: %w", EnvSource, err)
 	}
 	cfg := Config{
-		Source:   src,
-		Image:    getenv(EnvImage),
-		URL:      getenv(EnvURL),
-		BinDir:   getenv(EnvBinDir),
-		CacheDir: getenv(EnvCache),
+		Source:     src,
+		Image:      getenv(EnvImage),
+		URL:        getenv(EnvURL),
+		BinDir:     getenv(EnvBinDir),
+		CacheDir:   getenv(EnvCache),
+		DockerHost: getenv("DOCKER_HOST"),
 	}
 	if cfg.URL != "" && getenv(EnvSource) == "" {
 		cfg.Source = External

@@ -2,6 +2,7 @@ package pgenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -14,15 +15,23 @@ func startExternal(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.URL == "" {
 		return nil, fmt.Errorf("the external source needs a server URL: set SMOKE_DATABASE_URL=postgres://user:password@host:5432/postgres")
 	}
+	const want = "want postgres://user:password@host:port/database"
 	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
-		return nil, fmt.Errorf("database URL %s is not a postgres://user:password@host:port/database URL", MaskURL(cfg.URL))
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // its message would quote the URL, password and all
+		}
+		return nil, fmt.Errorf("database URL %s: %v; %s", MaskURL(cfg.URL), err, want)
+	}
+	if (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		return nil, fmt.Errorf("database URL %s is not a postgres:// URL with a host; %s", MaskURL(cfg.URL), want)
 	}
 	if u.Path == "" || u.Path == "/" {
 		u.Path = "/postgres"
 	}
 	s := &Server{source: External, where: "host " + u.Host, admin: u}
-	if err := s.ready(ctx, 10*time.Second); err != nil {
+	if err := s.ready(ctx, 10*time.Second, false); err != nil {
 		s.Close(ctx)
 		return nil, err
 	}

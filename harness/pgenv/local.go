@@ -130,7 +130,7 @@ func runPostmaster(ctx context.Context, binDir, dir, password string, cred *sysc
 			Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Path: "/postgres", RawQuery: "sslmode=disable"},
 		stop: func(ctx context.Context) error { return stop(ctx) },
 	}
-	if err := s.ready(ctx, 10*time.Second); err != nil {
+	if err := s.ready(ctx, 10*time.Second, true); err != nil {
 		return nil, errors.Join(err, s.Close(ctx))
 	}
 	return s, nil

@@ -78,6 +78,11 @@ type Config struct {
 	// e.g. "/usr/lib/postgresql/15/bin". "" means: pg_config --bindir, then
 	// PATH, then Debian's /usr/lib/postgresql/<version>/bin.
 	BinDir string
+	// DockerHost is the Docker Engine to use, as in DOCKER_HOST
+	// ("unix:///var/run/docker.sock", "tcp://10.0.0.5:2375"). When set, it is
+	// the only engine tried: testcontainers-go alone would fall back to the
+	// default socket when it does not answer. "" lets testcontainers-go find one.
+	DockerHost string
 	// CacheDir keeps the local source's pristine data directory between runs,
 	// so initdb runs once per machine. "" means the user's cache folder.
 	CacheDir string
@@ -109,8 +114,9 @@ type Server struct {
 	pool     *pgxpool.Pool
 	poolErr  error
 
-	dbMu sync.Mutex
-	dbs  map[string]bool // databases this Server created and has not dropped
+	dbMu      sync.Mutex
+	dbs       map[string]bool // databases this Server created and has not dropped
+	templates []*Template     // templates this Server uses
 }
 
 // Start returns a running server from the configured source. Close it when
@@ -135,8 +141,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 // binaries, and fails once with what each attempt said.
 func startAuto(ctx context.Context, cfg Config) (*Server, error) {
 	var tried []string
-	if err := dockerAnswers(ctx); err != nil {
-		tried = append(tried, "container: no Docker Engine answers ("+err.Error()+"); start Docker or set DOCKER_HOST")
+	if err := dockerAnswers(ctx, cfg.DockerHost); err != nil {
+		tried = append(tried, "container: "+err.Error())
 	} else {
 		srv, err := startContainer(ctx, cfg)
 		if err == nil {
@@ -201,9 +207,13 @@ func (s *Server) Pool(ctx context.Context) (*pgxpool.Pool, error) {
 func (s *Server) Close(ctx context.Context) error {
 	s.stopOnce.Do(func() {
 		var errs []error
-		if s.source == External {
-			// Only on a shared server do leftovers outlive the server.
+		// Only on a shared server do databases outlive the server.
+		shared := s.source == External
+		if shared {
 			errs = append(errs, s.dropCreated(ctx))
+		}
+		for _, t := range s.templates {
+			errs = append(errs, t.release(ctx, shared))
 		}
 		if s.pool != nil {
 			s.pool.Close()
@@ -216,9 +226,10 @@ func (s *Server) Close(ctx context.Context) error {
 	return s.stopErr
 }
 
-// ready connects to the maintenance database until it answers or ctx ends,
-// and records the server's version.
-func (s *Server) ready(ctx context.Context, timeout time.Duration) error {
+// ready connects to the maintenance database until it answers or timeout
+// passes, and records the server's version. With retry false it tries once:
+// a server that is not starting up either answers or does not.
+func (s *Server) ready(ctx context.Context, timeout time.Duration, retry bool) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	pool, err := s.Pool(ctx)
@@ -229,6 +240,9 @@ func (s *Server) ready(ctx context.Context, timeout time.Duration) error {
 		err = pool.QueryRow(ctx, "SHOW server_version").Scan(&s.version)
 		if err == nil {
 			return nil
+		}
+		if !retry {
+			return fmt.Errorf("connect to %s: %w", MaskURL(s.admin.String()), maskError(err, s.admin.String()))
 		}
 		select {
 		case <-ctx.Done():

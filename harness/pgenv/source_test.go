@@ -54,7 +54,7 @@ func assertAnswers15(t *testing.T, s *Server) {
 }
 
 func TestContainerSourceStartsAndLeavesNothingBehind(t *testing.T) {
-	requireSource(t, Container, dockerAnswers(context.Background()))
+	requireSource(t, Container, dockerAnswers(context.Background(), os.Getenv("DOCKER_HOST")))
 	ctx := context.Background()
 	s, err := Start(ctx, testConfig(t, Container))
 	if s != nil {

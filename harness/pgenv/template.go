@@ -24,9 +24,18 @@ const templateRecipe = "pgenv-template-v1"
 type Template struct {
 	srv  *Server
 	name string
-	hash string
+	key  int32     // the advisory lock key derived from the hash
+	conn *pgx.Conn // holds the shared "in use" lock until release
 	seq  atomic.Int64
 }
+
+// Advisory lock namespaces (the first key of PostgreSQL's two-key form): one
+// process at a time builds or drops a template; every process using it holds
+// a shared lock, so the last one to finish can tell it is the last.
+const (
+	lockBuild int32 = 0x5301
+	lockUse   int32 = 0x5302
+)
 
 // Name is the template database's name: smoke_tpl_ and a hash of the files.
 func (t *Template) Name() string { return t.name }
@@ -35,41 +44,74 @@ func (t *Template) Name() string { return t.name }
 // folder in messages), building it if this server has none for exactly these
 // files. The name carries a hash of every file, so an edited file gets a new
 // template. A template is built under another name and renamed only once all
-// migrations succeeded, so a half-built one is never used; an advisory lock
-// makes concurrent processes (the packages of one go test ./...) build it once.
+// migrations succeeded, so a half-built one is never used. Advisory locks make
+// concurrent processes (the packages of one go test ./...) build it once, and
+// on an external server the last of them to close drops it.
 func (s *Server) Template(ctx context.Context, fsys fs.FS, dir string) (*Template, error) {
 	hash, err := HashFiles(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("hash migrations in %s: %w", dir, err)
 	}
-	t := &Template{srv: s, hash: hash, name: dbPrefix + "tpl_" + hash[:16]}
+	t := &Template{srv: s, name: dbPrefix + "tpl_" + hash[:16], key: int32(binary.BigEndian.Uint32([]byte(hash[:4])))}
 
-	pool, err := s.Pool(ctx)
+	conn, err := pgx.Connect(ctx, s.admin.String())
 	if err != nil {
+		return nil, maskError(err, s.admin.String())
+	}
+	err = t.acquire(ctx, conn, fsys, dir)
+	if err != nil {
+		conn.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return nil, err
+	t.conn = conn
+	s.dbMu.Lock()
+	s.templates = append(s.templates, t)
+	s.dbMu.Unlock()
+	return t, nil
+}
+
+// acquire builds the template unless it exists, then marks it in use.
+func (t *Template) acquire(ctx context.Context, conn *pgx.Conn, fsys fs.FS, dir string) error {
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1, $2)", lockBuild, t.key); err != nil {
+		return fmt.Errorf("lock template %s: %w", t.name, err)
 	}
-	defer conn.Release()
-	lockKey := int64(binary.BigEndian.Uint64([]byte(hash[:8])))
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
-		return nil, fmt.Errorf("lock template %s: %w", t.name, err)
-	}
-	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockKey)
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, $2)", lockBuild, t.key)
 
 	var exists bool
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", t.name).Scan(&exists); err != nil {
-		return nil, err
+		return err
 	}
-	if exists {
-		return t, nil
+	if !exists {
+		if err := t.build(ctx, conn, fsys, dir); err != nil {
+			return err
+		}
 	}
-	if err := t.build(ctx, conn.Conn(), fsys, dir); err != nil {
-		return nil, err
+	_, err := conn.Exec(ctx, "SELECT pg_advisory_lock_shared($1, $2)", lockUse, t.key)
+	return err
+}
+
+// release ends this process's use of the template. With drop, it drops the
+// template too when no other process uses it.
+func (t *Template) release(ctx context.Context, drop bool) error {
+	defer t.conn.Close(context.WithoutCancel(ctx)) // ends the session: releases every lock
+	if !drop {
+		return nil
 	}
-	return t, nil
+	// Keep new users out while deciding, then stop being one.
+	if _, err := t.conn.Exec(ctx, "SELECT pg_advisory_lock($1, $2), pg_advisory_unlock_shared($3, $2)", lockBuild, t.key, lockUse); err != nil {
+		return fmt.Errorf("release template %s: %w", t.name, err)
+	}
+	var last bool
+	if err := t.conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1, $2)", lockUse, t.key).Scan(&last); err != nil {
+		return fmt.Errorf("release template %s: %w", t.name, err)
+	}
+	if !last {
+		return nil // another process still clones from it
+	}
+	if _, err := t.conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{t.name}.Sanitize()+" WITH IS_TEMPLATE false"); err != nil {
+		return fmt.Errorf("release template %s: %w", t.name, err)
+	}
+	return t.srv.dropDatabase(ctx, t.name)
 }
 
 func (t *Template) build(ctx context.Context, conn *pgx.Conn, fsys fs.FS, dir string) error {
@@ -119,8 +161,8 @@ func (t *Template) build(ctx context.Context, conn *pgx.Conn, fsys fs.FS, dir st
 			return fail(fmt.Errorf("finish template %s: %w", t.name, err))
 		}
 	}
-	// A template outlives this Server's bookkeeping: on an external server it
-	// is kept for later runs, and dropping it is never a test's business.
+	// The template is not one of the databases Close drops with the clones:
+	// release decides, once no other process clones from it.
 	s.forget(building)
 	return nil
 }

@@ -60,6 +60,9 @@ func run(m *testing.M) int {
 		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
 	}
 	// testcontainers-go's banner and progress lines, only with -v.
+	if !flag.Parsed() {
+		flag.Parse()
+	}
 	if !testing.Verbose() {
 		tclog.SetDefault(tclog.NewNoopLogger())
 	}

@@ -1,0 +1,101 @@
+package pgenv_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The external source is tried against this test binary's own server, reached
+// by URL as a user's shared server would be.
+func TestExternalSourceTouchesOnlyItsOwnDatabases(t *testing.T) {
+	host := pgtest.Server(t)
+	ctx := context.Background()
+	url := host.URL(host.MaintenanceDatabase())
+
+	// A database of the server's users, which the harness must leave alone.
+	admin, err := host.Pool(ctx)
+	require.NoError(t, err)
+	userDB := fmt.Sprintf("appydex_dev_%d", len(t.Name()))
+	_, err = admin.Exec(ctx, "CREATE DATABASE "+userDB)
+	require.NoError(t, err)
+	t.Cleanup(func() { admin.Exec(ctx, "DROP DATABASE IF EXISTS "+userDB+" WITH (FORCE)") })
+	userConn, err := pgx.Connect(ctx, host.URL(userDB))
+	require.NoError(t, err)
+	_, err = userConn.Exec(ctx, "CREATE TABLE keep (v text); INSERT INTO keep VALUES ('untouched')")
+	require.NoError(t, err)
+	userConn.Close(ctx)
+	before := databases(t, host, "")
+
+	// Two runs at once, as two packages of one go test ./... would be.
+	fsys := scratchMigrations(t)
+	first, err := pgenv.Start(ctx, pgenv.Config{Source: pgenv.External, URL: url})
+	require.NoError(t, err)
+	second, err := pgenv.Start(ctx, pgenv.Config{Source: pgenv.External, URL: url})
+	require.NoError(t, err)
+	tpl1, err := first.Template(ctx, fsys, "scratch")
+	require.NoError(t, err)
+	tpl2, err := second.Template(ctx, fsys, "scratch")
+	require.NoError(t, err)
+	require.Equal(t, tpl1.Name(), tpl2.Name())
+	for _, tpl := range []*pgenv.Template{tpl1, tpl2} {
+		db, err := tpl.Clone(ctx)
+		require.NoError(t, err)
+		require.True(t, strings.HasPrefix(db.Name, "smoke_"), "clone %q", db.Name)
+	}
+
+	require.NoError(t, first.Close(ctx))
+	assert.Contains(t, databases(t, host, ""), tpl1.Name(), "the template must stay while another run clones from it")
+	db, err := tpl2.Clone(ctx)
+	require.NoError(t, err, "the second run must still clone after the first closed")
+	require.NoError(t, second.Close(ctx))
+
+	assert.Equal(t, before, databases(t, host, ""), "after both runs the server must hold exactly the databases it held before")
+	userConn, err = pgx.Connect(ctx, host.URL(userDB))
+	require.NoError(t, err)
+	defer userConn.Close(ctx)
+	var v string
+	require.NoError(t, userConn.QueryRow(ctx, "SELECT v FROM keep").Scan(&v))
+	assert.Equal(t, "untouched", v)
+	assert.NotContains(t, databases(t, host, ""), db.Name)
+}
+
+func TestExternalSourceMasksThePasswordOfABadURL(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ name, url, want string }{
+		{"nothing listens", "postgres://smoke:s3cret-pw@127.0.0.1:1/postgres", "127.0.0.1:1"},
+		{"malformed port", "postgres://smoke:s3cret-pw@127.0.0.1:port/postgres", `invalid port ":port"`},
+		{"wrong scheme", "mysql://smoke:s3cret-pw@127.0.0.1/postgres", "not a postgres://"},
+		{"keyword form", "host=127.0.0.1 port=1 password=s3cret-pw", "not a postgres://"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := pgenv.Start(ctx, pgenv.Config{Source: pgenv.External, URL: tc.url})
+			require.Error(t, err)
+			t.Logf("Start: %v", err)
+			assert.NotContains(t, err.Error(), "s3cret-pw")
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	_, err := pgenv.Start(ctx, pgenv.Config{Source: pgenv.External})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), pgenv.EnvURL, "an empty URL must say which variable to set")
+}
+
+func TestMaskURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"postgres://u:pw@h:5432/db?sslmode=disable", "postgres://u:xxxxx@h:5432/db?sslmode=disable"},
+		{"postgres://u@h/db?password=pw", "postgres://u@h/db?password=xxxxx"},
+		{"postgres://u@h/db", "postgres://u@h/db"},
+		{"host=h password=pw dbname=db", "host=h password=xxxxx dbname=db"},
+		{"host=h password='p w' dbname=db", "host=h password=xxxxx dbname=db"},
+	} {
+		assert.Equal(t, tc.want, pgenv.MaskURL(tc.in), "MaskURL(%q)", tc.in)
+	}
+}
