@@ -165,6 +165,10 @@ func startAuto(ctx context.Context, cfg Config) (*Server, error) {
 // Source reports where the server came from (never Auto).
 func (s *Server) Source() Source { return s.source }
 
+// ContainerID is the id of the server's container, for the Container source;
+// "" for the others.
+func (s *Server) ContainerID() string { return s.containerID }
+
 // Version is the server's version as it reports it, e.g. "15.18 (Debian 15.18-0+deb12u1)".
 func (s *Server) Version() string { return s.version }
 

@@ -1,0 +1,177 @@
+package pgtest_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/jackc/pgx/v5"
+	"github.com/moby/moby/client"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/testcontainers/testcontainers-go"
+)
+
+// TestChildHoldsServer is the child process of the tests below: it starts a
+// server, says so on stdout, and waits to be interrupted or killed.
+func TestChildHoldsServer(t *testing.T) {
+	if os.Getenv("PGTEST_CHILD") != "1" {
+		t.Skip("runs only as the child process of TestInterrupt… and TestKill…")
+	}
+	srv := pgtest.Server(t)
+	os.Stdout.WriteString("READY " + srv.URL(srv.MaintenanceDatabase()) + " " + srv.ContainerID() + "\n")
+	select {}
+}
+
+type child struct {
+	cmd         *exec.Cmd
+	pid         int
+	url         string
+	containerID string
+}
+
+func startChild(t *testing.T, source pgenv.Source) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChildHoldsServer$", "-test.timeout=5m")
+	cmd.Env = append(os.Environ(), "PGTEST_CHILD=1", pgenv.EnvSource+"="+string(source))
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = os.Stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err, "the child must report its server")
+	fields := strings.Fields(line)
+	require.GreaterOrEqual(t, len(fields), 2, "child said %q", line)
+	c := &child{cmd: cmd, pid: cmd.Process.Pid, url: fields[1]}
+	if len(fields) > 2 {
+		c.containerID = fields[2]
+	}
+	requireAnswers(t, c.url)
+	return c
+}
+
+func requireAnswers(t *testing.T, url string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	require.NoError(t, err)
+	conn.Close(context.Background())
+}
+
+// eventuallyRefuses waits up to five seconds for the server at url to stop answering.
+func eventuallyRefuses(t *testing.T, url string) {
+	t.Helper()
+	ctx := context.Background()
+	for range 100 {
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			return
+		}
+		conn.Close(ctx)
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the server at %s still answers", pgenv.MaskURL(url))
+}
+
+// clusterDirsOf lists the local clusters whose owner file names pid.
+func clusterDirsOf(pid int) []string {
+	var found []string
+	for _, base := range []string{"/dev/shm", os.TempDir()} {
+		dirs, _ := filepath.Glob(filepath.Join(base, "appydex-smoke-pg-*"))
+		for _, dir := range dirs {
+			b, _ := os.ReadFile(filepath.Join(dir, "owner"))
+			if parts := strings.Split(string(b), "/"); len(parts) == 3 && parts[1] == strconv.Itoa(pid) {
+				found = append(found, dir)
+			}
+		}
+	}
+	return found
+}
+
+func containerExists(t *testing.T, id string) bool {
+	t.Helper()
+	cli, err := testcontainers.NewDockerClientWithOpts(context.Background())
+	require.NoError(t, err)
+	defer cli.Close()
+	_, err = cli.ContainerInspect(context.Background(), id, client.ContainerInspectOptions{})
+	return err == nil
+}
+
+func sourcesHere(t *testing.T) []pgenv.Source {
+	sources := []pgenv.Source{pgenv.Local}
+	if err := exec.Command("docker", "info").Run(); err == nil {
+		sources = append(sources, pgenv.Container)
+	} else {
+		t.Logf("no Docker Engine answers: the container source is not tried")
+	}
+	return sources
+}
+
+func TestInterruptStopsAndRemovesTheServer(t *testing.T) {
+	for _, source := range sourcesHere(t) {
+		t.Run(string(source), func(t *testing.T) {
+			c := startChild(t, source)
+			if source == pgenv.Local {
+				require.Len(t, clusterDirsOf(c.pid), 1)
+			}
+			require.NoError(t, c.cmd.Process.Signal(os.Interrupt))
+			err := c.cmd.Wait()
+			var exit *exec.ExitError
+			require.True(t, errors.As(err, &exit), "child: %v", err)
+			assert.Equal(t, 130, exit.ExitCode())
+
+			eventuallyRefuses(t, c.url)
+			switch source {
+			case pgenv.Local:
+				assert.Empty(t, clusterDirsOf(c.pid), "the cluster folder must be removed")
+			case pgenv.Container:
+				assert.False(t, containerExists(t, c.containerID), "the container must be removed")
+			}
+		})
+	}
+}
+
+// A killed process cannot clean up: its postmaster stops by the parent-death
+// signal, and the next run sweeps what is left.
+func TestKilledRunIsSweptByTheNext(t *testing.T) {
+	for _, source := range sourcesHere(t) {
+		t.Run(string(source), func(t *testing.T) {
+			c := startChild(t, source)
+			require.NoError(t, c.cmd.Process.Signal(syscall.SIGKILL))
+			c.cmd.Wait()
+			ctx := context.Background()
+
+			switch source {
+			case pgenv.Local:
+				eventuallyRefuses(t, c.url)
+				require.Len(t, clusterDirsOf(c.pid), 1, "the killed run's folder stays until the next run")
+				cfg, err := pgtest.Config()
+				require.NoError(t, err)
+				cfg.Source = pgenv.Local
+				next, err := pgenv.Start(ctx, cfg)
+				require.NoError(t, err)
+				require.NoError(t, next.Close(ctx))
+				assert.Empty(t, clusterDirsOf(c.pid), "the next local start must sweep the folder")
+			case pgenv.Container:
+				require.True(t, containerExists(t, c.containerID), "the killed run's container stays until the next run")
+				cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+				require.NoError(t, err)
+				defer cli.Close()
+				require.NoError(t, pgenv.SweepContainers(ctx, cli, t.Logf))
+				assert.False(t, containerExists(t, c.containerID), "the sweep must remove the container")
+				eventuallyRefuses(t, c.url)
+			}
+		})
+	}
+}
