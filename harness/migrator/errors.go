@@ -22,35 +22,23 @@ type DirtyError struct {
 }
 
 func (e *DirtyError) Error() string {
-	return fmt.Sprintf("database %s is dirty at version %d: %s failed part way (or, if you were migrating down, the down file above it did). "+
-		"Check which of its statements took effect and undo them, then mark version %d clean and migrate again: "+
-		"migrate -path %s -database '%s' force %d",
-		e.Database, e.Version, e.File, e.Previous, dirOf(e.File), e.Database, e.Previous)
+	return fmt.Sprintf("database %s is dirty at version %d: %s failed part way (or, if you were migrating down, the down file above it did). %s",
+		e.Database, e.Version, e.File, mend(e.File, e.Database, e.Previous))
 }
 
 // Is makes errors.Is(err, ErrDirty) true.
 func (e *DirtyError) Is(target error) bool { return target == ErrDirty }
 
-func (mg *Migrator) dirtyError(version uint) error {
-	e := &DirtyError{Version: version, Previous: -1, Database: maskURL(mg.dbURL), File: fmt.Sprintf("%s/%06d_*.up.sql", mg.files.Dir, version)}
-	if f, ok := mg.files.byVersion(version); ok {
-		e.File = mg.files.Path(f.Up)
-	}
-	for _, f := range mg.files.List {
-		if f.Version < version {
-			e.Previous = int(f.Version)
-		}
-	}
-	return e
-}
-
 // MigrationError is a migration file PostgreSQL rejected, with the position
-// of the error in that file when PostgreSQL reports one.
+// of the error in that file when PostgreSQL reports one. It leaves the
+// database dirty at the file's version.
 type MigrationError struct {
-	File   string // dir/NNNNNN_name.up.sql
-	Line   int    // 1-based; 0 when PostgreSQL gave no position
-	Column int    // 1-based; 0 when PostgreSQL gave no position
-	Err    error  // the *pgconn.PgError, or whatever else failed
+	File     string // dir/NNNNNN_name.up.sql
+	Line     int    // 1-based; 0 when PostgreSQL gave no position
+	Column   int    // 1-based; 0 when PostgreSQL gave no position
+	Previous int    // the version to force once the file is fixed; -1: none
+	Database string // the database, password masked
+	Err      error  // the *pgconn.PgError, or whatever else failed
 }
 
 func (e *MigrationError) Error() string {
@@ -66,11 +54,40 @@ func (e *MigrationError) Error() string {
 			msg += ": " + pgErr.Detail
 		}
 	}
-	return fmt.Sprintf("%s: %s; the database is now dirty at that version: fix the file, undo anything it applied, and force the previous version (see migrate force)", where, msg)
+	return fmt.Sprintf("%s: %s. Fix the file; the database is now marked dirty. %s", where, msg, mend(e.File, e.Database, e.Previous))
 }
 
 // Unwrap gives errors.As access to the PostgreSQL error.
 func (e *MigrationError) Unwrap() error { return e.Err }
+
+// mend says how to clear a dirty version with golang-migrate's CLI.
+func mend(file, database string, previous int) string {
+	if previous < 0 {
+		return fmt.Sprintf("Undo whatever of it took effect, then clear the record (there is no version to force back to): "+
+			"migrate -path %s -database '%s' force -1", dirOf(file), database)
+	}
+	return fmt.Sprintf("Undo whatever of it took effect, then mark version %d clean and migrate again: "+
+		"migrate -path %s -database '%s' force %d", previous, dirOf(file), database, previous)
+}
+
+func (mg *Migrator) dirtyError(version uint) error {
+	file, previous := mg.fileAndPrevious(version)
+	return &DirtyError{Version: version, File: file, Previous: previous, Database: maskURL(mg.dbURL)}
+}
+
+// fileAndPrevious names the up file of version and the version below it.
+func (mg *Migrator) fileAndPrevious(version uint) (file string, previous int) {
+	file, previous = fmt.Sprintf("%s/%06d_*.up.sql", mg.files.Dir, version), -1
+	if f, ok := mg.files.byVersion(version); ok {
+		file = mg.files.Path(f.Up)
+	}
+	for _, f := range mg.files.List {
+		if f.Version < version {
+			previous = int(f.Version)
+		}
+	}
+	return file, previous
+}
 
 // migrationError explains a failure golang-migrate reported while running a
 // file, or returns nil when err is something else.
@@ -84,10 +101,8 @@ func (mg *Migrator) migrationError(err error) error {
 	if verr != nil || !dirty {
 		return nil
 	}
-	e := &MigrationError{File: fmt.Sprintf("%s/%06d", mg.files.Dir, version), Err: dbErr.OrigErr}
-	if f, ok := mg.files.byVersion(version); ok {
-		e.File = mg.files.Path(f.Up)
-	}
+	file, previous := mg.fileAndPrevious(version)
+	e := &MigrationError{File: file, Previous: previous, Database: maskURL(mg.dbURL), Err: dbErr.OrigErr}
 	var pgErr *pgconn.PgError
 	if errors.As(dbErr.OrigErr, &pgErr) && pgErr.Position > 0 {
 		e.Line, e.Column = position(string(dbErr.Query), int(pgErr.Position))
