@@ -1,0 +1,43 @@
+# appydex smoke harness. The README explains each target.
+#
+#   make smoke      provision PostgreSQL, migrate, clone, report (go run ./cmd/smoke run)
+#   make test       every test, against real PostgreSQL (race detector on)
+#   make bench      benchmarks: server start per source, template build, clone
+#   make lint       gofmt, go vet, go mod tidy, actionlint
+#   make pg-image   build appydex-smoke/postgres:15 from Debian's packages (no registry needed)
+#
+# PG_SOURCE=auto|container|local|external picks where PostgreSQL comes from
+# (the same as SMOKE_PG_SOURCE); the default, auto, uses Docker when it answers.
+
+GO ?= go
+PG_SOURCE ?=
+ACTIONLINT ?= github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
+ifneq ($(PG_SOURCE),)
+export SMOKE_PG_SOURCE := $(PG_SOURCE)
+endif
+
+.PHONY: smoke test bench lint pg-image ensure-pg-image
+
+smoke: ensure-pg-image
+	$(GO) run ./cmd/smoke run
+
+test: ensure-pg-image
+	$(GO) test -race -count=1 ./...
+
+bench: ensure-pg-image
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
+
+# Builds (or keeps current) the registry-free image, whatever is present.
+pg-image:
+	images/postgres/build.sh appydex-smoke/postgres:15
+
+# Before tests: the container source's image, pulled or built only if needed.
+ensure-pg-image:
+	@images/postgres/ensure.sh
