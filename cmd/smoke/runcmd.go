@@ -25,7 +25,7 @@ func runSmoke(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	fs := flag.NewFlagSet("smoke run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	source := fs.String("pg-source", string(cfg.Source), "where PostgreSQL comes from: auto, container, local or external ($"+pgenv.EnvSource+")")
+	source := fs.String("pg-source", getenv(pgenv.EnvSource), "where PostgreSQL comes from: auto, container, local or external ($"+pgenv.EnvSource+"; default auto, or external when a database URL is given)")
 	fs.StringVar(&cfg.Image, "pg-image", cfg.Image, "container image (default "+pgenv.DefaultImage+"; $"+pgenv.EnvImage+")")
 	fs.StringVar(&cfg.URL, "database-url", cfg.URL, "server for the external source ($"+pgenv.EnvURL+")")
 	verbose := fs.Bool("v", false, "print the harness's progress lines")
@@ -33,16 +33,19 @@ func runSmoke(ctx context.Context, args []string, getenv func(string) string, st
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return usageError{err.Error()}
+		return usageError{err.Error()} // flag has printed the usage
+	}
+	usageErr := func(msg string) error {
+		fs.Usage()
+		return usageError{msg}
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("smoke run takes no arguments, got %q", fs.Args())}
+		return usageErr(fmt.Sprintf("smoke run takes no arguments, got %q", fs.Args()))
 	}
-	if cfg.Source, err = pgenv.ParseSource(*source); err != nil {
-		return usageError{err.Error()}
-	}
-	if cfg.URL != "" && *source == "" {
+	if *source == "" && cfg.URL != "" {
 		cfg.Source = pgenv.External
+	} else if cfg.Source, err = pgenv.ParseSource(*source); err != nil {
+		return usageErr(err.Error())
 	}
 	if *verbose {
 		cfg.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }

@@ -110,7 +110,9 @@ func startContainer(ctx context.Context, cfg Config) (*Server, error) {
 			if err = s.ready(ctx, 10*time.Second, true); err == nil {
 				return s, nil
 			}
-			s.pool.Close()
+			if s.pool != nil {
+				s.pool.Close()
+			}
 		}
 	}
 	return nil, errors.Join(fmt.Errorf("container from %s: %w", image, err), stop(context.WithoutCancel(ctx)))

@@ -30,7 +30,7 @@ func startExternal(ctx context.Context, cfg Config) (*Server, error) {
 	if u.Path == "" || u.Path == "/" {
 		u.Path = "/postgres"
 	}
-	s := &Server{source: External, where: "host " + u.Host, admin: u}
+	s := &Server{source: External, where: "external server " + u.Host, admin: u}
 	if err := s.ready(ctx, 10*time.Second, false); err != nil {
 		s.Close(ctx)
 		return nil, err

@@ -124,11 +124,11 @@ func runPostmaster(ctx context.Context, binDir, dir, password string, cred *sysc
 	}
 	s := &Server{
 		source: Local,
-		where:  "data directory " + dataDir,
+		where:  "local cluster in " + dataDir,
 		dir:    dir,
 		admin: &url.URL{Scheme: "postgres", User: url.UserPassword("postgres", password),
 			Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Path: "/postgres", RawQuery: "sslmode=disable"},
-		stop: func(ctx context.Context) error { return stop(ctx) },
+		stop: stop,
 	}
 	if err := s.ready(ctx, 10*time.Second, true); err != nil {
 		return nil, errors.Join(err, s.Close(ctx))

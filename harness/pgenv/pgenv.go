@@ -100,7 +100,7 @@ func (c Config) logf(format string, args ...any) {
 // the URL's role) connection to its maintenance database.
 type Server struct {
 	source      Source
-	where       string // a container id, a data directory, a host: for messages
+	where       string // "container 3e94…, image …", "local cluster in …": for messages
 	containerID string // Container: the container Close removes
 	dir         string // Local: the folder Close removes
 	admin       *url.URL
@@ -174,7 +174,7 @@ func (s *Server) Version() string { return s.version }
 
 // String describes the server for people, password masked.
 func (s *Server) String() string {
-	return fmt.Sprintf("PostgreSQL %s (%s: %s) at %s", s.version, s.source, s.where, MaskURL(s.admin.String()))
+	return fmt.Sprintf("PostgreSQL %s (%s) at %s", s.version, s.where, MaskURL(s.admin.String()))
 }
 
 // URL returns a connection URL for the named database on this server,
