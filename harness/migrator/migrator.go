@@ -22,6 +22,7 @@ import (
 // Migrator applies one set of migration files to one database.
 type Migrator struct {
 	m     *migrate.Migrate
+	fsys  fs.FS
 	files Files
 	dbURL string // for messages, password included: mask before showing
 }
@@ -46,7 +47,7 @@ func New(databaseURL string, fsys fs.FS, dir string) (*Migrator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s for migrating: %w", maskURL(databaseURL), err)
 	}
-	return &Migrator{m: m, files: files, dbURL: databaseURL}, nil
+	return &Migrator{m: m, fsys: fsys, files: files, dbURL: databaseURL}, nil
 }
 
 // Close releases the database connection.
@@ -59,7 +60,8 @@ func (mg *Migrator) Close() error {
 func (mg *Migrator) Files() Files { return mg.files }
 
 // Up applies every migration not yet applied. A database already at the
-// newest version is success.
+// newest version is success. Up, To and Down record the checksum of each
+// applied file (see ChecksumTable).
 func (mg *Migrator) Up(ctx context.Context) error {
 	return mg.run(ctx, "apply migrations", mg.m.Up)
 }
@@ -114,7 +116,10 @@ func (mg *Migrator) run(ctx context.Context, what string, op func() error) error
 	}()
 	err := op()
 	if err == nil || errors.Is(err, migrate.ErrNoChange) {
-		return ctx.Err()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return mg.recordChecksums(ctx)
 	}
 	var dirty migrate.ErrDirty
 	if errors.As(err, &dirty) {

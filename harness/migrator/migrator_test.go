@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"slices"
-	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/appydex/smoke/harness/schema"
 	"github.com/appydex/smoke/migrations"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
@@ -41,39 +40,20 @@ func connect(t *testing.T, url string) *pgx.Conn {
 	return conn
 }
 
-// catalog prints what the public schema holds, as PostgreSQL describes it,
-// leaving out golang-migrate's own bookkeeping table.
-func catalog(t *testing.T, conn *pgx.Conn) string {
+// catalog snapshots the public schema, leaving out migration bookkeeping.
+func catalog(t *testing.T, conn *pgx.Conn, source string) *schema.Snapshot {
 	t.Helper()
-	queries := []string{
-		`SELECT 'relation ' || c.relname || ' ' || c.relkind::text FROM pg_class c
-		   JOIN pg_namespace n ON n.oid = c.relnamespace
-		  WHERE n.nspname = 'public' AND c.relname NOT LIKE 'schema_migrations%'`,
-		`SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
-		        || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
-		        || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
-		   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-		   JOIN pg_namespace n ON n.oid = c.relnamespace
-		   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-		  WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
-		    AND c.relname <> 'schema_migrations'`,
-		`SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
-		   FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid <> 'schema_migrations'::regclass`,
-		`SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`,
-		`SELECT 'type ' || t.typname || ' ' || string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
-		   FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
-		  WHERE t.typnamespace = 'public'::regnamespace GROUP BY t.typname`,
-	}
-	var lines []string
-	for _, q := range queries {
-		rows, err := conn.Query(context.Background(), q)
-		require.NoError(t, err)
-		got, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		require.NoError(t, err)
-		lines = append(lines, got...)
-	}
-	slices.Sort(lines)
-	return strings.Join(lines, "\n")
+	snap, err := schema.Read(context.Background(), conn, "public", source)
+	require.NoError(t, err)
+	return snap
+}
+
+func requireEmpty(t *testing.T, snap *schema.Snapshot, msg string) {
+	t.Helper()
+	require.Empty(t, snap.Tables, msg)
+	require.Empty(t, snap.Enums, msg)
+	require.Empty(t, snap.Sequences, msg)
+	require.Empty(t, snap.Unsupported, msg)
 }
 
 func TestUpDownUpRoundTrips(t *testing.T) {
@@ -84,15 +64,15 @@ func TestUpDownUpRoundTrips(t *testing.T) {
 	files := mg.Files()
 	require.Equal(t, uint(4), files.Head())
 
-	empty := catalog(t, conn)
-	require.Empty(t, empty, "a new database's public schema holds nothing")
+	empty := catalog(t, conn, "empty database")
+	requireEmpty(t, empty, "a new database's public schema holds nothing")
 
 	// Up one version at a time, remembering each version's catalog.
-	after := map[uint]string{0: empty}
+	after := map[uint]*schema.Snapshot{0: empty}
 	for _, f := range files.List {
 		require.NoError(t, mg.To(ctx, f.Version), "up to %d", f.Version)
-		after[f.Version] = catalog(t, conn)
-		assert.NotEqual(t, after[f.Version-1], after[f.Version], "%s changed nothing", f.Up)
+		after[f.Version] = catalog(t, conn, "after "+f.Up)
+		assert.NotEmpty(t, schema.Diff(after[f.Version-1], after[f.Version]), "%s changed nothing", f.Up)
 	}
 	version, dirty, err := mg.Version()
 	require.NoError(t, err)
@@ -109,15 +89,15 @@ func TestUpDownUpRoundTrips(t *testing.T) {
 		} else {
 			require.NoError(t, mg.Down(ctx))
 		}
-		assert.Equal(t, after[below], catalog(t, conn), "after %s", f.Down)
+		schema.AssertMatch(t, catalog(t, conn, "after "+f.Down), after[below])
 	}
 	version, _, err = mg.Version()
 	require.NoError(t, err)
 	assert.Equal(t, uint(0), version, "no version after all downs")
-	assert.Empty(t, catalog(t, conn), "every down in order must leave an empty schema")
+	requireEmpty(t, catalog(t, conn, "after every down"), "every down in order must leave an empty schema")
 
 	require.NoError(t, mg.Up(ctx))
-	assert.Equal(t, after[4], catalog(t, conn), "up again must give the catalog of the first up")
+	schema.RequireMatch(t, catalog(t, conn, "up again"), after[4])
 	require.NoError(t, mg.Up(ctx), "up on a database at head is success")
 }
 

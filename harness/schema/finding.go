@@ -1,0 +1,153 @@
+package schema
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Severity says how much a finding matters.
+type Severity string
+
+// The severities, worst first.
+const (
+	// Error: the application, as the expected source describes it, fails
+	// against the compared database (a missing column, a type change, a
+	// dropped default it relies on).
+	Error Severity = "error"
+	// Warning: it works, but differs in a way that matters (an index, a
+	// default, a constraint not validated).
+	Warning Severity = "warning"
+	// Notice: cosmetic, or outside what is compared (a name, a view).
+	Notice Severity = "notice"
+)
+
+// Kind says how an object differs.
+type Kind string
+
+// The kinds of difference.
+const (
+	Missing            Kind = "missing"    // expected, absent
+	Unexpected         Kind = "unexpected" // present, not expected
+	TypeDiffers        Kind = "type differs"
+	NullabilityDiffers Kind = "nullability differs"
+	DefaultAdded       Kind = "default added"
+	DefaultRemoved     Kind = "default removed"
+	DefaultDiffers     Kind = "default differs"
+	IdentityDiffers    Kind = "identity differs"
+	GeneratedDiffers   Kind = "generation differs"
+	DefinitionDiffers  Kind = "definition differs"
+	NameDiffers        Kind = "name differs"
+	NotValidated       Kind = "not validated"
+	Invalid            Kind = "invalid"
+	LabelsReordered    Kind = "labels reordered"
+	NotCompared        Kind = "not compared"
+)
+
+// Finding is one difference between an expected schema and a compared one.
+type Finding struct {
+	// ObjectType is what Object names: "table", "column", "primary key",
+	// "unique", "foreign key", "check", "exclusion", "index", "enum",
+	// "enum label", "sequence", "object" (one the snapshot does not compare).
+	ObjectType string `json:"object_type"`
+	// Object is the table, table.column, table.constraint, table.index,
+	// enum or sequence.
+	Object     string   `json:"object"`
+	Kind       Kind     `json:"kind"`
+	Severity   Severity `json:"severity"`
+	Want       string   `json:"want,omitempty"` // as the expected source has it
+	Got        string   `json:"got,omitempty"`  // as the compared source has it
+	WantSource string   `json:"want_source"`    // e.g. "model"
+	GotSource  string   `json:"got_source"`     // e.g. "live"
+	// Fix is the SQL that makes the compared database match the expected
+	// one; "" where no statement can (a comment says so then).
+	Fix string `json:"fix,omitempty"`
+}
+
+// String is the finding on one line, for people and test failures.
+func (f Finding) String() string {
+	var what string
+	switch f.Kind {
+	case Missing:
+		what = fmt.Sprintf("missing in %s", f.GotSource)
+		if f.Want != "" {
+			what += fmt.Sprintf(" (%s has %s)", f.WantSource, f.Want)
+		}
+	case Unexpected:
+		what = fmt.Sprintf("unexpected in %s", f.GotSource)
+		if f.Got != "" {
+			what += fmt.Sprintf(" (%s), which %s does not have", f.Got, f.WantSource)
+		} else {
+			what += fmt.Sprintf(", which %s does not have", f.WantSource)
+		}
+	case NotCompared:
+		what = fmt.Sprintf("not compared (in %s and %s)", f.WantSource, f.GotSource)
+	default:
+		what = fmt.Sprintf("%s: %s has %s, %s has %s", f.Kind, f.WantSource, orNone(f.Want), f.GotSource, orNone(f.Got))
+	}
+	s := fmt.Sprintf("%-7s %s %s: %s", f.Severity, f.ObjectType, f.Object, what)
+	if f.Fix != "" {
+		s += "; fix: " + f.Fix
+	}
+	return s
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// Lines prints findings one per line.
+func Lines(findings []Finding) string {
+	var b strings.Builder
+	for _, f := range findings {
+		b.WriteString(f.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Worst is the highest severity among findings, "" when there are none.
+func Worst(findings []Finding) Severity {
+	worst := Severity("")
+	for _, f := range findings {
+		if rank(f.Severity) < rank(worst) {
+			worst = f.Severity
+		}
+	}
+	return worst
+}
+
+func rank(s Severity) int {
+	switch s {
+	case Error:
+		return 0
+	case Warning:
+		return 1
+	case Notice:
+		return 2
+	}
+	return 3
+}
+
+var objectTypeOrder = []string{"enum", "enum label", "sequence", "table", "column", "primary key", "unique",
+	"foreign key", "check", "exclusion", "index", "object"}
+
+// sortFindings orders findings by object, then object type, then kind:
+// the same differences always print the same way.
+func sortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		if c := strings.Compare(a.Object, b.Object); c != 0 {
+			return c
+		}
+		if c := slices.Index(objectTypeOrder, a.ObjectType) - slices.Index(objectTypeOrder, b.ObjectType); c != 0 {
+			return c
+		}
+		if c := strings.Compare(string(a.Kind), string(b.Kind)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Want+a.Got, b.Want+b.Got)
+	})
+}
