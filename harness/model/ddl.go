@@ -12,11 +12,7 @@ import (
 func (s Schema) DDL() []string {
 	var stmts []string
 	for _, e := range s.Enums {
-		labels := make([]string, len(e.Labels))
-		for i, l := range e.Labels {
-			labels[i] = pgident.Literal(l)
-		}
-		stmts = append(stmts, fmt.Sprintf("CREATE TYPE %s AS ENUM (%s)", pgident.Quote(e.Name), strings.Join(labels, ", ")))
+		stmts = append(stmts, e.Create())
 	}
 	for _, t := range s.Tables {
 		stmts = append(stmts, t.createTable())
@@ -32,6 +28,15 @@ func (s Schema) DDL() []string {
 		}
 	}
 	return stmts
+}
+
+// Create is the enum's CREATE TYPE statement.
+func (e Enum) Create() string {
+	labels := make([]string, len(e.Labels))
+	for i, l := range e.Labels {
+		labels[i] = pgident.Literal(l)
+	}
+	return fmt.Sprintf("CREATE TYPE %s AS ENUM (%s)", pgident.Quote(e.Name), strings.Join(labels, ", "))
 }
 
 func (t *Table) createTable() string {

@@ -47,9 +47,9 @@ type maskedError struct {
 func (e *maskedError) Error() string { return e.msg }
 func (e *maskedError) Unwrap() error { return e.err }
 
-// maskError masks the password of connString (and anything shaped like a
+// MaskError masks the password of connString (and anything shaped like a
 // password) wherever it appears in err's message.
-func maskError(err error, connString string) error {
+func MaskError(err error, connString string) error {
 	if err == nil {
 		return nil
 	}

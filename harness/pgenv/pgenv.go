@@ -195,7 +195,7 @@ func (s *Server) Pool(ctx context.Context) (*pgxpool.Pool, error) {
 	s.poolOnce.Do(func() {
 		cfg, err := pgxpool.ParseConfig(s.admin.String())
 		if err != nil {
-			s.poolErr = maskError(err, s.admin.String())
+			s.poolErr = MaskError(err, s.admin.String())
 			return
 		}
 		cfg.MaxConns = 4
@@ -246,11 +246,11 @@ func (s *Server) ready(ctx context.Context, timeout time.Duration, retry bool) e
 			return nil
 		}
 		if !retry {
-			return fmt.Errorf("connect to %s: %w", MaskURL(s.admin.String()), maskError(err, s.admin.String()))
+			return fmt.Errorf("connect to %s: %w", MaskURL(s.admin.String()), MaskError(err, s.admin.String()))
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("server at %s did not answer within %s: %w", MaskURL(s.admin.String()), timeout, maskError(err, s.admin.String()))
+			return fmt.Errorf("server at %s did not answer within %s: %w", MaskURL(s.admin.String()), timeout, MaskError(err, s.admin.String()))
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

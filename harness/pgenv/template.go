@@ -56,7 +56,7 @@ func (s *Server) Template(ctx context.Context, fsys fs.FS, dir string) (*Templat
 
 	conn, err := pgx.Connect(ctx, s.admin.String())
 	if err != nil {
-		return nil, maskError(err, s.admin.String())
+		return nil, MaskError(err, s.admin.String())
 	}
 	err = t.acquire(ctx, conn, fsys, dir)
 	if err != nil {

@@ -61,8 +61,9 @@ func (d *differ) columns(w, g *Table) {
 		wc, gc := w.Columns[name], g.Columns[name]
 		obj := w.Name + "." + name
 		if gc == nil {
+			create, own := d.ownedSequences(obj)
 			d.add(Finding{ObjectType: "column", Object: obj, Kind: Missing, Severity: Error, Want: describeColumn(wc),
-				Fix: alter + " ADD COLUMN " + columnDefinition(wc) + ";" + addNotNullNote(wc)})
+				Fix: create + alter + " ADD COLUMN " + columnDefinition(wc) + ";" + own + addNotNullNote(wc)})
 			continue
 		}
 		if wc == nil {
@@ -236,6 +237,10 @@ func (d *differ) sequences() {
 	for _, name := range unionKeys(d.want.Sequences, d.got.Sequences) {
 		w, g := d.want.Sequences[name], d.got.Sequences[name]
 		switch {
+		case g == nil && w.OwnedBy != "" && !hasColumn(d.got, w.OwnedBy):
+			// created with its column (or table): see ownedSequences
+		case w == nil && g.OwnedBy != "" && !hasColumn(d.want, g.OwnedBy):
+			// dropped with its column (or table)
 		case g == nil:
 			fix := "CREATE SEQUENCE " + d.qual(name) + " AS " + w.Type
 			if w.OwnedBy != "" {
@@ -429,23 +434,47 @@ func (d *differ) qualColumn(tableDotColumn string) string {
 	return d.qual(table) + "." + pgident.Quote(column)
 }
 
-// createTable writes the expected table whole: columns in their order,
-// then its constraints, then its indexes.
+// createTable writes the expected table whole: the sequences its columns
+// own, its columns in their order, its constraints, then its indexes.
 func (d *differ) createTable(t *Table) string {
 	cols := slices.Collect(maps.Values(t.Columns))
 	slices.SortFunc(cols, func(a, b *Column) int { return a.Position - b.Position })
 	var parts []string
+	var creates, owns string
 	for _, c := range cols {
 		parts = append(parts, columnDefinition(c))
+		create, own := d.ownedSequences(t.Name + "." + c.Name)
+		creates, owns = creates+create, owns+own
 	}
 	for _, con := range t.Constraints {
 		parts = append(parts, "CONSTRAINT "+pgident.Quote(con.Name)+" "+con.Def)
 	}
-	stmts := []string{fmt.Sprintf("CREATE TABLE %s (%s)", d.qual(t.Name), strings.Join(parts, ", "))}
+	stmts := []string{fmt.Sprintf("%sCREATE TABLE %s (%s)", creates, d.qual(t.Name), strings.Join(parts, ", "))}
 	for _, ix := range t.Indexes {
 		stmts = append(stmts, d.createIndex(ix))
 	}
-	return strings.Join(stmts, "; ") + ";"
+	return strings.Join(stmts, "; ") + ";" + owns
+}
+
+// ownedSequences writes the statements that create the expected sequences
+// a missing column owns (its serial default needs them first) and give them
+// to it afterwards.
+func (d *differ) ownedSequences(tableDotColumn string) (create, own string) {
+	for _, name := range slices.Sorted(maps.Keys(d.want.Sequences)) {
+		seq := d.want.Sequences[name]
+		if seq.OwnedBy != tableDotColumn || d.got.Sequences[name] != nil {
+			continue
+		}
+		create += "CREATE SEQUENCE " + d.qual(name) + " AS " + seq.Type + "; "
+		own += " ALTER SEQUENCE " + d.qual(name) + " OWNED BY " + d.qualColumn(tableDotColumn) + ";"
+	}
+	return create, own
+}
+
+func hasColumn(s *Snapshot, tableDotColumn string) bool {
+	table, column, _ := strings.Cut(tableDotColumn, ".")
+	t := s.Tables[table]
+	return t != nil && t.Columns[column] != nil
 }
 
 // createIndex puts the index's name back into its name-less definition.

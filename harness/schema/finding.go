@@ -48,7 +48,8 @@ const (
 type Finding struct {
 	// ObjectType is what Object names: "table", "column", "primary key",
 	// "unique", "foreign key", "check", "exclusion", "index", "enum",
-	// "enum label", "sequence", "object" (one the snapshot does not compare).
+	// "enum label", "sequence", "object" (one the snapshot does not compare),
+	// "migration" (the migration state of a live database).
 	ObjectType string `json:"object_type"`
 	// Object is the table, table.column, table.constraint, table.index,
 	// enum or sequence.
@@ -59,6 +60,9 @@ type Finding struct {
 	Got        string   `json:"got,omitempty"`  // as the compared source has it
 	WantSource string   `json:"want_source"`    // e.g. "model"
 	GotSource  string   `json:"got_source"`     // e.g. "live"
+	// Detail, when set, says in words what Want and Got show (the
+	// migration state's findings need a sentence).
+	Detail string `json:"detail,omitempty"`
 	// Fix is the SQL that makes the compared database match the expected
 	// one; "" where no statement can (a comment says so then).
 	Fix string `json:"fix,omitempty"`
@@ -66,6 +70,22 @@ type Finding struct {
 
 // String is the finding on one line, for people and test failures.
 func (f Finding) String() string {
+	var what string
+	switch {
+	case f.Detail != "":
+		what = fmt.Sprintf("%s: %s", f.Kind, f.Detail)
+	default:
+		what = f.phrase()
+	}
+	s := fmt.Sprintf("%-7s %s %s: %s", f.Severity, f.ObjectType, f.Object, what)
+	if f.Fix != "" {
+		s += "; fix: " + f.Fix
+	}
+	return s
+}
+
+// phrase says what Want and Got show, for the kinds that need no Detail.
+func (f Finding) phrase() string {
 	var what string
 	switch f.Kind {
 	case Missing:
@@ -85,11 +105,7 @@ func (f Finding) String() string {
 	default:
 		what = fmt.Sprintf("%s: %s has %s, %s has %s", f.Kind, f.WantSource, orNone(f.Want), f.GotSource, orNone(f.Got))
 	}
-	s := fmt.Sprintf("%-7s %s %s: %s", f.Severity, f.ObjectType, f.Object, what)
-	if f.Fix != "" {
-		s += "; fix: " + f.Fix
-	}
-	return s
+	return what
 }
 
 func orNone(s string) string {
@@ -132,17 +148,21 @@ func rank(s Severity) int {
 	return 3
 }
 
-var objectTypeOrder = []string{"enum", "enum label", "sequence", "table", "column", "primary key", "unique",
+var objectTypeOrder = []string{"migration", "enum", "enum label", "sequence", "table", "column", "primary key", "unique",
 	"foreign key", "check", "exclusion", "index", "object"}
 
-// sortFindings orders findings by object, then object type, then kind:
-// the same differences always print the same way.
+// sortFindings orders findings by table (or enum, sequence), then object
+// type — a table's columns before its constraints and indexes — then
+// object, then kind: the same differences always print the same way.
 func sortFindings(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
-		if c := strings.Compare(a.Object, b.Object); c != 0 {
+		if c := strings.Compare(a.owner(), b.owner()); c != 0 {
 			return c
 		}
 		if c := slices.Index(objectTypeOrder, a.ObjectType) - slices.Index(objectTypeOrder, b.ObjectType); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Object, b.Object); c != 0 {
 			return c
 		}
 		if c := strings.Compare(string(a.Kind), string(b.Kind)); c != 0 {
@@ -150,4 +170,24 @@ func sortFindings(fs []Finding) {
 		}
 		return strings.Compare(a.Want+a.Got, b.Want+b.Got)
 	})
+}
+
+// owner is the table a finding's object belongs to (or the enum or
+// sequence itself).
+func (f Finding) owner() string {
+	switch f.ObjectType {
+	case "migration":
+		return "" // the migration state comes first
+	case "enum", "enum label", "sequence":
+		// Types and sequences are made before the tables that use them,
+		// and dropped after.
+		if f.Kind == Unexpected {
+			return "\x7f" + f.Object
+		}
+		return "\x01" + f.Object
+	case "object":
+		return "~" // objects not compared come last
+	}
+	owner, _, _ := strings.Cut(f.Object, ".")
+	return owner
 }

@@ -33,12 +33,12 @@ type Table struct {
 
 // Column is one column as PostgreSQL describes it.
 type Column struct {
-	Name     string `json:"name"`
-	Position int    `json:"position"`
-	Type     string `json:"type"` // format_type: "character varying(255)"
-	NotNull  bool   `json:"not_null"`
-	Default  string `json:"default,omitempty"`   // pg_get_expr of the default
-	Identity string `json:"identity,omitempty"`  // "ALWAYS", "BY DEFAULT" or ""
+	Name      string `json:"name"`
+	Position  int    `json:"position"`
+	Type      string `json:"type"` // format_type: "character varying(255)"
+	NotNull   bool   `json:"not_null"`
+	Default   string `json:"default,omitempty"`   // pg_get_expr of the default
+	Identity  string `json:"identity,omitempty"`  // "ALWAYS", "BY DEFAULT" or ""
 	Generated string `json:"generated,omitempty"` // the expression of a stored generated column
 }
 

@@ -1,0 +1,108 @@
+package drift
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+
+	"github.com/appydex/smoke/harness/model"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/schema"
+	"github.com/jackc/pgx/v5"
+)
+
+// Options says what Check compares.
+type Options struct {
+	// Server gives the scratch databases the model and the migrations are
+	// turned into snapshots on.
+	Server *pgenv.Server
+	Model  model.Schema
+	// Migrations holds the migration files; Dir names their folder.
+	Migrations fs.FS
+	Dir        string
+	// Live, when set, is the database to check, on a read-only connection
+	// (ConnectLive). Without it only the model and the migrations are compared.
+	Live *pgx.Conn
+}
+
+// Comparison is one pair of sources compared.
+type Comparison struct {
+	Want     string           `json:"want"`
+	Got      string           `json:"got"`
+	Findings []schema.Finding `json:"findings"`
+}
+
+// Report is the outcome of Check.
+type Report struct {
+	// State is the live database's migration state; nil without one.
+	State *State `json:"migration_state,omitempty"`
+	// StateFindings are the problems State shows.
+	StateFindings []schema.Finding `json:"migration_findings"`
+	// Comparisons: model vs migrations, then, with a live database,
+	// migrations vs live and model vs live.
+	Comparisons []Comparison `json:"comparisons"`
+}
+
+// Findings lists every finding of the report: the migration state first.
+func (r *Report) Findings() []schema.Finding {
+	all := append([]schema.Finding(nil), r.StateFindings...)
+	for _, c := range r.Comparisons {
+		all = append(all, c.Findings...)
+	}
+	return all
+}
+
+// Check compares the model with the migrations (CI: a model changed without
+// a migration) and, given a live database, both with it (before a deploy:
+// a database that claims its newest migration but differs), and reads the
+// live database's migration state.
+func Check(ctx context.Context, opts Options) (*Report, error) {
+	fromModel, err := FromModel(ctx, opts.Server, opts.Model)
+	if err != nil {
+		return nil, err
+	}
+	fromMigrations, err := FromMigrations(ctx, opts.Server, opts.Migrations, opts.Dir, 0)
+	if err != nil {
+		return nil, fmt.Errorf("apply %s to a scratch database: %w", opts.Dir, err)
+	}
+	r := &Report{StateFindings: []schema.Finding{}}
+	r.Comparisons = append(r.Comparisons, compare(fromModel, fromMigrations))
+	if opts.Live == nil {
+		return r, nil
+	}
+	live, err := schema.Read(ctx, opts.Live, "public", "live")
+	if err != nil {
+		return nil, err
+	}
+	if r.State, err = ReadState(ctx, opts.Live, opts.Migrations, opts.Dir); err != nil {
+		return nil, err
+	}
+	migrationsVsLive := compare(fromMigrations, live)
+	r.StateFindings = r.State.Findings(len(migrationsVsLive.Findings) > 0)
+	r.Comparisons = append(r.Comparisons, migrationsVsLive, compare(fromModel, live))
+	return r, nil
+}
+
+func compare(want, got *schema.Snapshot) Comparison {
+	findings := schema.Diff(want, got)
+	if findings == nil {
+		findings = []schema.Finding{}
+	}
+	return Comparison{Want: want.Source, Got: got.Source, Findings: findings}
+}
+
+// ConnectLive opens a connection to a database to check, read-only from
+// its first statement (default_transaction_read_only), with errors that
+// show the URL with its password masked.
+func ConnectLive(ctx context.Context, databaseURL string) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("database URL %s: %w", pgenv.MaskURL(databaseURL), pgenv.MaskError(err, databaseURL))
+	}
+	cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", pgenv.MaskURL(databaseURL), pgenv.MaskError(err, databaseURL))
+	}
+	return conn, nil
+}

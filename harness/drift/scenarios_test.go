@@ -1,0 +1,153 @@
+package drift_test
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/migrator"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/appydex/smoke/harness/schema"
+	"github.com/appydex/smoke/migrations"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite fixtures/drift/*/want.txt from what the check finds")
+
+const scenarios = "../../fixtures/drift"
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// TestDriftScenarios runs the catalog in fixtures/drift (see its README).
+func TestDriftScenarios(t *testing.T) {
+	ctx := context.Background()
+	want, err := drift.FromMigrations(ctx, pgtest.Server(t), migrations.FS, "migrations", 0)
+	require.NoError(t, err)
+	dirs, err := os.ReadDir(scenarios)
+	require.NoError(t, err)
+	ran := 0
+	for _, dir := range dirs {
+		if !dir.IsDir() {
+			continue
+		}
+		ran++
+		t.Run(dir.Name(), func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(scenarios, dir.Name())
+			db := liveDatabase(t, path)
+			findings := check(t, db.URL, want)
+			got := schema.Lines(findings)
+
+			wantFile := filepath.Join(path, "want.txt")
+			if *update {
+				require.NoError(t, os.WriteFile(wantFile, []byte(got), 0o644))
+			}
+			expected, err := os.ReadFile(wantFile)
+			require.NoError(t, err, "run with -update to write %s", wantFile)
+			require.Equal(t, string(expected), got, "findings of %s", dir.Name())
+			if strings.HasPrefix(dir.Name(), "9") {
+				require.Empty(t, findings, "an equivalence scenario must produce no findings")
+			} else {
+				require.NotEmpty(t, findings, "a drift scenario must produce findings")
+			}
+
+			// The fixes mend what they claim to: apply them, and only the
+			// findings without an executable fix remain.
+			applyFixes(t, db.URL, findings)
+			var unmendable []schema.Finding
+			for _, f := range findings {
+				if !executable(f) {
+					unmendable = append(unmendable, f)
+				}
+			}
+			var after []schema.Finding
+			for _, f := range check(t, db.URL, want) {
+				if f.ObjectType != "migration" {
+					after = append(after, f)
+				}
+			}
+			assert.Equal(t, schema.Lines(schemaOnly(unmendable)), schema.Lines(after), "what remains after applying the fixes")
+		})
+	}
+	require.Greater(t, ran, 25, "the catalog in %s", scenarios)
+}
+
+// liveDatabase builds the scenario's live database.
+func liveDatabase(t *testing.T, path string) *pgenv.Database {
+	ctx := context.Background()
+	var db *pgenv.Database
+	if v, err := os.ReadFile(filepath.Join(path, "version")); err == nil {
+		version, err := strconv.ParseUint(strings.TrimSpace(string(v)), 10, 32)
+		require.NoError(t, err)
+		db = pgtest.Empty(t)
+		mg, err := migrator.New(db.URL, migrations.FS, "migrations")
+		require.NoError(t, err)
+		require.NoError(t, mg.To(ctx, uint(version)))
+		require.NoError(t, mg.Close())
+	} else {
+		db = pgtest.Clone(t)
+	}
+	sql, err := os.ReadFile(filepath.Join(path, "live.sql"))
+	require.NoError(t, err)
+	conn, err := pgx.Connect(ctx, db.URL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.PgConn().Exec(ctx, string(sql)).ReadAll()
+	require.NoError(t, err, "apply %s/live.sql", path)
+	return db
+}
+
+// check is the pre-deploy comparison: the live database's migration state,
+// and its schema against the migrations', over a read-only connection.
+func check(t *testing.T, url string, want *schema.Snapshot) []schema.Finding {
+	ctx := context.Background()
+	conn, err := drift.ConnectLive(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	live, err := schema.Read(ctx, conn, "public", "live")
+	require.NoError(t, err)
+	state, err := drift.ReadState(ctx, conn, migrations.FS, "migrations")
+	require.NoError(t, err)
+	schemaFindings := schema.Diff(want, live)
+	return append(state.Findings(len(schemaFindings) > 0), schemaFindings...)
+}
+
+// executable: the finding's fix is SQL for the schema (migration-state fixes
+// are commands, and some fixes are only advice in a comment).
+func executable(f schema.Finding) bool {
+	return f.ObjectType != "migration" && f.Fix != "" && !strings.HasPrefix(f.Fix, "--")
+}
+
+func schemaOnly(fs []schema.Finding) []schema.Finding {
+	var out []schema.Finding
+	for _, f := range fs {
+		if f.ObjectType != "migration" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// applyFixes runs each executable fix on its own (REINDEX CONCURRENTLY may
+// not run inside a transaction), in the findings' order.
+func applyFixes(t *testing.T, url string, findings []schema.Finding) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	for _, f := range findings {
+		if !executable(f) {
+			continue
+		}
+		_, err := conn.PgConn().Exec(ctx, f.Fix).ReadAll()
+		require.NoError(t, err, "fix of %s", f)
+	}
+}
