@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -78,11 +79,17 @@ func Read(ctx context.Context, conn *pgx.Conn, schemaName, source string) (*Snap
 func readError(reads string, err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "42501" {
+		// "permission denied for table pg_attrdef": name the one it refused.
+		if m := deniedTable.FindStringSubmatch(pgErr.Message); m != nil {
+			reads = "pg_catalog." + m[1]
+		}
 		return fmt.Errorf("cannot read %s: %s: this role needs SELECT on the system catalogs (PostgreSQL grants it to PUBLIC by default; GRANT SELECT ON %s TO the role, or connect as one that can read them)",
 			reads, pgErr.Message, reads)
 	}
 	return fmt.Errorf("read %s: %w", reads, err)
 }
+
+var deniedTable = regexp.MustCompile(`permission denied for table (\w+)`)
 
 func (s *Snapshot) table(name string) *Table {
 	t := s.Tables[name]

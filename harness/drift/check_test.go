@@ -1,0 +1,127 @@
+package drift_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/appydex/smoke/app/tables"
+	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/migrator"
+	"github.com/appydex/smoke/harness/model"
+	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/appydex/smoke/harness/schema"
+	"github.com/appydex/smoke/migrations"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// CI's check: the model and the project's migrations describe one schema.
+func TestModelMatchesMigrations(t *testing.T) {
+	ctx := context.Background()
+	report, err := drift.Check(ctx, drift.Options{Server: pgtest.Server(t), Model: tables.Schema, Migrations: migrations.FS, Dir: "migrations"})
+	require.NoError(t, err)
+	require.Len(t, report.Comparisons, 1)
+	assert.Equal(t, "model", report.Comparisons[0].Want)
+	assert.Equal(t, "migrations", report.Comparisons[0].Got)
+	assert.Empty(t, report.Findings(), "model vs migrations:\n%s", schema.Lines(report.Findings()))
+	assert.Nil(t, report.State, "no live database, no migration state")
+}
+
+// The incident's code: a model with token_hash, migrations that stop at
+// add_service_type_requests_table.
+func TestModelAgainstTheIncidentHeadNamesTokenHash(t *testing.T) {
+	ctx := context.Background()
+	srv := pgtest.Server(t)
+	fromModel, err := drift.FromModel(ctx, srv, tables.Schema)
+	require.NoError(t, err)
+	atIncidentHead, err := drift.FromMigrations(ctx, srv, migrations.FS, "migrations", migrations.IncidentHead)
+	require.NoError(t, err)
+
+	findings := schema.Diff(fromModel, atIncidentHead)
+	require.NotEmpty(t, findings)
+	first := findings[0]
+	assert.Equal(t, "column", first.ObjectType)
+	assert.Equal(t, "refresh_tokens.token_hash", first.Object)
+	assert.Equal(t, schema.Missing, first.Kind)
+	assert.Equal(t, schema.Error, first.Severity)
+	assert.Equal(t, "ALTER TABLE refresh_tokens ADD COLUMN token_hash character varying(255);", first.Fix)
+	assert.Equal(t, `error   column refresh_tokens.token_hash: missing in migrations (model has character varying(255)); fix: ALTER TABLE refresh_tokens ADD COLUMN token_hash character varying(255);
+error   unique refresh_tokens.refresh_tokens_token_hash_key: missing in migrations (model has UNIQUE (token_hash)); fix: ALTER TABLE refresh_tokens ADD CONSTRAINT refresh_tokens_token_hash_key UNIQUE (token_hash);
+error   check refresh_tokens.refresh_tokens_live_token_has_hash_check: missing in migrations (model has CHECK ((revoked OR (token_hash IS NOT NULL)))); fix: ALTER TABLE refresh_tokens ADD CONSTRAINT refresh_tokens_live_token_has_hash_check CHECK ((revoked OR (token_hash IS NOT NULL)));
+`, schema.Lines(findings))
+}
+
+// The pre-deploy check against the incident's database, in JSON: the shape
+// CI and the CLI read. testdata/incident-report.json is its golden copy
+// (rewritten with -update).
+func TestCheckAgainstALiveDatabaseAtTheIncidentHead(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Empty(t)
+	mg, err := migrator.New(db.URL, migrations.FS, "migrations")
+	require.NoError(t, err)
+	require.NoError(t, mg.To(ctx, migrations.IncidentHead))
+	require.NoError(t, mg.Close())
+	live, err := drift.ConnectLive(ctx, db.URL)
+	require.NoError(t, err)
+	defer live.Close(ctx)
+
+	report, err := drift.Check(ctx, drift.Options{Server: pgtest.Server(t), Model: tables.Schema,
+		Migrations: migrations.FS, Dir: "migrations", Live: live})
+	require.NoError(t, err)
+	require.NotNil(t, report.State)
+	assert.Equal(t, uint(3), report.State.Version)
+	assert.Equal(t, uint(4), report.State.Head)
+	assert.False(t, report.State.Dirty)
+	assert.True(t, report.State.ChecksumsRecorded)
+
+	var pairs []string
+	for _, c := range report.Comparisons {
+		pairs = append(pairs, c.Want+" vs "+c.Got)
+	}
+	assert.Equal(t, []string{"model vs migrations", "migrations vs live", "model vs live"}, pairs)
+	assert.Empty(t, report.Comparisons[0].Findings)
+	for _, c := range report.Comparisons[1:] {
+		require.NotEmpty(t, c.Findings)
+		assert.Equal(t, "refresh_tokens.token_hash", c.Findings[0].Object, "%s vs %s", c.Want, c.Got)
+	}
+	require.Len(t, report.StateFindings, 1)
+	assert.Equal(t, drift.KindBehind, report.StateFindings[0].Kind)
+
+	got, err := json.MarshalIndent(report, "", "  ")
+	require.NoError(t, err)
+	golden := filepath.Join("testdata", "incident-report.json")
+	if *update {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(golden, append(got, '\n'), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(want), string(got))
+}
+
+func TestModelNamingAnUnknownTypeNamesTheColumn(t *testing.T) {
+	m := model.Schema{Tables: []*model.Table{{
+		Name:    "refresh_tokens",
+		Columns: []model.Column{{Name: "id", Type: "uuid"}, {Name: "token_hash", Type: "varchr(255)"}},
+	}}}
+	_, err := drift.FromModel(context.Background(), pgtest.Server(t), m)
+	require.Error(t, err)
+	assert.Equal(t, `model: refresh_tokens.token_hash: type "varchr(255)" is not a PostgreSQL type (nor an enum the model declares)`, err.Error())
+
+	m.Tables[0].Columns[1].Type = "character varying(abc)"
+	_, err = drift.FromModel(context.Background(), pgtest.Server(t), m)
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), `model: refresh_tokens.token_hash: type "character varying(abc)" is not a PostgreSQL type`), err.Error())
+}
+
+func TestConnectLiveMasksThePassword(t *testing.T) {
+	_, err := drift.ConnectLive(context.Background(), "postgres://deploy:pr0d-secret@127.0.0.1:1/appydex")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "connect to postgres://deploy:xxxxx@127.0.0.1:1/appydex")
+	assert.Contains(t, err.Error(), "connection refused")
+	assert.NotContains(t, err.Error(), "pr0d-secret")
+}

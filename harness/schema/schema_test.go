@@ -1,0 +1,180 @@
+package schema_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/appydex/smoke/harness/schema"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func read(t *testing.T, url, source string) *schema.Snapshot {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	snap, err := schema.Read(ctx, conn, "public", source)
+	require.NoError(t, err)
+	return snap
+}
+
+func exec(t *testing.T, url, sql string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.PgConn().Exec(ctx, sql).ReadAll()
+	require.NoError(t, err)
+}
+
+func TestSnapshotReadsWhatPostgresPrints(t *testing.T) {
+	db := pgtest.Clone(t)
+	snap := read(t, db.URL, "migrations")
+	assert.ElementsMatch(t, []string{"users", "refresh_tokens", "service_type_requests"}, keys(snap.Tables),
+		"bookkeeping tables are left out")
+	assert.Equal(t, []string{"pending", "approved", "rejected"}, snap.Enums["service_type_request_status"])
+
+	hash := snap.Tables["refresh_tokens"].Columns["token_hash"]
+	require.NotNil(t, hash)
+	assert.Equal(t, "character varying(255)", hash.Type)
+	assert.False(t, hash.NotNull)
+	status := snap.Tables["service_type_requests"].Columns["status"]
+	assert.Equal(t, "public.service_type_request_status", status.Type, "an empty search_path qualifies user types")
+	assert.Equal(t, "'pending'::public.service_type_request_status", status.Default)
+
+	var defs []string
+	for _, c := range snap.Tables["refresh_tokens"].Constraints {
+		defs = append(defs, c.Kind+" "+c.Name+" "+c.Def)
+	}
+	assert.Contains(t, defs, "foreign key refresh_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE")
+	assert.Contains(t, defs, "unique refresh_tokens_token_hash_key UNIQUE (token_hash)")
+	var indexes []string
+	for _, ix := range snap.Tables["refresh_tokens"].Indexes {
+		indexes = append(indexes, ix.Name+": "+ix.Def)
+	}
+	assert.ElementsMatch(t, []string{
+		"refresh_tokens_user_id_idx: CREATE INDEX ON public.refresh_tokens USING btree (user_id)",
+		"refresh_tokens_family_id_idx: CREATE INDEX ON public.refresh_tokens USING btree (family_id)",
+	}, indexes, "indexes that back constraints are listed with their constraints only")
+	assert.Empty(t, snap.Unsupported)
+}
+
+func TestSnapshotOfIdentityAndSerialColumns(t *testing.T) {
+	db := pgtest.Empty(t)
+	exec(t, db.URL, `CREATE TABLE events (
+		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		seq serial,
+		total numeric(12,2) GENERATED ALWAYS AS (0) STORED)`)
+	snap := read(t, db.URL, "live")
+	cols := snap.Tables["events"].Columns
+	assert.Equal(t, "ALWAYS", cols["id"].Identity)
+	assert.Equal(t, "", cols["id"].Default)
+	assert.Equal(t, "nextval('public.events_seq_seq'::regclass)", cols["seq"].Default)
+	assert.Equal(t, "0", cols["total"].Generated)
+	assert.Equal(t, "numeric(12,2)", cols["total"].Type)
+	require.Contains(t, snap.Sequences, "events_seq_seq")
+	assert.Equal(t, "events.seq", snap.Sequences["events_seq_seq"].OwnedBy)
+	assert.NotContains(t, snap.Sequences, "events_id_seq", "an identity's sequence is part of its column")
+}
+
+func TestExtensionObjectsAreLeftOut(t *testing.T) {
+	db := pgtest.Empty(t)
+	var available bool
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db.URL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	require.NoError(t, conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pgcrypto')").Scan(&available))
+	if !available {
+		t.Skip("pgcrypto is not installed with this server")
+	}
+	exec(t, db.URL, "CREATE EXTENSION pgcrypto; CREATE TABLE t (id int PRIMARY KEY)")
+	snap := read(t, db.URL, "live")
+	assert.Equal(t, []string{"t"}, keys(snap.Tables))
+	assert.Empty(t, snap.Unsupported, "pgcrypto's functions belong to the extension")
+}
+
+// A role that may not read a catalog gets an error naming it.
+func TestRoleThatCannotReadACatalog(t *testing.T) {
+	db := pgtest.Clone(t)
+	role := "smoke_reader_" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "_"))[:20]
+	exec(t, db.URL, fmt.Sprintf(`CREATE ROLE %[1]s LOGIN PASSWORD 'reader';
+		GRANT CONNECT ON DATABASE %[2]s TO %[1]s;
+		REVOKE SELECT ON pg_catalog.pg_attrdef FROM PUBLIC;`, role, db.Name))
+	t.Cleanup(func() { // before the clone is dropped: roles are the server's, not the database's
+		admin := pgtest.Server(t).URL(pgtest.Server(t).MaintenanceDatabase())
+		exec(t, admin, fmt.Sprintf("REVOKE CONNECT ON DATABASE %s FROM %s", db.Name, role))
+		exec(t, admin, "DROP ROLE "+role)
+	})
+
+	cfg, err := pgx.ParseConfig(db.URL)
+	require.NoError(t, err)
+	cfg.User, cfg.Password = role, "reader"
+	ctx := context.Background()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = schema.Read(ctx, conn, "public", "live")
+	require.Error(t, err)
+	t.Logf("Read: %v", err)
+	assert.Contains(t, err.Error(), "cannot read pg_catalog.pg_attrdef: permission denied for table pg_attrdef")
+	assert.Contains(t, err.Error(), "GRANT SELECT ON pg_catalog.pg_attrdef TO")
+}
+
+func TestMissingSchemaIsAnError(t *testing.T) {
+	db := pgtest.Empty(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db.URL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = schema.Read(ctx, conn, "appydex", "live")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `the database has no schema "appydex"`)
+}
+
+// fakeTB records what RequireMatch reports.
+type fakeTB struct {
+	testing.TB
+	fatal string
+}
+
+func (f *fakeTB) Helper()                        {}
+func (f *fakeTB) Fatalf(format string, a ...any) { f.fatal = fmt.Sprintf(format, a...) }
+
+func TestRequireMatchListsEveryFindingOnePerLine(t *testing.T) {
+	db := pgtest.Clone(t)
+	want := read(t, db.URL, "migrations")
+	exec(t, db.URL, `ALTER TABLE refresh_tokens DROP COLUMN token_hash;
+		ALTER TABLE users ADD COLUMN nickname text;`)
+	got := read(t, db.URL, "live")
+
+	tb := &fakeTB{TB: t}
+	schema.RequireMatch(tb, got, want)
+	assert.Equal(t, `schema of live does not match migrations: 4 finding(s):
+error   column refresh_tokens.token_hash: missing in live (migrations has character varying(255)); fix: ALTER TABLE refresh_tokens ADD COLUMN token_hash character varying(255);
+error   unique refresh_tokens.refresh_tokens_token_hash_key: missing in live (migrations has UNIQUE (token_hash)); fix: ALTER TABLE refresh_tokens ADD CONSTRAINT refresh_tokens_token_hash_key UNIQUE (token_hash);
+error   check refresh_tokens.refresh_tokens_live_token_has_hash_check: missing in live (migrations has CHECK ((revoked OR (token_hash IS NOT NULL)))); fix: ALTER TABLE refresh_tokens ADD CONSTRAINT refresh_tokens_live_token_has_hash_check CHECK ((revoked OR (token_hash IS NOT NULL)));
+warning column users.nickname: unexpected in live (text), which migrations does not have; fix: ALTER TABLE users DROP COLUMN nickname; -- drops its data
+`, tb.fatal)
+
+	tb = &fakeTB{TB: t}
+	schema.RequireMatch(tb, want, want)
+	assert.Empty(t, tb.fatal, "a schema matches itself")
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
