@@ -3,7 +3,8 @@
 //	smoke run [--pg-source auto|container|local|external] [--pg-image IMAGE] [--database-url URL]
 //
 // run gets a real PostgreSQL 15, applies every migration into a template
-// database, clones it, and reports what it found, step by step. Exit codes:
+// database, clones it, compares the model, the migrations and the clone,
+// and reports what it found, step by step. Exit codes:
 // 0 all good, 1 a failed check, 2 usage or infrastructure error.
 package main
 
@@ -46,7 +47,8 @@ const usage = `Usage: smoke <command> [flags]
 
 Commands:
   run     get a PostgreSQL 15 server, apply every migration into a template,
-          clone it, and report each step
+          clone it, compare the model, the migrations and the clone, and
+          report each step
 
 Run "smoke run --help" for a command's flags.
 

@@ -38,7 +38,7 @@ func TestRunReportsEveryStepAndPasses(t *testing.T) {
 		`ok  postgres +\d+ms  PostgreSQL 15\.\d+`,
 		`ok  migrate +\d+ms  4 migrations applied into template smoke_tpl_[0-9a-f]{16}`,
 		`ok  clone +\d+ms  database smoke_tpl_`,
-		`ok  version +\d+ms  schema_migrations says 4, clean: the newest migration, 000004_add_refresh_tokens_token_hash.up.sql`,
+		`ok  schema +\d+ms  model = migrations = the clone; schema_migrations says 4 \(migrations/000004_add_refresh_tokens_token_hash.up.sql\), clean`,
 	} {
 		assert.Regexp(t, regexp.MustCompile(step), out)
 	}

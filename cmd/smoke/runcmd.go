@@ -9,15 +9,18 @@ import (
 	"os"
 	"time"
 
+	"github.com/appydex/smoke/app/tables"
+	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/schema"
 	"github.com/appydex/smoke/migrations"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 )
 
 // runSmoke is `smoke run`: today it provisions PostgreSQL, migrates a
-// template, clones it and checks the clone's migration state; the schema
-// check and the login flow join it as they land.
+// template, clones it, and compares the model, the migrations and the clone
+// (schema and migration state); the login flow joins it when it lands.
 func runSmoke(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := pgenv.ConfigFromEnv(getenv)
 	if err != nil {
@@ -86,19 +89,21 @@ func runSmoke(ctx context.Context, args []string, getenv func(string) string, st
 	r.step(start, "clone", "database %s", db.Name)
 
 	start = time.Now()
-	mg, err := migrator.New(db.URL, migrations.FS, "migrations")
+	live, err := drift.ConnectLive(ctx, db.URL)
 	if err != nil {
 		return err
 	}
-	version, dirty, err := mg.Version()
-	mg.Close()
+	defer live.Close(context.WithoutCancel(ctx))
+	report, err := drift.Check(ctx, drift.Options{Server: srv, Model: tables.Schema, Migrations: migrations.FS, Dir: "migrations", Live: live})
 	if err != nil {
-		return err
+		return fmt.Errorf("check the schema: %w", err)
 	}
-	if version != files.Head() || dirty {
-		return checkFailed{fmt.Sprintf("the clone reports version %d (dirty %t); want %d, clean", version, dirty, files.Head())}
+	st := report.State
+	if findings := report.Findings(); len(findings) > 0 {
+		fmt.Fprint(stdout, schema.Lines(findings))
+		return checkFailed{fmt.Sprintf("the schema check found %d difference(s)", len(findings))}
 	}
-	r.step(start, "version", "schema_migrations says %d, clean: the newest migration, %s", version, files.List[len(files.List)-1].Up)
+	r.step(start, "schema", "model = migrations = the clone; schema_migrations says %d (%s), clean", st.Version, st.HeadFile)
 	fmt.Fprintln(stdout, "PASS")
 	return nil
 }
