@@ -164,7 +164,8 @@ var catalogQueries = []catalogQuery{
 			FROM pg_catalog.pg_constraint con
 			JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 			WHERE c.relnamespace = $1 AND c.relkind = 'r' AND NOT c.relname = ANY ($2)
-			  AND ` + fmt.Sprintf(notExtension, "pg_catalog.pg_class", "c.oid"),
+			  AND ` + fmt.Sprintf(notExtension, "pg_catalog.pg_class", "c.oid") + `
+			ORDER BY c.relname, con.conname`,
 		row: func(s *Snapshot, rows pgx.Rows) error {
 			var table, kind string
 			con := &Constraint{}
@@ -194,7 +195,8 @@ var catalogQueries = []catalogQuery{
 			  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
 			                   WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
 			                     AND con.contype IN ('p', 'u', 'x'))
-			  AND ` + fmt.Sprintf(notExtension, "pg_catalog.pg_class", "c.oid"),
+			  AND ` + fmt.Sprintf(notExtension, "pg_catalog.pg_class", "c.oid") + `
+			ORDER BY c.relname, ic.relname`,
 		row: func(s *Snapshot, rows pgx.Rows) error {
 			var table, quoted string
 			ix := &Index{}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+)
+
+// config is the API's settings.
+type config struct {
+	DatabaseURL string
+	Addr        string
+	JWTSecret   string
+	DevOTP      string
+	AccessTTL   time.Duration
+	RefreshTTL  time.Duration
+	Issuer      string
+	Audience    string
+}
+
+func parseConfig(command string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var c config
+	var access, refresh string
+	fs := flag.NewFlagSet("appydex-api "+command, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.DatabaseURL, "database-url", env("APPYDEX_DATABASE_URL", ""), "PostgreSQL URL ($APPYDEX_DATABASE_URL)")
+	fs.StringVar(&c.Addr, "addr", env("APPYDEX_ADDR", ":16110"), "listen address ($APPYDEX_ADDR)")
+	fs.StringVar(&c.JWTSecret, "jwt-secret", env("APPYDEX_JWT_SECRET", ""), "HS256 key, at least 32 bytes ($APPYDEX_JWT_SECRET)")
+	fs.StringVar(&c.DevOTP, "dev-otp", env("APPYDEX_DEV_OTP", ""), "static one-time code for development; none by default ($APPYDEX_DEV_OTP)")
+	fs.StringVar(&access, "access-ttl", env("APPYDEX_ACCESS_TTL", "15m"), "access token lifetime ($APPYDEX_ACCESS_TTL)")
+	fs.StringVar(&refresh, "refresh-ttl", env("APPYDEX_REFRESH_TTL", "168h"), "a session's absolute lifetime ($APPYDEX_REFRESH_TTL)")
+	fs.StringVar(&c.Issuer, "issuer", env("APPYDEX_ISSUER", "appydex"), "JWT issuer ($APPYDEX_ISSUER)")
+	fs.StringVar(&c.Audience, "audience", env("APPYDEX_AUDIENCE", "appydex-admin"), "JWT audience ($APPYDEX_AUDIENCE)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	var errs []error
+	if fs.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected arguments %q", fs.Args()))
+	}
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("set --database-url or APPYDEX_DATABASE_URL (postgres://user:password@host:5432/appydex)"))
+	}
+	var err error
+	if c.AccessTTL, err = time.ParseDuration(access); err != nil || c.AccessTTL <= 0 {
+		errs = append(errs, fmt.Errorf("--access-ttl %q: want a positive duration such as 15m", access))
+	}
+	if c.RefreshTTL, err = time.ParseDuration(refresh); err != nil || c.RefreshTTL <= 0 {
+		errs = append(errs, fmt.Errorf("--refresh-ttl %q: want a positive duration such as 168h", refresh))
+	}
+	if command == "serve" && len(c.JWTSecret) < 32 {
+		errs = append(errs, errors.New("set --jwt-secret or APPYDEX_JWT_SECRET to at least 32 bytes (e.g. openssl rand -hex 32)"))
+	}
+	return c, errors.Join(errs...)
+}
