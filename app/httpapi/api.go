@@ -141,4 +141,3 @@ func clientInfo(r *http.Request) (userAgent, ip string) {
 func ctxTimeout(r *http.Request) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(r.Context(), 10*time.Second)
 }
-

@@ -47,7 +47,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) *apiError {
 	return nil
 }
 
-
 //go:embed openapi.json
 var openapiDoc []byte
 

@@ -96,4 +96,3 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) *apiError {
 	writeJSON(w, http.StatusOK, showUser(u))
 	return nil
 }
-
