@@ -20,7 +20,7 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // call sends a JSON body and returns the status and body.
-func call(t *testing.T, method, url string, body any, header ...string) (int, []byte) {
+func call(t testing.TB, method, url string, body any, header ...string) (int, []byte) {
 	t.Helper()
 	var r io.Reader
 	switch b := body.(type) {

@@ -54,38 +54,64 @@ func startLocal(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	// A port found free may be taken before the server binds it: try again.
+	pm := &postmaster{binDir: binDir, dir: dir, cred: cred}
 	for attempt := 1; ; attempt++ {
-		s, err := runPostmaster(ctx, binDir, dir, password, cred)
+		if pm.port, err = freePort(); err != nil {
+			return nil, errors.Join(err, remove())
+		}
+		err = pm.start(ctx)
 		if err == nil {
-			return s, nil
+			break
 		}
 		if !errors.Is(err, errPortTaken) || attempt == 3 {
 			return nil, errors.Join(err, remove())
 		}
 	}
+	s := &Server{
+		source: Local,
+		where:  "local cluster in " + filepath.Join(dir, "data"),
+		dir:    dir,
+		local:  pm,
+		admin: &url.URL{Scheme: "postgres", User: url.UserPassword("postgres", password),
+			Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(pm.port)), Path: "/postgres", RawQuery: "sslmode=disable"},
+		stop: func(context.Context) error {
+			pm.stop()
+			return remove()
+		},
+	}
+	if err := s.ready(ctx, 10*time.Second, true); err != nil {
+		return nil, errors.Join(err, s.Close(ctx))
+	}
+	return s, nil
 }
 
 var errPortTaken = errors.New("port taken")
 
-func runPostmaster(ctx context.Context, binDir, dir, password string, cred *syscall.Credential) (*Server, error) {
-	port, err := freePort()
+// postmaster is the server process of a local cluster.
+type postmaster struct {
+	binDir, dir string
+	cred        *syscall.Credential
+	port        int
+	cmd         *exec.Cmd
+	exited      chan error
+}
+
+// start runs the postmaster on p.port and waits until it is ready.
+func (p *postmaster) start(ctx context.Context) error {
+	dataDir, logPath := filepath.Join(p.dir, "data"), filepath.Join(p.dir, "postgres.log")
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, err
-	}
-	dataDir, logPath := filepath.Join(dir, "data"), filepath.Join(dir, "postgres.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
+		return err
 	}
 	defer logFile.Close()
-	cmd := exec.Command(filepath.Join(binDir, "postgres"),
-		"-D", dataDir, "-p", strconv.Itoa(port), "-k", dir,
+	cmd := exec.Command(filepath.Join(p.binDir, "postgres"),
+		"-D", dataDir, "-p", strconv.Itoa(p.port), "-k", p.dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_permissions=0700",
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
 		"-c", "max_connections=200")
 	cmd.Env = serverEnv()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = serverProcAttr(cred)
+	cmd.SysProcAttr = serverProcAttr(p.cred)
 
 	// The kernel sends the parent-death signal when the *thread* that started
 	// the child exits, so start it from a goroutine that holds its thread for
@@ -101,39 +127,56 @@ func runPostmaster(ctx context.Context, binDir, dir, password string, cred *sysc
 		exited <- cmd.Wait()
 	}()
 	if err := <-started; err != nil {
-		return nil, fmt.Errorf("start postgres: %w", err)
+		return fmt.Errorf("start postgres: %w", err)
 	}
-
-	stop := func(ctx context.Context) error {
-		_ = cmd.Process.Signal(syscall.SIGINT) // fast shutdown
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		return os.RemoveAll(dir)
-	}
+	p.cmd, p.exited = cmd, exited
 	if err := waitPostmasterReady(ctx, dataDir, exited, 30*time.Second); err != nil {
-		_ = cmd.Process.Kill()
+		p.stop()
 		log, _ := os.ReadFile(logPath)
 		if strings.Contains(string(log), "could not bind") || strings.Contains(string(log), "Address already in use") {
-			return nil, errPortTaken
+			return errPortTaken
 		}
-		return nil, fmt.Errorf("postgres in %s: %w; its log:\n%s", dir, err, log)
+		return fmt.Errorf("postgres in %s: %w; its log:\n%s", p.dir, err, log)
 	}
-	s := &Server{
-		source: Local,
-		where:  "local cluster in " + dataDir,
-		dir:    dir,
-		admin: &url.URL{Scheme: "postgres", User: url.UserPassword("postgres", password),
-			Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Path: "/postgres", RawQuery: "sslmode=disable"},
-		stop: stop,
+	return nil
+}
+
+// stop shuts the postmaster down (fast: open sessions are ended) and waits
+// for it to exit.
+func (p *postmaster) stop() {
+	if p.cmd == nil {
+		return
 	}
-	if err := s.ready(ctx, 10*time.Second, true); err != nil {
-		return nil, errors.Join(err, s.Close(ctx))
+	_ = p.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
 	}
-	return s, nil
+	p.cmd = nil
+	os.Remove(filepath.Join(p.dir, "data", "postmaster.pid"))
+}
+
+// Pause stops a local server, keeping its data, as an outage would: every
+// connection to it fails until Resume. Only the local source can pause.
+func (s *Server) Pause(ctx context.Context) error {
+	if s.local == nil {
+		return fmt.Errorf("only a local server can pause; this one is %s", s.source)
+	}
+	s.local.stop()
+	return nil
+}
+
+// Resume starts a paused local server again, on the same port.
+func (s *Server) Resume(ctx context.Context) error {
+	if s.local == nil {
+		return fmt.Errorf("only a local server can resume; this one is %s", s.source)
+	}
+	if err := s.local.start(ctx); err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	return s.ready(ctx, 10*time.Second, true)
 }
 
 // waitPostmasterReady waits until the postmaster reports "ready" in

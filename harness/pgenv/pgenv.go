@@ -103,6 +103,7 @@ type Server struct {
 	where       string // "container 3e94…, image …", "local cluster in …": for messages
 	containerID string // Container: the container Close removes
 	dir         string // Local: the folder Close removes
+	local       *postmaster
 	admin       *url.URL
 	version     string
 

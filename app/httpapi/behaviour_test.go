@@ -1,0 +1,185 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/appydex/smoke/app/apitest"
+	"github.com/appydex/smoke/app/auth"
+	"github.com/appydex/smoke/app/store"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/appydex/smoke/migrations"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pquerna/otp/totp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fast keeps password hashing cheap where a test logs in many times.
+var fast = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+func loginPair(t testing.TB, api *apitest.API) (access, refresh string) {
+	t.Helper()
+	status, body := call(t, "POST", api.URL+"/api/v1/auth/login", admin)
+	require.Equal(t, 200, status, "%s", body)
+	var pair struct {
+		Access  string `json:"access_token"`
+		Refresh string `json:"refresh_token"`
+	}
+	require.NoError(t, json.Unmarshal(body, &pair))
+	return pair.Access, pair.Refresh
+}
+
+func liveInFamily(t *testing.T, dbURL, token string) int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	var live int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM refresh_tokens WHERE NOT revoked
+		AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)`, auth.HashToken(token)).Scan(&live))
+	return live
+}
+
+// Twenty refreshes of one token at once: one wins, the others are reuse.
+func TestConcurrentRefreshesOfOneToken(t *testing.T) {
+	t.Parallel()
+	api := apitest.Start(t, apitest.Options{PasswordParams: fast})
+	_, refresh := loginPair(t, api)
+
+	statuses := make([]int, 20)
+	bodies := make([][]byte, 20)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			statuses[i], bodies[i] = call(t, "POST", api.URL+"/api/v1/auth/refresh", map[string]string{"refresh_token": refresh})
+		}()
+	}
+	close(start)
+	wg.Wait()
+
+	ok, refused := 0, 0
+	for i, s := range statuses {
+		switch {
+		case s == 200:
+			ok++
+		case s == 401:
+			refused++
+		default:
+			t.Errorf("refresh %d answered %d: %s", i, s, bodies[i])
+		}
+	}
+	assert.Equal(t, 1, ok, "exactly one refresh wins: %v", statuses)
+	assert.Equal(t, 19, refused, "the others are refused: %v", statuses)
+	assert.LessOrEqual(t, liveInFamily(t, api.DatabaseURL, refresh), 1, "at most one live token in the family")
+}
+
+// Refresh racing logout on one session never answers 5xx, and the session
+// ends up with no live token.
+func TestRefreshRacingLogout(t *testing.T) {
+	t.Parallel()
+	api := apitest.Start(t, apitest.Options{PasswordParams: fast})
+	for round := range 10 {
+		_, refresh := loginPair(t, api)
+		var wg sync.WaitGroup
+		results := map[string]int{}
+		var mu sync.Mutex
+		for _, path := range []string{"/api/v1/auth/refresh", "/api/v1/auth/logout", "/api/v1/auth/refresh"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				status, body := call(t, "POST", api.URL+path, map[string]string{"refresh_token": refresh})
+				assert.Less(t, status, 500, "round %d %s: %s", round, path, body)
+				mu.Lock()
+				results[path] = status
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, 204, results["/api/v1/auth/logout"], "round %d: logout always succeeds", round)
+		assert.Zero(t, liveInFamily(t, api.DatabaseURL, refresh), "round %d: logout leaves the session no live token (%v)", round, results)
+	}
+}
+
+// A TOTP code signs in once per time step: its replay is refused.
+func TestTOTPReplayIsRefused(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 26, 9, 0, 5, 0, time.UTC) // frozen
+	api := apitest.Start(t, apitest.Options{NoDevOTP: true, Now: func() time.Time { return now }, PasswordParams: fast})
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "appydex", AccountName: "totp@appydex.local"})
+	require.NoError(t, err)
+	hash, err := auth.HashPassword("s3cret-pass", fast)
+	require.NoError(t, err)
+	pool, err := pgxpool.New(context.Background(), api.DatabaseURL)
+	require.NoError(t, err)
+	defer pool.Close()
+	_, err = store.New(pool).UpsertUser(context.Background(), store.NewUser{Email: "totp@appydex.local", PasswordHash: hash,
+		Roles: []string{"admin"}, TOTPSecret: key.Secret()})
+	require.NoError(t, err)
+
+	code, err := totp.GenerateCode(key.Secret(), now)
+	require.NoError(t, err)
+	login := map[string]string{"email_or_phone": "totp@appydex.local", "password": "s3cret-pass", "otp": code}
+	status, body := call(t, "POST", api.URL+"/api/v1/auth/login", login)
+	require.Equal(t, 200, status, "%s", body)
+	status, body = call(t, "POST", api.URL+"/api/v1/auth/login", login)
+	assert.Equal(t, 401, status, "the same code again in its time step: %s", body)
+	assert.Contains(t, string(body), "INVALID_CREDENTIALS")
+
+	status, _ = call(t, "POST", api.URL+"/api/v1/auth/login", admin)
+	assert.Equal(t, 401, status, "without a development OTP configured, 000000 is just a wrong code")
+}
+
+// The database stops mid-flow: the API answers 503 and is not ready; when
+// it is back, login works again without restarting the API.
+func TestDatabaseOutageAndRecovery(t *testing.T) {
+	cfg, err := pgtest.Config()
+	require.NoError(t, err)
+	cfg.Source = pgenv.Local // the local source can pause a server and resume it
+	ctx := context.Background()
+	srv, err := pgenv.Start(ctx, cfg)
+	if err != nil {
+		if os.Getenv("SMOKE_REQUIRE_SOURCES") != "" {
+			t.Fatalf("local source: %v", err)
+		}
+		t.Skipf("no local PostgreSQL binaries: %v", err)
+	}
+	t.Cleanup(func() { srv.Close(ctx) })
+	tpl, err := srv.Template(ctx, migrations.FS, "migrations")
+	require.NoError(t, err)
+	db, err := tpl.Clone(ctx)
+	require.NoError(t, err)
+	api := apitest.Start(t, apitest.Options{DatabaseURL: db.URL, PasswordParams: fast})
+	_, refresh := loginPair(t, api)
+
+	require.NoError(t, srv.Pause(ctx))
+	status, body := call(t, "POST", api.URL+"/api/v1/auth/login", admin)
+	assert.Equal(t, 503, status, "%s", body)
+	assert.JSONEq(t, `{"code":"SERVICE_UNAVAILABLE","message":"The service is temporarily unavailable; try again shortly","details":{}}`, string(body))
+	status, body = call(t, "POST", api.URL+"/api/v1/auth/refresh", map[string]string{"refresh_token": refresh})
+	assert.Equal(t, 503, status, "%s", body)
+	status, body = call(t, "GET", api.URL+"/readyz", nil)
+	assert.Equal(t, 503, status, "%s", body)
+	status, _ = call(t, "GET", api.URL+"/healthz", nil)
+	assert.Equal(t, 200, status, "the process itself is up")
+
+	require.NoError(t, srv.Resume(ctx))
+	require.Eventually(t, func() bool {
+		status, _ := call(t, "GET", api.URL+"/readyz", nil)
+		return status == 200
+	}, 10*time.Second, 50*time.Millisecond, "ready again once the database is back")
+	loginPair(t, api)
+	status, body = call(t, "POST", api.URL+"/api/v1/auth/refresh", map[string]string{"refresh_token": refresh})
+	assert.Equal(t, 200, status, "the session from before the outage still refreshes: %s", body)
+}
