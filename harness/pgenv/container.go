@@ -18,6 +18,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/modules/postgres"
+	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
 )
 
@@ -58,7 +59,7 @@ func startContainer(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	password := randomHex(12)
-	ctr, err := postgres.Run(ctx, image,
+	opts := []testcontainers.ContainerCustomizer{
 		postgres.WithUsername("postgres"),
 		postgres.WithPassword(password),
 		postgres.WithDatabase("postgres"),
@@ -76,7 +77,11 @@ func startContainer(ctx context.Context, cfg Config) (*Server, error) {
 				WithExitCode(0).WithPollInterval(25*time.Millisecond),
 		),
 		testcontainers.WithLogger(logAdapter(cfg)),
-	)
+	}
+	if cfg.Network != "" {
+		opts = append(opts, network.WithNetworkName([]string{NetworkAlias}, cfg.Network))
+	}
+	ctr, err := postgres.Run(ctx, image, opts...)
 	// Remove the container even when start-up failed half way.
 	stop := func(ctx context.Context) error {
 		if ctr == nil {
@@ -93,7 +98,7 @@ func startContainer(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, errors.Join(err, stop(context.WithoutCancel(ctx)))
 	}
 
-	host, err := endpointHost(ctx, ctr)
+	host, err := EndpointHost(ctx, ctr)
 	if err == nil {
 		var port string
 		if port, err = mappedPort(ctx, ctr); err == nil {
@@ -101,6 +106,7 @@ func startContainer(ctx context.Context, cfg Config) (*Server, error) {
 				source:      Container,
 				where:       fmt.Sprintf("container %.12s, image %s", ctr.GetContainerID(), image),
 				containerID: ctr.GetContainerID(),
+				network:     cfg.Network,
 				admin: &url.URL{Scheme: "postgres", User: url.UserPassword("postgres", password),
 					Host: net.JoinHostPort(host, port), Path: "/postgres", RawQuery: "sslmode=disable"},
 				stop: stop,
@@ -201,12 +207,13 @@ func pullImage(ctx context.Context, cli *testcontainers.DockerClient, image stri
 	return resp.Wait(ctx)
 }
 
-// endpointHost is the host at which this process reaches published ports.
+// EndpointHost is the host at which this process reaches a container's
+// published ports.
 // testcontainers-go guesses the Docker network's gateway whenever it runs
 // inside a container, which is wrong when the engine runs in that same
 // container (as on this project's CI machines): if the engine reports this
 // machine's own host name, its published ports are on loopback.
-func endpointHost(ctx context.Context, ctr testcontainers.Container) (string, error) {
+func EndpointHost(ctx context.Context, ctr testcontainers.Container) (string, error) {
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err == nil {
 		defer cli.Close()

@@ -78,6 +78,9 @@ type Config struct {
 	// e.g. "/usr/lib/postgresql/15/bin". "" means: pg_config --bindir, then
 	// PATH, then Debian's /usr/lib/postgresql/<version>/bin.
 	BinDir string
+	// Network is a Docker network the container joins, reachable there as
+	// NetworkAlias (the API container's database host); "" for none.
+	Network string
 	// DockerHost is the Docker Engine to use, as in DOCKER_HOST
 	// ("unix:///var/run/docker.sock", "tcp://10.0.0.5:2375"). When set, it is
 	// the only engine tried: testcontainers-go alone would fall back to the
@@ -102,6 +105,7 @@ type Server struct {
 	source      Source
 	where       string // "container 3e94…, image …", "local cluster in …": for messages
 	containerID string // Container: the container Close removes
+	network     string // Container: the Docker network it joined, as NetworkAlias
 	dir         string // Local: the folder Close removes
 	local       *postmaster
 	admin       *url.URL
@@ -165,6 +169,22 @@ func startAuto(ctx context.Context, cfg Config) (*Server, error) {
 
 // Source reports where the server came from (never Auto).
 func (s *Server) Source() Source { return s.source }
+
+// NetworkAlias is the host name of a container server on its Docker network.
+const NetworkAlias = "postgres"
+
+// NetworkURL is the connection URL for the named database as another
+// container on Config.Network reaches it: postgres://…@postgres:5432/db.
+// It is "" for a server that joined no network.
+func (s *Server) NetworkURL(database string) string {
+	if s.network == "" {
+		return ""
+	}
+	u := *s.admin
+	u.Host = NetworkAlias + ":5432"
+	u.Path = "/" + database
+	return u.String()
+}
 
 // ContainerID is the id of the server's container, for the Container source;
 // "" for the others.

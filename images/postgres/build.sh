@@ -101,5 +101,6 @@ tar -C "$root" --numeric-owner -cf "$ctx/rootfs.tar" .
 cp "$here/Dockerfile" "$here/docker-entrypoint.sh" "$ctx/"
 
 echo "pg-image: docker build $image"
-docker build --quiet --label "dev.appydex.smoke.recipe=$recipe" -t "$image" "$ctx" >/dev/null
+docker build --quiet --label "dev.appydex.smoke.recipe=$recipe" -t "$image" "$ctx" >/dev/null 2>"$work/build.log" ||
+	{ cat "$work/build.log" >&2; exit 1; }
 docker image inspect --format "pg-image: built {{ .RepoTags }} {{ .Size }} bytes" "$image"
