@@ -4,7 +4,10 @@
 #   make test       every test, against real PostgreSQL (race detector on)
 #   make bench      benchmarks: server start per source, template build, clone
 #   make lint       gofmt, go vet, go mod tidy, actionlint
+#   make fuzz       fuzz the login and refresh handlers for FUZZTIME each (default 10s)
+#   make api        run the reference API on :16110 (APPYDEX_DATABASE_URL, APPYDEX_JWT_SECRET)
 #   make pg-image   build appydex-smoke/postgres:15 from Debian's packages (no registry needed)
+#   make api-image  build appydex-smoke/api:dev, the API in a FROM scratch image
 #
 # PG_SOURCE=auto|container|local|external picks where PostgreSQL comes from
 # (the same as SMOKE_PG_SOURCE); the default, auto, uses Docker when it answers.
@@ -12,12 +15,13 @@
 GO ?= go
 PG_SOURCE ?=
 ACTIONLINT ?= github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+FUZZTIME ?= 10s
 
 ifneq ($(PG_SOURCE),)
 export SMOKE_PG_SOURCE := $(PG_SOURCE)
 endif
 
-.PHONY: smoke test bench lint pg-image ensure-pg-image
+.PHONY: smoke test bench lint fuzz api pg-image api-image ensure-pg-image
 
 smoke: ensure-pg-image
 	$(GO) run ./cmd/smoke run
@@ -33,6 +37,16 @@ lint:
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
+
+fuzz: ensure-pg-image
+	$(GO) test ./app/httpapi -run '^$$' -fuzz '^FuzzLogin$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./app/httpapi -run '^$$' -fuzz '^FuzzRefresh$$' -fuzztime $(FUZZTIME)
+
+api:
+	$(GO) run ./cmd/appydex-api
+
+api-image:
+	images/api/build.sh appydex-smoke/api:dev
 
 # Builds (or keeps current) the registry-free image, whatever is present.
 pg-image:
