@@ -183,3 +183,31 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	status, body = call(t, "POST", api.URL+"/api/v1/auth/refresh", map[string]string{"refresh_token": refresh})
 	assert.Equal(t, 200, status, "the session from before the outage still refreshes: %s", body)
 }
+
+// Phone numbers sign in too; an inactive user gets the very answer a wrong
+// password gets.
+func TestPhoneLoginAndInactiveUser(t *testing.T) {
+	t.Parallel()
+	api := apitest.Start(t, apitest.Options{PasswordParams: fast})
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, api.DatabaseURL)
+	require.NoError(t, err)
+	defer pool.Close()
+	hash, err := auth.HashPassword("phone-pass", fast)
+	require.NoError(t, err)
+	_, err = store.New(pool).UpsertUser(ctx, store.NewUser{Email: "support@appydex.local", Phone: "+15550100", PasswordHash: hash, Roles: []string{"support"}})
+	require.NoError(t, err)
+
+	byPhone := map[string]string{"email_or_phone": "+15550100", "password": "phone-pass", "otp": "000000"}
+	status, body := call(t, "POST", api.URL+"/api/v1/auth/login", byPhone)
+	require.Equal(t, 200, status, "%s", body)
+	assert.Contains(t, string(body), `"phone":"+15550100"`)
+
+	_, wrongPassword := call(t, "POST", api.URL+"/api/v1/auth/login",
+		map[string]string{"email_or_phone": "+15550100", "password": "nope", "otp": "000000"})
+	_, err = pool.Exec(ctx, "UPDATE users SET is_active = false WHERE phone = '+15550100'")
+	require.NoError(t, err)
+	status, inactive := call(t, "POST", api.URL+"/api/v1/auth/login", byPhone)
+	assert.Equal(t, 401, status)
+	assert.Equal(t, string(wrongPassword), string(inactive), "an inactive user is told nothing more than a wrong password is")
+}
