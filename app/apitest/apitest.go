@@ -6,22 +6,16 @@ package apitest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/appydex/smoke/app/apiserver"
 	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/httpapi"
 	"github.com/appydex/smoke/app/seed"
-	"github.com/appydex/smoke/app/store"
-	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/pgtest"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Options change how the API runs; the zero value is the usual test API.
@@ -32,8 +26,8 @@ type Options struct {
 	NoDevOTP bool
 	// Now is the API's clock; nil means time.Now.
 	Now func() time.Time
-	// PasswordParams are the argon2id costs of the seeded password; zero
-	// means auth.OWASP, as the API uses.
+	// PasswordParams are the argon2id costs of the seeded password and the
+	// API's dummy hash; zero means auth.OWASP, as the API uses.
 	PasswordParams auth.Argon2Params
 }
 
@@ -49,52 +43,26 @@ type API struct {
 // Start runs the API until the test ends.
 func Start(tb testing.TB, opts Options) *API {
 	tb.Helper()
-	ctx := context.Background()
 	if opts.DatabaseURL == "" {
 		opts.DatabaseURL = pgtest.Clone(tb).URL
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.PasswordParams == (auth.Argon2Params{}) {
-		opts.PasswordParams = auth.OWASP
-	}
-	pool, err := pgxpool.New(ctx, opts.DatabaseURL)
-	if err != nil {
-		tb.Fatalf("apitest: %v", err)
-	}
-	tb.Cleanup(pool.Close)
-	st := store.New(pool)
-	adminID, err := seed.DevAdmin(ctx, st, opts.PasswordParams)
-	if err != nil {
-		tb.Fatalf("apitest: seed: %v", err)
-	}
-
-	expected, err := tables.Snapshot()
-	if err != nil {
-		tb.Fatalf("apitest: %v", err)
-	}
-	secret := make([]byte, 32)
-	_, _ = rand.Read(secret)
-	tokens := &auth.Tokens{Secret: []byte(hex.EncodeToString(secret)), Issuer: "appydex", Audience: "appydex-admin",
-		AccessTTL: 15 * time.Minute, RefreshTTL: 7 * 24 * time.Hour, Now: opts.Now}
-	otp := &auth.OTP{DevCode: seed.DevOTP, Now: opts.Now}
+	cfg := apiserver.Config{DatabaseURL: opts.DatabaseURL, DevOTP: seed.DevOTP, Now: opts.Now,
+		PasswordParams: opts.PasswordParams, SeedDevAdmin: true, Log: &syncBuffer{}}
 	if opts.NoDevOTP {
-		otp.DevCode = ""
+		cfg.DevOTP = ""
 	}
-	logs := &syncBuffer{}
-	srv, err := httpapi.New(st, tokens, otp, expected, slog.New(slog.NewJSONHandler(logs, nil)), opts.PasswordParams)
+	logs := cfg.Log.(*syncBuffer)
+	srv, err := apiserver.Start(context.Background(), cfg)
 	if err != nil {
 		tb.Fatalf("apitest: %v", err)
 	}
-	ts := httptest.NewServer(srv.Handler())
-	tb.Cleanup(ts.Close)
 	tb.Cleanup(func() {
 		if tb.Failed() {
 			tb.Logf("apitest: the API's log:\n%s", logs.String())
 		}
+		srv.Close(context.Background())
 	})
-	return &API{URL: ts.URL, DatabaseURL: opts.DatabaseURL, Server: srv, AdminID: adminID, logs: logs}
+	return &API{URL: srv.URL, DatabaseURL: opts.DatabaseURL, Server: srv.Handler, AdminID: srv.AdminID, logs: logs}
 }
 
 // Logs is everything the API logged so far, one JSON object per line.

@@ -21,22 +21,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
+	"github.com/appydex/smoke/app/apiserver"
 	"github.com/appydex/smoke/app/auth"
-	"github.com/appydex/smoke/app/httpapi"
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/app/store"
-	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -59,77 +54,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if command == "seed" {
+		return seedAdmin(ctx, cfg.DatabaseURL, stdout)
+	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	pool, err := openPool(ctx, cfg.DatabaseURL)
+	srv, err := apiserver.Start(ctx, apiserver.Config{DatabaseURL: cfg.DatabaseURL, Addr: cfg.Addr, JWTSecret: cfg.JWTSecret,
+		DevOTP: cfg.DevOTP, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Issuer: cfg.Issuer, Audience: cfg.Audience, Log: stderr})
 	if err != nil {
 		return err
+	}
+	log.Info("serving", "addr", srv.URL, "database", pgenv.MaskURL(cfg.DatabaseURL), "dev_otp", cfg.DevOTP != "")
+	if err := srv.Wait(ctx); err != nil {
+		return err
+	}
+	return srv.Close(context.WithoutCancel(ctx))
+}
+
+// seedAdmin creates (or resets) the development admin.
+func seedAdmin(ctx context.Context, databaseURL string, stdout io.Writer) error {
+	pool, err := pgxpool.New(ctx, databaseURL)
+	if err != nil {
+		return fmt.Errorf("--database-url %s: %w", pgenv.MaskURL(databaseURL), pgenv.MaskError(err, databaseURL))
 	}
 	defer pool.Close()
-	st := store.New(pool)
-
-	if command == "seed" {
-		id, err := seed.DevAdmin(ctx, st, auth.OWASP)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "seeded %s (user %s); it signs in with the development OTP only when the API runs with --dev-otp %s\n",
-			seed.AdminEmail, id, seed.DevOTP)
-		return nil
-	}
-
-	api, err := cfg.server(st, log)
+	id, err := seed.DevAdmin(ctx, store.New(pool), auth.OWASP)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
-	log.Info("serving", "addr", ln.Addr().String(), "database", pgenv.MaskURL(cfg.DatabaseURL), "dev_otp", cfg.DevOTP != "")
-	return serve(ctx, ln, api.Handler())
-}
-
-// server wires the API from its settings.
-func (c config) server(st *store.Store, log *slog.Logger) (*httpapi.Server, error) {
-	expected, err := tables.Snapshot()
-	if err != nil {
-		return nil, err
-	}
-	tokens := &auth.Tokens{Secret: []byte(c.JWTSecret), Issuer: c.Issuer, Audience: c.Audience,
-		AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, Now: time.Now}
-	return httpapi.New(st, tokens, &auth.OTP{DevCode: c.DevOTP, Now: time.Now}, expected, log, auth.OWASP)
-}
-
-// openPool connects lazily: the API starts, and answers 503, while the
-// database is down.
-func openPool(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
-	pcfg, err := pgxpool.ParseConfig(databaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("--database-url %s: %w", pgenv.MaskURL(databaseURL), pgenv.MaskError(err, databaseURL))
-	}
-	pcfg.MaxConns = 20
-	pcfg.ConnConfig.ConnectTimeout = 5 * time.Second
-	return pgxpool.NewWithConfig(ctx, pcfg)
-}
-
-// serve runs the HTTP server until ctx ends, then drains it.
-func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
+	fmt.Fprintf(stdout, "seeded %s (user %s); it signs in with the development OTP only when the API runs with --dev-otp %s\n",
+		seed.AdminEmail, id, seed.DevOTP)
 	return nil
 }

@@ -1,0 +1,153 @@
+// Package apiserver wires the reference API — store, tokens, one-time
+// codes, handler — onto a listener: the one assembly that the appydex-api
+// command, the smoke command and the tests all run.
+package apiserver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/appydex/smoke/app/auth"
+	"github.com/appydex/smoke/app/httpapi"
+	"github.com/appydex/smoke/app/seed"
+	"github.com/appydex/smoke/app/store"
+	"github.com/appydex/smoke/app/tables"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Config is everything the API needs.
+type Config struct {
+	DatabaseURL string
+	Addr        string // listen address, e.g. ":16110" or "127.0.0.1:0"
+	JWTSecret   string // at least 32 bytes; "" makes a random one (in-process runs)
+	DevOTP      string // "" for none
+	AccessTTL   time.Duration
+	RefreshTTL  time.Duration
+	Issuer      string
+	Audience    string
+	// PasswordParams are the argon2id costs of new hashes; zero means auth.OWASP.
+	PasswordParams auth.Argon2Params
+	Now            func() time.Time // nil: time.Now
+	Log            io.Writer        // JSON log lines; nil discards them
+	// SeedDevAdmin creates the development admin before serving.
+	SeedDevAdmin bool
+}
+
+// Server is a running API.
+type Server struct {
+	URL     string // http://host:port
+	Handler *httpapi.Server
+	AdminID string // with SeedDevAdmin
+	pool    *pgxpool.Pool
+	http    *http.Server
+	done    chan error
+}
+
+// Start connects (lazily: the API starts, and answers 503, while the
+// database is down), seeds if asked, and serves until Close.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	cfg.defaults()
+	if len(cfg.JWTSecret) < 32 {
+		return nil, errors.New("the JWT secret must be at least 32 bytes")
+	}
+	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("database URL %s: %w", pgenv.MaskURL(cfg.DatabaseURL), pgenv.MaskError(err, cfg.DatabaseURL))
+	}
+	pcfg.MaxConns = 20
+	pcfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{pool: pool, done: make(chan error, 1)}
+	st := store.New(pool)
+	if cfg.SeedDevAdmin {
+		if s.AdminID, err = seed.DevAdmin(ctx, st, cfg.PasswordParams); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
+	expected, err := tables.Snapshot()
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	tokens := &auth.Tokens{Secret: []byte(cfg.JWTSecret), Issuer: cfg.Issuer, Audience: cfg.Audience,
+		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Now: cfg.Now}
+	otp := &auth.OTP{DevCode: cfg.DevOTP, Now: cfg.Now}
+	if s.Handler, err = httpapi.New(st, tokens, otp, expected, slog.New(slog.NewJSONHandler(cfg.Log, nil)), cfg.PasswordParams); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	s.http = &http.Server{Handler: s.Handler.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	go func() { s.done <- s.http.Serve(ln) }()
+	return s, nil
+}
+
+func (c *Config) defaults() {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:0"
+	}
+	if c.JWTSecret == "" {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		c.JWTSecret = hex.EncodeToString(b)
+	}
+	if c.AccessTTL == 0 {
+		c.AccessTTL = 15 * time.Minute
+	}
+	if c.RefreshTTL == 0 {
+		c.RefreshTTL = 7 * 24 * time.Hour
+	}
+	if c.Issuer == "" {
+		c.Issuer = "appydex"
+	}
+	if c.Audience == "" {
+		c.Audience = "appydex-admin"
+	}
+	if c.PasswordParams == (auth.Argon2Params{}) {
+		c.PasswordParams = auth.OWASP
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = io.Discard
+	}
+}
+
+// Wait blocks until the server stops by itself (a listener error) or ctx ends.
+func (s *Server) Wait(ctx context.Context) error {
+	select {
+	case err := <-s.done:
+		return err
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+// Close drains the server (ten seconds at most) and closes the pool.
+func (s *Server) Close(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := s.http.Shutdown(ctx)
+	s.pool.Close()
+	return err
+}
