@@ -1,61 +1,55 @@
 // Command smoke runs the appydex smoke harness.
 //
-//	smoke run [--pg-source auto|container|local|external] [--pg-image IMAGE] [--database-url URL]
+//	smoke run      provision PostgreSQL, migrate, check the schema three ways,
+//	               start the reference API, run the login flow
+//	smoke repro    reproduce the login incident from nothing, then verify its fix
+//	smoke verify   check a real deployment before it goes live, read-only
 //
-// run gets a real PostgreSQL 15, applies every migration into a template
-// database, clones it, compares the model, the migrations and the clone,
-// and reports what it found, step by step. Exit codes:
-// 0 all good, 1 a failed check, 2 usage or infrastructure error.
+// Exit codes: 0 all good, 1 findings or failed checks, 2 usage or
+// infrastructure error.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/appydex/smoke/harness/report"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
-	os.Exit(exitCode(err))
-}
-
-// run is the whole command, with its inputs passed in so tests drive it as
-// users do.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return usageError{"no command given"}
-	}
-	switch args[0] {
-	case "run":
-		return runSmoke(ctx, args[1:], getenv, stdout, stderr)
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	default:
-		fmt.Fprint(stderr, usage)
-		return usageError{fmt.Sprintf("unknown command %q", args[0])}
-	}
+	os.Exit(code)
 }
 
 const usage = `Usage: smoke <command> [flags]
 
 Commands:
-  run     get a PostgreSQL 15 server, apply every migration into a template,
-          clone it, compare the model, the migrations and the clone, and
-          report each step
+  run      get a PostgreSQL 15, apply every migration, compare the model, the
+           migrations and the database, start the reference API, and run the
+           login → refresh → reuse → logout flow against it
+  repro    reproduce the login incident from nothing — a database at
+           add_service_type_requests_table, a login answering 500 — then apply
+           the pending migration and verify login, refresh and reuse detection
+  verify   check a deployment before it goes live: --database-url URL
+           [--api-url URL --email E --password P --otp CODE]; never writes to
+           the database it checks
 
-Run "smoke run --help" for a command's flags.
+Run "smoke <command> -h" for a command's flags.
 
-Exit codes: 0 all good, 1 a check failed, 2 usage or infrastructure error.
+Exit codes:
+  0  all good
+  1  findings or failed checks (for repro: the incident did not reproduce, or its fix did not verify)
+  2  usage or infrastructure error (a database or API that does not answer, no PostgreSQL to start)
 `
 
-// Exit codes, documented in the usage text and the README.
+// Exit codes, as the usage text documents them.
 const (
 	exitOK      = 0
 	exitFailed  = 1
@@ -67,20 +61,50 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-// checkFailed means the harness ran and something it checked is wrong.
-type checkFailed struct{ msg string }
+// command runs one smoke command and returns its report; an error means it
+// could not run (exit 2).
+type command func(ctx context.Context, o *options) (*report.Report, error)
 
-func (e checkFailed) Error() string { return e.msg }
-
-func exitCode(err error) int {
-	switch err.(type) {
-	case nil:
-		return exitOK
-	case checkFailed:
-		fmt.Fprintln(os.Stderr, "smoke:", err)
-		return exitFailed
-	default:
-		fmt.Fprintln(os.Stderr, "smoke:", err)
+// run is the whole program with its inputs passed in, so tests drive it as
+// users do, and returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		fmt.Fprintln(stderr, "smoke: no command given")
 		return exitProblem
 	}
+	commands := map[string]command{"run": runCommand, "repro": reproCommand, "verify": verifyCommand}
+	name := args[0]
+	if name == "-h" || name == "-help" || name == "--help" || name == "help" {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprint(stderr, usage)
+		fmt.Fprintf(stderr, "smoke: unknown command %q\n", name)
+		return exitProblem
+	}
+	o, err := parseOptions(name, args[1:], getenv, stderr)
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "smoke %s: %v\n", name, err)
+		return exitProblem
+	}
+	rep, err := cmd(ctx, o)
+	if rep != nil {
+		if werr := o.write(rep, stdout); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "smoke %s: %v\n", name, err)
+		return exitProblem
+	}
+	if !rep.Passed {
+		return exitFailed
+	}
+	return exitOK
 }

@@ -2,6 +2,7 @@ package migrator_test
 
 import (
 	"context"
+	"io/fs"
 	"testing"
 	"testing/fstest"
 
@@ -66,4 +67,15 @@ func TestNoChecksumTableMeansNotRecorded(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, recorded)
 	assert.Empty(t, edited)
+}
+
+func TestUntilKeepsTheHistoryAsItStoodThen(t *testing.T) {
+	files := fstest.MapFS{
+		"000001_a.up.sql": {}, "000001_a.down.sql": {}, "000002_b.up.sql": {}, "000003_c.up.sql": {}, "README.md": {},
+	}
+	list, err := migrator.ReadFiles(migrator.Until(files, 2), "fixture")
+	require.NoError(t, err)
+	assert.Equal(t, uint(2), list.Head())
+	_, err = migrator.Until(files, 2).Open("000003_c.up.sql")
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 }

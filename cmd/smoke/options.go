@@ -1,0 +1,172 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/appydex/smoke/app/seed"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/report"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+)
+
+var errHelp = errors.New("help shown")
+
+// options are a command's settings: where PostgreSQL comes from, what to
+// verify, how to print.
+type options struct {
+	pg       pgenv.Config
+	json     bool
+	junit    string
+	verbose  bool
+	progress *progress
+
+	// verify only
+	databaseURL, apiURL  string
+	email, password, otp string
+}
+
+func parseOptions(command string, args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	var err error
+	if o.pg, err = pgenv.ConfigFromEnv(getenv); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	fs := flag.NewFlagSet("smoke "+command, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	source := fs.String("pg-source", getenv(pgenv.EnvSource), "where the harness's own PostgreSQL comes from: auto, container, local or external ($"+pgenv.EnvSource+"; default auto)")
+	fs.StringVar(&o.pg.Image, "pg-image", o.pg.Image, "container image for the container source ($"+pgenv.EnvImage+"; default "+pgenv.DefaultImage+")")
+	fs.StringVar(&o.pg.URL, "pg-url", o.pg.URL, "server for the external source ($"+pgenv.EnvURL+")")
+	fs.BoolVar(&o.json, "json", false, "print the report as JSON (schema: harness/report/report.schema.json)")
+	fs.StringVar(&o.junit, "junit", "", "also write the report as JUnit XML to this file")
+	fs.BoolVar(&o.verbose, "v", false, "print the harness's progress lines on stderr")
+	if command == "verify" {
+		fs.StringVar(&o.databaseURL, "database-url", "", "the deployment's database: postgres://user:password@host:5432/appydex (read-only)")
+		fs.StringVar(&o.apiURL, "api-url", "", "the deployment's API, e.g. https://staging.example.com; runs the login flow against it")
+		fs.StringVar(&o.email, "email", seed.AdminEmail, "the account the flow signs in as (email or phone)")
+		fs.StringVar(&o.password, "password", getenv("SMOKE_PASSWORD"), "its password ($SMOKE_PASSWORD)")
+		fs.StringVar(&o.otp, "otp", getenv("SMOKE_OTP"), "its one-time code ($SMOKE_OTP)")
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: smoke %s [flags]\n\nFlags:\n", command)
+		fs.PrintDefaults()
+		fmt.Fprintln(stderr, "\nExit codes: 0 all good, 1 findings or failed checks, 2 usage or infrastructure error.")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, errHelp
+		}
+		return nil, usageError{err.Error()}
+	}
+	fail := func(msg string) (*options, error) {
+		fs.Usage()
+		return nil, usageError{msg}
+	}
+	if fs.NArg() > 0 {
+		return fail(fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	}
+	if *source == "" && o.pg.URL != "" {
+		o.pg.Source = pgenv.External
+	} else if o.pg.Source, err = pgenv.ParseSource(*source); err != nil {
+		return fail(err.Error())
+	}
+	if command == "verify" {
+		if o.databaseURL == "" {
+			return fail("verify needs --database-url: the database of the deployment to check")
+		}
+		if o.apiURL != "" && (o.password == "" || o.otp == "") {
+			return fail("--api-url needs the account's --password and --otp (or $SMOKE_PASSWORD and $SMOKE_OTP)")
+		}
+	}
+	if o.verbose {
+		o.pg.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	} else {
+		tclog.SetDefault(tclog.NewNoopLogger()) // testcontainers-go's banner
+	}
+	// The reaper's image cannot be pulled where no registry answers; pgenv
+	// removes its own containers. testcontainers-go reads this once.
+	if getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
+		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
+	o.progress = newProgress(stderr)
+	return o, nil
+}
+
+// write prints the report: text or JSON on stdout, and JUnit to a file.
+func (o *options) write(rep *report.Report, stdout io.Writer) error {
+	var err error
+	if o.json {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if o.junit != "" {
+		f, err := os.Create(o.junit)
+		if err != nil {
+			return fmt.Errorf("--junit: %w", err)
+		}
+		if err := rep.WriteJUnit(f); err != nil {
+			f.Close()
+			return fmt.Errorf("--junit: %w", err)
+		}
+		return f.Close()
+	}
+	return nil
+}
+
+// progress shows that a slow step (starting a container) is under way: a
+// live line on a terminal, a plain line otherwise.
+type progress struct {
+	w   io.Writer
+	tty bool
+}
+
+func newProgress(w io.Writer) *progress {
+	f, ok := w.(*os.File)
+	if !ok {
+		return &progress{w: w}
+	}
+	fi, err := f.Stat()
+	return &progress{w: w, tty: err == nil && fi.Mode()&os.ModeCharDevice != 0}
+}
+
+// begin reports that what started; call the returned func when it ends.
+func (p *progress) begin(what string) (end func()) {
+	if !p.tty {
+		fmt.Fprintf(p.w, "smoke: %s…\n", what)
+		return func() {}
+	}
+	done, stopped := make(chan struct{}), make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(p.w, "\r\033[K")
+				return
+			case <-tick.C:
+				fmt.Fprintf(p.w, "\r%s… %.1fs", what, time.Since(start).Seconds())
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
+}
+
+// sourceName says which source a config will try, for progress lines.
+func sourceName(cfg pgenv.Config) string {
+	if cfg.Source == "" {
+		return string(pgenv.Auto)
+	}
+	return strings.ToLower(string(cfg.Source))
+}

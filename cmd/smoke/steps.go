@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/appydex/smoke/app/apiserver"
+	"github.com/appydex/smoke/app/seed"
+	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/flow"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/report"
+	"github.com/appydex/smoke/harness/schema"
+)
+
+// startPostgres is the step that gets the harness its PostgreSQL.
+func startPostgres(ctx context.Context, o *options, rep *report.Report, name string) (*pgenv.Server, error) {
+	step := rep.Start(name)
+	end := o.progress.begin(fmt.Sprintf("starting PostgreSQL (%s source)", sourceName(o.pg)))
+	srv, err := pgenv.Start(ctx, o.pg)
+	end()
+	if err != nil {
+		step.Fail("no PostgreSQL")
+		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+	}
+	step.Pass("PostgreSQL %s (%s source)", majorMinor(srv.Version()), srv.Source())
+	if o.verbose {
+		step.Line("%s", srv)
+	}
+	return srv, nil
+}
+
+// majorMinor is "15.18" of "15.18 (Debian 15.18-0+deb12u1)".
+func majorMinor(version string) string {
+	v, _, _ := strings.Cut(version, " ")
+	return v
+}
+
+// schemaStep runs the three-way check against live and reports it as one
+// step: the migration state, each comparison, every finding. Notices (names,
+// objects not compared) are shown but fail nothing.
+func schemaStep(ctx context.Context, rep *report.Report, name string, opts drift.Options) (*drift.Report, error) {
+	step := rep.Start(name)
+	check, err := drift.Check(ctx, opts)
+	if err != nil {
+		step.Fail("could not compare")
+		return nil, fmt.Errorf("check the schema: %w", err)
+	}
+	step.Line("migration state: %s", describeState(check.State))
+	failing := 0
+	for _, f := range check.StateFindings {
+		if f.Severity == schema.Error {
+			failing++
+		}
+	}
+	for _, c := range check.Comparisons {
+		bad := 0
+		for _, f := range c.Findings {
+			if f.Severity != schema.Notice {
+				bad++
+			}
+		}
+		failing += bad
+		switch {
+		case len(c.Findings) == 0:
+			step.Line("%s vs %s: the same schema", c.Want, c.Got)
+		case bad == 0:
+			step.Line("%s vs %s: the same, but for %d notice(s)", c.Want, c.Got, len(c.Findings))
+		default:
+			step.Line("%s vs %s: %d difference(s)", c.Want, c.Got, len(c.Findings))
+		}
+	}
+	step.Findings = check.Findings()
+	if failing > 0 {
+		step.Fail("%d problem(s) among the model, the migrations and the database", failing)
+	} else {
+		step.Pass("the model, the migrations and the database agree")
+	}
+	return check, nil
+}
+
+// describeState says what the live database reports of its migrations.
+func describeState(st *drift.State) string {
+	var parts []string
+	if st.Recorded {
+		clean := "clean"
+		if st.Dirty {
+			clean = "dirty"
+		}
+		parts = append(parts, fmt.Sprintf("schema_migrations says version %d, %s (the newest file is %d)", st.Version, clean, st.Head))
+	} else {
+		parts = append(parts, fmt.Sprintf("no golang-migrate version (the newest file is %d)", st.Head))
+	}
+	if len(st.Alembic) > 0 {
+		parts = append(parts, "alembic_version "+strings.Join(st.Alembic, ","))
+	}
+	switch {
+	case !st.ChecksumsRecorded:
+		parts = append(parts, "no checksums recorded")
+	case len(st.Edited) == 0:
+		parts = append(parts, "no applied file edited since")
+	default:
+		parts = append(parts, fmt.Sprintf("%d applied file(s) edited since", len(st.Edited)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// startAPI is the step that starts the reference API in this process on the
+// database at url, with the development admin seeded.
+func startAPI(ctx context.Context, rep *report.Report, url string, logs *lineBuffer) (*apiserver.Server, error) {
+	step := rep.Start("api")
+	srv, err := apiserver.Start(ctx, apiserver.Config{DatabaseURL: url, DevOTP: seed.DevOTP, SeedDevAdmin: true, Log: logs})
+	if err != nil {
+		step.Fail("the reference API did not start")
+		return nil, fmt.Errorf("start the reference API: %w", err)
+	}
+	step.Pass("the reference API on %s, development admin seeded", srv.URL)
+	return srv, nil
+}
+
+// flowStep runs the login flow and reports it.
+func flowStep(ctx context.Context, rep *report.Report, cfg flow.Config) (*flow.Result, error) {
+	step := rep.Start("flow")
+	res, err := flow.Run(ctx, cfg)
+	if err != nil {
+		step.Fail("could not run")
+		return nil, err
+	}
+	step.Flow = res
+	checks, failed := 0, 0
+	for _, s := range res.Steps {
+		for _, c := range s.Checks {
+			checks++
+			if !c.OK {
+				failed++
+			}
+		}
+	}
+	if failed > 0 {
+		step.Fail("%d of %d checks failed in %d steps", failed, checks, len(res.Steps))
+	} else {
+		step.Pass("%d checks passed in %d steps: login, refresh, reuse, logout", checks, len(res.Steps))
+	}
+	return res, nil
+}
+
+func adminFlow(baseURL, databaseURL string) flow.Config {
+	return flow.Config{BaseURL: baseURL, DatabaseURL: databaseURL, Email: seed.AdminEmail, Password: seed.AdminPassword, OTP: seed.DevOTP}
+}

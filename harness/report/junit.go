@@ -1,0 +1,110 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/appydex/smoke/harness/schema"
+)
+
+// JUnit XML, as CI systems read it: a suite for the command, a test case per
+// step, and one per flow step (classname smoke.<command>.flow).
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Classname string        `xml:"classname,attr"`
+	Name      string        `xml:"name,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+func seconds(ms float64) string { return fmt.Sprintf("%.3f", ms/1000) }
+
+// WriteJUnit writes the report as JUnit XML.
+func (r *Report) WriteJUnit(w io.Writer) error {
+	suite := junitSuite{Name: "smoke " + r.Command}
+	total := 0.0
+	for _, s := range r.Steps {
+		total += s.DurationMS
+		c := junitCase{Classname: "smoke." + r.Command, Name: s.Name, Time: seconds(s.DurationMS)}
+		details := append(append([]string{}, s.Lines...), strings.Split(strings.TrimRight(schema.Lines(s.Findings), "\n"), "\n")...)
+		text := strings.TrimSpace(strings.Join(details, "\n"))
+		switch s.Status {
+		case Fail:
+			c.Failure = &junitFailure{Message: s.Summary, Type: "smoke." + s.Name, Text: text}
+		case Skip:
+			c.Skipped = &junitSkipped{Message: s.Summary}
+		default:
+			c.SystemOut = strings.TrimSpace(s.Summary + "\n" + text)
+		}
+		suite.Cases = append(suite.Cases, c)
+		if s.Flow != nil {
+			for _, fs := range s.Flow.Steps {
+				fc := junitCase{Classname: "smoke." + r.Command + ".flow", Name: fs.Name, Time: seconds(float64(fs.Duration.Microseconds()) / 1000)}
+				if !fs.Passed() {
+					var failed []string
+					for _, ch := range fs.Checks {
+						if !ch.OK {
+							failed = append(failed, ch.What+": "+ch.Detail)
+						}
+					}
+					fc.Failure = &junitFailure{Message: fmt.Sprintf("%d check(s) failed", len(failed)), Type: "smoke.flow", Text: strings.Join(failed, "\n")}
+				}
+				suite.Cases = append(suite.Cases, fc)
+			}
+		}
+	}
+	for _, c := range suite.Cases {
+		suite.Tests++
+		if c.Failure != nil {
+			suite.Failures++
+		}
+		if c.Skipped != nil {
+			suite.Skipped++
+		}
+	}
+	suite.Time = seconds(total)
+	doc := junitSuites{Name: suite.Name, Tests: suite.Tests, Failures: suite.Failures, Skipped: suite.Skipped, Time: suite.Time,
+		Suites: []junitSuite{suite}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

@@ -1,0 +1,81 @@
+// Package report is what the smoke command prints: a step-by-step report as
+// text for people, JSON (a stable schema: report.schema.json) and JUnit XML
+// for CI.
+package report
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/appydex/smoke/harness/flow"
+	"github.com/appydex/smoke/harness/schema"
+)
+
+// Status is a step's outcome.
+type Status string
+
+// The statuses.
+const (
+	Pass Status = "pass"
+	Fail Status = "fail"
+	Skip Status = "skip"
+)
+
+// Report is one run of a smoke command.
+type Report struct {
+	Command string  `json:"command"` // "run", "repro", "verify"
+	Passed  bool    `json:"passed"`
+	Verdict string  `json:"verdict"` // one sentence: what the run showed
+	Steps   []*Step `json:"steps"`
+}
+
+// Step is one step of a run.
+type Step struct {
+	Name       string           `json:"name"`
+	Status     Status           `json:"status"`
+	DurationMS float64          `json:"duration_ms"`
+	Summary    string           `json:"summary"`
+	Lines      []string         `json:"lines,omitempty"`    // shown beneath the step: a response, a log line
+	Findings   []schema.Finding `json:"findings,omitempty"` // of a schema or migration-state step
+	Flow       *flow.Result     `json:"flow,omitempty"`     // of the flow step
+	started    time.Time
+}
+
+// New starts a report for command.
+func New(command string) *Report { return &Report{Command: command, Steps: []*Step{}} }
+
+// Start begins a step; finish it with Pass, Fail or Skip.
+func (r *Report) Start(name string) *Step {
+	s := &Step{Name: name, started: time.Now()}
+	r.Steps = append(r.Steps, s)
+	return s
+}
+
+func (s *Step) end(status Status, format string, args []any) {
+	s.Status = status
+	s.Summary = fmt.Sprintf(format, args...)
+	s.DurationMS = float64(time.Since(s.started).Microseconds()) / 1000
+}
+
+// Pass ends the step as passed.
+func (s *Step) Pass(format string, args ...any) { s.end(Pass, format, args) }
+
+// Fail ends the step as failed.
+func (s *Step) Fail(format string, args ...any) { s.end(Fail, format, args) }
+
+// Skip ends the step as not run.
+func (s *Step) Skip(format string, args ...any) { s.end(Skip, format, args) }
+
+// Line adds a line shown beneath the step.
+func (s *Step) Line(format string, args ...any) { s.Lines = append(s.Lines, fmt.Sprintf(format, args...)) }
+
+// Finish sets the verdict; the report passes when every step did.
+func (r *Report) Finish(verdict string) {
+	r.Passed = true
+	for _, s := range r.Steps {
+		if s.Status == Fail || s.Status == "" {
+			r.Passed = false
+		}
+	}
+	r.Verdict = verdict
+}
