@@ -60,7 +60,7 @@ func Start(tb testing.TB, opts Options) *API {
 		if tb.Failed() {
 			tb.Logf("apitest: the API's log:\n%s", logs.String())
 		}
-		srv.Close(context.Background())
+		srv.Stop()
 	})
 	return &API{URL: srv.URL, DatabaseURL: opts.DatabaseURL, Server: srv.Handler, AdminID: srv.AdminID, logs: logs}
 }

@@ -54,7 +54,7 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	defer api.Close(context.WithoutCancel(ctx))
+	defer api.Stop()
 
 	// 1. The login answers what users saw.
 	step = rep.Start("login fails")

@@ -55,7 +55,7 @@ func runCommand(ctx context.Context, o *options) (*report.Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	defer api.Close(context.WithoutCancel(ctx))
+	defer api.Stop()
 	if _, err := flowStep(ctx, rep, adminFlow(api.URL, db.URL)); err != nil {
 		return rep, err
 	}

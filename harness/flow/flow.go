@@ -141,6 +141,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer r.close(ctx)
+	defer cfg.Client.CloseIdleConnections() // leave the API no idle connection to wait for
 	r.health(ctx)
 	r.openAPI(ctx)
 	r.ready(ctx)

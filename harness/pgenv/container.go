@@ -87,7 +87,9 @@ func startContainer(ctx context.Context, cfg Config) (*Server, error) {
 		if ctr == nil {
 			return nil
 		}
-		return testcontainers.TerminateContainer(ctr, testcontainers.StopContext(ctx), testcontainers.RemoveVolumes())
+		// The cluster lives on tmpfs and dies with the container: there is
+		// nothing a graceful shutdown would save, so kill it at once.
+		return testcontainers.TerminateContainer(ctr, testcontainers.StopContext(ctx), testcontainers.StopTimeout(0), testcontainers.RemoveVolumes())
 	}
 	if err != nil {
 		hint := containerLogTail(ctx, ctr)

@@ -67,7 +67,9 @@ func (s *Step) Fail(format string, args ...any) { s.end(Fail, format, args) }
 func (s *Step) Skip(format string, args ...any) { s.end(Skip, format, args) }
 
 // Line adds a line shown beneath the step.
-func (s *Step) Line(format string, args ...any) { s.Lines = append(s.Lines, fmt.Sprintf(format, args...)) }
+func (s *Step) Line(format string, args ...any) {
+	s.Lines = append(s.Lines, fmt.Sprintf(format, args...))
+}
 
 // Finish sets the verdict; the report passes when every step did.
 func (r *Report) Finish(verdict string) {

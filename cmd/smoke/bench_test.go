@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// BenchmarkSmokeRun times the whole `smoke run`, per source: PostgreSQL up,
+// migrations, the three-way schema check, the reference API, the flow, and
+// everything stopped again.
+func BenchmarkSmokeRun(b *testing.B) {
+	for _, source := range []string{"container", "local"} {
+		b.Run(source, func(b *testing.B) {
+			if source == "container" {
+				if err := exec.Command("docker", "info").Run(); err != nil {
+					b.Skipf("no Docker Engine answers: %v", err)
+				}
+			}
+			for b.Loop() {
+				if code := run(context.Background(), []string{"run", "--pg-source", source}, os.Getenv, io.Discard, io.Discard); code != exitOK {
+					b.Fatalf("smoke run --pg-source %s exited %d", source, code)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/appydex/smoke/app/apitest"
+	"github.com/appydex/smoke/app/seed"
+	"github.com/appydex/smoke/harness/migrator"
+	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/appydex/smoke/harness/report"
+	"github.com/appydex/smoke/harness/schema"
+	"github.com/appydex/smoke/migrations"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// incidentDatabase is a database as the incident's was: migrated to
+// add_service_type_requests_table, without token_hash.
+func incidentDatabase(t *testing.T) string {
+	db := pgtest.Empty(t)
+	mg, err := migrator.New(db.URL, migrations.FS, "migrations")
+	require.NoError(t, err)
+	require.NoError(t, mg.To(context.Background(), migrations.IncidentHead))
+	require.NoError(t, mg.Close())
+	return db.URL
+}
+
+func verify(t *testing.T, env map[string]string, databaseURL string, extra ...string) (int, string, string) {
+	args := append([]string{"verify", "--database-url", databaseURL}, onTestServer(t)...)
+	return smoke(t, env, append(args, extra...)...)
+}
+
+func TestVerifyPassesADatabaseAtTheNewestMigration(t *testing.T) {
+	code, out, errOut := verify(t, nil, pgtest.Clone(t).URL)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	golden(t, "verify-clean", out)
+}
+
+func TestVerifyFailsTheIncidentsDatabase(t *testing.T) {
+	code, out, errOut := verify(t, nil, incidentDatabase(t))
+	require.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	golden(t, "verify-incident", out)
+	assert.Contains(t, out, "error   migration schema_migrations: pending migrations: the database is at version 3")
+	assert.Contains(t, out, "error   column refresh_tokens.token_hash: missing in live")
+	assert.Contains(t, out, "FAIL: do not deploy")
+}
+
+// The incident's real shape: a version that claims the newest migration,
+// and a column that is not there.
+func TestVerifyFailsADatabaseThatClaimsHeadButDiffers(t *testing.T) {
+	db := pgtest.Clone(t)
+	execSQL(t, db.URL, "ALTER TABLE refresh_tokens DROP COLUMN token_hash")
+	code, out, _ := verify(t, nil, db.URL)
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, out, "claims the newest migration but the schema differs: the database says version 4")
+}
+
+// verify never alters the database it checks: the catalog and every row
+// are the same afterwards, bookkeeping tables included.
+func TestVerifyIsReadOnly(t *testing.T) {
+	url := incidentDatabase(t)
+	execSQL(t, url, `INSERT INTO users (email, password_hash) VALUES ('someone@appydex.local', 'x');
+		CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('2f6d5f68b472');`)
+	before := fingerprint(t, url)
+	code, out, _ := verify(t, nil, url)
+	require.Equal(t, exitFailed, code, "%s", out)
+	assert.Contains(t, out, "alembic_version 2f6d5f68b472")
+	assert.Equal(t, before, fingerprint(t, url), "the database changed during verify")
+}
+
+// fingerprint is the database's catalog and the contents of every table.
+func fingerprint(t *testing.T, url string) string {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	snap, err := schema.Read(ctx, conn, "public", "fingerprint")
+	require.NoError(t, err)
+	catalog, err := json.Marshal(snap)
+	require.NoError(t, err)
+	rows, err := conn.Query(ctx, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+	require.NoError(t, err)
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	var b strings.Builder
+	b.Write(catalog)
+	for _, table := range tables {
+		var contents string
+		require.NoError(t, conn.QueryRow(ctx, fmt.Sprintf(`SELECT coalesce(string_agg(t::text, '|' ORDER BY t::text), '') FROM %q t`, table)).Scan(&contents))
+		fmt.Fprintf(&b, "\n%s: %s", table, contents)
+	}
+	var xacts int64
+	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM pg_prepared_xacts").Scan(&xacts))
+	fmt.Fprintf(&b, "\nprepared transactions: %d", xacts)
+	return b.String()
+}
+
+func execSQL(t *testing.T, url, sql string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.PgConn().Exec(ctx, sql).ReadAll()
+	require.NoError(t, err)
+}
+
+func TestVerifyRunsTheFlowAgainstAnAPI(t *testing.T) {
+	api := apitest.Start(t, apitest.Options{})
+	env := map[string]string{"SMOKE_PASSWORD": seed.AdminPassword, "SMOKE_OTP": seed.DevOTP}
+	code, out, errOut := verify(t, env, api.DatabaseURL, "--api-url", api.URL)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "ok   flow")
+	assert.Contains(t, out, "PASS: the deployment's database matches the model and the migrations, and the login flow passes against its API")
+
+	code, out, _ = verify(t, nil, api.DatabaseURL, "--api-url", api.URL, "--password", "wrong", "--otp", seed.DevOTP)
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, out, "login rejected: INVALID_CREDENTIALS")
+}
+
+func TestVerifyWithUnreachableTargetsExitsTwo(t *testing.T) {
+	code, _, errOut := verify(t, nil, "postgres://deploy:pr0d-secret@127.0.0.1:1/appydex")
+	assert.Equal(t, exitProblem, code)
+	assert.Contains(t, errOut, "postgres://deploy:xxxxx@127.0.0.1:1/appydex")
+	assert.Contains(t, errOut, "connection refused")
+	assert.NotContains(t, errOut, "pr0d-secret")
+
+	code, _, errOut = verify(t, nil, pgtest.Clone(t).URL, "--api-url", "http://127.0.0.1:1", "--password", "x", "--otp", "0")
+	assert.Equal(t, exitProblem, code)
+	assert.Contains(t, errOut, "API http://127.0.0.1:1: does not answer")
+	assert.Contains(t, errOut, "connection refused")
+}
+
+// --json follows harness/report/report.schema.json; --junit is JUnit XML a
+// CI system reads: counts that add up, a failure per failed step.
+func TestJSONAndJUnitOutputsValidate(t *testing.T) {
+	junit := filepath.Join(t.TempDir(), "report.xml")
+	code, out, _ := verify(t, nil, incidentDatabase(t), "--json", "--junit", junit)
+	require.Equal(t, exitFailed, code)
+
+	var doc any
+	require.NoError(t, json.Unmarshal([]byte(out), &doc), "stdout is one JSON document:\n%s", out)
+	sch := &openapi3.Schema{}
+	require.NoError(t, json.Unmarshal(report.Schema, sch))
+	require.NoError(t, sch.VisitJSON(doc), "the JSON report follows report.schema.json")
+	var rep report.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	assert.Equal(t, "verify", rep.Command)
+	assert.False(t, rep.Passed)
+
+	raw, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	var suites struct {
+		XMLName  xml.Name `xml:"testsuites"`
+		Tests    int      `xml:"tests,attr"`
+		Failures int      `xml:"failures,attr"`
+		Suites   []struct {
+			Name  string `xml:"name,attr"`
+			Tests int    `xml:"tests,attr"`
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Time    string `xml:"time,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(raw, &suites), "%s", raw)
+	require.Len(t, suites.Suites, 1)
+	s := suites.Suites[0]
+	assert.Equal(t, "smoke verify", s.Name)
+	assert.Equal(t, len(s.Cases), s.Tests)
+	assert.Equal(t, len(s.Cases), suites.Tests)
+	failures := 0
+	for _, c := range s.Cases {
+		assert.NotEmpty(t, c.Time)
+		if c.Failure != nil {
+			failures++
+			if c.Name == "schema check" {
+				assert.Contains(t, c.Failure.Text, "column refresh_tokens.token_hash: missing in live")
+			}
+		}
+	}
+	assert.Equal(t, failures, suites.Failures)
+	assert.Positive(t, failures)
+}
