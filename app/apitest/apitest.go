@@ -4,10 +4,7 @@
 package apitest
 
 import (
-	"bytes"
 	"context"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,7 +34,7 @@ type API struct {
 	DatabaseURL string
 	Server      *httpapi.Server
 	AdminID     string
-	logs        *syncBuffer
+	logs        *apiserver.LogBuffer
 }
 
 // Start runs the API until the test ends.
@@ -47,11 +44,11 @@ func Start(tb testing.TB, opts Options) *API {
 		opts.DatabaseURL = pgtest.Clone(tb).URL
 	}
 	cfg := apiserver.Config{DatabaseURL: opts.DatabaseURL, DevOTP: seed.DevOTP, Now: opts.Now,
-		PasswordParams: opts.PasswordParams, SeedDevAdmin: true, Log: &syncBuffer{}}
+		PasswordParams: opts.PasswordParams, SeedDevAdmin: true, Log: &apiserver.LogBuffer{}}
 	if opts.NoDevOTP {
 		cfg.DevOTP = ""
 	}
-	logs := cfg.Log.(*syncBuffer)
+	logs := cfg.Log.(*apiserver.LogBuffer)
 	srv, err := apiserver.Start(context.Background(), cfg)
 	if err != nil {
 		tb.Fatalf("apitest: %v", err)
@@ -69,33 +66,4 @@ func Start(tb testing.TB, opts Options) *API {
 func (a *API) Logs() string { return a.logs.String() }
 
 // LogLines returns the log lines that contain every one of substrings.
-func (a *API) LogLines(substrings ...string) []string {
-	var out []string
-	for _, line := range strings.Split(a.logs.String(), "\n") {
-		all := line != ""
-		for _, s := range substrings {
-			all = all && strings.Contains(line, s)
-		}
-		if all {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+func (a *API) LogLines(substrings ...string) []string { return a.logs.Find(substrings...) }

@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/appydex/smoke/app/apitest"
-	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/migrations"
 	"github.com/stretchr/testify/assert"
@@ -72,12 +70,7 @@ func TestLoginAsTheDevelopmentAdmin(t *testing.T) {
 // incident's head (no token_hash) and a model that writes it.
 func TestLoginAgainstTheIncidentHeadIsTheIncident(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db := pgtest.Empty(t)
-	mg, err := migrator.New(db.URL, migrations.FS, "migrations")
-	require.NoError(t, err)
-	require.NoError(t, mg.To(ctx, migrations.IncidentHead))
-	require.NoError(t, mg.Close())
+	db := pgtest.AtVersion(t, migrations.IncidentHead)
 	api := apitest.Start(t, apitest.Options{DatabaseURL: db.URL})
 
 	status, body := call(t, "POST", api.URL+"/api/v1/auth/login", admin)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/appydex/smoke/app/apiserver"
 	"io"
 	"net/http"
 	"strings"
@@ -49,7 +50,7 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 	}
 	step.Pass("migrated to version %d, 000003_add_service_type_requests_table: refresh_tokens has no token_hash", migrations.IncidentHead)
 
-	logs := &lineBuffer{}
+	logs := &apiserver.LogBuffer{}
 	api, err := startAPI(ctx, rep, db.URL, logs)
 	if err != nil {
 		return rep, err
@@ -65,7 +66,7 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 	step.Line("$ curl -X POST %s/api/v1/auth/login -d '{\"email_or_phone\":\"%s\",\"password\":\"…\",\"otp\":\"%s\"}'", api.URL, seed.AdminEmail, seed.DevOTP)
 	step.Line("HTTP/1.1 %d %s", status, http.StatusText(status))
 	step.Line("%s", body)
-	logLines := logs.find(`"level":"ERROR"`, `column \"token_hash\" of relation \"refresh_tokens\" does not exist`)
+	logLines := logs.Find(`"level":"ERROR"`, `column \"token_hash\" of relation \"refresh_tokens\" does not exist`)
 	for _, l := range logLines {
 		step.Line("API log: %s", l)
 	}

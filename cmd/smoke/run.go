@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/appydex/smoke/app/apiserver"
 
 	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/drift"
@@ -50,7 +51,7 @@ func runCommand(ctx context.Context, o *options) (*report.Report, error) {
 		return rep, err
 	}
 
-	logs := &lineBuffer{}
+	logs := &apiserver.LogBuffer{}
 	api, err := startAPI(ctx, rep, db.URL, logs)
 	if err != nil {
 		return rep, err

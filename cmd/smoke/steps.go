@@ -108,7 +108,7 @@ func describeState(st *drift.State) string {
 
 // startAPI is the step that starts the reference API in this process on the
 // database at url, with the development admin seeded.
-func startAPI(ctx context.Context, rep *report.Report, url string, logs *lineBuffer) (*apiserver.Server, error) {
+func startAPI(ctx context.Context, rep *report.Report, url string, logs *apiserver.LogBuffer) (*apiserver.Server, error) {
 	step := rep.Start("api")
 	srv, err := apiserver.Start(ctx, apiserver.Config{DatabaseURL: url, DevOTP: seed.DevOTP, SeedDevAdmin: true, Log: logs})
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/appydex/smoke/app/apitest"
 	"github.com/appydex/smoke/app/seed"
-	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/harness/schema"
@@ -25,14 +24,7 @@ import (
 
 // incidentDatabase is a database as the incident's was: migrated to
 // add_service_type_requests_table, without token_hash.
-func incidentDatabase(t *testing.T) string {
-	db := pgtest.Empty(t)
-	mg, err := migrator.New(db.URL, migrations.FS, "migrations")
-	require.NoError(t, err)
-	require.NoError(t, mg.To(context.Background(), migrations.IncidentHead))
-	require.NoError(t, mg.Close())
-	return db.URL
-}
+func incidentDatabase(t *testing.T) string { return pgtest.AtVersion(t, migrations.IncidentHead).URL }
 
 func verify(t *testing.T, env map[string]string, databaseURL string, extra ...string) (int, string, string) {
 	args := append([]string{"verify", "--database-url", databaseURL}, onTestServer(t)...)
@@ -58,7 +50,7 @@ func TestVerifyFailsTheIncidentsDatabase(t *testing.T) {
 // and a column that is not there.
 func TestVerifyFailsADatabaseThatClaimsHeadButDiffers(t *testing.T) {
 	db := pgtest.Clone(t)
-	execSQL(t, db.URL, "ALTER TABLE refresh_tokens DROP COLUMN token_hash")
+	pgtest.Exec(t, db.URL, "ALTER TABLE refresh_tokens DROP COLUMN token_hash")
 	code, out, _ := verify(t, nil, db.URL)
 	assert.Equal(t, exitFailed, code)
 	assert.Contains(t, out, "claims the newest migration but the schema differs: the database says version 4")
@@ -68,7 +60,7 @@ func TestVerifyFailsADatabaseThatClaimsHeadButDiffers(t *testing.T) {
 // are the same afterwards, bookkeeping tables included.
 func TestVerifyIsReadOnly(t *testing.T) {
 	url := incidentDatabase(t)
-	execSQL(t, url, `INSERT INTO users (email, password_hash) VALUES ('someone@appydex.local', 'x');
+	pgtest.Exec(t, url, `INSERT INTO users (email, password_hash) VALUES ('someone@appydex.local', 'x');
 		CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('2f6d5f68b472');`)
 	before := fingerprint(t, url)
 	code, out, _ := verify(t, nil, url)
@@ -102,16 +94,6 @@ func fingerprint(t *testing.T, url string) string {
 	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM pg_prepared_xacts").Scan(&xacts))
 	fmt.Fprintf(&b, "\nprepared transactions: %d", xacts)
 	return b.String()
-}
-
-func execSQL(t *testing.T, url, sql string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	_, err = conn.PgConn().Exec(ctx, sql).ReadAll()
-	require.NoError(t, err)
 }
 
 func TestVerifyRunsTheFlowAgainstAnAPI(t *testing.T) {

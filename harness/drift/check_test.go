@@ -10,7 +10,6 @@ import (
 
 	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/drift"
-	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/model"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/harness/schema"
@@ -60,11 +59,7 @@ error   check refresh_tokens.refresh_tokens_live_token_has_hash_check: missing i
 // (rewritten with -update).
 func TestCheckAgainstALiveDatabaseAtTheIncidentHead(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.Empty(t)
-	mg, err := migrator.New(db.URL, migrations.FS, "migrations")
-	require.NoError(t, err)
-	require.NoError(t, mg.To(ctx, migrations.IncidentHead))
-	require.NoError(t, mg.Close())
+	db := pgtest.AtVersion(t, migrations.IncidentHead)
 	live, err := drift.ConnectLive(ctx, db.URL)
 	require.NoError(t, err)
 	defer live.Close(ctx)

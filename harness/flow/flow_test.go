@@ -8,7 +8,6 @@ import (
 	"github.com/appydex/smoke/app/apitest"
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/harness/flow"
-	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/migrations"
 	"github.com/stretchr/testify/assert"
@@ -45,11 +44,7 @@ func TestFlowAgainstTheReferenceAPI(t *testing.T) {
 // names the drift, and login answers 500.
 func TestFlowAgainstTheIncidentHeadFailsAtLogin(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.Empty(t)
-	mg, err := migrator.New(db.URL, migrations.FS, "migrations")
-	require.NoError(t, err)
-	require.NoError(t, mg.To(ctx, migrations.IncidentHead))
-	require.NoError(t, mg.Close())
+	db := pgtest.AtVersion(t, migrations.IncidentHead)
 	api := apitest.Start(t, apitest.Options{DatabaseURL: db.URL})
 
 	res, err := flow.Run(ctx, adminFlow(api.URL, db.URL))

@@ -29,8 +29,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/migrations"
+	"github.com/jackc/pgx/v5"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 )
 
@@ -227,4 +229,34 @@ func cleanup(tb testing.TB, db *pgenv.Database) {
 			tb.Errorf("pgtest: %v", err)
 		}
 	})
+}
+
+// AtVersion returns a new database holding the project's migrations up to
+// version only, e.g. migrations.IncidentHead: the incident's database.
+func AtVersion(tb testing.TB, version uint) *pgenv.Database {
+	tb.Helper()
+	db := Empty(tb)
+	mg, err := migrator.New(db.URL, migrations.FS, "migrations")
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	defer mg.Close()
+	if err := mg.To(context.Background(), version); err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	return db
+}
+
+// Exec runs sql — one statement or several — on the database at url.
+func Exec(tb testing.TB, url, sql string) {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.PgConn().Exec(ctx, sql).ReadAll(); err != nil {
+		tb.Fatalf("pgtest: %v\n%s", err, sql)
+	}
 }

@@ -26,16 +26,6 @@ func read(t *testing.T, url, source string) *schema.Snapshot {
 	return snap
 }
 
-func exec(t *testing.T, url, sql string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	_, err = conn.PgConn().Exec(ctx, sql).ReadAll()
-	require.NoError(t, err)
-}
-
 func TestSnapshotReadsWhatPostgresPrints(t *testing.T) {
 	db := pgtest.Clone(t)
 	snap := read(t, db.URL, "migrations")
@@ -70,7 +60,7 @@ func TestSnapshotReadsWhatPostgresPrints(t *testing.T) {
 
 func TestSnapshotOfIdentityAndSerialColumns(t *testing.T) {
 	db := pgtest.Empty(t)
-	exec(t, db.URL, `CREATE TABLE events (
+	pgtest.Exec(t, db.URL, `CREATE TABLE events (
 		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 		seq serial,
 		total numeric(12,2) GENERATED ALWAYS AS (0) STORED)`)
@@ -97,7 +87,7 @@ func TestExtensionObjectsAreLeftOut(t *testing.T) {
 	if !available {
 		t.Skip("pgcrypto is not installed with this server")
 	}
-	exec(t, db.URL, "CREATE EXTENSION pgcrypto; CREATE TABLE t (id int PRIMARY KEY)")
+	pgtest.Exec(t, db.URL, "CREATE EXTENSION pgcrypto; CREATE TABLE t (id int PRIMARY KEY)")
 	snap := read(t, db.URL, "live")
 	assert.Equal(t, []string{"t"}, keys(snap.Tables))
 	assert.Empty(t, snap.Unsupported, "pgcrypto's functions belong to the extension")
@@ -107,13 +97,13 @@ func TestExtensionObjectsAreLeftOut(t *testing.T) {
 func TestRoleThatCannotReadACatalog(t *testing.T) {
 	db := pgtest.Clone(t)
 	role := "smoke_reader_" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "_"))[:20]
-	exec(t, db.URL, fmt.Sprintf(`CREATE ROLE %[1]s LOGIN PASSWORD 'reader';
+	pgtest.Exec(t, db.URL, fmt.Sprintf(`CREATE ROLE %[1]s LOGIN PASSWORD 'reader';
 		GRANT CONNECT ON DATABASE %[2]s TO %[1]s;
 		REVOKE SELECT ON pg_catalog.pg_attrdef FROM PUBLIC;`, role, db.Name))
 	t.Cleanup(func() { // before the clone is dropped: roles are the server's, not the database's
 		admin := pgtest.Server(t).URL(pgtest.Server(t).MaintenanceDatabase())
-		exec(t, admin, fmt.Sprintf("REVOKE CONNECT ON DATABASE %s FROM %s", db.Name, role))
-		exec(t, admin, "DROP ROLE "+role)
+		pgtest.Exec(t, admin, fmt.Sprintf("REVOKE CONNECT ON DATABASE %s FROM %s", db.Name, role))
+		pgtest.Exec(t, admin, "DROP ROLE "+role)
 	})
 
 	cfg, err := pgx.ParseConfig(db.URL)
@@ -153,7 +143,7 @@ func (f *fakeTB) Fatalf(format string, a ...any) { f.fatal = fmt.Sprintf(format,
 func TestRequireMatchListsEveryFindingOnePerLine(t *testing.T) {
 	db := pgtest.Clone(t)
 	want := read(t, db.URL, "migrations")
-	exec(t, db.URL, `ALTER TABLE refresh_tokens DROP COLUMN token_hash;
+	pgtest.Exec(t, db.URL, `ALTER TABLE refresh_tokens DROP COLUMN token_hash;
 		ALTER TABLE users ADD COLUMN nickname text;`)
 	got := read(t, db.URL, "live")
 
