@@ -1,0 +1,27 @@
+package pgident_test
+
+import (
+	"testing"
+
+	"github.com/appydex/smoke/harness/pgident"
+	"github.com/stretchr/testify/assert"
+)
+
+func TestQuoteLikeQuoteIdent(t *testing.T) {
+	for in, want := range map[string]string{
+		"refresh_tokens": "refresh_tokens",
+		"user":           `"user"`, // reserved
+		"Users":          `"Users"`,
+		"token hash":     `"token hash"`,
+		`say"hi`:         `"say""hi"`,
+		"9lives":         `"9lives"`,
+		"col$1":          "col$1",
+	} {
+		assert.Equal(t, want, pgident.Quote(in), "Quote(%q)", in)
+	}
+}
+
+func TestLiteral(t *testing.T) {
+	assert.Equal(t, `'it''s'`, pgident.Literal("it's"))
+	assert.Equal(t, `''`, pgident.Literal(""))
+}
