@@ -18,7 +18,8 @@ type Config struct {
 	// BaseURL is the API, e.g. http://localhost:16110.
 	BaseURL string
 	// DatabaseURL, when set, is the API's database: the flow then checks the
-	// rows it writes, over a read-only connection.
+	// rows it writes, over a read-only connection. One of its queries reads
+	// refresh_tokens whole, to show the token's plaintext is in no row.
 	DatabaseURL string
 	// The account to sign in as, e.g. admin@appydex.local / admin123!@# / 000000.
 	Email, Password, OTP string
