@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
@@ -168,47 +167,6 @@ func dockerAnswers(ctx context.Context, dockerHost string) error {
 	return nil
 }
 
-// resolveImage makes sure the image is on this machine, pulling it if needed,
-// and says what to do when it cannot be had. testcontainers-go would pull
-// too, but with retries that take minutes to fail where no registry answers.
-func resolveImage(ctx context.Context, cli *testcontainers.DockerClient, cfg Config) (string, error) {
-	image := cfg.Image
-	if image == "" {
-		image = DefaultImage
-		if !imagePresent(ctx, cli, image) && imagePresent(ctx, cli, LocalImage) {
-			cfg.logf("pgenv: %s is not on this machine; using %s, built from Debian's packages by make pg-image", image, LocalImage)
-			return LocalImage, nil
-		}
-	}
-	if imagePresent(ctx, cli, image) {
-		return image, nil
-	}
-	cfg.logf("pgenv: pulling %s", image)
-	if err := pullImage(ctx, cli, image); err != nil {
-		return "", fmt.Errorf("image %s is not on this machine and could not be pulled (%v); "+
-			"where no registry answers, build a PostgreSQL 15 image from Debian's packages with `make pg-image` "+
-			"(it tags %s, which is used when no image is configured; or set SMOKE_PG_IMAGE=%s)",
-			image, err, LocalImage, LocalImage)
-	}
-	return image, nil
-}
-
-func imagePresent(ctx context.Context, cli *testcontainers.DockerClient, image string) bool {
-	_, err := cli.ImageInspect(ctx, image)
-	return err == nil
-}
-
-func pullImage(ctx context.Context, cli *testcontainers.DockerClient, image string) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	resp, err := cli.ImagePull(ctx, image, client.ImagePullOptions{})
-	if err != nil {
-		return err
-	}
-	defer resp.Close()
-	return resp.Wait(ctx)
-}
-
 // EndpointHost is the host at which this process reaches a container's
 // published ports.
 // testcontainers-go guesses the Docker network's gateway whenever it runs
@@ -252,45 +210,6 @@ func containerLogTail(ctx context.Context, ctr testcontainers.Container) string 
 		b = b[len(b)-max:]
 	}
 	return "; the container's last log lines:\n" + string(b)
-}
-
-// SweepContainers removes containers and networks labelled by a harness
-// process of this host that no longer runs: what an interrupted run left.
-func SweepContainers(ctx context.Context, cli *testcontainers.DockerClient, logf func(string, ...any)) error {
-	list, err := cli.ContainerList(ctx, client.ContainerListOptions{
-		All: true, Filters: make(client.Filters).Add("label", LabelHarness),
-	})
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, c := range list.Items {
-		o, ok := parseOwner(c.Labels[LabelOwner])
-		if !ok || !o.gone() {
-			continue
-		}
-		if logf != nil {
-			logf("pgenv: removing container %.12s left by process %d", c.ID, o.PID)
-		}
-		_, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-		if err != nil && !errdefs.IsNotFound(err) {
-			errs = append(errs, err)
-		}
-	}
-	nets, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: make(client.Filters).Add("label", LabelHarness)})
-	if err != nil {
-		return errors.Join(append(errs, err)...)
-	}
-	for _, n := range nets.Items {
-		o, ok := parseOwner(n.Labels[LabelOwner])
-		if !ok || !o.gone() {
-			continue
-		}
-		if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil && !errdefs.IsNotFound(err) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // logAdapter sends testcontainers-go's progress lines to Config.Logf.

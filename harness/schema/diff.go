@@ -1,10 +1,8 @@
 package schema
 
 import (
-	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/appydex/smoke/harness/pgident"
 )
@@ -45,14 +43,6 @@ type differ struct {
 func (d *differ) add(f Finding) {
 	f.WantSource, f.GotSource = d.want.Source, d.got.Source
 	d.findings = append(d.findings, f)
-}
-
-// qual names an object of the compared schema in SQL: bare in public.
-func (d *differ) qual(name string) string {
-	if d.got.Schema == "public" || d.got.Schema == "" {
-		return pgident.Quote(name)
-	}
-	return pgident.Quote(d.got.Schema) + "." + pgident.Quote(name)
 }
 
 func (d *differ) columns(w, g *Table) {
@@ -199,90 +189,6 @@ func (d *differ) indexes(w, g *Table) {
 	}
 }
 
-func (d *differ) enums() {
-	for _, name := range unionKeys(d.want.Enums, d.got.Enums) {
-		w, inWant := d.want.Enums[name]
-		g, inGot := d.got.Enums[name]
-		switch {
-		case !inGot:
-			d.add(Finding{ObjectType: "enum", Object: name, Kind: Missing, Severity: Error, Want: labelList(w),
-				Fix: "CREATE TYPE " + d.qual(name) + " AS ENUM (" + labelList(w) + ");"})
-			continue
-		case !inWant:
-			d.add(Finding{ObjectType: "enum", Object: name, Kind: Unexpected, Severity: Warning, Got: labelList(g),
-				Fix: "DROP TYPE " + d.qual(name) + ";"})
-			continue
-		}
-		for i, label := range w {
-			if slices.Contains(g, label) {
-				continue
-			}
-			d.add(Finding{ObjectType: "enum label", Object: name, Kind: Missing, Severity: Error, Want: pgident.Literal(label),
-				Fix: "ALTER TYPE " + d.qual(name) + " ADD VALUE " + pgident.Literal(label) + labelPosition(w, g, i) + ";"})
-		}
-		for _, label := range g {
-			if !slices.Contains(w, label) {
-				d.add(Finding{ObjectType: "enum label", Object: name, Kind: Unexpected, Severity: Warning, Got: pgident.Literal(label),
-					Fix: "-- PostgreSQL cannot drop an enum label: create the type anew without it and move the columns to it"})
-			}
-		}
-		if common(w, g) != common(g, w) {
-			d.add(Finding{ObjectType: "enum", Object: name, Kind: LabelsReordered, Severity: Warning, Want: labelList(w), Got: labelList(g),
-				Fix: "-- PostgreSQL cannot reorder enum labels: create the type anew in this order and move the columns to it"})
-		}
-	}
-}
-
-func (d *differ) sequences() {
-	for _, name := range unionKeys(d.want.Sequences, d.got.Sequences) {
-		w, g := d.want.Sequences[name], d.got.Sequences[name]
-		switch {
-		case g == nil && w.OwnedBy != "" && !hasColumn(d.got, w.OwnedBy):
-			// created with its column (or table): see ownedSequences
-		case w == nil && g.OwnedBy != "" && !hasColumn(d.want, g.OwnedBy):
-			// dropped with its column (or table)
-		case g == nil:
-			fix := "CREATE SEQUENCE " + d.qual(name) + " AS " + w.Type
-			if w.OwnedBy != "" {
-				fix += " OWNED BY " + d.qualColumn(w.OwnedBy)
-			}
-			d.add(Finding{ObjectType: "sequence", Object: name, Kind: Missing, Severity: Error, Want: describeSequence(w), Fix: fix + ";"})
-		case w == nil:
-			d.add(Finding{ObjectType: "sequence", Object: name, Kind: Unexpected, Severity: Notice, Got: describeSequence(g),
-				Fix: "DROP SEQUENCE " + d.qual(name) + ";"})
-		case w.Type != g.Type:
-			d.add(Finding{ObjectType: "sequence", Object: name, Kind: TypeDiffers, Severity: Warning, Want: w.Type, Got: g.Type,
-				Fix: "ALTER SEQUENCE " + d.qual(name) + " AS " + w.Type + ";"})
-		case w.OwnedBy != g.OwnedBy:
-			owner := "NONE"
-			if w.OwnedBy != "" {
-				owner = d.qualColumn(w.OwnedBy)
-			}
-			d.add(Finding{ObjectType: "sequence", Object: name, Kind: DefinitionDiffers, Severity: Notice,
-				Want: "owned by " + orNone(w.OwnedBy), Got: "owned by " + orNone(g.OwnedBy),
-				Fix: "ALTER SEQUENCE " + d.qual(name) + " OWNED BY " + owner + ";"})
-		}
-	}
-}
-
-// unsupported reports the objects neither snapshot compares, so nobody
-// mistakes silence about them for agreement.
-func (d *differ) unsupported() {
-	for _, obj := range union(d.want.Unsupported, d.got.Unsupported) {
-		inWant, inGot := slices.Contains(d.want.Unsupported, obj), slices.Contains(d.got.Unsupported, obj)
-		f := Finding{ObjectType: "object", Object: obj}
-		switch {
-		case inWant && inGot:
-			f.Kind, f.Severity = NotCompared, Notice
-		case inWant:
-			f.Kind, f.Severity = Missing, Warning
-		default:
-			f.Kind, f.Severity = Unexpected, Warning
-		}
-		d.add(f)
-	}
-}
-
 // pair matches want's items with got's, first by same, then by similar.
 func pair[T any](want, got []T, same, similar func(a, b T) bool) (pairs [][2]T, missing, unexpected []T) {
 	usedW, usedG := make([]bool, len(want)), make([]bool, len(got))
@@ -333,151 +239,4 @@ func union(a, b []string) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// common lists a's labels that b also has, in a's order.
-func common(a, b []string) string {
-	var out []string
-	for _, s := range a {
-		if slices.Contains(b, s) {
-			out = append(out, s)
-		}
-	}
-	return strings.Join(out, ",")
-}
-
-// labelPosition places want[i] next to its nearest neighbour in want that
-// got already has: AFTER the one before it, else BEFORE the one after it.
-func labelPosition(want, got []string, i int) string {
-	for j := i - 1; j >= 0; j-- {
-		if slices.Contains(got, want[j]) {
-			return " AFTER " + pgident.Literal(want[j])
-		}
-	}
-	for j := i + 1; j < len(want); j++ {
-		if slices.Contains(got, want[j]) {
-			return " BEFORE " + pgident.Literal(want[j])
-		}
-	}
-	return ""
-}
-
-func labelList(labels []string) string {
-	quoted := make([]string, len(labels))
-	for i, l := range labels {
-		quoted[i] = pgident.Literal(l)
-	}
-	return strings.Join(quoted, ", ")
-}
-
-func nullability(c *Column) string {
-	if c.NotNull {
-		return "NOT NULL"
-	}
-	return "NULL"
-}
-
-func identity(c *Column) string {
-	if c.Identity == "" {
-		return ""
-	}
-	return "GENERATED " + c.Identity + " AS IDENTITY"
-}
-
-// describeColumn is a column's definition without its name.
-func describeColumn(c *Column) string {
-	def := columnDefinition(c)
-	return strings.TrimPrefix(def, pgident.Quote(c.Name)+" ")
-}
-
-func columnDefinition(c *Column) string {
-	s := pgident.Quote(c.Name) + " " + c.Type
-	if c.Generated != "" {
-		s += " GENERATED ALWAYS AS (" + c.Generated + ") STORED"
-	}
-	if c.Identity != "" {
-		s += " " + identity(c)
-	}
-	if c.NotNull {
-		s += " NOT NULL"
-	}
-	if c.Default != "" {
-		s += " DEFAULT " + c.Default
-	}
-	return s
-}
-
-// addNotNullNote warns that adding a NOT NULL column without a default
-// fails on a table that has rows.
-func addNotNullNote(c *Column) string {
-	if c.NotNull && c.Default == "" && c.Identity == "" && c.Generated == "" {
-		return " -- on a table with rows: add it nullable, fill it, then SET NOT NULL"
-	}
-	return ""
-}
-
-func describeSequence(s *Sequence) string {
-	if s.OwnedBy == "" {
-		return s.Type
-	}
-	return s.Type + " owned by " + s.OwnedBy
-}
-
-// baseType is a column type without its COLLATE clause, for a USING cast.
-func baseType(t string) string {
-	base, _, _ := strings.Cut(t, " COLLATE ")
-	return base
-}
-
-func (d *differ) qualColumn(tableDotColumn string) string {
-	table, column, _ := strings.Cut(tableDotColumn, ".")
-	return d.qual(table) + "." + pgident.Quote(column)
-}
-
-// createTable writes the expected table whole: the sequences its columns
-// own, its columns in their order, its constraints, then its indexes.
-func (d *differ) createTable(t *Table) string {
-	cols := slices.Collect(maps.Values(t.Columns))
-	slices.SortFunc(cols, func(a, b *Column) int { return a.Position - b.Position })
-	var parts []string
-	var creates, owns string
-	for _, c := range cols {
-		parts = append(parts, columnDefinition(c))
-		create, own := d.ownedSequences(t.Name + "." + c.Name)
-		creates, owns = creates+create, owns+own
-	}
-	for _, con := range t.Constraints {
-		parts = append(parts, "CONSTRAINT "+pgident.Quote(con.Name)+" "+con.Def)
-	}
-	stmts := []string{fmt.Sprintf("%sCREATE TABLE %s (%s)", creates, d.qual(t.Name), strings.Join(parts, ", "))}
-	for _, ix := range t.Indexes {
-		stmts = append(stmts, d.createIndex(ix))
-	}
-	return strings.Join(stmts, "; ") + ";" + owns
-}
-
-// ownedSequences writes the statements that create the expected sequences
-// a missing column owns (its serial default needs them first) and give them
-// to it afterwards.
-func (d *differ) ownedSequences(tableDotColumn string) (create, own string) {
-	for _, name := range slices.Sorted(maps.Keys(d.want.Sequences)) {
-		seq := d.want.Sequences[name]
-		if seq.OwnedBy != tableDotColumn || d.got.Sequences[name] != nil {
-			continue
-		}
-		create += "CREATE SEQUENCE " + d.qual(name) + " AS " + seq.Type + "; "
-		own += " ALTER SEQUENCE " + d.qual(name) + " OWNED BY " + d.qualColumn(tableDotColumn) + ";"
-	}
-	return create, own
-}
-
-func hasColumn(s *Snapshot, tableDotColumn string) bool {
-	table, column, _ := strings.Cut(tableDotColumn, ".")
-	t := s.Tables[table]
-	return t != nil && t.Columns[column] != nil
-}
-
-// createIndex puts the index's name back into its name-less definition.
-func (d *differ) createIndex(ix *Index) string {
-	return strings.Replace(ix.Def, "INDEX ON ", "INDEX "+pgident.Quote(ix.Name)+" ON ", 1)
 }
