@@ -41,12 +41,25 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 		exit 1
 	fi
 
-	pwfile=$(mktemp)
-	printf '%s\n' "${POSTGRES_PASSWORD:-}" >"$pwfile"
-	# shellcheck disable=SC2086 # POSTGRES_INITDB_ARGS is a list of words by contract.
-	initdb --username="$POSTGRES_USER" --pwfile="$pwfile" --auth-local=trust \
-		--auth-host="$auth" ${POSTGRES_INITDB_ARGS:-} -D "$PGDATA"
-	rm -f "$pwfile"
+	# The image carries a cluster made by initdb at build time with this
+	# image's defaults (superuser postgres, UTF8, C.UTF-8): copying it skips
+	# initdb's second of probing and writing. Any other user or initdb
+	# arguments get a fresh initdb, as the official image does.
+	pristine=/var/lib/postgresql/pristine
+	if [ "$POSTGRES_USER" = postgres ] && [ -z "${POSTGRES_INITDB_ARGS:-}" ] && [ -s "$pristine/PG_VERSION" ]; then
+		cp -a "$pristine/." "$PGDATA/"
+		set_password=yes
+	else
+		pwfile=$(mktemp)
+		printf '%s\n' "${POSTGRES_PASSWORD:-}" >"$pwfile"
+		# shellcheck disable=SC2086 # POSTGRES_INITDB_ARGS is a list of words by contract.
+		initdb --username="$POSTGRES_USER" --pwfile="$pwfile" --auth-local=trust \
+			--auth-host="$auth" ${POSTGRES_INITDB_ARGS:-} -D "$PGDATA"
+		rm -f "$pwfile"
+		set_password=
+	fi
+	# Host connections use $auth; the pristine cluster was made with scram-sha-256.
+	sed -i "s/scram-sha-256\$/$auth/" "$PGDATA/pg_hba.conf"
 	printf 'host all all all %s\n' "$auth" >>"$PGDATA/pg_hba.conf"
 	# Debian's sample configuration listens on localhost only.
 	printf "listen_addresses = '*'\n" >>"$PGDATA/postgresql.conf"
@@ -56,6 +69,11 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 	psql_init() {
 		psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" "$@"
 	}
+	if [ -n "$set_password" ] && [ -n "${POSTGRES_PASSWORD:-}" ]; then
+		psql_init --dbname postgres --set pw="$POSTGRES_PASSWORD" <<-'SQL'
+			ALTER ROLE postgres PASSWORD :'pw';
+		SQL
+	fi
 	if [ "$POSTGRES_DB" != postgres ]; then
 		psql_init --dbname postgres --set db="$POSTGRES_DB" <<-'SQL'
 			CREATE DATABASE :"db";
