@@ -24,6 +24,16 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// Defaults of the settings Config leaves zero; the appydex-api command's
+// flags default to them too.
+const (
+	DefaultAddr       = ":16110" // the incident's port
+	DefaultAccessTTL  = 15 * time.Minute
+	DefaultRefreshTTL = 7 * 24 * time.Hour
+	DefaultIssuer     = "appydex"
+	DefaultAudience   = "appydex-admin"
+)
+
 // Config is everything the API needs.
 type Config struct {
 	DatabaseURL string
@@ -111,16 +121,16 @@ func (c *Config) defaults() {
 		c.JWTSecret = hex.EncodeToString(b)
 	}
 	if c.AccessTTL == 0 {
-		c.AccessTTL = 15 * time.Minute
+		c.AccessTTL = DefaultAccessTTL
 	}
 	if c.RefreshTTL == 0 {
-		c.RefreshTTL = 7 * 24 * time.Hour
+		c.RefreshTTL = DefaultRefreshTTL
 	}
 	if c.Issuer == "" {
-		c.Issuer = "appydex"
+		c.Issuer = DefaultIssuer
 	}
 	if c.Audience == "" {
-		c.Audience = "appydex-admin"
+		c.Audience = DefaultAudience
 	}
 	if c.PasswordParams == (auth.Argon2Params{}) {
 		c.PasswordParams = auth.OWASP

@@ -2,8 +2,10 @@ package main
 
 import (
 	"errors"
+
 	"flag"
 	"fmt"
+	"github.com/appydex/smoke/app/apiserver"
 	"io"
 	"time"
 )
@@ -32,13 +34,13 @@ func parseConfig(command string, args []string, getenv func(string) string, stde
 	fs := flag.NewFlagSet("appydex-api "+command, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.DatabaseURL, "database-url", env("APPYDEX_DATABASE_URL", ""), "PostgreSQL URL ($APPYDEX_DATABASE_URL)")
-	fs.StringVar(&c.Addr, "addr", env("APPYDEX_ADDR", ":16110"), "listen address ($APPYDEX_ADDR)")
+	fs.StringVar(&c.Addr, "addr", env("APPYDEX_ADDR", apiserver.DefaultAddr), "listen address ($APPYDEX_ADDR)")
 	fs.StringVar(&c.JWTSecret, "jwt-secret", env("APPYDEX_JWT_SECRET", ""), "HS256 key, at least 32 bytes ($APPYDEX_JWT_SECRET)")
 	fs.StringVar(&c.DevOTP, "dev-otp", env("APPYDEX_DEV_OTP", ""), "static one-time code for development; none by default ($APPYDEX_DEV_OTP)")
-	fs.StringVar(&access, "access-ttl", env("APPYDEX_ACCESS_TTL", "15m"), "access token lifetime ($APPYDEX_ACCESS_TTL)")
-	fs.StringVar(&refresh, "refresh-ttl", env("APPYDEX_REFRESH_TTL", "168h"), "a session's absolute lifetime ($APPYDEX_REFRESH_TTL)")
-	fs.StringVar(&c.Issuer, "issuer", env("APPYDEX_ISSUER", "appydex"), "JWT issuer ($APPYDEX_ISSUER)")
-	fs.StringVar(&c.Audience, "audience", env("APPYDEX_AUDIENCE", "appydex-admin"), "JWT audience ($APPYDEX_AUDIENCE)")
+	fs.StringVar(&access, "access-ttl", env("APPYDEX_ACCESS_TTL", apiserver.DefaultAccessTTL.String()), "access token lifetime ($APPYDEX_ACCESS_TTL)")
+	fs.StringVar(&refresh, "refresh-ttl", env("APPYDEX_REFRESH_TTL", apiserver.DefaultRefreshTTL.String()), "a session's absolute lifetime ($APPYDEX_REFRESH_TTL)")
+	fs.StringVar(&c.Issuer, "issuer", env("APPYDEX_ISSUER", apiserver.DefaultIssuer), "JWT issuer ($APPYDEX_ISSUER)")
+	fs.StringVar(&c.Audience, "audience", env("APPYDEX_AUDIENCE", apiserver.DefaultAudience), "JWT audience ($APPYDEX_AUDIENCE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

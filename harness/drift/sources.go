@@ -26,7 +26,7 @@ func FromModel(ctx context.Context, srv *pgenv.Server, m model.Schema) (*schema.
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	return scratch(ctx, srv, "model", func(conn *pgx.Conn) error {
+	return scratch(ctx, "model", func() (*pgenv.Database, error) { return srv.NewDatabase(ctx) }, func(conn *pgx.Conn) error {
 		for _, e := range m.Enums {
 			if _, err := conn.Exec(ctx, e.Create()); err != nil {
 				return fmt.Errorf("model: enum %s: %w", e.Name, err)
@@ -53,25 +53,30 @@ func FromModel(ctx context.Context, srv *pgenv.Server, m model.Schema) (*schema.
 
 // FromMigrations applies the migrations in fsys (dir names the folder in
 // messages) up to version — 0 means all of them — to a scratch database on
-// srv and reads it back.
+// srv and reads it back. All of them come from srv's template of these files,
+// built once per server and cloned after.
 func FromMigrations(ctx context.Context, srv *pgenv.Server, fsys fs.FS, dir string, version uint) (*schema.Snapshot, error) {
-	return scratch(ctx, srv, "migrations", func(conn *pgx.Conn) error {
+	if version == 0 {
+		tpl, err := srv.Template(ctx, fsys, dir)
+		if err != nil {
+			return nil, err
+		}
+		return scratch(ctx, "migrations", func() (*pgenv.Database, error) { return tpl.Clone(ctx) }, nil)
+	}
+	return scratch(ctx, "migrations", func() (*pgenv.Database, error) { return srv.NewDatabase(ctx) }, func(conn *pgx.Conn) error {
 		mg, err := migrator.New(conn.Config().ConnString(), fsys, dir)
 		if err != nil {
 			return err
 		}
 		defer mg.Close()
-		if version == 0 {
-			return mg.Up(ctx)
-		}
 		return mg.To(ctx, version)
 	})
 }
 
-// scratch runs fill in a new database on srv, reads the snapshot, and drops
-// the database.
-func scratch(ctx context.Context, srv *pgenv.Server, source string, fill func(*pgx.Conn) error) (*schema.Snapshot, error) {
-	db, err := srv.NewDatabase(ctx)
+// scratch makes a database with create, runs fill in it (when given), reads
+// the snapshot, and drops the database.
+func scratch(ctx context.Context, source string, create func() (*pgenv.Database, error), fill func(*pgx.Conn) error) (*schema.Snapshot, error) {
+	db, err := create()
 	if err != nil {
 		return nil, err
 	}
@@ -81,8 +86,10 @@ func scratch(ctx context.Context, srv *pgenv.Server, source string, fill func(*p
 		return nil, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if err := fill(conn); err != nil {
-		return nil, err
+	if fill != nil {
+		if err := fill(conn); err != nil {
+			return nil, err
+		}
 	}
 	return schema.Read(ctx, conn, "public", source)
 }

@@ -26,11 +26,10 @@ type runner struct {
 	router routers.Router
 
 	// what login and refresh gave, for the steps after them
-	userID        string
-	access        string
-	refreshToken  string // from login
-	rotatedToken  string // from refresh: the first one's child
-	rotatedAccess string
+	userID       string
+	access       string
+	refreshToken string // from login
+	rotatedToken string // from refresh: the first one's child
 }
 
 func newRunner(ctx context.Context, cfg Config) (*runner, error) {

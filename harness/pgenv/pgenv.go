@@ -119,9 +119,11 @@ type Server struct {
 	pool     *pgxpool.Pool
 	poolErr  error
 
-	dbMu      sync.Mutex
-	dbs       map[string]bool // databases this Server created and has not dropped
-	templates []*Template     // templates this Server uses
+	dbMu sync.Mutex
+	dbs  map[string]bool // databases this Server created and has not dropped
+
+	tplMu     sync.Mutex
+	templates map[string]*Template // by the hash of their migration files
 }
 
 // Start returns a running server from the configured source. Close it when

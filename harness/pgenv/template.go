@@ -52,6 +52,13 @@ func (s *Server) Template(ctx context.Context, fsys fs.FS, dir string) (*Templat
 	if err != nil {
 		return nil, fmt.Errorf("hash migrations in %s: %w", dir, err)
 	}
+	// One Template per set of files and Server: each holds a connection
+	// (its shared lock) until Close, so asking again must not open another.
+	s.tplMu.Lock()
+	defer s.tplMu.Unlock()
+	if t := s.templates[hash]; t != nil {
+		return t, nil
+	}
 	t := &Template{srv: s, name: dbPrefix + "tpl_" + hash[:16], key: int32(binary.BigEndian.Uint32([]byte(hash[:4])))}
 
 	conn, err := pgx.Connect(ctx, s.admin.String())
@@ -64,9 +71,10 @@ func (s *Server) Template(ctx context.Context, fsys fs.FS, dir string) (*Templat
 		return nil, err
 	}
 	t.conn = conn
-	s.dbMu.Lock()
-	s.templates = append(s.templates, t)
-	s.dbMu.Unlock()
+	if s.templates == nil {
+		s.templates = map[string]*Template{}
+	}
+	s.templates[hash] = t
 	return t, nil
 }
 

@@ -39,12 +39,11 @@ import (
 var sourceFlag = flag.String("pg-source", "", "where PostgreSQL comes from: auto, container, local or external (default: $SMOKE_PG_SOURCE, else auto)")
 
 var shared struct {
-	mu        sync.Mutex
-	inMain    bool
-	started   bool
-	srv       *pgenv.Server
-	err       error
-	templates map[string]*pgenv.Template // by migrations hash
+	mu      sync.Mutex
+	inMain  bool
+	started bool
+	srv     *pgenv.Server
+	err     error
 }
 
 // Main runs the package's tests, then stops the server if one was started.
@@ -164,24 +163,10 @@ func Template(tb testing.TB) *pgenv.Template {
 // folder in messages), building it once per test binary.
 func TemplateOf(tb testing.TB, fsys fs.FS, dir string) *pgenv.Template {
 	tb.Helper()
-	srv := Server(tb)
-	hash, err := pgenv.HashFiles(fsys)
-	if err != nil {
-		tb.Fatalf("pgtest: hash %s: %v", dir, err)
-	}
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if tpl := shared.templates[hash]; tpl != nil {
-		return tpl
-	}
-	tpl, err := srv.Template(context.Background(), fsys, dir)
+	tpl, err := Server(tb).Template(context.Background(), fsys, dir)
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
-	if shared.templates == nil {
-		shared.templates = map[string]*pgenv.Template{}
-	}
-	shared.templates[hash] = tpl
 	return tpl
 }
 
