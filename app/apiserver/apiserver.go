@@ -15,13 +15,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/httpapi"
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/app/store"
 	"github.com/appydex/smoke/app/tables"
-	"github.com/appydex/smoke/harness/pgenv"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/appydex/smoke/redact"
 )
 
 // Defaults of the settings Config leaves zero; the appydex-api command's
@@ -71,7 +72,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("database URL %s: %w", pgenv.MaskURL(cfg.DatabaseURL), pgenv.MaskError(err, cfg.DatabaseURL))
+		return nil, fmt.Errorf("database URL %s: %w", redact.URL(cfg.DatabaseURL), redact.Error(err, cfg.DatabaseURL))
 	}
 	pcfg.MaxConns = 20
 	pcfg.ConnConfig.ConnectTimeout = 5 * time.Second

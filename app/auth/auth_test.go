@@ -5,11 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/appydex/smoke/app/auth"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/app/auth"
 )
 
 // fast keeps unit tests quick; the API uses auth.OWASP.

@@ -17,7 +17,7 @@ import (
 
 	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/store"
-	"github.com/appydex/smoke/harness/schema"
+	"github.com/appydex/smoke/schema"
 )
 
 // Server serves the API.

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/appydex/smoke/harness/schema"
+	"github.com/appydex/smoke/schema"
 )
 
 // healthz: the process is up.

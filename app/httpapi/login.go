@@ -5,9 +5,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/store"
-	"github.com/google/uuid"
 )
 
 // userBody is a user as the API shows it: never a hash or a secret.

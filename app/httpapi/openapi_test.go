@@ -4,10 +4,11 @@ import (
 	"context"
 	"testing"
 
-	"github.com/appydex/smoke/app/httpapi"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/app/httpapi"
 )
 
 func TestOpenAPIDocumentIsValid(t *testing.T) {

@@ -11,11 +11,12 @@ import (
 	"net"
 	"strings"
 
-	"github.com/appydex/smoke/harness/model"
-	"github.com/appydex/smoke/harness/pgident"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/appydex/smoke/schema/model"
+	"github.com/appydex/smoke/schema/pgident"
 )
 
 // Store reads and writes the appydex auth tables.

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/appydex/smoke/app/tables"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/appydex/smoke/app/tables"
 )
 
 // NewRefreshToken is a refresh token to store: its hash, never the token.

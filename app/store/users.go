@@ -7,8 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/appydex/smoke/app/tables"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/appydex/smoke/app/tables"
 )
 
 // User is a row of users.

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/appydex/smoke/harness/schema"
+	"github.com/appydex/smoke/schema"
 )
 
 // snapshotJSON is Schema as PostgreSQL prints it: its DDL applied to a

@@ -5,7 +5,7 @@
 // change without a migration fails a check before it fails a login.
 package tables
 
-import "github.com/appydex/smoke/harness/model"
+import "github.com/appydex/smoke/schema/model"
 
 // Users holds the accounts that sign in. Emails are stored in lower case.
 var Users = &model.Table{

@@ -7,11 +7,12 @@ import (
 	"os"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/pgtest"
-	"github.com/appydex/smoke/harness/schema"
-	"github.com/stretchr/testify/require"
+	"github.com/appydex/smoke/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite snapshot.json from the model")

@@ -5,9 +5,10 @@ import (
 
 	"flag"
 	"fmt"
-	"github.com/appydex/smoke/app/apiserver"
 	"io"
 	"time"
+
+	"github.com/appydex/smoke/app/apiserver"
 )
 
 // config is the API's settings.

@@ -28,12 +28,13 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/appydex/smoke/app/apiserver"
 	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/app/store"
-	"github.com/appydex/smoke/harness/pgenv"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/appydex/smoke/redact"
 )
 
 func main() {
@@ -63,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log.Info("serving", "addr", srv.URL, "database", pgenv.MaskURL(cfg.DatabaseURL), "dev_otp", cfg.DevOTP != "")
+	log.Info("serving", "addr", srv.URL, "database", redact.URL(cfg.DatabaseURL), "dev_otp", cfg.DevOTP != "")
 	if err := srv.Wait(ctx); err != nil {
 		return err
 	}
@@ -74,7 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 func seedAdmin(ctx context.Context, databaseURL string, stdout io.Writer) error {
 	pool, err := pgxpool.New(ctx, databaseURL)
 	if err != nil {
-		return fmt.Errorf("--database-url %s: %w", pgenv.MaskURL(databaseURL), pgenv.MaskError(err, databaseURL))
+		return fmt.Errorf("--database-url %s: %w", redact.URL(databaseURL), redact.Error(err, databaseURL))
 	}
 	defer pool.Close()
 	id, err := seed.DevAdmin(ctx, store.New(pool), auth.OWASP)

@@ -10,9 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/harness/pgtest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from what the commands print")

@@ -9,10 +9,11 @@ import (
 	"strings"
 	"time"
 
+	tclog "github.com/testcontainers/testcontainers-go/log"
+
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
-	tclog "github.com/testcontainers/testcontainers-go/log"
 )
 
 var errHelp = errors.New("help shown")

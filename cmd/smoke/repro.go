@@ -6,18 +6,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/appydex/smoke/app/apiserver"
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/appydex/smoke/app/apiserver"
 
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/report"
-	"github.com/appydex/smoke/harness/schema"
 	"github.com/appydex/smoke/migrations"
+	"github.com/appydex/smoke/schema"
 )
 
 // incidentBody is the 500 the incident's login answered, byte for byte.

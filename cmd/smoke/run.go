@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+
 	"github.com/appydex/smoke/app/apiserver"
 
 	"github.com/appydex/smoke/app/tables"

@@ -11,7 +11,7 @@ import (
 	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
-	"github.com/appydex/smoke/harness/schema"
+	"github.com/appydex/smoke/schema"
 )
 
 // startPostgres is the step that gets the harness its PostgreSQL.

@@ -9,9 +9,9 @@ import (
 	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/flow"
-	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/migrations"
+	"github.com/appydex/smoke/redact"
 )
 
 // verifyCommand is `smoke verify`: the pre-deploy gate. It reads the
@@ -24,16 +24,16 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 	step := rep.Start("database")
 	live, err := drift.ConnectLive(ctx, o.databaseURL)
 	if err != nil {
-		step.Fail("no answer from %s", pgenv.MaskURL(o.databaseURL))
+		step.Fail("no answer from %s", redact.URL(o.databaseURL))
 		return rep, err
 	}
 	defer live.Close(context.WithoutCancel(ctx))
 	var version string
 	if err := live.QueryRow(ctx, "SHOW server_version").Scan(&version); err != nil {
-		step.Fail("%s does not answer queries", pgenv.MaskURL(o.databaseURL))
-		return rep, fmt.Errorf("%s: %w", pgenv.MaskURL(o.databaseURL), err)
+		step.Fail("%s does not answer queries", redact.URL(o.databaseURL))
+		return rep, fmt.Errorf("%s: %w", redact.URL(o.databaseURL), err)
 	}
-	step.Pass("PostgreSQL %s at %s, read-only session", majorMinor(version), pgenv.MaskURL(o.databaseURL))
+	step.Pass("PostgreSQL %s at %s, read-only session", majorMinor(version), redact.URL(o.databaseURL))
 
 	srv, err := startPostgres(ctx, o, rep, "scratch postgres")
 	if err != nil {

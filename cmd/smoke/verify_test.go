@@ -10,16 +10,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/appydex/smoke/app/apitest"
-	"github.com/appydex/smoke/app/seed"
-	"github.com/appydex/smoke/harness/pgtest"
-	"github.com/appydex/smoke/harness/report"
-	"github.com/appydex/smoke/harness/schema"
-	"github.com/appydex/smoke/migrations"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/app/apitest"
+	"github.com/appydex/smoke/app/seed"
+	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/appydex/smoke/harness/report"
+	"github.com/appydex/smoke/migrations"
+	"github.com/appydex/smoke/schema"
 )
 
 // incidentDatabase is a database as the incident's was: migrated to

@@ -13,10 +13,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/appydex/smoke/harness/pgenv"
 )
 
 // Image is the API image images/api/build.sh makes.

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io/fs"
 
-	"github.com/appydex/smoke/harness/model"
-	"github.com/appydex/smoke/harness/pgenv"
-	"github.com/appydex/smoke/harness/schema"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/redact"
+	"github.com/appydex/smoke/schema"
+	"github.com/appydex/smoke/schema/model"
 )
 
 // Options says what Check compares.
@@ -97,12 +99,12 @@ func compare(want, got *schema.Snapshot) Comparison {
 func ConnectLive(ctx context.Context, databaseURL string) (*pgx.Conn, error) {
 	cfg, err := pgx.ParseConfig(databaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("database URL %s: %w", pgenv.MaskURL(databaseURL), pgenv.MaskError(err, databaseURL))
+		return nil, fmt.Errorf("database URL %s: %w", redact.URL(databaseURL), redact.Error(err, databaseURL))
 	}
 	cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", pgenv.MaskURL(databaseURL), pgenv.MaskError(err, databaseURL))
+		return nil, fmt.Errorf("connect to %s: %w", redact.URL(databaseURL), redact.Error(err, databaseURL))
 	}
 	return conn, nil
 }

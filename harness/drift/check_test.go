@@ -8,14 +8,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/appydex/smoke/app/tables"
-	"github.com/appydex/smoke/harness/drift"
-	"github.com/appydex/smoke/harness/model"
-	"github.com/appydex/smoke/harness/pgtest"
-	"github.com/appydex/smoke/harness/schema"
-	"github.com/appydex/smoke/migrations"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/app/tables"
+	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/appydex/smoke/migrations"
+	"github.com/appydex/smoke/schema"
+	"github.com/appydex/smoke/schema/model"
 )
 
 // CI's check: the model and the project's migrations describe one schema.

@@ -9,15 +9,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
-	"github.com/appydex/smoke/harness/schema"
 	"github.com/appydex/smoke/migrations"
-	"github.com/jackc/pgx/v5"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+	"github.com/appydex/smoke/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite fixtures/drift/*/want.txt from what the check finds")

@@ -11,12 +11,13 @@ import (
 	"fmt"
 	"io/fs"
 
-	"github.com/appydex/smoke/harness/migrator"
-	"github.com/appydex/smoke/harness/model"
-	"github.com/appydex/smoke/harness/pgenv"
-	"github.com/appydex/smoke/harness/schema"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/appydex/smoke/harness/migrator"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/schema"
+	"github.com/appydex/smoke/schema/model"
 )
 
 // FromModel turns the model into a snapshot the way PostgreSQL sees it:

@@ -7,9 +7,10 @@ import (
 	"io/fs"
 	"strings"
 
-	"github.com/appydex/smoke/harness/migrator"
-	"github.com/appydex/smoke/harness/schema"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/appydex/smoke/harness/migrator"
+	"github.com/appydex/smoke/schema"
 )
 
 // State is what a live database says about the migrations applied to it.

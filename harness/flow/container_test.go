@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
 	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/app/store"
@@ -17,8 +20,6 @@ import (
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/migrations"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/stretchr/testify/require"
 )
 
 // The incident's topology: the API in a container, PostgreSQL in another,

@@ -11,12 +11,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/appydex/smoke/harness/drift"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/appydex/smoke/harness/drift"
 )
 
 type runner struct {

@@ -6,10 +6,11 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/appydex/smoke/harness/migrator"
-	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/harness/migrator"
+	"github.com/appydex/smoke/harness/pgtest"
 )
 
 func TestChecksumsNameAFileEditedAfterItWasApplied(t *testing.T) {

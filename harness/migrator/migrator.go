@@ -17,6 +17,8 @@ import (
 	_ "github.com/golang-migrate/migrate/v4/database/pgx/v5" // registers the pgx5:// driver
 	"github.com/golang-migrate/migrate/v4/source"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
+
+	"github.com/appydex/smoke/redact"
 )
 
 // Migrator applies one set of migration files to one database.
@@ -45,7 +47,7 @@ func New(databaseURL string, fsys fs.FS, dir string) (*Migrator, error) {
 	}
 	m, err := migrate.NewWithSourceInstance("iofs", src, driverURL)
 	if err != nil {
-		return nil, fmt.Errorf("open %s for migrating: %w", maskURL(databaseURL), err)
+		return nil, fmt.Errorf("open %s for migrating: %w", redact.URL(databaseURL), err)
 	}
 	return &Migrator{m: m, fsys: fsys, files: files, dbURL: databaseURL}, nil
 }
@@ -128,7 +130,7 @@ func (mg *Migrator) run(ctx context.Context, what string, op func() error) error
 	if mErr := mg.migrationError(err); mErr != nil {
 		return mErr
 	}
-	return fmt.Errorf("%s on %s: %w", what, maskURL(mg.dbURL), err)
+	return fmt.Errorf("%s on %s: %w", what, redact.URL(mg.dbURL), err)
 }
 
 // pgx5URL turns a postgres:// URL into the pgx5:// form golang-migrate's
@@ -136,22 +138,10 @@ func (mg *Migrator) run(ctx context.Context, what string, op func() error) error
 func pgx5URL(databaseURL string) (string, error) {
 	u, err := url.Parse(databaseURL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", fmt.Errorf("database URL %s is not a postgres:// URL", maskURL(databaseURL))
+		return "", fmt.Errorf("database URL %s is not a postgres:// URL", redact.URL(databaseURL))
 	}
 	u.Scheme = "pgx5"
 	return u.String(), nil
-}
-
-// maskURL hides a URL's password.
-func maskURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(an unparsable URL)"
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.Redacted()
 }
 
 // File is one migration version's pair of files.

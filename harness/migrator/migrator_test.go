@@ -7,13 +7,15 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/appydex/smoke/harness/migrator"
-	"github.com/appydex/smoke/harness/pgtest"
-	"github.com/appydex/smoke/harness/schema"
-	"github.com/appydex/smoke/migrations"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/harness/migrator"
+	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/appydex/smoke/migrations"
+	"github.com/appydex/smoke/schema"
+	"github.com/appydex/smoke/schema/schematest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -89,7 +91,7 @@ func TestUpDownUpRoundTrips(t *testing.T) {
 		} else {
 			require.NoError(t, mg.Down(ctx))
 		}
-		schema.AssertMatch(t, catalog(t, conn, "after "+f.Down), after[below])
+		schematest.AssertMatch(t, catalog(t, conn, "after "+f.Down), after[below])
 	}
 	version, _, err = mg.Version()
 	require.NoError(t, err)
@@ -97,7 +99,7 @@ func TestUpDownUpRoundTrips(t *testing.T) {
 	requireEmpty(t, catalog(t, conn, "after every down"), "every down in order must leave an empty schema")
 
 	require.NoError(t, mg.Up(ctx))
-	schema.RequireMatch(t, catalog(t, conn, "up again"), after[4])
+	schematest.RequireMatch(t, catalog(t, conn, "up again"), after[4])
 	require.NoError(t, mg.Up(ctx), "up on a database at head is success")
 }
 

@@ -6,9 +6,10 @@ import (
 	"os/exec"
 	"testing"
 
-	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/harness/pgenv"
 )
 
 func TestMissingImageNamesTheMakeTargetThatBuildsIt(t *testing.T) {

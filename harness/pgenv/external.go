@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/appydex/smoke/redact"
 )
 
 // startExternal checks that the server at cfg.URL answers and that its role
@@ -22,10 +24,10 @@ func startExternal(ctx context.Context, cfg Config) (*Server, error) {
 		if errors.As(err, &uerr) {
 			err = uerr.Err // its message would quote the URL, password and all
 		}
-		return nil, fmt.Errorf("database URL %s: %v; %s", MaskURL(cfg.URL), err, want)
+		return nil, fmt.Errorf("database URL %s: %v; %s", redact.URL(cfg.URL), err, want)
 	}
 	if (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
-		return nil, fmt.Errorf("database URL %s is not a postgres:// URL with a host; %s", MaskURL(cfg.URL), want)
+		return nil, fmt.Errorf("database URL %s is not a postgres:// URL with a host; %s", redact.URL(cfg.URL), want)
 	}
 	if u.Path == "" || u.Path == "/" {
 		u.Path = "/postgres"
@@ -39,12 +41,12 @@ func startExternal(ctx context.Context, cfg Config) (*Server, error) {
 	var canCreate bool
 	if err := pool.QueryRow(ctx, `SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&canCreate); err != nil {
 		s.Close(ctx)
-		return nil, fmt.Errorf("read the role of %s: %w", MaskURL(cfg.URL), err)
+		return nil, fmt.Errorf("read the role of %s: %w", redact.URL(cfg.URL), err)
 	}
 	if !canCreate {
 		s.Close(ctx)
 		return nil, fmt.Errorf("the role %q of %s cannot create databases: grant it CREATEDB (ALTER ROLE %s CREATEDB) or use another role",
-			u.User.Username(), MaskURL(cfg.URL), u.User.Username())
+			u.User.Username(), redact.URL(cfg.URL), u.User.Username())
 	}
 	return s, nil
 }

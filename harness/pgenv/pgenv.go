@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/appydex/smoke/redact"
 )
 
 // DefaultImage is the container image the incident ran: the official
@@ -197,7 +199,7 @@ func (s *Server) Version() string { return s.version }
 
 // String describes the server for people, password masked.
 func (s *Server) String() string {
-	return fmt.Sprintf("PostgreSQL %s (%s) at %s", s.version, s.where, MaskURL(s.admin.String()))
+	return fmt.Sprintf("PostgreSQL %s (%s) at %s", s.version, s.where, redact.URL(s.admin.String()))
 }
 
 // URL returns a connection URL for the named database on this server,
@@ -218,7 +220,7 @@ func (s *Server) Pool(ctx context.Context) (*pgxpool.Pool, error) {
 	s.poolOnce.Do(func() {
 		cfg, err := pgxpool.ParseConfig(s.admin.String())
 		if err != nil {
-			s.poolErr = MaskError(err, s.admin.String())
+			s.poolErr = redact.Error(err, s.admin.String())
 			return
 		}
 		cfg.MaxConns = 4
@@ -269,11 +271,11 @@ func (s *Server) ready(ctx context.Context, timeout time.Duration, retry bool) e
 			return nil
 		}
 		if !retry {
-			return fmt.Errorf("connect to %s: %w", MaskURL(s.admin.String()), MaskError(err, s.admin.String()))
+			return fmt.Errorf("connect to %s: %w", redact.URL(s.admin.String()), redact.Error(err, s.admin.String()))
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("server at %s did not answer within %s: %w", MaskURL(s.admin.String()), timeout, MaskError(err, s.admin.String()))
+			return fmt.Errorf("server at %s did not answer within %s: %w", redact.URL(s.admin.String()), timeout, redact.Error(err, s.admin.String()))
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

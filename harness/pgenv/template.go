@@ -11,8 +11,10 @@ import (
 	"sort"
 	"sync/atomic"
 
-	"github.com/appydex/smoke/harness/migrator"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/appydex/smoke/harness/migrator"
+	"github.com/appydex/smoke/redact"
 )
 
 // templateRecipe changes whenever the way a template is built changes, so
@@ -63,7 +65,7 @@ func (s *Server) Template(ctx context.Context, fsys fs.FS, dir string) (*Templat
 
 	conn, err := pgx.Connect(ctx, s.admin.String())
 	if err != nil {
-		return nil, MaskError(err, s.admin.String())
+		return nil, redact.Error(err, s.admin.String())
 	}
 	err = t.acquire(ctx, conn, fsys, dir)
 	if err != nil {

@@ -6,12 +6,13 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/appydex/smoke/harness/migrator"
-	"github.com/appydex/smoke/harness/pgenv"
-	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/harness/migrator"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/pgtest"
 )
 
 // scratchMigrations is a migration set of its own, so these tests build

@@ -13,13 +13,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/appydex/smoke/harness/pgenv"
-	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/jackc/pgx/v5"
 	"github.com/moby/moby/client"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/appydex/smoke/redact"
 )
 
 // TestChildHoldsServer is the child process of the tests below: it starts a
@@ -81,7 +83,7 @@ func eventuallyRefuses(t *testing.T, url string) {
 		conn.Close(ctx)
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("the server at %s still answers", pgenv.MaskURL(url))
+	t.Fatalf("the server at %s still answers", redact.URL(url))
 }
 
 // clusterDirsOf lists the local clusters whose owner file names pid.

@@ -29,11 +29,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+
 	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/migrations"
-	"github.com/jackc/pgx/v5"
-	tclog "github.com/testcontainers/testcontainers-go/log"
+	"github.com/appydex/smoke/redact"
 )
 
 var sourceFlag = flag.String("pg-source", "", "where PostgreSQL comes from: auto, container, local or external (default: $SMOKE_PG_SOURCE, else auto)")
@@ -205,7 +207,7 @@ func cleanup(tb testing.TB, db *pgenv.Database) {
 			db.Keep()
 			url := db.URL
 			if shared.srv != nil && shared.srv.Source() == pgenv.External {
-				url = pgenv.MaskURL(url) // the password is the user's own
+				url = redact.URL(url) // the password is the user's own
 			}
 			tb.Logf("pgtest: kept database %s for inspection: %s", db.Name, url)
 			return

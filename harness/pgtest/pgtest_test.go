@@ -6,10 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/harness/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

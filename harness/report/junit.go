@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/appydex/smoke/harness/schema"
+	"github.com/appydex/smoke/schema"
 )
 
 // JUnit XML, as CI systems read it: a suite for the command, a test case per

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/appydex/smoke/harness/flow"
-	"github.com/appydex/smoke/harness/schema"
+	"github.com/appydex/smoke/schema"
 )
 
 // Status is a step's outcome.

@@ -5,9 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/appydex/smoke/harness/report"
-	"github.com/appydex/smoke/harness/schema"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/appydex/smoke/harness/report"
+	"github.com/appydex/smoke/schema"
 )
 
 func TestAReportPassesOnlyWhenEveryStepDid(t *testing.T) {

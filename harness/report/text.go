@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/appydex/smoke/harness/schema"
+	"github.com/appydex/smoke/schema"
 )
 
 // WriteText prints the report for people: a line per step, what it found

@@ -4,7 +4,7 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/appydex/smoke/harness/pgident"
+	"github.com/appydex/smoke/schema/pgident"
 )
 
 // Diff compares got with want and returns every difference, in a stable

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/appydex/smoke/harness/pgident"
+	"github.com/appydex/smoke/schema/pgident"
 )
 
 // qual names an object of the compared schema in SQL: bare in public.

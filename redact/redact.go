@@ -1,4 +1,8 @@
-package pgenv
+// Package redact hides secrets in what people and logs read: the password of
+// a connection string, in URL form and in keyword form, wherever it appears
+// in a message. It is the one place the harness, the commands and the
+// reference API mask them, so they all mask alike.
+package redact
 
 import (
 	"net/url"
@@ -6,23 +10,24 @@ import (
 	"strings"
 )
 
-const mask = "xxxxx"
+// Mask is what a password is replaced with.
+const Mask = "xxxxx"
 
-// MaskURL returns a connection string with its password replaced by xxxxx,
-// in URL form (postgres://user:pass@host/db, ?password=…) and in keyword form
+// URL returns a connection string with its password replaced by Mask, in
+// URL form (postgres://user:pass@host/db, ?password=…) and in keyword form
 // (password=… host=…). Use it for anything a person or a log will read.
-func MaskURL(s string) string {
+func URL(s string) string {
 	if u, err := url.Parse(s); err == nil && u.Scheme != "" {
 		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), mask)
+			u.User = url.UserPassword(u.User.Username(), Mask)
 		}
 		if q := u.Query(); q.Has("password") {
-			q.Set("password", mask)
+			q.Set("password", Mask)
 			u.RawQuery = q.Encode()
 		}
 		return u.String()
 	}
-	return maskPatterns(s)
+	return patterns(s)
 }
 
 var (
@@ -30,11 +35,11 @@ var (
 	keywordPassword  = regexp.MustCompile(`(?i)(password=)('[^']*'|[^\s&]*)`)
 )
 
-// maskPatterns masks passwords in text that may not parse as one URL, such as
+// patterns masks passwords in text that may not parse as one URL, such as
 // an error message quoting a malformed one.
-func maskPatterns(s string) string {
-	s = userinfoPassword.ReplaceAllString(s, "${1}"+mask+"@")
-	return keywordPassword.ReplaceAllString(s, "${1}"+mask)
+func patterns(s string) string {
+	s = userinfoPassword.ReplaceAllString(s, "${1}"+Mask+"@")
+	return keywordPassword.ReplaceAllString(s, "${1}"+Mask)
 }
 
 // maskedError carries an error whose message has had passwords masked, while
@@ -47,20 +52,21 @@ type maskedError struct {
 func (e *maskedError) Error() string { return e.msg }
 func (e *maskedError) Unwrap() error { return e.err }
 
-// MaskError masks the password of connString (and anything shaped like a
-// password) wherever it appears in err's message.
-func MaskError(err error, connString string) error {
+// Error masks the password of connString (and anything shaped like a
+// password) wherever it appears in err's message. errors.Is and errors.As
+// still reach err. A nil err stays nil.
+func Error(err error, connString string) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
 	if pw := passwordOf(connString); pw != "" {
-		msg = strings.ReplaceAll(msg, pw, mask)
+		msg = strings.ReplaceAll(msg, pw, Mask)
 		if esc := url.QueryEscape(pw); esc != pw {
-			msg = strings.ReplaceAll(msg, esc, mask)
+			msg = strings.ReplaceAll(msg, esc, Mask)
 		}
 	}
-	return &maskedError{msg: maskPatterns(msg), err: err}
+	return &maskedError{msg: patterns(msg), err: err}
 }
 
 func passwordOf(connString string) string {

@@ -4,10 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/appydex/smoke/app/tables"
-	"github.com/appydex/smoke/harness/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/app/tables"
+	"github.com/appydex/smoke/schema/model"
 )
 
 func TestTheAppydexModelIsWhole(t *testing.T) {

@@ -3,8 +3,9 @@ package pgident_test
 import (
 	"testing"
 
-	"github.com/appydex/smoke/harness/pgident"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/appydex/smoke/schema/pgident"
 )
 
 func TestQuoteLikeQuoteIdent(t *testing.T) {

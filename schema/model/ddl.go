@@ -2,8 +2,9 @@ package model
 
 import (
 	"fmt"
-	"github.com/appydex/smoke/harness/pgident"
 	"strings"
+
+	"github.com/appydex/smoke/schema/pgident"
 )
 
 // DDL returns the statements that create the schema in an empty database:

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/appydex/smoke/harness/pgident"
+	"github.com/appydex/smoke/schema/pgident"
 )
 
 func (d *differ) enums() {
