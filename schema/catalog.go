@@ -26,12 +26,17 @@ type catalogQuery struct {
 	row   func(s *Snapshot, rows pgx.Rows) error
 }
 
-// Read takes a snapshot of schemaName (e.g. "public") through conn, in one
+// Beginner is what Read reads through: a *pgx.Conn, a *pgxpool.Pool.
+type Beginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// Read takes a snapshot of schemaName (e.g. "public") through db, in one
 // read-only transaction with an empty search_path, so every name prints
 // schema-qualified the same way on every connection. source names the
 // snapshot in findings ("model", "migrations", "live").
-func Read(ctx context.Context, conn *pgx.Conn, schemaName, source string) (*Snapshot, error) {
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+func Read(ctx context.Context, db Beginner, schemaName, source string) (*Snapshot, error) {
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, fmt.Errorf("read the catalog: %w", err)
 	}

@@ -16,20 +16,16 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func read(t *testing.T, url, source string) *schema.Snapshot {
+func read(t *testing.T, db *pgtest.DB, source string) *schema.Snapshot {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	snap, err := schema.Read(ctx, conn, "public", source)
+	snap, err := schema.Read(context.Background(), db.Pool, "public", source)
 	require.NoError(t, err)
 	return snap
 }
 
 func TestSnapshotReadsWhatPostgresPrints(t *testing.T) {
 	db := pgtest.Clone(t)
-	snap := read(t, db.URL, "migrations")
+	snap := read(t, db, "migrations")
 	assert.ElementsMatch(t, []string{"users", "refresh_tokens", "service_type_requests"}, keys(snap.Tables),
 		"bookkeeping tables are left out")
 	assert.Equal(t, []string{"pending", "approved", "rejected"}, snap.Enums["service_type_request_status"])
@@ -61,11 +57,11 @@ func TestSnapshotReadsWhatPostgresPrints(t *testing.T) {
 
 func TestSnapshotOfIdentityAndSerialColumns(t *testing.T) {
 	db := pgtest.Empty(t)
-	pgtest.Exec(t, db.URL, `CREATE TABLE events (
+	db.Exec(t, `CREATE TABLE events (
 		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 		seq serial,
 		total numeric(12,2) GENERATED ALWAYS AS (0) STORED)`)
-	snap := read(t, db.URL, "live")
+	snap := read(t, db, "live")
 	cols := snap.Tables["events"].Columns
 	assert.Equal(t, "ALWAYS", cols["id"].Identity)
 	assert.Equal(t, "", cols["id"].Default)
@@ -81,15 +77,12 @@ func TestExtensionObjectsAreLeftOut(t *testing.T) {
 	db := pgtest.Empty(t)
 	var available bool
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, db.URL)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	require.NoError(t, conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pgcrypto')").Scan(&available))
+	require.NoError(t, db.Pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pgcrypto')").Scan(&available))
 	if !available {
 		t.Skip("pgcrypto is not installed with this server")
 	}
-	pgtest.Exec(t, db.URL, "CREATE EXTENSION pgcrypto; CREATE TABLE t (id int PRIMARY KEY)")
-	snap := read(t, db.URL, "live")
+	db.Exec(t, "CREATE EXTENSION pgcrypto; CREATE TABLE t (id int PRIMARY KEY)")
+	snap := read(t, db, "live")
 	assert.Equal(t, []string{"t"}, keys(snap.Tables))
 	assert.Empty(t, snap.Unsupported, "pgcrypto's functions belong to the extension")
 }
@@ -98,13 +91,15 @@ func TestExtensionObjectsAreLeftOut(t *testing.T) {
 func TestRoleThatCannotReadACatalog(t *testing.T) {
 	db := pgtest.Clone(t)
 	role := "smoke_reader_" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "_"))[:20]
-	pgtest.Exec(t, db.URL, fmt.Sprintf(`CREATE ROLE %[1]s LOGIN PASSWORD 'reader';
+	db.Exec(t, fmt.Sprintf(`CREATE ROLE %[1]s LOGIN PASSWORD 'reader';
 		GRANT CONNECT ON DATABASE %[2]s TO %[1]s;
 		REVOKE SELECT ON pg_catalog.pg_attrdef FROM PUBLIC;`, role, db.Name))
 	t.Cleanup(func() { // before the clone is dropped: roles are the server's, not the database's
-		admin := pgtest.Server(t).URL(pgtest.Server(t).MaintenanceDatabase())
-		pgtest.Exec(t, admin, fmt.Sprintf("REVOKE CONNECT ON DATABASE %s FROM %s", db.Name, role))
-		pgtest.Exec(t, admin, "DROP ROLE "+role)
+		admin := pgtest.Pool(t, pgtest.Server(t).AdminURL())
+		for _, sql := range []string{fmt.Sprintf("REVOKE CONNECT ON DATABASE %s FROM %s", db.Name, role), "DROP ROLE " + role} {
+			_, err := admin.Exec(context.Background(), sql)
+			assert.NoError(t, err, sql)
+		}
 	})
 
 	cfg, err := pgx.ParseConfig(db.URL)
@@ -123,11 +118,7 @@ func TestRoleThatCannotReadACatalog(t *testing.T) {
 
 func TestMissingSchemaIsAnError(t *testing.T) {
 	db := pgtest.Empty(t)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, db.URL)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	_, err = schema.Read(ctx, conn, "appydex", "live")
+	_, err := schema.Read(context.Background(), db.Pool, "appydex", "live")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `the database has no schema "appydex"`)
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/appydex/smoke/app/apiserver"
 	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/httpapi"
@@ -32,6 +34,7 @@ type Options struct {
 type API struct {
 	URL         string // base URL, e.g. http://127.0.0.1:40123
 	DatabaseURL string
+	DB          *pgxpool.Pool // a pool on the API's database, for checking what it wrote
 	Server      *httpapi.Server
 	AdminID     string
 	logs        *apiserver.LogBuffer
@@ -40,8 +43,12 @@ type API struct {
 // Start runs the API until the test ends.
 func Start(tb testing.TB, opts Options) *API {
 	tb.Helper()
+	var db *pgxpool.Pool
 	if opts.DatabaseURL == "" {
-		opts.DatabaseURL = pgtest.Clone(tb).URL
+		clone := pgtest.Clone(tb)
+		opts.DatabaseURL, db = clone.URL, clone.Pool
+	} else {
+		db = pgtest.Pool(tb, opts.DatabaseURL)
 	}
 	cfg := apiserver.Config{DatabaseURL: opts.DatabaseURL, DevOTP: seed.DevOTP, Now: opts.Now,
 		PasswordParams: opts.PasswordParams, SeedDevAdmin: true, Log: &apiserver.LogBuffer{}}
@@ -59,7 +66,7 @@ func Start(tb testing.TB, opts Options) *API {
 		}
 		srv.Stop()
 	})
-	return &API{URL: srv.URL, DatabaseURL: opts.DatabaseURL, Server: srv.Handler, AdminID: srv.AdminID, logs: logs}
+	return &API{URL: srv.URL, DatabaseURL: opts.DatabaseURL, DB: db, Server: srv.Handler, AdminID: srv.AdminID, logs: logs}
 }
 
 // Logs is everything the API logged so far, one JSON object per line.

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -37,14 +35,10 @@ func loginPair(t testing.TB, api *apitest.API) (access, refresh string) {
 	return pair.Access, pair.Refresh
 }
 
-func liveInFamily(t *testing.T, dbURL, token string) int {
+func liveInFamily(t *testing.T, api *apitest.API, token string) int {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dbURL)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
 	var live int
-	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM refresh_tokens WHERE NOT revoked
+	require.NoError(t, api.DB.QueryRow(context.Background(), `SELECT count(*) FROM refresh_tokens WHERE NOT revoked
 		AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)`, auth.HashToken(token)).Scan(&live))
 	return live
 }
@@ -83,7 +77,7 @@ func TestConcurrentRefreshesOfOneToken(t *testing.T) {
 	}
 	assert.Equal(t, 1, ok, "exactly one refresh wins: %v", statuses)
 	assert.Equal(t, 19, refused, "the others are refused: %v", statuses)
-	assert.LessOrEqual(t, liveInFamily(t, api.DatabaseURL, refresh), 1, "at most one live token in the family")
+	assert.LessOrEqual(t, liveInFamily(t, api, refresh), 1, "at most one live token in the family")
 }
 
 // Refresh racing logout on one session never answers 5xx, and the session
@@ -109,7 +103,7 @@ func TestRefreshRacingLogout(t *testing.T) {
 		}
 		wg.Wait()
 		assert.Equal(t, 204, results["/api/v1/auth/logout"], "round %d: logout always succeeds", round)
-		assert.Zero(t, liveInFamily(t, api.DatabaseURL, refresh), "round %d: logout leaves the session no live token (%v)", round, results)
+		assert.Zero(t, liveInFamily(t, api, refresh), "round %d: logout leaves the session no live token (%v)", round, results)
 	}
 }
 
@@ -122,10 +116,7 @@ func TestTOTPReplayIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	hash, err := auth.HashPassword("s3cret-pass", fast)
 	require.NoError(t, err)
-	pool, err := pgxpool.New(context.Background(), api.DatabaseURL)
-	require.NoError(t, err)
-	defer pool.Close()
-	_, err = store.New(pool).UpsertUser(context.Background(), store.NewUser{Email: "totp@appydex.local", PasswordHash: hash,
+	_, err = store.New(api.DB).UpsertUser(context.Background(), store.NewUser{Email: "totp@appydex.local", PasswordHash: hash,
 		Roles: []string{"admin"}, TOTPSecret: key.Secret()})
 	require.NoError(t, err)
 
@@ -191,9 +182,7 @@ func TestPhoneLoginAndInactiveUser(t *testing.T) {
 	t.Parallel()
 	api := apitest.Start(t, apitest.Options{PasswordParams: fast})
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, api.DatabaseURL)
-	require.NoError(t, err)
-	defer pool.Close()
+	pool := api.DB
 	hash, err := auth.HashPassword("phone-pass", fast)
 	require.NoError(t, err)
 	_, err = store.New(pool).UpsertUser(ctx, store.NewUser{Email: "support@appydex.local", Phone: "+15550100", PasswordHash: hash, Roles: []string{"support"}})

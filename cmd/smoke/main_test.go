@@ -39,7 +39,7 @@ func smoke(t *testing.T, env map[string]string, args ...string) (code int, stdou
 // server (the external source), so each command does not start another.
 func onTestServer(t *testing.T) []string {
 	srv := pgtest.Server(t)
-	return []string{"--pg-source", "external", "--pg-url", srv.URL(srv.MaintenanceDatabase())}
+	return []string{"--pg-source", "external", "--pg-url", srv.AdminURL()}
 }
 
 // normalize replaces what differs from run to run: timings, ports, database

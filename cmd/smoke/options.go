@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
-	tclog "github.com/testcontainers/testcontainers-go/log"
-
 	"github.com/appydex/smoke/app/seed"
+	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
 )
@@ -71,10 +69,10 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	if fs.NArg() > 0 {
 		return fail(fmt.Sprintf("unexpected arguments %q", fs.Args()))
 	}
-	if *source == "" && o.pg.URL != "" {
-		o.pg.Source = pgenv.External
-	} else if o.pg.Source, err = pgenv.ParseSource(*source); err != nil {
-		return fail(err.Error())
+	if *source != "" { // else pgenv decides: external when a URL is given, auto when not
+		if o.pg.Source, err = pgenv.ParseSource(*source); err != nil {
+			return fail(err.Error())
+		}
 	}
 	if command == "verify" {
 		if o.databaseURL == "" {
@@ -86,14 +84,8 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	}
 	if o.verbose {
 		o.pg.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
-	} else {
-		tclog.SetDefault(tclog.NewNoopLogger()) // testcontainers-go's banner
 	}
-	// The reaper's image cannot be pulled where no registry answers; pgenv
-	// removes its own containers. testcontainers-go reads this once.
-	if getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
-		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
-	}
+	docker.Setup(getenv, o.verbose)
 	o.progress = newProgress(stderr)
 	return o, nil
 }
@@ -162,12 +154,4 @@ func (p *progress) begin(what string) (end func()) {
 		}
 	}()
 	return func() { close(done); <-stopped }
-}
-
-// sourceName says which source a config will try, for progress lines.
-func sourceName(cfg pgenv.Config) string {
-	if cfg.Source == "" {
-		return string(pgenv.Auto)
-	}
-	return strings.ToLower(string(cfg.Source))
 }

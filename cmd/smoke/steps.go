@@ -17,7 +17,7 @@ import (
 // startPostgres is the step that gets the harness its PostgreSQL.
 func startPostgres(ctx context.Context, o *options, rep *report.Report, name string) (*pgenv.Server, error) {
 	step := rep.Start(name)
-	end := o.progress.begin(fmt.Sprintf("starting PostgreSQL (%s source)", sourceName(o.pg)))
+	end := o.progress.begin(fmt.Sprintf("starting PostgreSQL (%s source)", o.pg.Chosen()))
 	srv, err := pgenv.Start(ctx, o.pg)
 	end()
 	if err != nil {

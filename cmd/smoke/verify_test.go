@@ -25,7 +25,7 @@ import (
 
 // incidentDatabase is a database as the incident's was: migrated to
 // add_service_type_requests_table, without token_hash.
-func incidentDatabase(t *testing.T) string { return pgtest.AtVersion(t, migrations.IncidentHead).URL }
+func incidentDatabase(t *testing.T) *pgtest.DB { return pgtest.AtVersion(t, migrations.IncidentHead) }
 
 func verify(t *testing.T, env map[string]string, databaseURL string, extra ...string) (int, string, string) {
 	args := append([]string{"verify", "--database-url", databaseURL}, onTestServer(t)...)
@@ -39,7 +39,7 @@ func TestVerifyPassesADatabaseAtTheNewestMigration(t *testing.T) {
 }
 
 func TestVerifyFailsTheIncidentsDatabase(t *testing.T) {
-	code, out, errOut := verify(t, nil, incidentDatabase(t))
+	code, out, errOut := verify(t, nil, incidentDatabase(t).URL)
 	require.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	golden(t, "verify-incident", out)
 	assert.Contains(t, out, "error   migration schema_migrations: pending migrations: the database is at version 3")
@@ -51,7 +51,7 @@ func TestVerifyFailsTheIncidentsDatabase(t *testing.T) {
 // and a column that is not there.
 func TestVerifyFailsADatabaseThatClaimsHeadButDiffers(t *testing.T) {
 	db := pgtest.Clone(t)
-	pgtest.Exec(t, db.URL, "ALTER TABLE refresh_tokens DROP COLUMN token_hash")
+	db.Exec(t, "ALTER TABLE refresh_tokens DROP COLUMN token_hash")
 	code, out, _ := verify(t, nil, db.URL)
 	assert.Equal(t, exitFailed, code)
 	assert.Contains(t, out, "claims the newest migration but the schema differs: the database says version 4")
@@ -60,22 +60,20 @@ func TestVerifyFailsADatabaseThatClaimsHeadButDiffers(t *testing.T) {
 // verify never alters the database it checks: the catalog and every row
 // are the same afterwards, bookkeeping tables included.
 func TestVerifyIsReadOnly(t *testing.T) {
-	url := incidentDatabase(t)
-	pgtest.Exec(t, url, `INSERT INTO users (email, password_hash) VALUES ('someone@appydex.local', 'x');
+	db := incidentDatabase(t)
+	db.Exec(t, `INSERT INTO users (email, password_hash) VALUES ('someone@appydex.local', 'x');
 		CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('2f6d5f68b472');`)
-	before := fingerprint(t, url)
-	code, out, _ := verify(t, nil, url)
+	before := fingerprint(t, db)
+	code, out, _ := verify(t, nil, db.URL)
 	require.Equal(t, exitFailed, code, "%s", out)
 	assert.Contains(t, out, "alembic_version 2f6d5f68b472")
-	assert.Equal(t, before, fingerprint(t, url), "the database changed during verify")
+	assert.Equal(t, before, fingerprint(t, db), "the database changed during verify")
 }
 
 // fingerprint is the database's catalog and the contents of every table.
-func fingerprint(t *testing.T, url string) string {
+func fingerprint(t *testing.T, db *pgtest.DB) string {
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
+	conn := db.Pool
 	snap, err := schema.Read(ctx, conn, "public", "fingerprint")
 	require.NoError(t, err)
 	catalog, err := json.Marshal(snap)
@@ -127,7 +125,7 @@ func TestVerifyWithUnreachableTargetsExitsTwo(t *testing.T) {
 // CI system reads: counts that add up, a failure per failed step.
 func TestJSONAndJUnitOutputsValidate(t *testing.T) {
 	junit := filepath.Join(t.TempDir(), "report.xml")
-	code, out, _ := verify(t, nil, incidentDatabase(t), "--json", "--junit", junit)
+	code, out, _ := verify(t, nil, incidentDatabase(t).URL, "--json", "--junit", junit)
 	require.Equal(t, exitFailed, code)
 
 	var doc any

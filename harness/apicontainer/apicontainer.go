@@ -17,7 +17,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
 
-	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/docker"
 )
 
 // Image is the API image images/api/build.sh makes.
@@ -31,12 +31,6 @@ func Build(ctx context.Context, root string) error {
 		return fmt.Errorf("build %s: %w\n%s", Image, err, out)
 	}
 	return nil
-}
-
-// NewNetwork creates a Docker network labelled as this process's, so a run
-// that dies before removing it has it swept by the next.
-func NewNetwork(ctx context.Context) (*testcontainers.DockerNetwork, error) {
-	return network.New(ctx, network.WithLabels(pgenv.OwnerLabels()))
 }
 
 // Config says how to run the API container.
@@ -62,7 +56,7 @@ func Start(ctx context.Context, cfg Config) (*Container, error) {
 	ctr, err := testcontainers.Run(ctx, Image,
 		testcontainers.WithEnv(env),
 		testcontainers.WithExposedPorts("16110/tcp"),
-		testcontainers.WithLabels(pgenv.OwnerLabels()),
+		testcontainers.WithLabels(docker.Labels()),
 		network.WithNetworkName([]string{"api"}, cfg.Network),
 		// Wait for the log line the API writes once it listens; whether the
 		// published port answers is checked from here below (testcontainers'
@@ -74,7 +68,7 @@ func Start(ctx context.Context, cfg Config) (*Container, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("start the API container: %w", err), c.Close(context.WithoutCancel(ctx)))
 	}
-	host, err := pgenv.EndpointHost(ctx, ctr)
+	host, err := docker.EndpointHost(ctx, ctr)
 	if err != nil {
 		return nil, errors.Join(err, c.Close(ctx))
 	}

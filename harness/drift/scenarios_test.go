@@ -9,13 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/appydex/smoke/harness/drift"
-	"github.com/appydex/smoke/harness/migrator"
-	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/migrations"
 	"github.com/appydex/smoke/schema"
@@ -62,7 +59,7 @@ func TestDriftScenarios(t *testing.T) {
 
 			// The fixes mend what they claim to: apply them, and only the
 			// findings without an executable fix remain.
-			applyFixes(t, db.URL, findings)
+			applyFixes(t, db, findings)
 			var unmendable []schema.Finding
 			for _, f := range findings {
 				if !executable(f) {
@@ -82,27 +79,18 @@ func TestDriftScenarios(t *testing.T) {
 }
 
 // liveDatabase builds the scenario's live database.
-func liveDatabase(t *testing.T, path string) *pgenv.Database {
-	ctx := context.Background()
-	var db *pgenv.Database
+func liveDatabase(t *testing.T, path string) *pgtest.DB {
+	var db *pgtest.DB
 	if v, err := os.ReadFile(filepath.Join(path, "version")); err == nil {
 		version, err := strconv.ParseUint(strings.TrimSpace(string(v)), 10, 32)
 		require.NoError(t, err)
-		db = pgtest.Empty(t)
-		mg, err := migrator.New(db.URL, migrations.FS, "migrations")
-		require.NoError(t, err)
-		require.NoError(t, mg.To(ctx, uint(version)))
-		require.NoError(t, mg.Close())
+		db = pgtest.AtVersion(t, uint(version))
 	} else {
 		db = pgtest.Clone(t)
 	}
 	sql, err := os.ReadFile(filepath.Join(path, "live.sql"))
 	require.NoError(t, err)
-	conn, err := pgx.Connect(ctx, db.URL)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	_, err = conn.PgConn().Exec(ctx, string(sql)).ReadAll()
-	require.NoError(t, err, "apply %s/live.sql", path)
+	db.Exec(t, string(sql))
 	return db
 }
 
@@ -139,16 +127,11 @@ func schemaOnly(fs []schema.Finding) []schema.Finding {
 
 // applyFixes runs each executable fix on its own (REINDEX CONCURRENTLY may
 // not run inside a transaction), in the findings' order.
-func applyFixes(t *testing.T, url string, findings []schema.Finding) {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
+func applyFixes(t *testing.T, db *pgtest.DB, findings []schema.Finding) {
 	for _, f := range findings {
-		if !executable(f) {
-			continue
+		if executable(f) {
+			_, err := db.Pool.Exec(context.Background(), f.Fix)
+			require.NoError(t, err, "fix of %s", f)
 		}
-		_, err := conn.PgConn().Exec(ctx, f.Fix).ReadAll()
-		require.NoError(t, err, "fix of %s", f)
 	}
 }

@@ -9,13 +9,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/app/store"
 	"github.com/appydex/smoke/harness/apicontainer"
+	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
@@ -35,7 +35,7 @@ func TestFlowAgainstTheAPIContainer(t *testing.T) {
 	ctx := context.Background()
 	require.NoError(t, apicontainer.Build(ctx, "../.."))
 
-	nw, err := apicontainer.NewNetwork(ctx)
+	nw, err := docker.NewNetwork(ctx)
 	require.NoError(t, err)
 	t.Cleanup(func() { nw.Remove(context.Background()) })
 
@@ -50,10 +50,7 @@ func TestFlowAgainstTheAPIContainer(t *testing.T) {
 	db, err := tpl.Clone(ctx)
 	require.NoError(t, err)
 
-	pool, err := pgxpool.New(ctx, db.URL)
-	require.NoError(t, err)
-	_, err = seed.DevAdmin(ctx, store.New(pool), auth.OWASP)
-	pool.Close()
+	_, err = seed.DevAdmin(ctx, store.New(pgtest.Pool(t, db.URL)), auth.OWASP)
 	require.NoError(t, err)
 
 	secret := make([]byte, 32)

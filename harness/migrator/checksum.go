@@ -74,10 +74,16 @@ type Edited struct {
 	Current  string `json:"current"`  // SHA-256 of the file now
 }
 
+// Querier is what EditedFiles reads through: a *pgx.Conn, a *pgxpool.Pool.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
 // EditedFiles compares the checksums recorded in the database behind conn
 // with the files: recorded says whether the database has a checksum table at
 // all (one migrated by other tools has none).
-func EditedFiles(ctx context.Context, conn *pgx.Conn, files Files, fsys fs.FS) (edited []Edited, recorded bool, err error) {
+func EditedFiles(ctx context.Context, conn Querier, files Files, fsys fs.FS) (edited []Edited, recorded bool, err error) {
 	var exists bool
 	if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", ChecksumTable).Scan(&exists); err != nil {
 		return nil, false, fmt.Errorf("read %s: %w", ChecksumTable, err)

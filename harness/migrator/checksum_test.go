@@ -25,7 +25,7 @@ func TestChecksumsNameAFileEditedAfterItWasApplied(t *testing.T) {
 		"000003_c.down.sql": {Data: []byte("ALTER TABLE a DROP COLUMN c;\n")},
 	}
 	require.NoError(t, open(t, db.URL, files).To(ctx, 2))
-	conn := connect(t, db.URL)
+	conn := db.Pool
 	list, err := migrator.ReadFiles(files, "fixture")
 	require.NoError(t, err)
 
@@ -64,7 +64,7 @@ func TestNoChecksumTableMeansNotRecorded(t *testing.T) {
 	db := pgtest.Empty(t)
 	list, err := migrator.ReadFiles(fstest.MapFS{"000001_a.up.sql": {}}, "fixture")
 	require.NoError(t, err)
-	edited, recorded, err := migrator.EditedFiles(context.Background(), connect(t, db.URL), list, fstest.MapFS{})
+	edited, recorded, err := migrator.EditedFiles(context.Background(), db.Pool, list, fstest.MapFS{})
 	require.NoError(t, err)
 	assert.False(t, recorded)
 	assert.Empty(t, edited)

@@ -34,16 +34,8 @@ func open(t *testing.T, url string, fsys fstest.MapFS) *migrator.Migrator {
 	return mg
 }
 
-func connect(t *testing.T, url string) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), url)
-	require.NoError(t, err)
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
-}
-
 // catalog snapshots the public schema, leaving out migration bookkeeping.
-func catalog(t *testing.T, conn *pgx.Conn, source string) *schema.Snapshot {
+func catalog(t *testing.T, conn schema.Beginner, source string) *schema.Snapshot {
 	t.Helper()
 	snap, err := schema.Read(context.Background(), conn, "public", source)
 	require.NoError(t, err)
@@ -61,7 +53,7 @@ func requireEmpty(t *testing.T, snap *schema.Snapshot, msg string) {
 func TestUpDownUpRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.Empty(t)
-	conn := connect(t, db.URL)
+	conn := db.Pool
 	mg := open(t, db.URL, nil)
 	files := mg.Files()
 	require.Equal(t, uint(4), files.Head())
@@ -116,7 +108,7 @@ func TestMigrateToTheIncidentHeadLacksTokenHash(t *testing.T) {
 	assert.Equal(t, "add_service_type_requests_table", f.Identifier)
 
 	var columns []string
-	rows, err := connect(t, db.URL).Query(ctx, "SELECT column_name FROM information_schema.columns WHERE table_name = 'refresh_tokens' ORDER BY ordinal_position")
+	rows, err := db.Pool.Query(ctx, "SELECT column_name FROM information_schema.columns WHERE table_name = 'refresh_tokens' ORDER BY ordinal_position")
 	require.NoError(t, err)
 	columns, err = pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)
@@ -133,7 +125,7 @@ func TestTokenHashMigrationKeepsAndRevokesOlderRows(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.Empty(t)
 	mg := open(t, db.URL, nil)
-	conn := connect(t, db.URL)
+	conn := db.Pool
 	require.NoError(t, mg.To(ctx, 3))
 	_, err := conn.Exec(ctx, `
 		INSERT INTO users (id, email, password_hash) VALUES ('00000000-0000-0000-0000-000000000001', 'old@appydex.local', 'x');

@@ -19,7 +19,7 @@ func (s *Server) createDatabase(ctx context.Context, name, template string) erro
 	if !strings.HasPrefix(name, dbPrefix) {
 		return fmt.Errorf("refusing to create %q: the harness only creates databases named %s…", name, dbPrefix)
 	}
-	pool, err := s.Pool(ctx)
+	pool, err := s.adminPool(ctx)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (s *Server) dropDatabase(ctx context.Context, name string) error {
 	if !strings.HasPrefix(name, dbPrefix) {
 		return fmt.Errorf("refusing to drop %q: the harness only drops databases named %s…", name, dbPrefix)
 	}
-	pool, err := s.Pool(ctx)
+	pool, err := s.adminPool(ctx)
 	if err != nil {
 		return err
 	}

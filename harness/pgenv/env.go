@@ -13,22 +13,22 @@ const (
 )
 
 // ConfigFromEnv reads a Config through getenv (os.Getenv, or a test's map).
-// Setting SMOKE_DATABASE_URL alone selects the external source.
+// An unset SMOKE_PG_SOURCE leaves Source empty, so that a URL alone selects
+// the external source (Config.Chosen).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	src, err := ParseSource(getenv(EnvSource))
-	if err != nil {
-		return Config{}, fmt.Errorf("%s: %w", EnvSource, err)
-	}
 	cfg := Config{
-		Source:     src,
 		Image:      getenv(EnvImage),
 		URL:        getenv(EnvURL),
 		BinDir:     getenv(EnvBinDir),
 		CacheDir:   getenv(EnvCache),
 		DockerHost: getenv("DOCKER_HOST"),
 	}
-	if cfg.URL != "" && getenv(EnvSource) == "" {
-		cfg.Source = External
+	if name := getenv(EnvSource); name != "" {
+		src, err := ParseSource(name)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s: %w", EnvSource, err)
+		}
+		cfg.Source = src
 	}
 	return cfg, nil
 }

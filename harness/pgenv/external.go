@@ -37,7 +37,7 @@ func startExternal(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close(ctx)
 		return nil, err
 	}
-	pool, _ := s.Pool(ctx)
+	pool, _ := s.adminPool(ctx)
 	var canCreate bool
 	if err := pool.QueryRow(ctx, `SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&canCreate); err != nil {
 		s.Close(ctx)

@@ -19,13 +19,12 @@ import (
 func TestExternalSourceTouchesOnlyItsOwnDatabases(t *testing.T) {
 	host := pgtest.Server(t)
 	ctx := context.Background()
-	url := host.URL(host.MaintenanceDatabase())
+	url := host.AdminURL()
 
 	// A database of the server's users, which the harness must leave alone.
-	admin, err := host.Pool(ctx)
-	require.NoError(t, err)
+	admin := pgtest.Pool(t, url)
 	userDB := fmt.Sprintf("appydex_dev_%d", len(t.Name()))
-	_, err = admin.Exec(ctx, "CREATE DATABASE "+userDB)
+	_, err := admin.Exec(ctx, "CREATE DATABASE "+userDB)
 	require.NoError(t, err)
 	t.Cleanup(func() { admin.Exec(ctx, "DROP DATABASE IF EXISTS "+userDB+" WITH (FORCE)") })
 	userConn, err := pgx.Connect(ctx, host.URL(userDB))

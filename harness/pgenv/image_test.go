@@ -15,6 +15,8 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/modules/postgres"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/appydex/smoke/harness/docker"
 )
 
 // The image the container source runs keeps the official image's contract:
@@ -22,9 +24,9 @@ import (
 // other than postgres takes the fresh-initdb path of the local image), init
 // scripts run, the ready line comes twice, /bin/sh is there.
 func TestImageKeepsTheOfficialContract(t *testing.T) {
-	requireSource(t, Container, dockerAnswers(context.Background(), os.Getenv("DOCKER_HOST")))
+	requireSource(t, Container, docker.Answers(context.Background(), os.Getenv("DOCKER_HOST")))
 	ctx := context.Background()
-	cli, err := dockerClient(ctx, os.Getenv("DOCKER_HOST"))
+	cli, err := docker.Client(ctx, os.Getenv("DOCKER_HOST"))
 	require.NoError(t, err)
 	defer cli.Close()
 	image, err := resolveImage(ctx, cli, Config{Image: os.Getenv(EnvImage)})
@@ -35,7 +37,7 @@ func TestImageKeepsTheOfficialContract(t *testing.T) {
 	ctr, err := postgres.Run(ctx, image,
 		postgres.WithUsername("appydex"), postgres.WithPassword("s3cret"), postgres.WithDatabase("appydex_db"),
 		postgres.WithInitScripts(script),
-		testcontainers.WithLabels(OwnerLabels()),
+		testcontainers.WithLabels(docker.Labels()),
 		testcontainers.WithWaitStrategyAndDeadline(60*time.Second,
 			wait.ForLog(readyLine).WithOccurrence(2).WithPollInterval(25*time.Millisecond),
 			wait.ForExec([]string{"/bin/sh", "-c", "pg_isready --host=127.0.0.1 --username=appydex"}).WithExitCode(0)),
@@ -43,7 +45,7 @@ func TestImageKeepsTheOfficialContract(t *testing.T) {
 	testcontainers.CleanupContainer(t, ctr)
 	require.NoError(t, err, "image %s", image)
 
-	host, err := EndpointHost(ctx, ctr)
+	host, err := docker.EndpointHost(ctx, ctr)
 	require.NoError(t, err)
 	port, err := mappedPort(ctx, ctr)
 	require.NoError(t, err)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/appydex/smoke/harness/owner"
 )
 
 const localPrefix = "appydex-smoke-pg-"
@@ -42,7 +44,7 @@ func startLocal(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	remove := func() error { return os.RemoveAll(dir) }
-	if err := os.WriteFile(filepath.Join(dir, "owner"), []byte(currentOwner().String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "owner"), []byte(owner.Current().String()), 0o644); err != nil {
 		return nil, errors.Join(err, remove())
 	}
 	dataDir := filepath.Join(dir, "data")
@@ -225,8 +227,8 @@ func sweepLocal(logf func(string, ...any)) {
 			if err != nil {
 				continue // still being set up, or not ours
 			}
-			o, ok := parseOwner(string(b))
-			if !ok || !o.gone() {
+			o, ok := owner.Parse(string(b))
+			if !ok || !o.Gone() {
 				continue
 			}
 			if logf != nil {

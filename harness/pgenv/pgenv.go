@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/redact"
 )
 
@@ -48,18 +49,13 @@ const (
 	External Source = "external"
 )
 
-// Sources lists the valid sources, Auto first.
-var Sources = []Source{Auto, Container, Local, External}
-
 // ParseSource returns the source named s; "" means Auto.
 func ParseSource(s string) (Source, error) {
-	if s == "" {
+	switch src := Source(s); src {
+	case "":
 		return Auto, nil
-	}
-	for _, src := range Sources {
-		if string(src) == s {
-			return src, nil
-		}
+	case Auto, Container, Local, External:
+		return src, nil
 	}
 	return "", fmt.Errorf("unknown PostgreSQL source %q: use one of auto, container, local, external", s)
 }
@@ -67,7 +63,8 @@ func ParseSource(s string) (Source, error) {
 // Config says where a server comes from. The zero value means: a container
 // when a Docker Engine answers, else the local binaries.
 type Config struct {
-	// Source picks where the server comes from; "" means Auto.
+	// Source picks where the server comes from. "" means External when URL
+	// is set (a URL alone is enough), else Auto: see Chosen.
 	Source Source
 	// Image is the container image, e.g. "postgres:15". "" means DefaultImage,
 	// falling back to LocalImage when DefaultImage cannot be had.
@@ -95,6 +92,19 @@ type Config struct {
 	Logf func(format string, args ...any)
 }
 
+// Chosen is the source Start uses: Source when set; else External when a
+// URL is given, and Auto when not.
+func (c Config) Chosen() Source {
+	switch {
+	case c.Source != "":
+		return c.Source
+	case c.URL != "":
+		return External
+	default:
+		return Auto
+	}
+}
+
 func (c Config) logf(format string, args ...any) {
 	if c.Logf != nil {
 		c.Logf(format, args...)
@@ -118,7 +128,7 @@ type Server struct {
 	stopErr  error
 
 	poolOnce sync.Once
-	pool     *pgxpool.Pool
+	pool     *pgxpool.Pool // to the maintenance database: creates and drops databases
 	poolErr  error
 
 	dbMu sync.Mutex
@@ -131,8 +141,8 @@ type Server struct {
 // Start returns a running server from the configured source. Close it when
 // done: Close stops and removes what Start started.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
-	switch cfg.Source {
-	case "", Auto:
+	switch cfg.Chosen() {
+	case Auto:
 		return startAuto(ctx, cfg)
 	case Container:
 		return startContainer(ctx, cfg)
@@ -150,7 +160,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 // binaries, and fails once with what each attempt said.
 func startAuto(ctx context.Context, cfg Config) (*Server, error) {
 	var tried []string
-	if err := dockerAnswers(ctx, cfg.DockerHost); err != nil {
+	if err := docker.Answers(ctx, cfg.DockerHost); err != nil {
 		tried = append(tried, "container: "+err.Error())
 	} else {
 		srv, err := startContainer(ctx, cfg)
@@ -190,10 +200,6 @@ func (s *Server) NetworkURL(database string) string {
 	return u.String()
 }
 
-// ContainerID is the id of the server's container, for the Container source;
-// "" for the others.
-func (s *Server) ContainerID() string { return s.containerID }
-
 // Version is the server's version as it reports it, e.g. "15.18 (Debian 15.18-0+deb12u1)".
 func (s *Server) Version() string { return s.version }
 
@@ -211,12 +217,14 @@ func (s *Server) URL(database string) string {
 	return u.String()
 }
 
-// MaintenanceDatabase is the database the server's admin connection uses.
-func (s *Server) MaintenanceDatabase() string { return strings.TrimPrefix(s.admin.Path, "/") }
+// AdminURL is the URL of the server's maintenance database, credentials
+// included: to point another run at this server (the external source) or to
+// look around it.
+func (s *Server) AdminURL() string { return s.admin.String() }
 
-// Pool is a small connection pool to the maintenance database, for creating
-// and dropping databases. It lives until Close.
-func (s *Server) Pool(ctx context.Context) (*pgxpool.Pool, error) {
+// adminPool is a small connection pool to the maintenance database, for
+// creating and dropping databases. It lives until Close.
+func (s *Server) adminPool(ctx context.Context) (*pgxpool.Pool, error) {
 	s.poolOnce.Do(func() {
 		cfg, err := pgxpool.ParseConfig(s.admin.String())
 		if err != nil {
@@ -261,7 +269,7 @@ func (s *Server) Close(ctx context.Context) error {
 func (s *Server) ready(ctx context.Context, timeout time.Duration, retry bool) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	pool, err := s.Pool(ctx)
+	pool, err := s.adminPool(ctx)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/appydex/smoke/harness/docker"
 )
 
 // requireSource skips a test whose source this machine cannot offer, unless
@@ -44,7 +46,7 @@ func testConfig(t *testing.T, src Source) Config {
 func assertAnswers15(t *testing.T, s *Server) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.URL(s.MaintenanceDatabase()))
+	conn, err := pgx.Connect(ctx, s.AdminURL())
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	var version string
@@ -54,7 +56,7 @@ func assertAnswers15(t *testing.T, s *Server) {
 }
 
 func TestContainerSourceStartsAndLeavesNothingBehind(t *testing.T) {
-	requireSource(t, Container, dockerAnswers(context.Background(), os.Getenv("DOCKER_HOST")))
+	requireSource(t, Container, docker.Answers(context.Background(), os.Getenv("DOCKER_HOST")))
 	ctx := context.Background()
 	s, err := Start(ctx, testConfig(t, Container))
 	if s != nil {

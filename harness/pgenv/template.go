@@ -50,7 +50,7 @@ func (t *Template) Name() string { return t.name }
 // concurrent processes (the packages of one go test ./...) build it once, and
 // on an external server the last of them to close drops it.
 func (s *Server) Template(ctx context.Context, fsys fs.FS, dir string) (*Template, error) {
-	hash, err := HashFiles(fsys)
+	hash, err := hashFiles(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("hash migrations in %s: %w", dir, err)
 	}
@@ -200,9 +200,9 @@ func (d *Database) Drop(ctx context.Context) error { return d.srv.dropDatabase(c
 // external server outlives the run: the database stays for inspection).
 func (d *Database) Keep() { d.srv.forget(d.Name) }
 
-// HashFiles hashes the names and contents of every file in fsys, in name
+// hashFiles hashes the names and contents of every file in fsys, in name
 // order, with the template recipe: the key of a template.
-func HashFiles(fsys fs.FS) (string, error) {
+func hashFiles(fsys fs.FS) (string, error) {
 	var names []string
 	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {

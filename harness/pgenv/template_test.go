@@ -34,9 +34,7 @@ func scratchMigrations(t *testing.T, extra ...string) fstest.MapFS {
 func databases(t *testing.T, srv *pgenv.Server, prefix string) map[string]uint32 {
 	t.Helper()
 	ctx := context.Background()
-	pool, err := srv.Pool(ctx)
-	require.NoError(t, err)
-	rows, err := pool.Query(ctx, "SELECT datname, oid FROM pg_database WHERE starts_with(datname, $1)", prefix)
+	rows, err := pgtest.Pool(t, srv.AdminURL()).Query(ctx, "SELECT datname, oid FROM pg_database WHERE starts_with(datname, $1)", prefix)
 	require.NoError(t, err)
 	got := map[string]uint32{}
 	var name string
@@ -67,14 +65,9 @@ func TestTemplateIsBuiltOncePerSetOfFiles(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, first.Name(), changed.Name(), "an edited migration must give a new template")
 
-	db, err := changed.Clone(ctx)
-	require.NoError(t, err)
-	defer db.Drop(ctx)
-	conn, err := pgx.Connect(ctx, db.URL)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
+	db := pgtest.CloneOf(t, changed)
 	var typ string
-	require.NoError(t, conn.QueryRow(ctx, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'a'::regclass AND attname = 'b'").Scan(&typ))
+	require.NoError(t, db.Pool.QueryRow(ctx, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'a'::regclass AND attname = 'b'").Scan(&typ))
 	assert.Equal(t, "integer", typ, "the clone must carry the edited migration")
 }
 
@@ -98,9 +91,7 @@ func TestHalfBuiltTemplateIsNeverUsed(t *testing.T) {
 	hash, err = pgenv.HashFiles(good)
 	require.NoError(t, err)
 	stale := "smoke_tpl_" + hash[:16] + "_build_dead"
-	pool, err := srv.Pool(ctx)
-	require.NoError(t, err)
-	_, err = pool.Exec(ctx, "CREATE DATABASE "+stale)
+	_, err = pgtest.Pool(t, srv.AdminURL()).Exec(ctx, "CREATE DATABASE "+stale)
 	require.NoError(t, err)
 
 	tpl, err := srv.Template(ctx, good, "scratch")

@@ -14,11 +14,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/moby/moby/client"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/testcontainers/testcontainers-go"
 
+	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/redact"
@@ -31,15 +30,14 @@ func TestChildHoldsServer(t *testing.T) {
 		t.Skip("runs only as the child process of TestInterrupt… and TestKill…")
 	}
 	srv := pgtest.Server(t)
-	os.Stdout.WriteString("READY " + srv.URL(srv.MaintenanceDatabase()) + " " + srv.ContainerID() + "\n")
+	os.Stdout.WriteString("READY " + srv.AdminURL() + "\n")
 	select {}
 }
 
 type child struct {
-	cmd         *exec.Cmd
-	pid         int
-	url         string
-	containerID string
+	cmd *exec.Cmd
+	pid int
+	url string
 }
 
 func startChild(t *testing.T, source pgenv.Source) *child {
@@ -55,11 +53,8 @@ func startChild(t *testing.T, source pgenv.Source) *child {
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	require.NoError(t, err, "the child must report its server")
 	fields := strings.Fields(line)
-	require.GreaterOrEqual(t, len(fields), 2, "child said %q", line)
+	require.Len(t, fields, 2, "child said %q", line)
 	c := &child{cmd: cmd, pid: cmd.Process.Pid, url: fields[1]}
-	if len(fields) > 2 {
-		c.containerID = fields[2]
-	}
 	requireAnswers(t, c.url)
 	return c
 }
@@ -101,13 +96,22 @@ func clusterDirsOf(pid int) []string {
 	return found
 }
 
-func containerExists(t *testing.T, id string) bool {
+// containersOf lists the containers labelled as process pid's.
+func containersOf(t *testing.T, pid int) []string {
 	t.Helper()
-	cli, err := testcontainers.NewDockerClientWithOpts(context.Background())
+	ctx := context.Background()
+	cli, err := docker.Client(ctx, os.Getenv("DOCKER_HOST"))
 	require.NoError(t, err)
 	defer cli.Close()
-	_, err = cli.ContainerInspect(context.Background(), id, client.ContainerInspectOptions{})
-	return err == nil
+	owned, err := docker.Owned(ctx, cli)
+	require.NoError(t, err)
+	var ids []string
+	for _, r := range owned {
+		if r.Kind == "container" && r.Owner.PID == pid {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
 }
 
 func sourcesHere(t *testing.T) []pgenv.Source {
@@ -124,8 +128,11 @@ func TestInterruptStopsAndRemovesTheServer(t *testing.T) {
 	for _, source := range sourcesHere(t) {
 		t.Run(string(source), func(t *testing.T) {
 			c := startChild(t, source)
-			if source == pgenv.Local {
+			switch source {
+			case pgenv.Local:
 				require.Len(t, clusterDirsOf(c.pid), 1)
+			case pgenv.Container:
+				require.Len(t, containersOf(t, c.pid), 1)
 			}
 			require.NoError(t, c.cmd.Process.Signal(os.Interrupt))
 			err := c.cmd.Wait()
@@ -138,7 +145,7 @@ func TestInterruptStopsAndRemovesTheServer(t *testing.T) {
 			case pgenv.Local:
 				assert.Empty(t, clusterDirsOf(c.pid), "the cluster folder must be removed")
 			case pgenv.Container:
-				assert.False(t, containerExists(t, c.containerID), "the container must be removed")
+				assert.Empty(t, containersOf(t, c.pid), "the container must be removed")
 			}
 		})
 	}
@@ -166,12 +173,12 @@ func TestKilledRunIsSweptByTheNext(t *testing.T) {
 				require.NoError(t, next.Close(ctx))
 				assert.Empty(t, clusterDirsOf(c.pid), "the next local start must sweep the folder")
 			case pgenv.Container:
-				require.True(t, containerExists(t, c.containerID), "the killed run's container stays until the next run")
-				cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+				require.Len(t, containersOf(t, c.pid), 1, "the killed run's container stays until the next run")
+				cli, err := docker.Client(ctx, os.Getenv("DOCKER_HOST"))
 				require.NoError(t, err)
 				defer cli.Close()
-				require.NoError(t, pgenv.SweepContainers(ctx, cli, t.Logf))
-				assert.False(t, containerExists(t, c.containerID), "the sweep must remove the container")
+				require.NoError(t, docker.Sweep(ctx, cli, t.Logf))
+				assert.Empty(t, containersOf(t, c.pid), "the sweep must remove the container")
 				eventuallyRefuses(t, c.url)
 			}
 		})

@@ -9,12 +9,13 @@
 //	func TestSomething(t *testing.T) {
 //		t.Parallel()
 //		db := pgtest.Clone(t) // migrated, dropped when the test passes
-//		conn, _ := pgx.Connect(ctx, db.URL)
+//		db.Exec(t, "INSERT INTO users …")
+//		db.Pool.QueryRow(ctx, "SELECT …") // a ready pool on the clone
 //		…
 //	}
 //
-// The server's source comes from SMOKE_PG_SOURCE (or -pg-source) and the
-// other variables pgenv.ConfigFromEnv documents.
+// The server's source comes from SMOKE_PG_SOURCE and the other variables
+// pgenv.ConfigFromEnv documents.
 package pgtest
 
 import (
@@ -29,16 +30,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	tclog "github.com/testcontainers/testcontainers-go/log"
+	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/migrations"
 	"github.com/appydex/smoke/redact"
 )
-
-var sourceFlag = flag.String("pg-source", "", "where PostgreSQL comes from: auto, container, local or external (default: $SMOKE_PG_SOURCE, else auto)")
 
 var shared struct {
 	mu      sync.Mutex
@@ -55,20 +54,10 @@ func Main(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	// No registry answers on this project's machines, so Ryuk (the reaper
-	// container) cannot be pulled; pgenv labels, removes and sweeps its
-	// containers itself. testcontainers-go reads this once, on first use.
-	// Set TESTCONTAINERS_RYUK_DISABLED=false to use Ryuk anyway.
-	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
-		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
-	}
-	// testcontainers-go's banner and progress lines, only with -v.
 	if !flag.Parsed() {
 		flag.Parse()
 	}
-	if !testing.Verbose() {
-		tclog.SetDefault(tclog.NewNoopLogger())
-	}
+	docker.Setup(os.Getenv, testing.Verbose())
 	shared.mu.Lock()
 	shared.inMain = true
 	shared.mu.Unlock()
@@ -111,16 +100,13 @@ func stop() error {
 	return nil
 }
 
-// Config is the configuration this test binary starts its server with.
+// Config is the configuration this test binary starts its server with: the
+// variables pgenv.ConfigFromEnv reads (SMOKE_PG_SOURCE and the others), so
+// that one setting reaches every package of go test ./... alike.
 func Config() (pgenv.Config, error) {
 	cfg, err := pgenv.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		return cfg, err
-	}
-	if *sourceFlag != "" {
-		if cfg.Source, err = pgenv.ParseSource(*sourceFlag); err != nil {
-			return cfg, fmt.Errorf("-pg-source: %w", err)
-		}
 	}
 	if testing.Verbose() {
 		cfg.Logf = func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
@@ -172,37 +158,60 @@ func TemplateOf(tb testing.TB, fsys fs.FS, dir string) *pgenv.Template {
 	return tpl
 }
 
+// DB is a database of one test's own, and a ready connection pool to it.
+type DB struct {
+	Name string
+	URL  string        // connection URL, password included
+	Pool *pgxpool.Pool // closed when the test ends
+}
+
+// Exec runs sql — one statement or several — on the database, failing the
+// test when PostgreSQL refuses it.
+func (db *DB) Exec(tb testing.TB, sql string) {
+	tb.Helper()
+	if _, err := db.Pool.Exec(context.Background(), sql); err != nil {
+		tb.Fatalf("pgtest: %s: %v\n%s", db.Name, err, sql)
+	}
+}
+
 // Clone returns a new database holding the project's migrated schema.
-func Clone(tb testing.TB) *pgenv.Database {
+func Clone(tb testing.TB) *DB {
 	tb.Helper()
 	return CloneOf(tb, Template(tb))
 }
 
 // CloneOf returns a new database copied from tpl. It is dropped when the test
 // passes; when it fails, the database is kept and its URL logged.
-func CloneOf(tb testing.TB, tpl *pgenv.Template) *pgenv.Database {
+func CloneOf(tb testing.TB, tpl *pgenv.Template) *DB {
 	tb.Helper()
 	db, err := tpl.Clone(context.Background())
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
-	cleanup(tb, db)
-	return db
+	return handOut(tb, db)
 }
 
 // Empty returns a new empty database, dropped like a clone.
-func Empty(tb testing.TB) *pgenv.Database {
+func Empty(tb testing.TB) *DB {
 	tb.Helper()
 	db, err := Server(tb).NewDatabase(context.Background())
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
-	cleanup(tb, db)
-	return db
+	return handOut(tb, db)
 }
 
-func cleanup(tb testing.TB, db *pgenv.Database) {
+// handOut opens db's pool and registers its end: the pool closes, then the
+// database is dropped if the test passed, or kept and logged if it failed.
+func handOut(tb testing.TB, db *pgenv.Database) *DB {
+	tb.Helper()
+	pool, err := pgxpool.New(context.Background(), db.URL)
+	if err != nil {
+		_ = db.Drop(context.Background())
+		tb.Fatalf("pgtest: %v", redact.Error(err, db.URL))
+	}
 	tb.Cleanup(func() {
+		pool.Close()
 		if tb.Failed() {
 			db.Keep()
 			url := db.URL
@@ -216,11 +225,12 @@ func cleanup(tb testing.TB, db *pgenv.Database) {
 			tb.Errorf("pgtest: %v", err)
 		}
 	})
+	return &DB{Name: db.Name, URL: db.URL, Pool: pool}
 }
 
 // AtVersion returns a new database holding the project's migrations up to
 // version only, e.g. migrations.IncidentHead: the incident's database.
-func AtVersion(tb testing.TB, version uint) *pgenv.Database {
+func AtVersion(tb testing.TB, version uint) *DB {
 	tb.Helper()
 	db := Empty(tb)
 	mg, err := migrator.New(db.URL, migrations.FS, "migrations")
@@ -234,16 +244,15 @@ func AtVersion(tb testing.TB, version uint) *pgenv.Database {
 	return db
 }
 
-// Exec runs sql — one statement or several — on the database at url.
-func Exec(tb testing.TB, url, sql string) {
+// Pool opens a connection pool to any database at url — the server's
+// maintenance database (Server(tb).AdminURL()), one a fixture made — and
+// closes it when the test ends.
+func Pool(tb testing.TB, url string) *pgxpool.Pool {
 	tb.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
+	pool, err := pgxpool.New(context.Background(), url)
 	if err != nil {
-		tb.Fatalf("pgtest: %v", err)
+		tb.Fatalf("pgtest: %v", redact.Error(err, url))
 	}
-	defer conn.Close(ctx)
-	if _, err := conn.PgConn().Exec(ctx, sql).ReadAll(); err != nil {
-		tb.Fatalf("pgtest: %v\n%s", err, sql)
-	}
+	tb.Cleanup(pool.Close)
+	return pool
 }

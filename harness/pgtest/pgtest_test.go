@@ -22,16 +22,14 @@ func TestParallelClonesAreIsolated(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			db := pgtest.Clone(t)
-			conn, err := pgx.Connect(ctx, db.URL)
-			require.NoError(t, err)
-			defer conn.Close(ctx)
+			conn := db.Pool
 
 			var n int
 			require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&n))
 			require.Equal(t, 0, n, "a fresh clone must hold no rows from other tests")
 
 			email := fmt.Sprintf("clone%02d@appydex.local", i)
-			_, err = conn.Exec(ctx, "INSERT INTO users (email, password_hash) VALUES ($1, 'x')", email)
+			_, err := conn.Exec(ctx, "INSERT INTO users (email, password_hash) VALUES ($1, 'x')", email)
 			require.NoError(t, err)
 			// Unique emails are per database: every clone can hold the same one.
 			_, err = conn.Exec(ctx, "INSERT INTO users (email, password_hash) VALUES ('same@appydex.local', 'x')")
@@ -48,10 +46,7 @@ func TestParallelClonesAreIsolated(t *testing.T) {
 
 func TestCloneHoldsEveryMigration(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.Clone(t)
-	conn, err := pgx.Connect(ctx, db.URL)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
+	conn := pgtest.Clone(t).Pool
 	var version int
 	var dirty bool
 	require.NoError(t, conn.QueryRow(ctx, "SELECT version, dirty FROM schema_migrations").Scan(&version, &dirty))
@@ -82,8 +77,7 @@ func (r *recordingTB) runCleanups() {
 
 func TestCloneIsDroppedWhenTheTestPassesAndKeptWhenItFails(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pgtest.Server(t).Pool(ctx)
-	require.NoError(t, err)
+	pool := pgtest.Pool(t, pgtest.Server(t).AdminURL())
 	exists := func(name string) bool {
 		var ok bool
 		require.NoError(t, pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&ok))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -25,23 +24,19 @@ type fakeTB struct {
 func (f *fakeTB) Helper()                        {}
 func (f *fakeTB) Fatalf(format string, a ...any) { f.fatal = fmt.Sprintf(format, a...) }
 
-func read(t *testing.T, url, source string) *schema.Snapshot {
+func read(t *testing.T, db *pgtest.DB, source string) *schema.Snapshot {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	snap, err := schema.Read(ctx, conn, "public", source)
+	snap, err := schema.Read(context.Background(), db.Pool, "public", source)
 	require.NoError(t, err)
 	return snap
 }
 
 func TestRequireMatchListsEveryFindingOnePerLine(t *testing.T) {
 	db := pgtest.Clone(t)
-	want := read(t, db.URL, "migrations")
-	pgtest.Exec(t, db.URL, `ALTER TABLE refresh_tokens DROP COLUMN token_hash;
+	want := read(t, db, "migrations")
+	db.Exec(t, `ALTER TABLE refresh_tokens DROP COLUMN token_hash;
 		ALTER TABLE users ADD COLUMN nickname text;`)
-	got := read(t, db.URL, "live")
+	got := read(t, db, "live")
 
 	tb := &fakeTB{TB: t}
 	schematest.RequireMatch(tb, got, want)
