@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
 )
 
@@ -79,7 +80,7 @@ func golden(t *testing.T, name, output string) {
 
 // The default: auto source, nothing configured, as `make smoke` runs it.
 func TestRunOnItsEmbeddedDefault(t *testing.T) {
-	code, out, errOut := smoke(t, nil, "run")
+	code, out, errOut := smoke(t, map[string]string{pgenv.EnvSource: "", pgenv.EnvURL: ""}, "run")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	golden(t, "run", out)
 	assert.Contains(t, errOut, "smoke: starting PostgreSQL (auto source)…", "progress goes to stderr, as a plain line when it is no terminal")
@@ -138,7 +139,8 @@ func TestHelpDocumentsTheExitCodes(t *testing.T) {
 }
 
 func TestRunWithNoPostgresAnywhereExitsTwo(t *testing.T) {
-	code, _, errOut := smoke(t, map[string]string{"DOCKER_HOST": "unix:///nonexistent/docker.sock", "SMOKE_PG_BINDIR": "/nonexistent/bin"}, "run")
+	code, _, errOut := smoke(t, map[string]string{pgenv.EnvSource: "", pgenv.EnvURL: "",
+		"DOCKER_HOST": "unix:///nonexistent/docker.sock", pgenv.EnvBinDir: "/nonexistent/bin"}, "run")
 	assert.Equal(t, exitProblem, code)
 	assert.Contains(t, errOut, "no PostgreSQL server could be started; tried:")
 	assert.True(t, strings.Contains(errOut, "apt-get install postgresql-15"), errOut)

@@ -135,7 +135,7 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	fixed := fixStep.Status == report.Pass && len(after.Findings()) == 0 && res.Passed()
+	fixed := fixStep.Status == report.Pass && len(after.Findings()) == 0 && res.Passed
 
 	switch {
 	case loginReproduced && checkReproduced && fixed:

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/drift"
@@ -50,11 +48,11 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 		if err != nil {
 			return rep, err
 		}
-		if err := unreachable(res); err != nil {
-			return rep, fmt.Errorf("API %s: %w", o.apiURL, err)
+		if c := res.FirstUnreachable(); c != nil {
+			return rep, fmt.Errorf("API %s does not answer: %s: %s", o.apiURL, c.What, c.Detail)
 		}
-		if code := loginRejection(res); code != "" {
-			rep.Steps[len(rep.Steps)-1].Line("login rejected: %s", code)
+		if login := res.Step(flow.StepLogin); login != nil && !login.Passed && login.ErrorCode != "" {
+			rep.Steps[len(rep.Steps)-1].Line("login rejected: %s", login.ErrorCode)
 		}
 	}
 	rep.Finish("the deployment's database matches the model and the migrations" + map[bool]string{true: ", and the login flow passes against its API", false: ""}[o.apiURL != ""])
@@ -62,33 +60,4 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 		rep.Verdict = "do not deploy: see the steps marked FAIL"
 	}
 	return rep, nil
-}
-
-// unreachable is an error when the flow could not reach the API at all.
-func unreachable(res *flow.Result) error {
-	if len(res.Steps) == 0 {
-		return nil
-	}
-	for _, c := range res.Steps[0].Checks {
-		if !c.OK && strings.HasSuffix(c.What, " answers") {
-			return errors.New("does not answer: " + c.Detail)
-		}
-	}
-	return nil
-}
-
-// loginRejection is the error code the flow's login got, when it was refused.
-func loginRejection(res *flow.Result) string {
-	for _, s := range res.Steps {
-		if s.Name != "login" || s.Passed() {
-			continue
-		}
-		for _, c := range s.Checks {
-			if !c.OK && strings.Contains(c.Detail, `"code":"`) {
-				code := c.Detail[strings.Index(c.Detail, `"code":"`)+8:]
-				return code[:strings.IndexByte(code, '"')]
-			}
-		}
-	}
-	return ""
 }

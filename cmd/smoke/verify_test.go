@@ -17,6 +17,7 @@ import (
 
 	"github.com/appydex/smoke/app/apitest"
 	"github.com/appydex/smoke/app/seed"
+	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/migrations"
@@ -106,6 +107,33 @@ func TestVerifyRunsTheFlowAgainstAnAPI(t *testing.T) {
 	code, out, _ = verify(t, nil, api.DatabaseURL, "--api-url", api.URL, "--password", "wrong", "--otp", seed.DevOTP)
 	assert.Equal(t, exitFailed, code)
 	assert.Contains(t, out, "login rejected: INVALID_CREDENTIALS")
+
+	// The same, as a machine reads it: typed fields, not check texts.
+	code, out, _ = verify(t, nil, api.DatabaseURL, "--api-url", api.URL, "--password", "wrong", "--otp", seed.DevOTP, "--json")
+	assert.Equal(t, exitFailed, code)
+	rep := validReport(t, out)
+	flowStep := rep.Steps[len(rep.Steps)-1]
+	require.NotNil(t, flowStep.Flow, "the last step is the flow")
+	assert.False(t, flowStep.Flow.Passed)
+	login := flowStep.Flow.Step(flow.StepLogin)
+	require.NotNil(t, login)
+	assert.Equal(t, 401, login.HTTPStatus)
+	assert.Equal(t, "INVALID_CREDENTIALS", login.ErrorCode)
+	assert.False(t, login.Unreachable)
+}
+
+// validReport checks that out is one JSON document following
+// report.schema.json, and decodes it.
+func validReport(t *testing.T, out string) *report.Report {
+	t.Helper()
+	var doc any
+	require.NoError(t, json.Unmarshal([]byte(out), &doc), "stdout is one JSON document:\n%s", out)
+	sch := &openapi3.Schema{}
+	require.NoError(t, json.Unmarshal(report.Schema, sch))
+	require.NoError(t, sch.VisitJSON(doc), "the JSON report follows report.schema.json")
+	var rep report.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	return &rep
 }
 
 func TestVerifyWithUnreachableTargetsExitsTwo(t *testing.T) {
@@ -117,7 +145,7 @@ func TestVerifyWithUnreachableTargetsExitsTwo(t *testing.T) {
 
 	code, _, errOut = verify(t, nil, pgtest.Clone(t).URL, "--api-url", "http://127.0.0.1:1", "--password", "x", "--otp", "0")
 	assert.Equal(t, exitProblem, code)
-	assert.Contains(t, errOut, "API http://127.0.0.1:1: does not answer")
+	assert.Contains(t, errOut, "API http://127.0.0.1:1 does not answer: GET /healthz answers")
 	assert.Contains(t, errOut, "connection refused")
 }
 
@@ -128,13 +156,7 @@ func TestJSONAndJUnitOutputsValidate(t *testing.T) {
 	code, out, _ := verify(t, nil, incidentDatabase(t).URL, "--json", "--junit", junit)
 	require.Equal(t, exitFailed, code)
 
-	var doc any
-	require.NoError(t, json.Unmarshal([]byte(out), &doc), "stdout is one JSON document:\n%s", out)
-	sch := &openapi3.Schema{}
-	require.NoError(t, json.Unmarshal(report.Schema, sch))
-	require.NoError(t, sch.VisitJSON(doc), "the JSON report follows report.schema.json")
-	var rep report.Report
-	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	rep := validReport(t, out)
 	assert.Equal(t, "verify", rep.Command)
 	assert.False(t, rep.Passed)
 

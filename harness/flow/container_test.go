@@ -68,5 +68,5 @@ func TestFlowAgainstTheAPIContainer(t *testing.T) {
 	res, err := flow.Run(ctx, adminFlow(api.URL, db.URL))
 	require.NoError(t, err)
 	t.Logf("flow against %s:\n%s", api.URL, res.Text())
-	require.True(t, res.Passed(), "failed checks:\n%s", strings.Join(res.Failures(), "\n"))
+	require.True(t, res.Passed, "failed checks:\n%s", strings.Join(res.Failures(), "\n"))
 }

@@ -40,46 +40,92 @@ func DefaultPaths() Paths {
 		Me: "/api/v1/auth/me", Healthz: "/healthz", Readyz: "/readyz", OpenAPI: "/openapi/v1.json"}
 }
 
+// The names of the flow's steps, in the order Run takes them: callers find
+// a step by these, never by the text of its checks.
+const (
+	StepHealth           = "health"
+	StepOpenAPI          = "openapi"
+	StepReady            = "ready"
+	StepLogin            = "login"
+	StepMe               = "me"
+	StepStoredRow        = "stored token row"
+	StepRefresh          = "refresh"
+	StepReuse            = "reuse"
+	StepLogout           = "logout"
+	StepWrongCredentials = "wrong credentials"
+	StepMalformed        = "malformed requests"
+)
+
 // Step is one step of the flow: what it sent, what came back, what it checked.
 type Step struct {
-	Name     string        `json:"name"`
-	Requests []string      `json:"requests"` // "POST /api/v1/auth/login → 200"
-	Status   int           `json:"status"`   // of the step's main request
-	Duration time.Duration `json:"duration_ns"`
-	Checks   []Check       `json:"checks"`
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"` // every check held
+	// HTTPStatus and ErrorCode are the answer to the step's main request
+	// (its first, or for logout the logout itself): the status, and the
+	// code of the API's error envelope ("" for a success or a body that is
+	// no envelope). HTTPStatus is 0 when that request got no answer.
+	HTTPStatus int    `json:"status"`
+	ErrorCode  string `json:"error_code,omitempty"`
+	// Unreachable: a request of the step got no answer at all (connection
+	// refused, a timeout, a reset): the target is down, not wrong.
+	Unreachable bool          `json:"unreachable,omitempty"`
+	Exchanges   []Exchange    `json:"exchanges"`
+	Requests    []string      `json:"requests"` // the exchanges for people: "POST /api/v1/auth/login → 200"
+	Duration    time.Duration `json:"duration_ns"`
+	Checks      []Check       `json:"checks"`
 }
 
-// Check is one assertion a step made.
+// Exchange is one request of a step and what came back.
+type Exchange struct {
+	Method      string `json:"method"`
+	Path        string `json:"path"`
+	HTTPStatus  int    `json:"http_status"`          // 0: no answer
+	ErrorCode   string `json:"error_code,omitempty"` // the error envelope's code
+	Unreachable bool   `json:"unreachable,omitempty"`
+}
+
+// Check is one assertion a step made. A check about an answer carries that
+// answer's status and error code; a check about the database carries none.
 type Check struct {
-	What   string `json:"what"`
-	OK     bool   `json:"ok"`
-	Detail string `json:"detail,omitempty"`
-}
-
-// Passed reports whether every check of the step held.
-func (s *Step) Passed() bool {
-	for _, c := range s.Checks {
-		if !c.OK {
-			return false
-		}
-	}
-	return true
+	What        string `json:"what"`
+	OK          bool   `json:"ok"`
+	Detail      string `json:"detail,omitempty"`
+	HTTPStatus  int    `json:"http_status,omitempty"`
+	ErrorCode   string `json:"error_code,omitempty"`
+	Unreachable bool   `json:"unreachable,omitempty"` // the request it judged got no answer
 }
 
 // Result is a whole run.
 type Result struct {
-	BaseURL string  `json:"base_url"`
-	Steps   []*Step `json:"steps"`
+	BaseURL string `json:"base_url"`
+	Passed  bool   `json:"passed"` // every step passed
+	// Unreachable: some request got no answer; Unreachable on the steps
+	// and checks says which.
+	Unreachable bool    `json:"unreachable,omitempty"`
+	Steps       []*Step `json:"steps"`
 }
 
-// Passed reports whether every step passed.
-func (r *Result) Passed() bool {
+// Step returns the step called name (one of the Step… constants), or nil
+// when the run did not get that far.
+func (r *Result) Step(name string) *Step {
 	for _, s := range r.Steps {
-		if !s.Passed() {
-			return false
+		if s.Name == name {
+			return s
 		}
 	}
-	return true
+	return nil
+}
+
+// FirstUnreachable is the first check whose request got no answer, or nil.
+func (r *Result) FirstUnreachable() *Check {
+	for _, s := range r.Steps {
+		for i := range s.Checks {
+			if s.Checks[i].Unreachable {
+				return &s.Checks[i]
+			}
+		}
+	}
+	return nil
 }
 
 // Failures lists the checks that failed, as "step: what: detail".
@@ -100,7 +146,7 @@ func (r *Result) Text() string {
 	var b strings.Builder
 	for _, s := range r.Steps {
 		mark := "ok  "
-		if !s.Passed() {
+		if !s.Passed {
 			mark = "FAIL"
 		}
 		passed := 0
@@ -147,7 +193,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r.openAPI(ctx)
 	r.ready(ctx)
 	if !r.login(ctx) {
-		return r.res, nil // nothing after login can run without its tokens
+		return r.finish(), nil // nothing after login can run without its tokens
 	}
 	r.me(ctx)
 	r.storedRow(ctx)
@@ -156,5 +202,5 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r.logout(ctx)
 	r.wrongCredentials(ctx)
 	r.malformed(ctx)
-	return r.res, nil
+	return r.finish(), nil
 }

@@ -55,21 +55,68 @@ func (r *runner) close(ctx context.Context) {
 
 // step runs fn as a named step and records it.
 func (r *runner) step(name string, fn func(s *Step)) *Step {
-	s := &Step{Name: name}
+	s := &Step{Name: name, Exchanges: []Exchange{}}
 	start := time.Now()
 	fn(s)
 	s.Duration = time.Since(start)
+	s.Passed = true
+	for _, c := range s.Checks {
+		s.Passed = s.Passed && c.OK
+		s.Unreachable = s.Unreachable || c.Unreachable
+	}
 	r.res.Steps = append(r.res.Steps, s)
 	return s
 }
 
+// finish sums the steps up into the result.
+func (r *runner) finish() *Result {
+	r.res.Passed = true
+	for _, s := range r.res.Steps {
+		r.res.Passed = r.res.Passed && s.Passed
+		r.res.Unreachable = r.res.Unreachable || s.Unreachable
+	}
+	return r.res
+}
+
+// check records a check that judges no answer: the database's rows, the
+// tokens the flow holds.
 func (s *Step) check(what string, ok bool, format string, args ...any) bool {
-	c := Check{What: what, OK: ok}
-	if !ok {
+	return s.record(Check{What: what, OK: ok}, format, args)
+}
+
+// expect records a check that judges resp, the answer to one request: the
+// check carries its status and error code.
+func (s *Step) expect(resp *response, what string, ok bool, format string, args ...any) bool {
+	return s.record(Check{What: what, OK: ok, HTTPStatus: resp.status, ErrorCode: resp.errorCode()}, format, args)
+}
+
+func (s *Step) record(c Check, format string, args []any) bool {
+	if !c.OK {
 		c.Detail = fmt.Sprintf(format, args...)
 	}
 	s.Checks = append(s.Checks, c)
-	return ok
+	return c.OK
+}
+
+// exchanged records a request and its answer (nil: none came); the first
+// becomes the step's main request.
+func (s *Step) exchanged(method, path string, resp *response) {
+	x := Exchange{Method: method, Path: path, Unreachable: resp == nil}
+	text := method + " " + path + " → no answer"
+	if resp != nil {
+		x.HTTPStatus, x.ErrorCode = resp.status, resp.errorCode()
+		text = fmt.Sprintf("%s %s → %d", method, path, resp.status)
+	}
+	s.Exchanges = append(s.Exchanges, x)
+	s.Requests = append(s.Requests, text)
+	if len(s.Exchanges) == 1 {
+		s.main(len(s.Exchanges) - 1)
+	}
+}
+
+// main makes the i-th exchange the step's main request.
+func (s *Step) main(i int) {
+	s.HTTPStatus, s.ErrorCode = s.Exchanges[i].HTTPStatus, s.Exchanges[i].ErrorCode
 }
 
 // response is an answer of the API.
@@ -79,11 +126,24 @@ type response struct {
 	body   []byte
 }
 
-// json decodes the body into v, which it also returns for chaining.
+// json decodes the body as a JSON object; nil when it is none.
 func (resp *response) json() map[string]any {
 	var v map[string]any
 	_ = json.Unmarshal(resp.body, &v)
 	return v
+}
+
+// errorCode is the code of the API's error envelope in the body, "" when
+// the body is no envelope.
+func (resp *response) errorCode() string {
+	if resp.status < 400 {
+		return ""
+	}
+	var env struct {
+		Code string `json:"code"`
+	}
+	_ = json.Unmarshal(resp.body, &env)
+	return env.Code
 }
 
 // request describes one request of a step.
@@ -129,24 +189,20 @@ func (r *runner) do(ctx context.Context, s *Step, req request) *response {
 		hreq.Header.Set(k, v)
 	}
 	hresp, err := r.cfg.Client.Do(hreq)
-	if err != nil {
-		s.check(req.method+" "+req.path+" answers", false, "%v", err)
-		s.Requests = append(s.Requests, req.method+" "+req.path+" → no answer")
-		return nil
+	if err == nil {
+		defer hresp.Body.Close()
+		var data []byte
+		if data, err = io.ReadAll(io.LimitReader(hresp.Body, 1<<20)); err == nil {
+			resp := &response{status: hresp.StatusCode, header: hresp.Header, body: data}
+			s.exchanged(req.method, req.path, resp)
+			r.conforms(ctx, s, hreq, resp)
+			return resp
+		}
+		err = fmt.Errorf("read the body: %w", err)
 	}
-	defer hresp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(hresp.Body, 1<<20))
-	if err != nil {
-		s.check(req.method+" "+req.path+" answers", false, "read the body: %v", err)
-		return nil
-	}
-	resp := &response{status: hresp.StatusCode, header: hresp.Header, body: data}
-	s.Requests = append(s.Requests, fmt.Sprintf("%s %s → %d", req.method, req.path, resp.status))
-	if s.Status == 0 {
-		s.Status = resp.status
-	}
-	r.conforms(ctx, s, hreq, resp)
-	return resp
+	s.exchanged(req.method, req.path, nil)
+	s.record(Check{What: req.method + " " + req.path + " answers", Unreachable: true}, "%v", []any{err})
+	return nil
 }
 
 // conforms checks a response against the OpenAPI document, when one loaded.
@@ -157,7 +213,7 @@ func (r *runner) conforms(ctx context.Context, s *Step, hreq *http.Request, resp
 	what := fmt.Sprintf("%s %s %d matches the OpenAPI document", hreq.Method, hreq.URL.Path, resp.status)
 	route, params, err := r.router.FindRoute(hreq)
 	if err != nil {
-		s.check(what, false, "no operation for it in the document: %v", err)
+		s.expect(resp, what, false, "no operation for it in the document: %v", err)
 		return
 	}
 	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
@@ -167,7 +223,7 @@ func (r *runner) conforms(ctx context.Context, s *Step, hreq *http.Request, resp
 	}
 	in.SetBodyBytes(resp.body)
 	err = openapi3filter.ValidateResponse(ctx, in)
-	s.check(what, err == nil, "%v", err)
+	s.expect(resp, what, err == nil, "%v", err)
 }
 
 // loadDocument parses and validates an OpenAPI document and makes a router

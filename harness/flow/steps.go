@@ -19,7 +19,7 @@ func (r *runner) credentials() map[string]string {
 func (r *runner) health(ctx context.Context) {
 	r.step("health", func(s *Step) {
 		if resp := r.do(ctx, s, request{method: "GET", path: r.cfg.Paths.Healthz}); resp != nil {
-			s.check("the process is up (200)", resp.status == 200, "status %d: %s", resp.status, resp.body)
+			s.expect(resp, "the process is up (200)", resp.status == 200, "status %d: %s", resp.status, resp.body)
 		}
 	})
 }
@@ -27,11 +27,11 @@ func (r *runner) health(ctx context.Context) {
 func (r *runner) openAPI(ctx context.Context) {
 	r.step("openapi", func(s *Step) {
 		resp := r.do(ctx, s, request{method: "GET", path: r.cfg.Paths.OpenAPI})
-		if resp == nil || !s.check("the document is served (200)", resp.status == 200, "status %d", resp.status) {
+		if resp == nil || !s.expect(resp, "the document is served (200)", resp.status == 200, "status %d", resp.status) {
 			return
 		}
 		router, err := loadDocument(ctx, resp.body)
-		if s.check("the document is valid OpenAPI 3", err == nil, "%v", err) {
+		if s.expect(resp, "the document is valid OpenAPI 3", err == nil, "%v", err) {
 			r.router = router // every later response is checked against it
 		}
 	})
@@ -40,7 +40,7 @@ func (r *runner) openAPI(ctx context.Context) {
 func (r *runner) ready(ctx context.Context) {
 	r.step("ready", func(s *Step) {
 		if resp := r.do(ctx, s, request{method: "GET", path: r.cfg.Paths.Readyz}); resp != nil {
-			s.check("the database answers and its schema matches the model (200)", resp.status == 200, "status %d: %s", resp.status, resp.body)
+			s.expect(resp, "the database answers and its schema matches the model (200)", resp.status == 200, "status %d: %s", resp.status, resp.body)
 		}
 	})
 }
@@ -51,17 +51,17 @@ func (r *runner) login(ctx context.Context) bool {
 		if resp == nil {
 			return
 		}
-		if !s.check("signed in (200)", resp.status == 200, "status %d: %s", resp.status, resp.body) {
+		if !s.expect(resp, "signed in (200)", resp.status == 200, "status %d: %s", resp.status, resp.body) {
 			return
 		}
 		r.access, r.refreshToken, r.userID = r.pair(s, resp)
 		user, _ := resp.json()["user"].(map[string]any)
 		email, _ := user["email"].(string)
-		s.check("user.email is the account's", strings.EqualFold(email, r.cfg.Email) || user["phone"] == r.cfg.Email,
+		s.expect(resp, "user.email is the account's", strings.EqualFold(email, r.cfg.Email) || user["phone"] == r.cfg.Email,
 			"user.email %q, signed in as %q", email, r.cfg.Email)
-		s.check("the answer holds no password, hash or secret", !leaks(resp.body, r.cfg.Password), "body: %s", resp.body)
+		s.expect(resp, "the answer holds no password, hash or secret", !leaks(resp.body, r.cfg.Password), "body: %s", resp.body)
 	})
-	return s.Passed() && r.refreshToken != ""
+	return s.Passed && r.refreshToken != ""
 }
 
 // pair checks a token pair answer and returns its tokens and user id.
@@ -71,25 +71,25 @@ func (r *runner) pair(s *Step, resp *response) (access, refresh, userID string) 
 	refresh, _ = body["refresh_token"].(string)
 	user, _ := body["user"].(map[string]any)
 	userID, _ = user["id"].(string)
-	s.check("token_type is bearer", body["token_type"] == "bearer", "token_type %v", body["token_type"])
+	s.expect(resp, "token_type is bearer", body["token_type"] == "bearer", "token_type %v", body["token_type"])
 	expiresIn, _ := body["expires_in"].(float64)
-	s.check("expires_in is positive", expiresIn > 0, "expires_in %v", body["expires_in"])
-	s.check("an access token, a refresh token, and they differ", access != "" && refresh != "" && access != refresh,
+	s.expect(resp, "expires_in is positive", expiresIn > 0, "expires_in %v", body["expires_in"])
+	s.expect(resp, "an access token, a refresh token, and they differ", access != "" && refresh != "" && access != refresh,
 		"access %q, refresh %q", abbrev(access), abbrev(refresh))
-	s.check("user.id is set", userID != "", "user %v", user)
+	s.expect(resp, "user.id is set", userID != "", "user %v", user)
 	return access, refresh, userID
 }
 
 func (r *runner) me(ctx context.Context) {
 	r.step("me", func(s *Step) {
 		resp := r.do(ctx, s, request{method: "GET", path: r.cfg.Paths.Me, header: map[string]string{"Authorization": "Bearer " + r.access}})
-		if resp == nil || !s.check("the access token works (200)", resp.status == 200, "status %d: %s", resp.status, resp.body) {
+		if resp == nil || !s.expect(resp, "the access token works (200)", resp.status == 200, "status %d: %s", resp.status, resp.body) {
 			return
 		}
-		s.check("it is the signed-in user", resp.json()["id"] == r.userID, "id %v, signed in as %s", resp.json()["id"], r.userID)
+		s.expect(resp, "it is the signed-in user", resp.json()["id"] == r.userID, "id %v, signed in as %s", resp.json()["id"], r.userID)
 		refresh := r.do(ctx, s, request{method: "GET", path: r.cfg.Paths.Me, header: map[string]string{"Authorization": "Bearer " + r.refreshToken}})
 		if refresh != nil {
-			s.check("a refresh token is no access token (401)", refresh.status == 401, "status %d: %s", refresh.status, refresh.body)
+			s.expect(refresh, "a refresh token is no access token (401)", refresh.status == 401, "status %d: %s", refresh.status, refresh.body)
 		}
 	})
 }
@@ -123,13 +123,13 @@ func (r *runner) storedRow(ctx context.Context) {
 func (r *runner) refresh(ctx context.Context) {
 	r.step("refresh", func(s *Step) {
 		resp := r.do(ctx, s, request{method: "POST", path: r.cfg.Paths.Refresh, body: map[string]string{"refresh_token": r.refreshToken}})
-		if resp == nil || !s.check("a new pair (200)", resp.status == 200, "status %d: %s", resp.status, resp.body) {
+		if resp == nil || !s.expect(resp, "a new pair (200)", resp.status == 200, "status %d: %s", resp.status, resp.body) {
 			return
 		}
 		var userID string
 		_, r.rotatedToken, userID = r.pair(s, resp)
-		s.check("a new refresh token", r.rotatedToken != r.refreshToken, "the same token came back")
-		s.check("for the same user", userID == r.userID, "user %s, signed in as %s", userID, r.userID)
+		s.expect(resp, "a new refresh token", r.rotatedToken != r.refreshToken, "the same token came back")
+		s.expect(resp, "for the same user", userID == r.userID, "user %s, signed in as %s", userID, r.userID)
 		if r.db == nil {
 			return
 		}
@@ -163,11 +163,11 @@ func (r *runner) reuse(ctx context.Context) {
 		if resp == nil {
 			return
 		}
-		s.check("a rotated token is refused (401)", resp.status == 401, "status %d: %s", resp.status, resp.body)
-		s.check("as TOKEN_REUSED", resp.json()["code"] == "TOKEN_REUSED", "code %v", resp.json()["code"])
+		s.expect(resp, "a rotated token is refused (401)", resp.status == 401, "status %d: %s", resp.status, resp.body)
+		s.expect(resp, "as TOKEN_REUSED", resp.json()["code"] == "TOKEN_REUSED", "code %v", resp.json()["code"])
 		child := r.do(ctx, s, request{method: "POST", path: r.cfg.Paths.Refresh, body: map[string]string{"refresh_token": r.rotatedToken}})
 		if child != nil {
-			s.check("its family is revoked: the child is refused too (401)", child.status == 401, "status %d: %s", child.status, child.body)
+			s.expect(child, "its family is revoked: the child is refused too (401)", child.status == 401, "status %d: %s", child.status, child.body)
 		}
 		if r.db != nil {
 			var live int
@@ -181,7 +181,7 @@ func (r *runner) reuse(ctx context.Context) {
 func (r *runner) logout(ctx context.Context) {
 	r.step("logout", func(s *Step) {
 		resp := r.do(ctx, s, request{method: "POST", path: r.cfg.Paths.Login, body: r.credentials()})
-		if resp == nil || !s.check("a second session (200)", resp.status == 200, "status %d: %s", resp.status, resp.body) {
+		if resp == nil || !s.expect(resp, "a second session (200)", resp.status == 200, "status %d: %s", resp.status, resp.body) {
 			return
 		}
 		token, _ := resp.json()["refresh_token"].(string)
@@ -190,14 +190,14 @@ func (r *runner) logout(ctx context.Context) {
 			if out == nil {
 				continue
 			}
-			s.check(what, out.status == 204, "status %d: %s", out.status, out.body)
+			s.expect(out, what, out.status == 204, "status %d: %s", out.status, out.body)
 			if i == 0 {
-				s.Status = out.status // the step's main request is the logout, not the login before it
+				s.main(len(s.Exchanges) - 1) // the step's main request is the logout, not the login before it
 			}
 		}
 		after := r.do(ctx, s, request{method: "POST", path: r.cfg.Paths.Refresh, body: map[string]string{"refresh_token": token}})
 		if after != nil {
-			s.check("the logged-out token is refused (401)", after.status == 401, "status %d: %s", after.status, after.body)
+			s.expect(after, "the logged-out token is refused (401)", after.status == 401, "status %d: %s", after.status, after.body)
 		}
 	})
 }
@@ -224,12 +224,12 @@ func (r *runner) wrongCredentials(ctx context.Context) {
 			if resp == nil {
 				continue
 			}
-			s.check(a.what+": 401 INVALID_CREDENTIALS", resp.status == 401 && resp.json()["code"] == "INVALID_CREDENTIALS",
+			s.expect(resp, a.what+": 401 INVALID_CREDENTIALS", resp.status == 401 && resp.json()["code"] == "INVALID_CREDENTIALS",
 				"status %d: %s", resp.status, resp.body)
 			if i == 0 {
 				first = resp.body
 			} else {
-				s.check(a.what+": the same body as a wrong password", string(resp.body) == string(first), "%s vs %s", resp.body, first)
+				s.expect(resp, a.what+": the same body as a wrong password", string(resp.body) == string(first), "%s vs %s", resp.body, first)
 			}
 		}
 	})
@@ -263,7 +263,7 @@ func (r *runner) malformed(ctx context.Context) {
 			_, hasCode := body["code"].(string)
 			_, hasMessage := body["message"].(string)
 			_, hasDetails := body["details"].(map[string]any)
-			s.check(fmt.Sprintf("%s: %d in the error envelope", c.what, c.want),
+			s.expect(resp, fmt.Sprintf("%s: %d in the error envelope", c.what, c.want),
 				resp.status == c.want && hasCode && hasMessage && hasDetails, "status %d: %.200s", resp.status, resp.body)
 		}
 	})
