@@ -6,7 +6,7 @@
 //	smoke verify   check a real deployment before it goes live, read-only
 //
 // Exit codes: 0 all good, 1 findings or failed checks, 2 usage or
-// infrastructure error.
+// infrastructure error, 130 interrupted.
 package main
 
 import (
@@ -17,15 +17,41 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/appydex/smoke/harness/report"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		signal.Stop(sigs) // a second signal ends the process at once
+		fmt.Fprintf(os.Stderr, "\nsmoke: %v: stopping, and removing what this run started (send it again to quit at once)\n", sig)
+		cancel(&interruption{signal: sig.String(), at: time.Now()})
+	}()
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	stop()
+	cancel(nil)
 	os.Exit(code)
+}
+
+// interruption is why the context ended when a signal stopped the run.
+type interruption struct {
+	signal string // "interrupt", "terminated"
+	at     time.Time
+}
+
+func (i *interruption) Error() string { return "interrupted (" + i.signal + ")" }
+
+// interruptedBy returns the interruption that ended ctx, or nil.
+func interruptedBy(ctx context.Context) *interruption {
+	var in *interruption
+	if errors.As(context.Cause(ctx), &in) {
+		return in
+	}
+	return nil
 }
 
 const usage = `Usage: smoke <command> [flags]
@@ -44,16 +70,19 @@ Commands:
 Run "smoke <command> -h" for a command's flags.
 
 Exit codes:
-  0  all good
-  1  findings or failed checks (for repro: the incident did not reproduce, or its fix did not verify)
-  2  usage or infrastructure error (a database or API that does not answer, no PostgreSQL to start)
+  0    all good
+  1    findings or failed checks (for repro: the incident did not reproduce, or its fix did not verify)
+  2    usage or infrastructure error (a database or API that does not answer, no PostgreSQL to start)
+  130  interrupted (Ctrl-C, SIGTERM): the report names the step it stopped in; what the run
+       started (containers, local servers, databases) is removed before it exits
 `
 
 // Exit codes, as the usage text documents them.
 const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitProblem = 2
+	exitOK          = 0
+	exitFailed      = 1
+	exitProblem     = 2
+	exitInterrupted = 130 // 128 + SIGINT, as shells report it
 )
 
 // usageError is a command line the command cannot act on.
@@ -94,6 +123,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return exitProblem
 	}
 	rep, err := cmd(ctx, o)
+	if in := interruptedBy(ctx); in != nil {
+		// The command has returned, so its deferred clean-ups have run.
+		if rep == nil {
+			rep = report.New(name)
+		}
+		rep.Interrupt(in.signal, in.at)
+		if werr := o.write(rep, stdout); werr != nil {
+			fmt.Fprintf(stderr, "smoke %s: %v\n", name, werr)
+		}
+		fmt.Fprintf(stderr, "smoke %s: %s\n", name, rep.Verdict)
+		return exitInterrupted
+	}
 	if rep != nil {
 		if werr := o.write(rep, stdout); werr != nil && err == nil {
 			err = werr

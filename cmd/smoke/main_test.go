@@ -19,7 +19,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from what the commands print")
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	// The interrupt tests run this test binary as the smoke command itself.
+	if os.Getenv(beTheCommand) == "1" {
+		main()
+	}
+	pgtest.Main(m)
+}
 
 // smoke runs the command as a user would, with this process's environment
 // plus env, and returns its exit code and output.
@@ -129,12 +135,12 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 func TestHelpDocumentsTheExitCodes(t *testing.T) {
 	code, out, _ := smoke(t, nil, "--help")
 	assert.Equal(t, exitOK, code)
-	for _, want := range []string{"0  all good", "1  findings or failed checks", "2  usage or infrastructure error"} {
+	for _, want := range []string{"0    all good", "1    findings or failed checks", "2    usage or infrastructure error", "130  interrupted"} {
 		assert.Contains(t, out, want)
 	}
 	code, _, errOut := smoke(t, nil, "verify", "-h")
 	assert.Equal(t, exitOK, code)
-	assert.Contains(t, errOut, "Exit codes: 0 all good, 1 findings or failed checks, 2 usage or infrastructure error.")
+	assert.Contains(t, errOut, "Exit codes: 0 all good, 1 findings or failed checks, 2 usage or infrastructure error, 130 interrupted.")
 	assert.Contains(t, errOut, "-database-url")
 }
 

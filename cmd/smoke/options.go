@@ -54,7 +54,7 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: smoke %s [flags]\n\nFlags:\n", command)
 		fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\nExit codes: 0 all good, 1 findings or failed checks, 2 usage or infrastructure error.")
+		fmt.Fprintln(stderr, "\nExit codes: 0 all good, 1 findings or failed checks, 2 usage or infrastructure error, 130 interrupted.")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -43,8 +43,9 @@ type Config struct {
 
 // Container is a running API container.
 type Container struct {
-	URL string // base URL from this process, e.g. http://127.0.0.1:32801
-	ctr testcontainers.Container
+	URL    string // base URL from this process, e.g. http://127.0.0.1:32801
+	ctr    testcontainers.Container
+	labels map[string]string
 }
 
 // Start runs Image on the network and waits until /healthz answers.
@@ -53,10 +54,11 @@ func Start(ctx context.Context, cfg Config) (*Container, error) {
 	if cfg.DevOTP != "" {
 		env["APPYDEX_DEV_OTP"] = cfg.DevOTP
 	}
+	labels := docker.Labels()
 	ctr, err := testcontainers.Run(ctx, Image,
 		testcontainers.WithEnv(env),
 		testcontainers.WithExposedPorts("16110/tcp"),
-		testcontainers.WithLabels(docker.Labels()),
+		testcontainers.WithLabels(labels),
 		network.WithNetworkName([]string{"api"}, cfg.Network),
 		// Wait for the log line the API writes once it listens; whether the
 		// published port answers is checked from here below (testcontainers'
@@ -64,7 +66,7 @@ func Start(ctx context.Context, cfg Config) (*Container, error) {
 		testcontainers.WithWaitStrategyAndDeadline(30*time.Second,
 			wait.ForLog(`"msg":"serving"`).WithPollInterval(25*time.Millisecond)),
 	)
-	c := &Container{ctr: ctr}
+	c := &Container{ctr: ctr, labels: labels}
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("start the API container: %w", err), c.Close(context.WithoutCancel(ctx)))
 	}
@@ -114,10 +116,13 @@ func (c *Container) Logs(ctx context.Context) string {
 	return string(b)
 }
 
-// Close stops and removes the container.
+// Close stops and removes the container, also when its start was cut
+// short before Docker told us its id.
 func (c *Container) Close(ctx context.Context) error {
-	if c.ctr == nil {
-		return nil
+	if c.ctr != nil {
+		if err := testcontainers.TerminateContainer(c.ctr, testcontainers.StopContext(ctx)); err == nil {
+			return nil
+		}
 	}
-	return testcontainers.TerminateContainer(c.ctr, testcontainers.StopContext(ctx))
+	return docker.RemoveInstance(ctx, "", c.labels)
 }

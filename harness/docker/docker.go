@@ -97,7 +97,8 @@ func EndpointHost(ctx context.Context, ctr testcontainers.Container) (string, er
 }
 
 // LogTail is the end of what a container logged, to explain a failed start;
-// "" when there is nothing to show.
+// "" when there is nothing to show. Callers holding a typed pointer must not
+// pass a nil one: inside the interface it is not nil.
 func LogTail(ctx context.Context, ctr testcontainers.Container) string {
 	if ctr == nil {
 		return ""

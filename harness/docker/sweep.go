@@ -3,6 +3,8 @@ package docker
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -68,4 +70,53 @@ func Sweep(ctx context.Context, cli *testcontainers.DockerClient, logf func(stri
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// RemoveInstance removes every container carrying the instance label of
+// labels (made by Labels): what a start left when it was cut short — by an
+// interrupt, say — between asking Docker for the container and hearing its
+// id. host is the engine, as in DOCKER_HOST ("" for the default).
+//
+// The engine may still be creating such a container: it can be listed
+// before it can be removed ("no such container"), or appear only after a
+// first look. So RemoveInstance looks until it has seen none twice in a row,
+// a quarter second apart, for ten seconds at most.
+func RemoveInstance(ctx context.Context, host string, labels map[string]string) error {
+	instance := labels[LabelInstance]
+	if instance == "" {
+		return nil
+	}
+	cli, err := Client(ctx, host)
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	filter := make(client.Filters).Add("label", LabelInstance+"="+instance)
+	deadline := time.Now().Add(10 * time.Second)
+	for clean := 0; clean < 2; {
+		list, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: filter})
+		if err != nil {
+			return err
+		}
+		if len(list.Items) == 0 {
+			clean++
+		} else {
+			clean = 0
+		}
+		for _, c := range list.Items {
+			_, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+			if err != nil && !errdefs.IsNotFound(err) && time.Now().After(deadline) {
+				return fmt.Errorf("remove container %.12s: %w", c.ID, err)
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("containers labelled %s=%s are still there after ten seconds", LabelInstance, instance)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	return nil
 }

@@ -41,11 +41,12 @@ func startContainer(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	password := randomHex(12)
+	labels := docker.Labels()
 	opts := []testcontainers.ContainerCustomizer{
 		postgres.WithUsername("postgres"),
 		postgres.WithPassword(password),
 		postgres.WithDatabase("postgres"),
-		testcontainers.WithLabels(docker.Labels()),
+		testcontainers.WithLabels(labels),
 		// The cluster lives in memory: clones are ~10x faster than on this
 		// machine's disk, and nothing is left on disk after removal.
 		testcontainers.WithTmpfs(map[string]string{containerPGData: "rw"}),
@@ -64,19 +65,25 @@ func startContainer(ctx context.Context, cfg Config) (*Server, error) {
 		opts = append(opts, network.WithNetworkName([]string{NetworkAlias}, cfg.Network))
 	}
 	ctr, err := postgres.Run(ctx, image, opts...)
-	// Remove the container even when start-up failed half way.
+	// Remove the container even when start-up failed half way, and even
+	// when it was cut short before Docker told us the container's id.
 	stop := func(ctx context.Context) error {
-		if ctr == nil {
-			return nil
+		if ctr != nil {
+			// The cluster lives on tmpfs and dies with the container: there
+			// is nothing a graceful shutdown would save, so kill it at once.
+			err := testcontainers.TerminateContainer(ctr, testcontainers.StopContext(ctx), testcontainers.StopTimeout(0), testcontainers.RemoveVolumes())
+			if err == nil {
+				return nil
+			}
 		}
-		// The cluster lives on tmpfs and dies with the container: there is
-		// nothing a graceful shutdown would save, so kill it at once.
-		return testcontainers.TerminateContainer(ctr, testcontainers.StopContext(ctx), testcontainers.StopTimeout(0), testcontainers.RemoveVolumes())
+		return docker.RemoveInstance(ctx, cfg.DockerHost, labels)
 	}
 	if err != nil {
 		var hint string
-		if tail := docker.LogTail(ctx, ctr); tail != "" {
-			hint = "; the container's last log lines:\n" + tail
+		if ctr != nil { // a nil *PostgresContainer would be a non-nil interface
+			if tail := docker.LogTail(ctx, ctr); tail != "" {
+				hint = "; the container's last log lines:\n" + tail
+			}
 		}
 		if strings.Contains(err.Error(), "reaper") {
 			hint = "; testcontainers-go's reaper (Ryuk) could not start: the harness removes its own containers, so call docker.Setup (or set TESTCONTAINERS_RYUK_DISABLED=true) before the first container starts"

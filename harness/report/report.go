@@ -19,14 +19,19 @@ const (
 	Pass Status = "pass"
 	Fail Status = "fail"
 	Skip Status = "skip"
+	// Interrupted: the run was stopped (Ctrl-C, SIGTERM) while the step ran.
+	Interrupted Status = "interrupted"
 )
 
 // Report is one run of a smoke command.
 type Report struct {
-	Command string  `json:"command"` // "run", "repro", "verify"
-	Passed  bool    `json:"passed"`
-	Verdict string  `json:"verdict"` // one sentence: what the run showed
-	Steps   []*Step `json:"steps"`
+	Command string `json:"command"` // "run", "repro", "verify"
+	Passed  bool   `json:"passed"`
+	Verdict string `json:"verdict"` // one sentence: what the run showed
+	// Interrupted names the signal that stopped the run ("interrupt",
+	// "terminated"); "" when it ran to its end.
+	Interrupted string  `json:"interrupted,omitempty"`
+	Steps       []*Step `json:"steps"`
 }
 
 // Step is one step of a run.
@@ -39,6 +44,7 @@ type Step struct {
 	Findings   []schema.Finding `json:"findings,omitempty"` // of a schema or migration-state step
 	Flow       *flow.Result     `json:"flow,omitempty"`     // of the flow step
 	started    time.Time
+	ended      time.Time
 }
 
 // New starts a report for command.
@@ -52,9 +58,10 @@ func (r *Report) Start(name string) *Step {
 }
 
 func (s *Step) end(status Status, format string, args []any) {
+	s.ended = time.Now()
 	s.Status = status
 	s.Summary = fmt.Sprintf(format, args...)
-	s.DurationMS = float64(time.Since(s.started).Microseconds()) / 1000
+	s.DurationMS = float64(s.ended.Sub(s.started).Microseconds()) / 1000
 }
 
 // Pass ends the step as passed.
@@ -80,4 +87,38 @@ func (r *Report) Finish(verdict string) {
 		}
 	}
 	r.Verdict = verdict
+}
+
+// Interrupt records that the run was stopped by signal at the moment at:
+// the step that was running then is marked Interrupted, and what steps
+// began after it — failures of the cancellation itself, not findings — are
+// dropped. It returns the name of the interrupted step ("" when none ran).
+func (r *Report) Interrupt(signal string, at time.Time) string {
+	r.Passed = false
+	r.Interrupted = signal
+	running := -1
+	for i, s := range r.Steps {
+		if !s.started.After(at) {
+			running = i
+		}
+	}
+	r.Steps = r.Steps[:running+1]
+	step := ""
+	if running >= 0 {
+		s := r.Steps[running]
+		if s.Status == "" || s.Status == Fail || !s.ended.Before(at) {
+			s.Status = Interrupted
+			s.Summary = "interrupted (" + signal + ") while this step ran"
+			if s.ended.IsZero() {
+				s.DurationMS = float64(at.Sub(s.started).Microseconds()) / 1000
+			}
+		}
+		step = s.Name
+	}
+	where := "before any step began"
+	if step != "" {
+		where = fmt.Sprintf("during step %q", step)
+	}
+	r.Verdict = fmt.Sprintf("interrupted (%s) %s: the run did not finish, so it judged nothing; what it started has been removed", signal, where)
+	return step
 }

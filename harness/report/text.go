@@ -14,7 +14,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "smoke %s\n", r.Command)
 	for _, s := range r.Steps {
-		mark := map[Status]string{Pass: "ok  ", Fail: "FAIL", Skip: "skip"}[s.Status]
+		mark := map[Status]string{Pass: "ok  ", Fail: "FAIL", Skip: "skip", Interrupted: "STOP"}[s.Status]
 		if mark == "" {
 			mark = "??? "
 		}
@@ -34,7 +34,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	verdict := "PASS"
-	if !r.Passed {
+	switch {
+	case r.Interrupted != "":
+		verdict = "INTERRUPTED"
+	case !r.Passed:
 		verdict = "FAIL"
 	}
 	fmt.Fprintf(&b, "%s: %s\n", verdict, r.Verdict)
