@@ -85,8 +85,9 @@ func (s *Server) Handler() http.Handler {
 // wrap turns a handler's error into the response, logs the request, and
 // turns a panic into a 500 instead of a dropped connection.
 func (s *Server) wrap(h func(w http.ResponseWriter, r *http.Request) *apiError) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		w := &statusWriter{ResponseWriter: rw}
 		var apiErr *apiError
 		defer func() {
 			if p := recover(); p != nil {
@@ -97,15 +98,32 @@ func (s *Server) wrap(h func(w http.ResponseWriter, r *http.Request) *apiError) 
 		if apiErr = h(w, r); apiErr != nil {
 			writeError(w, apiErr)
 		}
-		level, status := slog.LevelInfo, 0
-		if apiErr != nil {
-			status = apiErr.Status
-			if status >= 500 {
-				level = slog.LevelError
-			}
+		level := slog.LevelInfo
+		if w.status >= 500 {
+			level = slog.LevelError
 		}
-		s.Log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", status, "ms", time.Since(start).Milliseconds())
+		s.Log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", w.status, "ms", time.Since(start).Milliseconds())
 	})
+}
+
+// statusWriter remembers the status a handler answered, for the log line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // fail turns an error from the store into the answer: 503 when the

@@ -19,18 +19,6 @@ import (
 	"github.com/appydex/smoke/schema/model"
 )
 
-// CI's check: the model and the project's migrations describe one schema.
-func TestModelMatchesMigrations(t *testing.T) {
-	ctx := context.Background()
-	report, err := drift.Check(ctx, drift.Options{Server: pgtest.Server(t), Model: tables.Schema, Migrations: migrations.FS, Dir: "migrations"})
-	require.NoError(t, err)
-	require.Len(t, report.Comparisons, 1)
-	assert.Equal(t, "model", report.Comparisons[0].Want)
-	assert.Equal(t, "migrations", report.Comparisons[0].Got)
-	assert.Empty(t, report.Findings(), "model vs migrations:\n%s", schema.Lines(report.Findings()))
-	assert.Nil(t, report.State, "no live database, no migration state")
-}
-
 // The incident's code: a model with token_hash, migrations that stop at
 // add_service_type_requests_table.
 func TestModelAgainstTheIncidentHeadNamesTokenHash(t *testing.T) {

@@ -14,8 +14,6 @@ import (
 	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/migrations"
-	"github.com/appydex/smoke/schema"
-	"github.com/appydex/smoke/schema/schematest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -32,67 +30,6 @@ func open(t *testing.T, url string, fsys fstest.MapFS) *migrator.Migrator {
 	require.NoError(t, err)
 	t.Cleanup(func() { mg.Close() })
 	return mg
-}
-
-// catalog snapshots the public schema, leaving out migration bookkeeping.
-func catalog(t *testing.T, conn schema.Beginner, source string) *schema.Snapshot {
-	t.Helper()
-	snap, err := schema.Read(context.Background(), conn, "public", source)
-	require.NoError(t, err)
-	return snap
-}
-
-func requireEmpty(t *testing.T, snap *schema.Snapshot, msg string) {
-	t.Helper()
-	require.Empty(t, snap.Tables, msg)
-	require.Empty(t, snap.Enums, msg)
-	require.Empty(t, snap.Sequences, msg)
-	require.Empty(t, snap.Unsupported, msg)
-}
-
-func TestUpDownUpRoundTrips(t *testing.T) {
-	ctx := context.Background()
-	db := pgtest.Empty(t)
-	conn := db.Pool
-	mg := open(t, db.URL, nil)
-	files := mg.Files()
-	require.Equal(t, uint(4), files.Head())
-
-	empty := catalog(t, conn, "empty database")
-	requireEmpty(t, empty, "a new database's public schema holds nothing")
-
-	// Up one version at a time, remembering each version's catalog.
-	after := map[uint]*schema.Snapshot{0: empty}
-	for _, f := range files.List {
-		require.NoError(t, mg.To(ctx, f.Version), "up to %d", f.Version)
-		after[f.Version] = catalog(t, conn, "after "+f.Up)
-		assert.NotEmpty(t, schema.Diff(after[f.Version-1], after[f.Version]), "%s changed nothing", f.Up)
-	}
-	version, dirty, err := mg.Version()
-	require.NoError(t, err)
-	assert.Equal(t, uint(4), version)
-	assert.False(t, dirty)
-
-	// Every down, newest first, restores the catalog of the version below.
-	for i := len(files.List) - 1; i >= 0; i-- {
-		f := files.List[i]
-		below := uint(0)
-		if i > 0 {
-			below = files.List[i-1].Version
-			require.NoError(t, mg.To(ctx, below), "down from %d", f.Version)
-		} else {
-			require.NoError(t, mg.Down(ctx))
-		}
-		schematest.AssertMatch(t, catalog(t, conn, "after "+f.Down), after[below])
-	}
-	version, _, err = mg.Version()
-	require.NoError(t, err)
-	assert.Equal(t, uint(0), version, "no version after all downs")
-	requireEmpty(t, catalog(t, conn, "after every down"), "every down in order must leave an empty schema")
-
-	require.NoError(t, mg.Up(ctx))
-	schematest.RequireMatch(t, catalog(t, conn, "up again"), after[4])
-	require.NoError(t, mg.Up(ctx), "up on a database at head is success")
 }
 
 func TestMigrateToTheIncidentHeadLacksTokenHash(t *testing.T) {

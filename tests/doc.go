@@ -1,0 +1,16 @@
+// Package tests is the end-to-end suite: the stories the harness exists
+// for, each in a file of its own, told the way the incident report's
+// verification steps are, against a real PostgreSQL 15 and real HTTP
+// servers. Start here.
+//
+//	migrations_test.go   every migration applies, and up → down → up leaves the same schema
+//	schema_test.go       refresh_tokens — and every table — matches the model
+//	incident_test.go     the incident reproduces (a 500, the log line, the drift finding),
+//	                     and the pending migration fixes it
+//	login_flow_test.go   the whole login → refresh → reuse → logout flow passes, in-process
+//	                     and in the incident's topology (API and database in containers)
+//
+// The unit and package tests live beside their code (harness/…, app/…,
+// schema/…); the smoke command's own tests, its interrupts among them, in
+// cmd/smoke. `make test` runs them all.
+package tests
