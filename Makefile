@@ -3,7 +3,7 @@
 #   make smoke      provision PostgreSQL, migrate, clone, report (go run ./cmd/smoke run)
 #   make test       every test, against real PostgreSQL (race detector on)
 #   make bench      benchmarks: server start per source, template build, clone
-#   make lint       gofmt, go vet, go mod tidy, actionlint
+#   make lint       gofmt, import grouping (goimports), go vet, go mod tidy, actionlint
 #   make fuzz       fuzz the login and refresh handlers for FUZZTIME each (default 10s)
 #   make api        run the reference API on :16110 (APPYDEX_DATABASE_URL, APPYDEX_JWT_SECRET)
 #   make pg-image   build appydex-smoke/postgres:15 from Debian's packages (no registry needed)
@@ -15,6 +15,8 @@
 GO ?= go
 PG_SOURCE ?=
 ACTIONLINT ?= github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+GOIMPORTS ?= golang.org/x/tools/cmd/goimports@v0.52.0
+MODULE := github.com/appydex/smoke
 FUZZTIME ?= 10s
 
 ifneq ($(PG_SOURCE),)
@@ -34,6 +36,9 @@ bench: ensure-pg-image
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi
+	@out=$$($(GO) run $(GOIMPORTS) -local $(MODULE) -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then \
+		echo "goimports: imports not in three groups (standard library, third party, $(MODULE)); fix with"; \
+		echo "  $(GO) run $(GOIMPORTS) -local $(MODULE) -w FILE"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml

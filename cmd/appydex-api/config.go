@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-
 	"flag"
 	"fmt"
 	"io"

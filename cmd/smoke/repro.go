@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/appydex/smoke/app/apiserver"
-
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/drift"

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/appydex/smoke/app/apiserver"
-
 	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/migrator"
