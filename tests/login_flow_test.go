@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"strings"
 	"testing"
 
@@ -54,12 +53,7 @@ func TestTheLoginFlowPasses(t *testing.T) {
 // API reaches the database by its alias; the flow runs from here, through
 // the API's published port.
 func TestTheLoginFlowPassesInTheIncidentsTopology(t *testing.T) {
-	if err := docker.Answers(context.Background(), os.Getenv("DOCKER_HOST")); err != nil {
-		if strings.Contains(os.Getenv("SMOKE_REQUIRE_SOURCES"), "container") {
-			t.Fatalf("no Docker Engine answers, and the container source is required: %v", err)
-		}
-		t.Skipf("no Docker Engine answers: %v", err)
-	}
+	pgtest.RequireDocker(t)
 	ctx := context.Background()
 	require.NoError(t, apicontainer.Build(ctx, ".."))
 

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -141,12 +140,7 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	cfg.Source = pgenv.Local // the local source can pause a server and resume it
 	ctx := context.Background()
 	srv, err := pgenv.Start(ctx, cfg)
-	if err != nil {
-		if os.Getenv("SMOKE_REQUIRE_SOURCES") != "" {
-			t.Fatalf("local source: %v", err)
-		}
-		t.Skipf("no local PostgreSQL binaries: %v", err)
-	}
+	pgtest.RequireSource(t, pgenv.Local, err)
 	t.Cleanup(func() { srv.Close(ctx) })
 	tpl, err := srv.Template(ctx, migrations.FS, "migrations")
 	require.NoError(t, err)

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,23 +104,11 @@ func leftovers(t *testing.T, pid int) []string {
 	return found
 }
 
-// sourcesHere are the PostgreSQL sources this machine offers: the local
-// binaries always (CI installs them), a container where Docker answers.
-func sourcesHere(t *testing.T) []pgenv.Source {
-	sources := []pgenv.Source{pgenv.Local}
-	if err := docker.Answers(context.Background(), os.Getenv("DOCKER_HOST")); err == nil {
-		sources = append(sources, pgenv.Container)
-	} else if strings.Contains(os.Getenv("SMOKE_REQUIRE_SOURCES"), "container") {
-		t.Fatalf("no Docker Engine answers, and the container source is required: %v", err)
-	}
-	return sources
-}
-
 // Interrupted in the middle of its flow — the API it checks hangs, and the
 // signal comes while it waits — verify stops, says where, removes the
 // PostgreSQL it started, and exits 130.
 func TestInterruptedVerifyRemovesWhatItStartedAndExits130(t *testing.T) {
-	for _, source := range sourcesHere(t) {
+	for _, source := range pgtest.Sources(t) {
 		t.Run(string(source), func(t *testing.T) {
 			arrived := make(chan struct{}, 1)
 			hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -156,9 +143,7 @@ func TestInterruptedVerifyRemovesWhatItStartedAndExits130(t *testing.T) {
 // Interrupted while its container starts, run removes the container and
 // exits 130 naming the step: a CI cancel never reads as a failed check.
 func TestInterruptedRunWhileItsPostgresStarts(t *testing.T) {
-	if !slices.Contains(sourcesHere(t), pgenv.Container) {
-		t.Skip("no Docker Engine answers: the container source is not tried")
-	}
+	pgtest.RequireDocker(t)
 	c := startCommand(t, []string{pgenv.EnvSource + "=container", pgenv.EnvURL + "="}, "run")
 	pid := c.cmd.Process.Pid
 	deadline := time.Now().Add(2 * time.Minute)

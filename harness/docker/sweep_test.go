@@ -5,7 +5,6 @@ import (
 	"flag"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/owner"
+	"github.com/appydex/smoke/harness/pgtest"
 )
 
 func TestMain(m *testing.M) {
@@ -22,19 +22,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func requireDocker(t *testing.T) {
-	t.Helper()
-	if err := docker.Answers(context.Background(), os.Getenv("DOCKER_HOST")); err != nil {
-		if strings.Contains(os.Getenv("SMOKE_REQUIRE_SOURCES"), "container") {
-			t.Fatalf("no Docker Engine answers, and the container source is required: %v", err)
-		}
-		t.Skipf("no Docker Engine answers: %v", err)
-	}
-}
-
 // Sweep removes what a dead run of this host left, and nothing of a live one.
 func TestSweepRemovesOnlyWhatDeadRunsLeft(t *testing.T) {
-	requireDocker(t)
+	pgtest.RequireDocker(t)
 	ctx := context.Background()
 	exited := exec.Command("true")
 	require.NoError(t, exited.Run())

@@ -10,12 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/pgtest"
 )
 
 func TestMissingImageNamesTheMakeTargetThatBuildsIt(t *testing.T) {
-	if err := exec.Command("docker", "info").Run(); err != nil {
-		t.Skipf("no Docker Engine answers: %v", err)
-	}
+	pgtest.RequireDocker(t)
 	_, err := pgenv.Start(context.Background(), pgenv.Config{Source: pgenv.Container, Image: "appydex-smoke/no-such-image:0"})
 	require.Error(t, err)
 	t.Logf("Start: %v", err)

@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os/exec"
+	"os"
 	"slices"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/migrations"
@@ -60,7 +61,7 @@ func BenchmarkServerReady(b *testing.B) {
 		setup func(b *testing.B) pgenv.Config
 	}{
 		{"container", func(b *testing.B) pgenv.Config {
-			if err := exec.Command("docker", "info").Run(); err != nil {
+			if err := docker.Answers(context.Background(), os.Getenv("DOCKER_HOST")); err != nil {
 				b.Skipf("no Docker Engine answers: %v", err)
 			}
 			cfg := base

@@ -114,18 +114,8 @@ func containersOf(t *testing.T, pid int) []string {
 	return ids
 }
 
-func sourcesHere(t *testing.T) []pgenv.Source {
-	sources := []pgenv.Source{pgenv.Local}
-	if err := exec.Command("docker", "info").Run(); err == nil {
-		sources = append(sources, pgenv.Container)
-	} else {
-		t.Logf("no Docker Engine answers: the container source is not tried")
-	}
-	return sources
-}
-
 func TestInterruptStopsAndRemovesTheServer(t *testing.T) {
-	for _, source := range sourcesHere(t) {
+	for _, source := range pgtest.Sources(t) {
 		t.Run(string(source), func(t *testing.T) {
 			c := startChild(t, source)
 			switch source {
@@ -154,7 +144,7 @@ func TestInterruptStopsAndRemovesTheServer(t *testing.T) {
 // A killed process cannot clean up: its postmaster stops by the parent-death
 // signal, and the next run sweeps what is left.
 func TestKilledRunIsSweptByTheNext(t *testing.T) {
-	for _, source := range sourcesHere(t) {
+	for _, source := range pgtest.Sources(t) {
 		t.Run(string(source), func(t *testing.T) {
 			c := startChild(t, source)
 			require.NoError(t, c.cmd.Process.Signal(syscall.SIGKILL))
