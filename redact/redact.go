@@ -1,10 +1,13 @@
 // Package redact hides secrets in what people and logs read: the password of
 // a connection string, in URL form and in keyword form, wherever it appears
-// in a message. It is the one place the harness, the commands and the
-// reference API mask them, so they all mask alike.
+// in a message; tokens and passwords in text, shown as a short fingerprint.
+// It is the one place the harness, the commands and the reference API mask
+// them, so they all mask alike.
 package redact
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/url"
 	"regexp"
 	"strings"
@@ -80,4 +83,30 @@ func passwordOf(connString string) string {
 		return strings.Trim(m[2], "'")
 	}
 	return ""
+}
+
+// Fingerprint is how a secret is shown where one must be told apart from
+// another: "sha256:" and the first eight hex digits of its SHA-256. It
+// identifies a token in a log without letting anyone use it.
+func Fingerprint(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return "sha256:" + hex.EncodeToString(sum[:4])
+}
+
+// jwtShape is a JSON Web Token: a base64url JSON header ("eyJ…"), a payload
+// and a signature, the last possibly empty (alg none).
+var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+
+// Secrets replaces, in s, every JSON Web Token and every one of secrets (a
+// password, an opaque token) with "[" + Fingerprint + "]". Empty secrets
+// and secrets of fewer than four characters are left alone: masking "a"
+// would mask every a.
+func Secrets(s string, secrets ...string) string {
+	s = jwtShape.ReplaceAllStringFunc(s, func(jwt string) string { return "[jwt " + Fingerprint(jwt) + "]" })
+	for _, secret := range secrets {
+		if len(secret) >= 4 {
+			s = strings.ReplaceAll(s, secret, "["+Fingerprint(secret)+"]")
+		}
+	}
+	return s
 }

@@ -33,3 +33,18 @@ func TestErrorMasksThePasswordAndKeepsTheChain(t *testing.T) {
 	assert.True(t, errors.Is(err, fs.ErrNotExist), "errors.Is reaches the cause")
 	assert.NoError(t, redact.Error(nil, conn))
 }
+
+func TestSecretsShowsTokensAndPasswordsAsFingerprints(t *testing.T) {
+	jwt := "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJl"
+	none := "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyIn0."
+	text := `{"access_token":"` + jwt + `","refresh_token":"` + none + `","password":"admin123!@#","otp":"000"}`
+	got := redact.Secrets(text, "admin123!@#", "", "000")
+	assert.NotContains(t, got, jwt)
+	assert.NotContains(t, got, none)
+	assert.NotContains(t, got, "admin123!@#")
+	assert.Contains(t, got, "[jwt "+redact.Fingerprint(jwt)+"]")
+	assert.Contains(t, got, `"password":"[`+redact.Fingerprint("admin123!@#")+`]"`)
+	assert.Contains(t, got, `"otp":"000"`, "a secret too short to mask safely is left alone")
+	assert.Regexp(t, `^sha256:[0-9a-f]{8}$`, redact.Fingerprint(jwt))
+	assert.NotEqual(t, redact.Fingerprint(jwt), redact.Fingerprint(none))
+}

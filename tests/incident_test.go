@@ -80,7 +80,7 @@ func TestTheIncidentReproducesAndThePendingMigrationFixesIt(t *testing.T) {
 	})
 
 	t.Run("the login flow fails at login", func(t *testing.T) {
-		res, err := flow.Run(ctx, adminFlow(api.URL, db.URL))
+		res, err := flow.Run(ctx, api.Flow())
 		require.NoError(t, err)
 		assert.False(t, res.Passed)
 		login := res.Step(flow.StepLogin)
@@ -115,7 +115,7 @@ func TestTheIncidentReproducesAndThePendingMigrationFixesIt(t *testing.T) {
 	})
 
 	t.Run("after the pending migration, the login flow passes", func(t *testing.T) {
-		res, err := flow.Run(ctx, adminFlow(api.URL, db.URL))
+		res, err := flow.Run(ctx, api.Flow())
 		require.NoError(t, err)
 		assert.True(t, res.Passed, "failed checks:\n%v", res.Failures())
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/appydex/smoke/app/apiserver"
 	"github.com/appydex/smoke/app/apitest"
 	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/seed"
@@ -22,17 +23,13 @@ import (
 	"github.com/appydex/smoke/migrations"
 )
 
-func adminFlow(baseURL, databaseURL string) flow.Config {
-	return flow.Config{BaseURL: baseURL, DatabaseURL: databaseURL, Email: seed.AdminEmail, Password: seed.AdminPassword, OTP: seed.DevOTP}
-}
-
 // The incident report's verification, in full: sign in, use the access
 // token, refresh, present the rotated token again (reuse is detected and the
 // family revoked), log out — checking every answer against the API's OpenAPI
 // document and every row the API writes.
 func TestTheLoginFlowPasses(t *testing.T) {
 	api := apitest.Start(t, apitest.Options{})
-	res, err := flow.Run(context.Background(), adminFlow(api.URL, api.DatabaseURL))
+	res, err := flow.Run(context.Background(), api.Flow())
 	require.NoError(t, err)
 	t.Logf("flow:\n%s", res.Text())
 	require.True(t, res.Passed, "failed checks:\n%s", strings.Join(res.Failures(), "\n"))
@@ -43,9 +40,10 @@ func TestTheLoginFlowPasses(t *testing.T) {
 		names = append(names, s.Name)
 		checks += len(s.Checks)
 	}
-	assert.Equal(t, []string{flow.StepHealth, flow.StepOpenAPI, flow.StepReady, flow.StepLogin, flow.StepMe, flow.StepStoredRow,
-		flow.StepRefresh, flow.StepReuse, flow.StepLogout, flow.StepWrongCredentials, flow.StepMalformed}, names)
-	assert.Greater(t, checks, 60, "every response is checked against the OpenAPI document as well")
+	assert.Equal(t, []string{flow.StepHealth, flow.StepOpenAPI, flow.StepReady, flow.StepLogin, flow.StepMe, flow.StepForged,
+		flow.StepStoredRow, flow.StepRefresh, flow.StepRace, flow.StepReuse, flow.StepLogout, flow.StepWrongCredentials,
+		flow.StepMalformed, flow.StepExpired, flow.StepSignOut}, names)
+	assert.Greater(t, checks, 150, "every response is checked against the OpenAPI document as well")
 }
 
 // The same flow in the incident's topology: the API in a container
@@ -71,7 +69,10 @@ func TestTheLoginFlowPassesInTheIncidentsTopology(t *testing.T) {
 	require.NoError(t, err)
 	db, err := tpl.Clone(ctx)
 	require.NoError(t, err)
-	_, err = seed.DevAdmin(ctx, store.New(pgtest.Pool(t, db.URL)), auth.OWASP)
+	st := store.New(pgtest.Pool(t, db.URL))
+	_, err = seed.DevAdmin(ctx, st, auth.OWASP)
+	require.NoError(t, err)
+	_, err = seed.DevInactive(ctx, st, auth.OWASP)
 	require.NoError(t, err)
 
 	secret := make([]byte, 32)
@@ -86,7 +87,9 @@ func TestTheLoginFlowPassesInTheIncidentsTopology(t *testing.T) {
 		api.Close(context.Background())
 	})
 
-	res, err := flow.Run(ctx, adminFlow(api.URL, db.URL))
+	res, err := flow.Run(ctx, flow.Config{BaseURL: api.URL, DatabaseURL: db.URL,
+		Email: seed.AdminEmail, Password: seed.AdminPassword, OTP: seed.DevOTP,
+		InactiveEmail: seed.InactiveEmail, InactivePassword: seed.InactivePassword, RefreshTTL: apiserver.DefaultRefreshTTL})
 	require.NoError(t, err)
 	t.Logf("flow against %s:\n%s", api.URL, res.Text())
 	require.True(t, res.Passed, "failed checks:\n%s", strings.Join(res.Failures(), "\n"))

@@ -49,15 +49,19 @@ type Config struct {
 	PasswordParams auth.Argon2Params
 	Now            func() time.Time // nil: time.Now
 	Log            io.Writer        // JSON log lines; nil discards them
-	// SeedDevAdmin creates the development admin before serving.
-	SeedDevAdmin bool
+	// Middleware, when set, wraps the API's handler: CORS for a panel, or
+	// a test's deliberate fault.
+	Middleware func(http.Handler) http.Handler
+	// SeedDevAccounts creates the development admin and the disabled
+	// development account before serving.
+	SeedDevAccounts bool
 }
 
 // Server is a running API.
 type Server struct {
 	URL     string // http://host:port
 	Handler *httpapi.Server
-	AdminID string // with SeedDevAdmin
+	AdminID string // with SeedDevAccounts
 	pool    *pgxpool.Pool
 	http    *http.Server
 	done    chan error
@@ -82,8 +86,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{pool: pool, done: make(chan error, 1)}
 	st := store.New(pool)
-	if cfg.SeedDevAdmin {
-		if s.AdminID, err = seed.DevAdmin(ctx, st, cfg.PasswordParams); err != nil {
+	if cfg.SeedDevAccounts {
+		if s.AdminID, err = seed.DevAdmin(ctx, st, cfg.PasswordParams); err == nil {
+			_, err = seed.DevInactive(ctx, st, cfg.PasswordParams)
+		}
+		if err != nil {
 			pool.Close()
 			return nil, err
 		}
@@ -106,7 +113,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	s.URL = "http://" + ln.Addr().String()
-	s.http = &http.Server{Handler: s.Handler.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	handler := s.Handler.Handler()
+	if cfg.Middleware != nil {
+		handler = cfg.Middleware(handler)
+	}
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	go func() { s.done <- s.http.Serve(ln) }()
 	return s, nil

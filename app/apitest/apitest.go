@@ -5,6 +5,7 @@ package apitest
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -13,8 +14,9 @@ import (
 	"github.com/appydex/smoke/app/apiserver"
 	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/httpapi"
-	"github.com/appydex/smoke/app/seed"
+	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/appydex/smoke/harness/reference"
 )
 
 // Options change how the API runs; the zero value is the usual test API.
@@ -28,6 +30,8 @@ type Options struct {
 	// PasswordParams are the argon2id costs of the seeded password and the
 	// API's dummy hash; zero means auth.OWASP, as the API uses.
 	PasswordParams auth.Argon2Params
+	// Middleware wraps the API's handler: a test breaks the API on purpose.
+	Middleware func(http.Handler) http.Handler
 }
 
 // API is a running reference API.
@@ -37,6 +41,7 @@ type API struct {
 	DB          *pgxpool.Pool // a pool on the API's database, for checking what it wrote
 	Server      *httpapi.Server
 	AdminID     string
+	ref         *reference.API
 	logs        *apiserver.LogBuffer
 }
 
@@ -50,13 +55,9 @@ func Start(tb testing.TB, opts Options) *API {
 	} else {
 		db = pgtest.Pool(tb, opts.DatabaseURL)
 	}
-	cfg := apiserver.Config{DatabaseURL: opts.DatabaseURL, DevOTP: seed.DevOTP, Now: opts.Now,
-		PasswordParams: opts.PasswordParams, SeedDevAdmin: true, Log: &apiserver.LogBuffer{}}
-	if opts.NoDevOTP {
-		cfg.DevOTP = ""
-	}
-	logs := cfg.Log.(*apiserver.LogBuffer)
-	srv, err := apiserver.Start(context.Background(), cfg)
+	logs := &apiserver.LogBuffer{}
+	ref, err := reference.Start(context.Background(), reference.Config{DatabaseURL: opts.DatabaseURL, NoDevOTP: opts.NoDevOTP,
+		Now: opts.Now, PasswordParams: opts.PasswordParams, Middleware: opts.Middleware, Log: logs})
 	if err != nil {
 		tb.Fatalf("apitest: %v", err)
 	}
@@ -64,10 +65,13 @@ func Start(tb testing.TB, opts Options) *API {
 		if tb.Failed() {
 			tb.Logf("apitest: the API's log:\n%s", logs.String())
 		}
-		srv.Stop()
+		ref.Stop()
 	})
-	return &API{URL: srv.URL, DatabaseURL: opts.DatabaseURL, DB: db, Server: srv.Handler, AdminID: srv.AdminID, logs: logs}
+	return &API{URL: ref.URL, DatabaseURL: opts.DatabaseURL, DB: db, Server: ref.Handler, AdminID: ref.AdminID, ref: ref, logs: logs}
 }
+
+// Flow is the flow against this API and its database, as smoke run runs it.
+func (a *API) Flow() flow.Config { return a.ref.Flow(a.DatabaseURL) }
 
 // Logs is everything the API logged so far, one JSON object per line.
 func (a *API) Logs() string { return a.logs.String() }

@@ -19,6 +19,13 @@ const (
 	DevOTP        = "000000"
 )
 
+// A disabled development account: the right password and code, yet it may
+// not sign in, and must be told exactly what a wrong password is told.
+const (
+	InactiveEmail    = "inactive@appydex.local"
+	InactivePassword = "inactive123!@#"
+)
+
 // DevAdmin creates the development admin, or resets it to these
 // credentials; it is safe to run any number of times. params are the
 // argon2id costs of its password hash.
@@ -28,4 +35,13 @@ func DevAdmin(ctx context.Context, st *store.Store, params auth.Argon2Params) (s
 		return "", err
 	}
 	return st.UpsertUser(ctx, store.NewUser{Email: AdminEmail, PasswordHash: hash, Roles: []string{"super_admin"}})
+}
+
+// DevInactive creates the disabled development account, or resets it.
+func DevInactive(ctx context.Context, st *store.Store, params auth.Argon2Params) (string, error) {
+	hash, err := auth.HashPassword(InactivePassword, params)
+	if err != nil {
+		return "", err
+	}
+	return st.UpsertUser(ctx, store.NewUser{Email: InactiveEmail, PasswordHash: hash, Roles: []string{"viewer"}, Inactive: true})
 }

@@ -68,6 +68,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
 type NewUser struct {
 	Email, Phone, PasswordHash, TOTPSecret string // "" for none
 	Roles                                  []string
+	Inactive                               bool // a disabled account: it may not sign in
 }
 
 // UpsertUser creates the user, or updates the user with that email: the
@@ -75,12 +76,12 @@ type NewUser struct {
 func (s *Store) UpsertUser(ctx context.Context, nu NewUser) (string, error) {
 	var id string
 	err := s.pool.QueryRow(ctx, `
-		INSERT INTO users (email, phone, password_hash, roles, totp_secret)
-		VALUES (lower(nullif($1, '')), nullif($2, ''), $3, $4, nullif($5, ''))
+		INSERT INTO users (email, phone, password_hash, roles, totp_secret, is_active)
+		VALUES (lower(nullif($1, '')), nullif($2, ''), $3, $4, nullif($5, ''), NOT $6)
 		ON CONFLICT (email) DO UPDATE
 		   SET phone = EXCLUDED.phone, password_hash = EXCLUDED.password_hash, roles = EXCLUDED.roles,
-		       totp_secret = EXCLUDED.totp_secret, is_active = true, updated_at = now()
-		RETURNING id`, strings.TrimSpace(nu.Email), nu.Phone, nu.PasswordHash, nu.Roles, nu.TOTPSecret).Scan(&id)
+		       totp_secret = EXCLUDED.totp_secret, is_active = EXCLUDED.is_active, updated_at = now()
+		RETURNING id`, strings.TrimSpace(nu.Email), nu.Phone, nu.PasswordHash, nu.Roles, nu.TOTPSecret, nu.Inactive).Scan(&id)
 	if err != nil {
 		return "", fmt.Errorf("upsert user %s: %w", nu.Email, err)
 	}

@@ -71,7 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return srv.Close(context.WithoutCancel(ctx))
 }
 
-// seedAdmin creates (or resets) the development admin.
+// seedAdmin creates (or resets) the development admin and the disabled
+// development account.
 func seedAdmin(ctx context.Context, databaseURL string, stdout io.Writer) error {
 	pool, err := pgxpool.New(ctx, databaseURL)
 	if err != nil {
@@ -84,5 +85,9 @@ func seedAdmin(ctx context.Context, databaseURL string, stdout io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "seeded %s (user %s); it signs in with the development OTP only when the API runs with --dev-otp %s\n",
 		seed.AdminEmail, id, seed.DevOTP)
+	if id, err = seed.DevInactive(ctx, store.New(pool), auth.OWASP); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded %s (user %s), disabled: it must be refused like a wrong password\n", seed.InactiveEmail, id)
 	return nil
 }

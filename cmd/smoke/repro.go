@@ -130,7 +130,7 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	res, err := flowStep(ctx, rep, adminFlow(api.URL, db.URL))
+	res, err := flowStep(ctx, rep, api.Flow(db.URL))
 	if err != nil {
 		return rep, err
 	}

@@ -57,7 +57,7 @@ func runCommand(ctx context.Context, o *options) (*report.Report, error) {
 		return rep, err
 	}
 	defer api.Stop()
-	if _, err := flowStep(ctx, rep, adminFlow(api.URL, db.URL)); err != nil {
+	if _, err := flowStep(ctx, rep, api.Flow(db.URL)); err != nil {
 		return rep, err
 	}
 

@@ -6,10 +6,10 @@ import (
 	"strings"
 
 	"github.com/appydex/smoke/app/apiserver"
-	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/reference"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/schema"
 )
@@ -107,16 +107,16 @@ func describeState(st *drift.State) string {
 }
 
 // startAPI is the step that starts the reference API in this process on the
-// database at url, with the development admin seeded.
-func startAPI(ctx context.Context, rep *report.Report, url string, logs *apiserver.LogBuffer) (*apiserver.Server, error) {
+// database at url, with the development accounts seeded.
+func startAPI(ctx context.Context, rep *report.Report, url string, logs *apiserver.LogBuffer) (*reference.API, error) {
 	step := rep.Start("api")
-	srv, err := apiserver.Start(ctx, apiserver.Config{DatabaseURL: url, DevOTP: seed.DevOTP, SeedDevAdmin: true, Log: logs})
+	api, err := reference.Start(ctx, reference.Config{DatabaseURL: url, Log: logs})
 	if err != nil {
 		step.Fail("the reference API did not start")
 		return nil, fmt.Errorf("start the reference API: %w", err)
 	}
-	step.Pass("the reference API on %s, development admin seeded", srv.URL)
-	return srv, nil
+	step.Pass("the reference API on %s, development admin and a disabled account seeded", api.URL)
+	return api, nil
 }
 
 // flowStep runs the login flow and reports it.
@@ -128,23 +128,11 @@ func flowStep(ctx context.Context, rep *report.Report, cfg flow.Config) (*flow.R
 		return nil, err
 	}
 	step.Flow = res
-	checks, failed := 0, 0
-	for _, s := range res.Steps {
-		for _, c := range s.Checks {
-			checks++
-			if !c.OK {
-				failed++
-			}
-		}
-	}
+	checks, failed := res.Checks()
 	if failed > 0 {
 		step.Fail("%d of %d checks failed in %d steps", failed, checks, len(res.Steps))
 	} else {
 		step.Pass("%d checks passed in %d steps: login, refresh, reuse, logout", checks, len(res.Steps))
 	}
 	return res, nil
-}
-
-func adminFlow(baseURL, databaseURL string) flow.Config {
-	return flow.Config{BaseURL: baseURL, DatabaseURL: databaseURL, Email: seed.AdminEmail, Password: seed.AdminPassword, OTP: seed.DevOTP}
 }

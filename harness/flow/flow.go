@@ -1,8 +1,16 @@
 // Package flow runs the appydex login → refresh → reuse → logout scenario
 // against any deployment of the auth API — the reference implementation
-// in-process, a container of it, or the real backend at a URL — step by
-// step, checking every HTTP answer against the API's OpenAPI document and,
-// given the database, the rows the API writes.
+// in-process, a container, or the real backend at a URL — step by step,
+// checking every HTTP answer against the API's OpenAPI document and, given
+// the database, the rows the API writes.
+//
+// It is the contract test of a backend it did not write: it speaks only
+// HTTP, knows no secret of the deployment (forged tokens are made without
+// its key), and reads only the refresh_tokens columns the incident report
+// lists. It is safe to run against production: it signs in at most three
+// times (a fresh one-time code each), signs out of every session it opened,
+// also when a check fails, and shows tokens and passwords only as
+// fingerprints.
 package flow
 
 import (
@@ -18,15 +26,37 @@ type Config struct {
 	// BaseURL is the API, e.g. http://localhost:16110.
 	BaseURL string
 	// DatabaseURL, when set, is the API's database: the flow then checks the
-	// rows it writes, over a read-only connection. One of its queries reads
-	// refresh_tokens whole, to show the token's plaintext is in no row.
+	// rows it writes, over a read-only connection, reading only the columns
+	// of refresh_tokens the incident report lists, and only the signed-in
+	// user's rows.
 	DatabaseURL string
-	// The account to sign in as, e.g. admin@appydex.local / admin123!@# / 000000.
-	Email, Password, OTP string
-	// UserAgent is sent on every request, and checked in the stored row.
+	// The account to sign in as, e.g. admin@appydex.local / admin123!@#.
+	Email, Password string
+	// OTP is a static one-time code (a development code such as 000000).
+	// TOTPSecret, when set, is the account's TOTP secret (base32, as
+	// authenticator apps take it): every sign-in then gets a fresh code,
+	// waiting for the next 30-second step rather than reusing a spent one,
+	// and the flow checks that a spent code is refused.
+	OTP, TOTPSecret string
+	// InactiveEmail and InactivePassword are an account that exists but is
+	// disabled: it must get exactly the wrong-password answer. "" skips it.
+	InactiveEmail, InactivePassword string
+	// RefreshTTL is the deployment's stated refresh-token lifetime: a
+	// session's absolute expiry must lie within it. 0 leaves it unchecked.
+	RefreshTTL time.Duration
+	// ProveExpiry lets an access token and a refresh token expire and
+	// proves both are refused. It waits out their lifetimes through Wait, so
+	// set it where Wait moves the deployment's clock or lifetimes are short.
+	ProveExpiry bool
+	// Wait lets d pass for the deployment. nil sleeps, which works against
+	// any deployment; smoke run and repro move their in-process API's clock.
+	Wait func(ctx context.Context, d time.Duration) error
+	// UserAgent is sent on every request, and checked in the stored rows.
 	UserAgent string
-	Paths     Paths
-	Client    *http.Client
+	// Parallel is how many refreshes of one token race (default 20).
+	Parallel int
+	Paths    Paths
+	Client   *http.Client
 }
 
 // Paths are the API's endpoints.
@@ -47,13 +77,38 @@ const (
 	StepOpenAPI          = "openapi"
 	StepReady            = "ready"
 	StepLogin            = "login"
+	StepCodeReplay       = "one-time code replay" // with a TOTP secret only
 	StepMe               = "me"
-	StepStoredRow        = "stored token row"
+	StepForged           = "forged tokens"
+	StepStoredRow        = "stored token row" // with a database only
 	StepRefresh          = "refresh"
+	StepRace             = "concurrent refreshes"
 	StepReuse            = "reuse"
 	StepLogout           = "logout"
 	StepWrongCredentials = "wrong credentials"
 	StepMalformed        = "malformed requests"
+	StepExpired          = "expired tokens" // with ProveExpiry only
+	StepSignOut          = "sign out"
+)
+
+// Class is the kind of bug a check catches; a failing line names it.
+type Class string
+
+// The classes. A check of none (Contract) holds the API to its contract:
+// statuses, bodies, the OpenAPI document.
+const (
+	Contract    Class = ""
+	Forgery     Class = "forged tokens"   // tokens the API did not sign, or of the wrong type
+	Expiry      Class = "expiry"          // lifetimes as stated, absolute, enforced
+	Rotation    Class = "rotation"        // a refresh token is good once, even under a race
+	Revocation  Class = "revocation"      // reuse and logout end the whole session
+	Accounts    Class = "accounts"        // who may sign in, and what the others are told
+	ErrorBodies Class = "5xx bodies"      // a server error shows the envelope, nothing else
+	Readiness   Class = "readiness"       // /readyz covers what login needs
+	OneTimeCode Class = "one-time codes"  // a TOTP code is good once
+	Storage     Class = "stored tokens"   // what the database keeps of a token
+	Sessions    Class = "sessions"        // the flow leaves no session of its own alive
+	Reachable   Class = "the API answers" // a request got no answer at all
 )
 
 // Step is one step of the flow: what it sent, what came back, what it checked.
@@ -73,6 +128,8 @@ type Step struct {
 	Requests    []string      `json:"requests"` // the exchanges for people: "POST /api/v1/auth/login → 200"
 	Duration    time.Duration `json:"duration_ns"`
 	Checks      []Check       `json:"checks"`
+
+	scrub func(string) string // hides the run's secrets in details
 }
 
 // Exchange is one request of a step and what came back.
@@ -86,13 +143,27 @@ type Exchange struct {
 
 // Check is one assertion a step made. A check about an answer carries that
 // answer's status and error code; a check about the database carries none.
+// Details show tokens and passwords only as fingerprints.
 type Check struct {
 	What        string `json:"what"`
+	Class       Class  `json:"class,omitempty"`
 	OK          bool   `json:"ok"`
 	Detail      string `json:"detail,omitempty"`
 	HTTPStatus  int    `json:"http_status,omitempty"`
 	ErrorCode   string `json:"error_code,omitempty"`
 	Unreachable bool   `json:"unreachable,omitempty"` // the request it judged got no answer
+}
+
+// Line is the check as a failing line shows it: "[class] what: detail".
+func (c Check) Line() string {
+	s := c.What
+	if c.Class != Contract {
+		s = "[" + string(c.Class) + "] " + s
+	}
+	if c.Detail != "" {
+		s += ": " + c.Detail
+	}
+	return s
 }
 
 // Result is a whole run.
@@ -106,7 +177,7 @@ type Result struct {
 }
 
 // Step returns the step called name (one of the Step… constants), or nil
-// when the run did not get that far.
+// when the run did not take it.
 func (r *Result) Step(name string) *Step {
 	for _, s := range r.Steps {
 		if s.Name == name {
@@ -128,13 +199,42 @@ func (r *Result) FirstUnreachable() *Check {
 	return nil
 }
 
-// Failures lists the checks that failed, as "step: what: detail".
+// FailedClasses lists the classes of the checks that failed, each once, in
+// the order they first failed.
+func (r *Result) FailedClasses() []Class {
+	var out []Class
+	seen := map[Class]bool{}
+	for _, s := range r.Steps {
+		for _, c := range s.Checks {
+			if !c.OK && !seen[c.Class] {
+				seen[c.Class] = true
+				out = append(out, c.Class)
+			}
+		}
+	}
+	return out
+}
+
+// Checks counts the checks of the run, and those that failed.
+func (r *Result) Checks() (total, failed int) {
+	for _, s := range r.Steps {
+		for _, c := range s.Checks {
+			total++
+			if !c.OK {
+				failed++
+			}
+		}
+	}
+	return total, failed
+}
+
+// Failures lists the checks that failed, as "step: [class] what: detail".
 func (r *Result) Failures() []string {
 	var out []string
 	for _, s := range r.Steps {
 		for _, c := range s.Checks {
 			if !c.OK {
-				out = append(out, fmt.Sprintf("%s: %s: %s", s.Name, c.What, c.Detail))
+				out = append(out, s.Name+": "+c.Line())
 			}
 		}
 	}
@@ -156,14 +256,32 @@ func (r *Result) Text() string {
 			}
 		}
 		fmt.Fprintf(&b, "%s %-22s %6.0fms  %d/%d checks  %s\n", mark, s.Name, float64(s.Duration.Microseconds())/1000,
-			passed, len(s.Checks), strings.Join(s.Requests, ", "))
+			passed, len(s.Checks), summarize(s.Requests))
 		for _, c := range s.Checks {
 			if !c.OK {
-				fmt.Fprintf(&b, "     ✗ %s: %s\n", c.What, c.Detail)
+				fmt.Fprintf(&b, "     ✗ %s\n", c.Line())
 			}
 		}
 	}
 	return b.String()
+}
+
+// summarize folds repeated requests: "POST /refresh → 401 ×19".
+func summarize(requests []string) string {
+	var out []string
+	for i := 0; i < len(requests); {
+		j := i + 1
+		for j < len(requests) && requests[j] == requests[i] {
+			j++
+		}
+		if j-i > 1 {
+			out = append(out, fmt.Sprintf("%s ×%d", requests[i], j-i))
+		} else {
+			out = append(out, requests[i])
+		}
+		i = j
+	}
+	return strings.Join(out, ", ")
 }
 
 func (c *Config) defaults() {
@@ -175,6 +293,9 @@ func (c *Config) defaults() {
 	}
 	if c.Client == nil {
 		c.Client = &http.Client{Timeout: 15 * time.Second}
+	}
+	if c.Parallel == 0 {
+		c.Parallel = 20
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 }
@@ -192,15 +313,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r.health(ctx)
 	r.openAPI(ctx)
 	r.ready(ctx)
-	if !r.login(ctx) {
-		return r.finish(), nil // nothing after login can run without its tokens
-	}
-	r.me(ctx)
-	r.storedRow(ctx)
-	r.refresh(ctx)
-	r.reuse(ctx)
-	r.logout(ctx)
-	r.wrongCredentials(ctx)
-	r.malformed(ctx)
+	if r.login(ctx) {
+		r.codeReplay(ctx)
+		r.me(ctx)
+		r.forged(ctx)
+		r.storedRow(ctx)
+		r.refresh(ctx)
+		r.race(ctx)
+		r.reuse(ctx)
+		r.logout(ctx)
+		r.wrongCredentials(ctx)
+		r.malformed(ctx)
+		r.expired(ctx) // last: it may move the deployment's clock days ahead
+	} // else nothing after login can run without its tokens
+	r.signOut(context.WithoutCancel(ctx))
 	return r.finish(), nil
 }

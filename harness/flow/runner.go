@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -18,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/redact"
 )
 
 type runner struct {
@@ -26,19 +28,33 @@ type runner struct {
 	db     *pgx.Conn // nil without DatabaseURL
 	router routers.Router
 
-	// what login and refresh gave, for the steps after them
-	userID       string
-	access       string
-	refreshToken string // from login
-	rotatedToken string // from refresh: the first one's child
+	mu      sync.Mutex
+	secrets []string // the password, the TOTP secret, every token seen: shown as fingerprints
+
+	readyStatus int        // what /readyz answered
+	userID      string     // the signed-in user, from login
+	a           *session   // the first session: me, forged tokens, refresh, the race, reuse
+	sessions    []*session // every session opened, for signing out
+	codes       codeSource
 }
+
+// session is one sign-in: its refresh tokens, oldest first, and the newest
+// access token.
+type session struct {
+	access    string
+	expiresIn float64 // seconds, as the login answer stated
+	refresh   []string
+}
+
+func (s *session) newest() string { return s.refresh[len(s.refresh)-1] }
 
 func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("API URL %q: want http(s)://host[:port]", cfg.BaseURL)
 	}
-	r := &runner{cfg: cfg, res: &Result{BaseURL: cfg.BaseURL}}
+	r := &runner{cfg: cfg, res: &Result{BaseURL: cfg.BaseURL}, codes: codeSource{static: cfg.OTP, secret: cfg.TOTPSecret}}
+	r.secrets = []string{cfg.Password, cfg.InactivePassword, cfg.TOTPSecret}
 	if cfg.DatabaseURL != "" {
 		if r.db, err = drift.ConnectLive(ctx, cfg.DatabaseURL); err != nil {
 			return nil, err
@@ -53,9 +69,39 @@ func (r *runner) close(ctx context.Context) {
 	}
 }
 
+// secret remembers a token or password to show only as a fingerprint.
+func (r *runner) secret(s string) {
+	if s == "" {
+		return
+	}
+	r.mu.Lock()
+	r.secrets = append(r.secrets, s)
+	r.mu.Unlock()
+}
+
+// scrub hides every secret of the run in s.
+func (r *runner) scrub(s string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return redact.Secrets(s, r.secrets...)
+}
+
+// wait lets d pass for the deployment.
+func (r *runner) wait(ctx context.Context, d time.Duration) error {
+	if r.cfg.Wait != nil {
+		return r.cfg.Wait(ctx, d)
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
 // step runs fn as a named step and records it.
 func (r *runner) step(name string, fn func(s *Step)) *Step {
-	s := &Step{Name: name, Exchanges: []Exchange{}}
+	s := &Step{Name: name, Exchanges: []Exchange{}, scrub: r.scrub}
 	start := time.Now()
 	fn(s)
 	s.Duration = time.Since(start)
@@ -80,19 +126,19 @@ func (r *runner) finish() *Result {
 
 // check records a check that judges no answer: the database's rows, the
 // tokens the flow holds.
-func (s *Step) check(what string, ok bool, format string, args ...any) bool {
-	return s.record(Check{What: what, OK: ok}, format, args)
+func (s *Step) check(class Class, what string, ok bool, format string, args ...any) bool {
+	return s.record(Check{What: what, Class: class, OK: ok}, format, args)
 }
 
 // expect records a check that judges resp, the answer to one request: the
 // check carries its status and error code.
-func (s *Step) expect(resp *response, what string, ok bool, format string, args ...any) bool {
-	return s.record(Check{What: what, OK: ok, HTTPStatus: resp.status, ErrorCode: resp.errorCode()}, format, args)
+func (s *Step) expect(resp *response, class Class, what string, ok bool, format string, args ...any) bool {
+	return s.record(Check{What: what, Class: class, OK: ok, HTTPStatus: resp.status, ErrorCode: resp.errorCode()}, format, args)
 }
 
 func (s *Step) record(c Check, format string, args []any) bool {
 	if !c.OK {
-		c.Detail = fmt.Sprintf(format, args...)
+		c.Detail = s.scrub(fmt.Sprintf(format, args...))
 	}
 	s.Checks = append(s.Checks, c)
 	return c.OK
@@ -110,7 +156,7 @@ func (s *Step) exchanged(method, path string, resp *response) {
 	s.Exchanges = append(s.Exchanges, x)
 	s.Requests = append(s.Requests, text)
 	if len(s.Exchanges) == 1 {
-		s.main(len(s.Exchanges) - 1)
+		s.main(0)
 	}
 }
 
@@ -154,9 +200,14 @@ type request struct {
 	header       map[string]string // extra headers
 }
 
-// do sends req, records it in s, and checks the answer against the OpenAPI
-// document. A transport error is a failed check and a nil response.
-func (r *runner) do(ctx context.Context, s *Step, req request) *response {
+// bearer is the header that presents an access token.
+func bearer(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token}
+}
+
+// send sends req and reads the answer; it records nothing, so that many
+// may run at once.
+func (r *runner) send(ctx context.Context, req request) (*http.Request, *response, error) {
 	var body io.Reader
 	switch b := req.body.(type) {
 	case nil:
@@ -173,8 +224,7 @@ func (r *runner) do(ctx context.Context, s *Step, req request) *response {
 	}
 	hreq, err := http.NewRequestWithContext(ctx, req.method, r.cfg.BaseURL+req.path, body)
 	if err != nil {
-		s.check(req.method+" "+req.path, false, "%v", err)
-		return nil
+		return nil, nil, err
 	}
 	hreq.Header.Set("User-Agent", r.cfg.UserAgent)
 	hreq.Header.Set("Accept", "application/json")
@@ -189,20 +239,69 @@ func (r *runner) do(ctx context.Context, s *Step, req request) *response {
 		hreq.Header.Set(k, v)
 	}
 	hresp, err := r.cfg.Client.Do(hreq)
-	if err == nil {
-		defer hresp.Body.Close()
-		var data []byte
-		if data, err = io.ReadAll(io.LimitReader(hresp.Body, 1<<20)); err == nil {
-			resp := &response{status: hresp.StatusCode, header: hresp.Header, body: data}
-			s.exchanged(req.method, req.path, resp)
-			r.conforms(ctx, s, hreq, resp)
-			return resp
-		}
-		err = fmt.Errorf("read the body: %w", err)
+	if err != nil {
+		return hreq, nil, err
 	}
-	s.exchanged(req.method, req.path, nil)
-	s.record(Check{What: req.method + " " + req.path + " answers", Unreachable: true}, "%v", []any{err})
-	return nil
+	defer hresp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(hresp.Body, 1<<20))
+	if err != nil {
+		return hreq, nil, fmt.Errorf("read the body: %w", err)
+	}
+	return hreq, &response{status: hresp.StatusCode, header: hresp.Header, body: data}, nil
+}
+
+// do sends req, records it in s, and checks the answer against the OpenAPI
+// document and, for a 5xx, that it shows nothing but the envelope. A
+// transport error is a failed check and a nil response.
+func (r *runner) do(ctx context.Context, s *Step, req request) *response {
+	hreq, resp, err := r.send(ctx, req)
+	if hreq == nil {
+		s.check(Contract, req.method+" "+req.path, false, "%v", err)
+		return nil
+	}
+	r.judge(ctx, s, req, hreq, resp, err)
+	return resp
+}
+
+// judge records an answer that send got (or its failure) in s.
+func (r *runner) judge(ctx context.Context, s *Step, req request, hreq *http.Request, resp *response, err error) {
+	s.exchanged(req.method, req.path, resp)
+	if resp == nil {
+		s.record(Check{What: req.method + " " + req.path + " answers", Class: Reachable, Unreachable: true}, "%v", []any{err})
+		return
+	}
+	r.conforms(ctx, s, hreq, resp)
+	if resp.status >= 500 {
+		bare, why := bareEnvelope(resp.body)
+		s.expect(resp, ErrorBodies, fmt.Sprintf("the %d from %s %s is the bare error envelope", resp.status, req.method, req.path),
+			bare, "%s: %.300s", why, resp.body)
+	}
+}
+
+// leakMarkers are what a server error's body must not show: SQL, driver,
+// stack and source-file text.
+var leakMarkers = []string{"SQLSTATE", "ERROR:", "Traceback", "psycopg", "sqlalchemy", "goroutine ", "panic", ".go:", ".py",
+	`relation "`, `column "`, "SELECT ", "INSERT ", "UPDATE ", "DELETE ", " FROM ", "Exception", "stack"}
+
+// bareEnvelope reports whether a 5xx body is exactly {"code","message",
+// "details"} and shows nothing of the server's insides; else why not.
+func bareEnvelope(body []byte) (bool, string) {
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(body, &env); err != nil {
+		return false, "not a JSON object"
+	}
+	var code, message string
+	var details map[string]any
+	if len(env) != 3 || json.Unmarshal(env["code"], &code) != nil || json.Unmarshal(env["message"], &message) != nil ||
+		json.Unmarshal(env["details"], &details) != nil || code == "" || details == nil {
+		return false, `not exactly {"code","message","details"}`
+	}
+	for _, m := range leakMarkers {
+		if strings.Contains(string(body), m) {
+			return false, fmt.Sprintf("it shows the server's insides (%q)", strings.TrimSpace(m))
+		}
+	}
+	return true, ""
 }
 
 // conforms checks a response against the OpenAPI document, when one loaded.
@@ -213,7 +312,7 @@ func (r *runner) conforms(ctx context.Context, s *Step, hreq *http.Request, resp
 	what := fmt.Sprintf("%s %s %d matches the OpenAPI document", hreq.Method, hreq.URL.Path, resp.status)
 	route, params, err := r.router.FindRoute(hreq)
 	if err != nil {
-		s.expect(resp, what, false, "no operation for it in the document: %v", err)
+		s.expect(resp, Contract, what, false, "no operation for it in the document: %v", err)
 		return
 	}
 	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
@@ -223,7 +322,7 @@ func (r *runner) conforms(ctx context.Context, s *Step, hreq *http.Request, resp
 	}
 	in.SetBodyBytes(resp.body)
 	err = openapi3filter.ValidateResponse(ctx, in)
-	s.expect(resp, what, err == nil, "%v", err)
+	s.expect(resp, Contract, what, err == nil, "%v", err)
 }
 
 // loadDocument parses and validates an OpenAPI document and makes a router

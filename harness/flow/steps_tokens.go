@@ -1,0 +1,220 @@
+package flow
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+)
+
+// refusedInEnvelope checks that a token the API must not accept got a 401
+// in the error envelope.
+func refusedInEnvelope(s *Step, resp *response, class Class, what string) {
+	s.expect(resp, class, what+" is refused (401, in the envelope)", resp.status == 401 && resp.errorCode() != "",
+		"status %d: %.300s", resp.status, resp.body)
+}
+
+// forged: tokens the API did not sign, or signed for another use, are
+// refused — made from the session's own tokens, with no secret of the
+// deployment, so the check runs against any of them.
+func (r *runner) forged(ctx context.Context) {
+	r.step(StepForged, func(s *Step) {
+		for _, f := range forgeries(r.a.access) {
+			r.secret(f.token)
+			if resp := r.do(ctx, s, request{method: "GET", path: r.cfg.Paths.Me, header: bearer(f.token)}); resp != nil {
+				refusedInEnvelope(s, resp, Forgery, "GET me with "+f.what)
+			}
+		}
+		if resp := r.do(ctx, s, request{method: "GET", path: r.cfg.Paths.Me, header: bearer(r.a.refresh[0])}); resp != nil {
+			refusedInEnvelope(s, resp, Forgery, "a refresh token presented as an access token")
+		}
+		misused := []struct{ what, token string }{
+			{"an access token presented to refresh", r.a.access},
+			{"a truncated refresh token", r.a.refresh[0][:len(r.a.refresh[0])-8]},
+			{"garbage presented to refresh", "not.a.jwt"},
+		}
+		for _, m := range misused {
+			resp := r.do(ctx, s, request{method: "POST", path: r.cfg.Paths.Refresh, body: map[string]string{"refresh_token": m.token}})
+			if resp == nil {
+				continue
+			}
+			if resp.status == 200 {
+				r.opened(s, resp) // a session the API should not have opened: sign out of it too
+			}
+			refusedInEnvelope(s, resp, Forgery, m.what)
+		}
+	})
+}
+
+// storedRow checks the row login wrote, reading only the columns the
+// incident report lists.
+func (r *runner) storedRow(ctx context.Context) {
+	if r.db == nil {
+		return
+	}
+	r.step(StepStoredRow, func(s *Step) {
+		token := r.a.refresh[0]
+		var userID, jti, ua, ip string
+		var expires time.Time
+		var revoked bool
+		err := r.db.QueryRow(ctx, `SELECT user_id::text, jti, coalesce(user_agent, ''), coalesce(ip_address::text, ''), expires_at, revoked
+			FROM refresh_tokens WHERE token_hash = $1`, sha256Hex(token)).Scan(&userID, &jti, &ua, &ip, &expires, &revoked)
+		if !s.check(Storage, "a row whose token_hash is the SHA-256 of the refresh token", err == nil, "%v", err) {
+			return
+		}
+		c := readClaims(token)
+		s.check(Storage, "it is the signed-in user's", userID == r.userID, "user_id %s, signed in as %s", userID, r.userID)
+		s.check(Storage, "its jti is the token's", c.ok && jti == c.jti, "row jti %q, token jti %q", jti, c.jti)
+		s.check(Expiry, "its expires_at is the token's exp, to the second", c.hasExpiry && expires.Unix() == c.expires.Unix(),
+			"expires_at %s, exp %s", expires.UTC(), c.expires.UTC())
+		if r.cfg.RefreshTTL > 0 {
+			s.check(Expiry, fmt.Sprintf("the session ends within the stated refresh lifetime (%s)", r.cfg.RefreshTTL),
+				c.hasIssued && c.lifetime() > 0 && c.lifetime() <= r.cfg.RefreshTTL, "exp − iat = %s", c.lifetime())
+		}
+		s.check(Storage, "it is live", !revoked, "revoked")
+		s.check(Storage, "user_agent is the client's", ua == r.cfg.UserAgent, "user_agent %q, sent %q", ua, r.cfg.UserAgent)
+		s.check(Storage, "ip_address is an IP address", net.ParseIP(ip) != nil || parsesAsPrefix(ip), "ip_address %q", ip)
+		var copies int
+		err = r.db.QueryRow(ctx, `SELECT count(*) FROM refresh_tokens t WHERE t.user_id::text = $1 AND strpos(t::text, $2) > 0`,
+			r.userID, token).Scan(&copies)
+		s.check(Storage, "the token's plaintext appears in none of the user's rows", err == nil && copies == 0, "%d rows hold it (%v)", copies, err)
+	})
+}
+
+// parsesAsPrefix accepts an inet's text form, 10.0.0.1/32.
+func parsesAsPrefix(s string) bool {
+	_, _, err := net.ParseCIDR(s)
+	return err == nil
+}
+
+// refresh rotates the first session's token, a second or more after login
+// so that second-rounded timestamps cannot hide a sliding expiry.
+func (r *runner) refresh(ctx context.Context) {
+	r.step(StepRefresh, func(s *Step) {
+		if !s.check(Contract, "a second passes before the refresh", r.wait(ctx, 1100*time.Millisecond) == nil, "interrupted") {
+			return
+		}
+		parent := r.a.refresh[0]
+		resp := r.do(ctx, s, request{method: "POST", path: r.cfg.Paths.Refresh, body: map[string]string{"refresh_token": parent}})
+		if resp == nil || !s.expect(resp, Contract, "a new pair (200)", resp.status == 200, "status %d: %s", resp.status, resp.body) {
+			return
+		}
+		access, child, userID := r.pair(s, resp)
+		if child == "" {
+			return
+		}
+		r.a.access, r.a.refresh = access, append(r.a.refresh, child)
+		s.expect(resp, Rotation, "a new refresh token", child != parent, "the same token came back")
+		s.expect(resp, Contract, "for the same user", userID == r.userID, "user %s, signed in as %s", userID, r.userID)
+		pc, cc := readClaims(parent), readClaims(child)
+		s.expect(resp, Expiry, "the new refresh token keeps the session's absolute expiry (exp)", cc.hasExpiry && cc.expires.Equal(pc.expires),
+			"exp %s, the first token's %s: the session's end moved", cc.expires.UTC(), pc.expires.UTC())
+		if r.db == nil {
+			return
+		}
+		var revokedAt, used bool
+		var oldExpires time.Time
+		err := r.db.QueryRow(ctx, `SELECT expires_at, revoked AND revoked_at IS NOT NULL, last_used_at IS NOT NULL
+			FROM refresh_tokens WHERE token_hash = $1`, sha256Hex(parent)).Scan(&oldExpires, &revokedAt, &used)
+		if s.check(Storage, "the old row is still there", err == nil, "%v", err) {
+			s.check(Rotation, "the old token is revoked, with revoked_at", revokedAt, "not revoked, or revoked_at is null")
+			s.check(Revocation, "its last_used_at is written", used, "last_used_at is null")
+		}
+		var userOf, ua, ip string
+		var expires time.Time
+		err = r.db.QueryRow(ctx, `SELECT user_id::text, expires_at, coalesce(user_agent, ''), coalesce(ip_address::text, '')
+			FROM refresh_tokens WHERE token_hash = $1`, sha256Hex(child)).Scan(&userOf, &expires, &ua, &ip)
+		if s.check(Storage, "the new token is stored by its hash", err == nil, "%v", err) {
+			s.check(Storage, "for the same user", userOf == r.userID, "user_id %s, signed in as %s", userOf, r.userID)
+			s.check(Expiry, "its expires_at is the first row's: rotation never extends a session", expires.Equal(oldExpires),
+				"expires_at %s, the first row's %s", expires.UTC(), oldExpires.UTC())
+			s.check(Storage, "it keeps the client's user_agent", ua == r.cfg.UserAgent, "user_agent %q, sent %q", ua, r.cfg.UserAgent)
+			s.check(Storage, "it keeps an ip_address", net.ParseIP(ip) != nil || parsesAsPrefix(ip), "ip_address %q", ip)
+		}
+	})
+}
+
+// race presents one refresh token Parallel times at once: exactly one may
+// win.
+func (r *runner) race(ctx context.Context) {
+	if len(r.a.refresh) < 2 {
+		return // the refresh failed: nothing live to race
+	}
+	r.step(StepRace, func(s *Step) {
+		token := r.a.newest()
+		before, countErr := r.rowsOfUser(ctx)
+		type answer struct {
+			req  request
+			hreq *http.Request
+			resp *response
+			err  error
+		}
+		answers := make([]answer, r.cfg.Parallel)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range answers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				req := request{method: "POST", path: r.cfg.Paths.Refresh, body: map[string]string{"refresh_token": token}}
+				hreq, resp, err := r.send(ctx, req)
+				answers[i] = answer{req, hreq, resp, err}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		// Recorded winners first, then by status: the same outcome reads the same.
+		sort.SliceStable(answers, func(i, j int) bool { return rank(answers[i].resp) < rank(answers[j].resp) })
+		won, refused := 0, 0
+		for _, a := range answers {
+			if a.hreq == nil {
+				s.check(Contract, a.req.method+" "+a.req.path, false, "%v", a.err)
+				continue
+			}
+			r.judge(ctx, s, a.req, a.hreq, a.resp, a.err)
+			switch {
+			case a.resp == nil:
+			case a.resp.status == 200:
+				won++
+				if _, child, _ := r.pair(s, a.resp); child != "" {
+					r.a.refresh = append(r.a.refresh, child)
+				}
+			case a.resp.status == 401:
+				refused++
+			}
+		}
+		s.check(Rotation, fmt.Sprintf("%d refreshes of one token at once: exactly one wins (200)", r.cfg.Parallel), won == 1, "%d won", won)
+		s.check(Rotation, "the others are refused (401)", refused == r.cfg.Parallel-1, "%d of %d refused", refused, r.cfg.Parallel-1)
+		if r.db != nil && countErr == nil {
+			after, err := r.rowsOfUser(ctx)
+			s.check(Rotation, "the database holds exactly one new token", err == nil && after-before == 1,
+				"%d new rows for the user (%v)", after-before, err)
+		}
+	})
+}
+
+// rank orders answers: a 200 first, then by status, no answer last.
+func rank(resp *response) int {
+	switch {
+	case resp == nil:
+		return 1000
+	case resp.status == 200:
+		return 0
+	default:
+		return resp.status
+	}
+}
+
+// rowsOfUser counts the signed-in user's refresh_tokens rows.
+func (r *runner) rowsOfUser(ctx context.Context) (int, error) {
+	if r.db == nil {
+		return 0, nil
+	}
+	var n int
+	err := r.db.QueryRow(ctx, "SELECT count(*) FROM refresh_tokens WHERE user_id::text = $1", r.userID).Scan(&n)
+	return n, err
+}
