@@ -9,6 +9,8 @@
 //	                     and the pending migration fixes it
 //	login_flow_test.go   the whole login → refresh → reuse → logout flow passes, in-process
 //	                     and in the incident's topology (API and database in containers)
+//	flow_strictness_test.go  the flow fails nine deliberately broken variants of the API
+//	                     (broken_backends_test.go), each with a line naming what broke
 //
 // The unit and package tests live beside their code (harness/…, app/…,
 // schema/…); the smoke command's own tests, its interrupts among them, in

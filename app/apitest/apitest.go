@@ -23,6 +23,9 @@ import (
 type Options struct {
 	// DatabaseURL is the database to serve; "" means a fresh clone.
 	DatabaseURL string
+	// JWTSecret signs the tokens; "" makes a random one. Two APIs serving
+	// one deployment share it.
+	JWTSecret string
 	// NoDevOTP starts the API without the development code (as production runs).
 	NoDevOTP bool
 	// Now is the API's clock; nil means time.Now.
@@ -56,7 +59,7 @@ func Start(tb testing.TB, opts Options) *API {
 		db = pgtest.Pool(tb, opts.DatabaseURL)
 	}
 	logs := &apiserver.LogBuffer{}
-	ref, err := reference.Start(context.Background(), reference.Config{DatabaseURL: opts.DatabaseURL, NoDevOTP: opts.NoDevOTP,
+	ref, err := reference.Start(context.Background(), reference.Config{DatabaseURL: opts.DatabaseURL, JWTSecret: opts.JWTSecret, NoDevOTP: opts.NoDevOTP,
 		Now: opts.Now, PasswordParams: opts.PasswordParams, Middleware: opts.Middleware, Log: logs})
 	if err != nil {
 		tb.Fatalf("apitest: %v", err)

@@ -121,7 +121,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"stray argument", []string{"run", "extra"}, `unexpected arguments ["extra"]`},
 		{"verify without a database", []string{"verify"}, "verify needs --database-url"},
 		{"an API without credentials", []string{"verify", "--database-url", "postgres://x@127.0.0.1/db", "--api-url", "http://127.0.0.1:1"},
-			"--api-url needs the account's --password and --otp"},
+			"--api-url needs the account's --password and --totp-secret or --otp"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := smoke(t, map[string]string{"SMOKE_PASSWORD": "", "SMOKE_OTP": ""}, tc.args...)
@@ -142,6 +142,19 @@ func TestHelpDocumentsTheExitCodes(t *testing.T) {
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, errOut, "Exit codes: 0 all good, 1 findings or failed checks, 2 usage or infrastructure error, 130 interrupted.")
 	assert.Contains(t, errOut, "-database-url")
+}
+
+// The help shows flag defaults; one taken from the environment would show
+// a password.
+func TestHelpShowsNoSecretFromTheEnvironment(t *testing.T) {
+	env := map[string]string{"SMOKE_PASSWORD": "pw-from-env", "SMOKE_TOTP_SECRET": "JBSWY3DPEHPK3PXP",
+		"SMOKE_INACTIVE_PASSWORD": "other-pw", pgenv.EnvURL: "postgres://smoke:url-secret@db:5432/postgres"}
+	code, _, errOut := smoke(t, env, "verify", "-h")
+	assert.Equal(t, exitOK, code)
+	for _, secret := range []string{"pw-from-env", "JBSWY3DPEHPK3PXP", "other-pw", "url-secret"} {
+		assert.NotContains(t, errOut, secret)
+	}
+	assert.Contains(t, errOut, "-totp-secret")
 }
 
 func TestRunWithNoPostgresAnywhereExitsTwo(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/appydex/smoke/app/apiserver"
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/pgenv"
@@ -26,8 +27,10 @@ type options struct {
 	progress *progress
 
 	// verify only
-	databaseURL, apiURL  string
-	email, password, otp string
+	databaseURL, apiURL             string
+	email, password, otp, totp      string
+	inactiveEmail, inactivePassword string
+	refreshTTL                      time.Duration
 }
 
 func parseOptions(command string, args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -40,7 +43,15 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	fs.SetOutput(stderr)
 	source := fs.String("pg-source", getenv(pgenv.EnvSource), "where the harness's own PostgreSQL comes from: auto, container, local or external ($"+pgenv.EnvSource+"; default auto)")
 	fs.StringVar(&o.pg.Image, "pg-image", o.pg.Image, "container image for the container source ($"+pgenv.EnvImage+"; default "+pgenv.DefaultImage+")")
-	fs.StringVar(&o.pg.URL, "pg-url", o.pg.URL, "server for the external source ($"+pgenv.EnvURL+")")
+	// Flags that may carry a secret default to "" and take their variable
+	// after parsing: flag's help would print a default, password and all.
+	secrets := map[*string]string{}
+	secretFlag := func(p *string, name, env, usage string) {
+		fs.StringVar(p, name, "", usage+" ($"+env+")")
+		secrets[p] = env
+	}
+	var pgURL string
+	fs.StringVar(&pgURL, "pg-url", "", "server for the external source ($"+pgenv.EnvURL+")")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON (schema: harness/report/report.schema.json)")
 	fs.StringVar(&o.junit, "junit", "", "also write the report as JUnit XML to this file")
 	fs.BoolVar(&o.verbose, "v", false, "print the harness's progress lines on stderr")
@@ -48,8 +59,12 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		fs.StringVar(&o.databaseURL, "database-url", "", "the deployment's database: postgres://user:password@host:5432/appydex (read-only)")
 		fs.StringVar(&o.apiURL, "api-url", "", "the deployment's API, e.g. https://staging.example.com; runs the login flow against it")
 		fs.StringVar(&o.email, "email", seed.AdminEmail, "the account the flow signs in as (email or phone)")
-		fs.StringVar(&o.password, "password", getenv("SMOKE_PASSWORD"), "its password ($SMOKE_PASSWORD)")
-		fs.StringVar(&o.otp, "otp", getenv("SMOKE_OTP"), "its one-time code ($SMOKE_OTP)")
+		secretFlag(&o.password, "password", "SMOKE_PASSWORD", "its password")
+		secretFlag(&o.totp, "totp-secret", "SMOKE_TOTP_SECRET", "its TOTP secret (base32): a fresh code for every sign-in, and a spent one must be refused")
+		secretFlag(&o.otp, "otp", "SMOKE_OTP", "a static one-time code instead, where the deployment has a development code")
+		fs.StringVar(&o.inactiveEmail, "inactive-email", "", "a disabled account, which must get exactly the wrong-password answer")
+		secretFlag(&o.inactivePassword, "inactive-password", "SMOKE_INACTIVE_PASSWORD", "its password")
+		fs.DurationVar(&o.refreshTTL, "refresh-ttl", apiserver.DefaultRefreshTTL, "the deployment's stated refresh-token lifetime: a session must end within it")
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: smoke %s [flags]\n\nFlags:\n", command)
@@ -61,6 +76,14 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 			return nil, errHelp
 		}
 		return nil, usageError{err.Error()}
+	}
+	if pgURL != "" {
+		o.pg.URL = pgURL
+	}
+	for p, env := range secrets {
+		if *p == "" {
+			*p = getenv(env)
+		}
 	}
 	fail := func(msg string) (*options, error) {
 		fs.Usage()
@@ -78,8 +101,11 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		if o.databaseURL == "" {
 			return fail("verify needs --database-url: the database of the deployment to check")
 		}
-		if o.apiURL != "" && (o.password == "" || o.otp == "") {
-			return fail("--api-url needs the account's --password and --otp (or $SMOKE_PASSWORD and $SMOKE_OTP)")
+		if o.apiURL != "" && (o.password == "" || (o.otp == "" && o.totp == "")) {
+			return fail("--api-url needs the account's --password and --totp-secret or --otp (or $SMOKE_PASSWORD and $SMOKE_TOTP_SECRET or $SMOKE_OTP)")
+		}
+		if o.inactiveEmail != "" && o.inactivePassword == "" {
+			return fail("--inactive-email needs --inactive-password (or $SMOKE_INACTIVE_PASSWORD)")
 		}
 	}
 	if o.verbose {

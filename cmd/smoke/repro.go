@@ -77,7 +77,22 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 		step.Fail("login answered %d, not the incident's 500 with an undefined-column error in the log", status)
 	}
 
-	// 2. The schema check names it, while the migration state claims all is applied.
+	// 2. Readiness says so: a probe that answered 200 here would have sent
+	// traffic to an API whose every login fails.
+	step = rep.Start("readiness")
+	status, body, err = get(ctx, api.URL+"/readyz")
+	if err != nil {
+		return rep, err
+	}
+	step.Line("GET /readyz → %d %s", status, body)
+	readyReproduced := status == http.StatusServiceUnavailable && strings.Contains(body, "SCHEMA_DRIFT") && strings.Contains(body, "refresh_tokens.token_hash")
+	if readyReproduced {
+		step.Pass("503 SCHEMA_DRIFT naming refresh_tokens.token_hash: not ready, so no traffic")
+	} else {
+		step.Fail("/readyz answered %d without naming refresh_tokens.token_hash: readiness does not cover the schema", status)
+	}
+
+	// 3. The schema check names it, while the migration state claims all is applied.
 	step = rep.Start("incident schema check")
 	live, err := drift.ConnectLive(ctx, db.URL)
 	if err != nil {
@@ -110,7 +125,7 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 		step.Fail("the schema check did not name refresh_tokens.token_hash missing at a version that claims the newest migration")
 	}
 
-	// 3. The fix: the pending migration, then the whole flow.
+	// 4. The fix: the pending migration, then the whole flow.
 	step = rep.Start("fix")
 	mg, err = migrator.New(db.URL, migrations.FS, "migrations")
 	if err != nil {
@@ -137,9 +152,9 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 	fixed := fixStep.Status == report.Pass && len(after.Findings()) == 0 && res.Passed
 
 	switch {
-	case loginReproduced && checkReproduced && fixed:
+	case loginReproduced && readyReproduced && checkReproduced && fixed:
 		rep.Finish("the incident reproduced — login answered 500 because refresh_tokens.token_hash was missing while the database claimed its newest migration — and after the pending migration, login, refresh and reuse detection work")
-	case !(loginReproduced && checkReproduced):
+	case !(loginReproduced && readyReproduced && checkReproduced):
 		rep.Finish("the incident did NOT reproduce: see the steps marked FAIL")
 	default:
 		rep.Finish("the incident reproduced, but the fix did NOT verify: see the steps marked FAIL")
@@ -157,6 +172,20 @@ func postLogin(ctx context.Context, baseURL string) (int, string, error) {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, "", fmt.Errorf("log in: %w", err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(out)), err
+}
+
+func get(ctx context.Context, url string) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", fmt.Errorf("GET %s: %w", url, err)
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)

@@ -44,7 +44,8 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 
 	if o.apiURL != "" {
 		res, err := flowStep(ctx, rep, flow.Config{BaseURL: o.apiURL, DatabaseURL: o.databaseURL,
-			Email: o.email, Password: o.password, OTP: o.otp})
+			Email: o.email, Password: o.password, OTP: o.otp, TOTPSecret: o.totp,
+			InactiveEmail: o.inactiveEmail, InactivePassword: o.inactivePassword, RefreshTTL: o.refreshTTL})
 		if err != nil {
 			return rep, err
 		}

@@ -12,11 +12,14 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/jackc/pgx/v5"
+	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/appydex/smoke/app/apitest"
+	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/seed"
+	"github.com/appydex/smoke/app/store"
 	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/harness/report"
@@ -134,6 +137,31 @@ func validReport(t *testing.T, out string) *report.Report {
 	var rep report.Report
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	return &rep
+}
+
+// Against a deployment with real TOTP and no development code, verify signs
+// in with a fresh code each time (waiting for the next 30-second step), sees
+// a spent code refused, and shows neither the secret nor the password.
+func TestVerifyWithATOTPSecretPasses(t *testing.T) {
+	t.Parallel()
+	api := apitest.Start(t, apitest.Options{NoDevOTP: true})
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "appydex", AccountName: "ops@appydex.local"})
+	require.NoError(t, err)
+	hash, err := auth.HashPassword("ops-pass-1!", auth.OWASP)
+	require.NoError(t, err)
+	_, err = store.New(api.DB).UpsertUser(context.Background(), store.NewUser{Email: "ops@appydex.local", PasswordHash: hash,
+		Roles: []string{"admin"}, TOTPSecret: key.Secret()})
+	require.NoError(t, err)
+
+	env := map[string]string{"SMOKE_PASSWORD": "ops-pass-1!", "SMOKE_TOTP_SECRET": key.Secret(), "SMOKE_OTP": ""}
+	code, out, errOut := verify(t, env, api.DatabaseURL, "--api-url", api.URL, "--email", "ops@appydex.local",
+		"--inactive-email", seed.InactiveEmail, "--inactive-password", seed.InactivePassword)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "ok   one-time code replay")
+	for _, secret := range []string{key.Secret(), "ops-pass-1!", seed.InactivePassword} {
+		assert.NotContains(t, out+errOut, secret)
+	}
+	assert.NotRegexp(t, `eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.`, out+errOut, "no whole token in the output")
 }
 
 func TestVerifyWithUnreachableTargetsExitsTwo(t *testing.T) {

@@ -20,6 +20,9 @@ import (
 // DatabaseURL is the usual one.
 type Config struct {
 	DatabaseURL string
+	// JWTSecret signs the tokens; "" makes a random one. Instances that
+	// serve one deployment share it.
+	JWTSecret string
 	// NoDevOTP starts the API without the development code, as production runs.
 	NoDevOTP bool
 	// Now freezes or steers the API's clock; nil gives it a flow.Clock that
@@ -53,7 +56,7 @@ func Start(ctx context.Context, cfg Config) (*API, error) {
 	if cfg.NoDevOTP {
 		devOTP = ""
 	}
-	srv, err := apiserver.Start(ctx, apiserver.Config{DatabaseURL: cfg.DatabaseURL, DevOTP: devOTP, Now: now,
+	srv, err := apiserver.Start(ctx, apiserver.Config{DatabaseURL: cfg.DatabaseURL, JWTSecret: cfg.JWTSecret, DevOTP: devOTP, Now: now,
 		PasswordParams: cfg.PasswordParams, SeedDevAccounts: true, Middleware: cfg.Middleware, Log: cfg.Log})
 	if err != nil {
 		return nil, err

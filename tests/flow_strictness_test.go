@@ -1,0 +1,144 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/pquerna/otp/totp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/app/apiserver"
+	"github.com/appydex/smoke/app/apitest"
+	"github.com/appydex/smoke/app/auth"
+	"github.com/appydex/smoke/app/seed"
+	"github.com/appydex/smoke/app/store"
+	"github.com/appydex/smoke/harness/flow"
+	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/appydex/smoke/migrations"
+)
+
+// The flow is the contract test of backends this repository did not
+// write, so it must fail the auth bugs that matter — each with a line that
+// names what broke. Every variant here is the reference API with one
+// realistic bug (broken_backends_test.go); the unbroken reference passes
+// (login_flow_test.go).
+func TestTheFlowFailsABrokenBackendNamingWhatBroke(t *testing.T) {
+	cases := []struct {
+		name     string
+		broken   variant
+		incident bool // on the incident's database, where login answers 500
+		want     flow.Class
+	}{
+		{"a backend that trusts tokens it did not verify", trustsUnverifiedTokens, false, flow.Forgery},
+		{"a backend whose refresh slides the session's end", slidingExpiry, false, flow.Expiry},
+		{"a backend whose rotation checks, then acts", checkThenAct, false, flow.Rotation},
+		{"a backend whose logout revokes one token, not the session", logoutRevokesOneToken, false, flow.Revocation},
+		{"a backend that tells a disabled account apart", tellsDisabledAccounts, false, flow.Accounts},
+		{"a backend that shows the exception in a 500", showsTheException, true, flow.ErrorBodies},
+		{"a backend whose readiness ignores the schema", readyWithoutTheSchema, true, flow.Readiness},
+		{"a backend that echoes the password", leaksThePassword, false, flow.Storage},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			databaseURL := ""
+			if c.incident {
+				databaseURL = pgtest.AtVersion(t, migrations.IncidentHead).URL
+			}
+			api := startVariant(t, c.broken, databaseURL)
+			res, err := flow.Run(context.Background(), api.Flow())
+			require.NoError(t, err)
+			t.Logf("flow:\n%s", res.Text())
+
+			assert.False(t, res.Passed, "the flow must fail this backend")
+			assert.Contains(t, res.FailedClasses(), c.want, "the failing checks must include the class %q", c.want)
+			assert.Contains(t, strings.Join(res.Failures(), "\n"), "["+string(c.want)+"]", "a failing line names the class")
+			assertShowsNoSecret(t, res, seed.AdminPassword, seed.InactivePassword)
+			assertNoSessionLeftLive(t, api, seed.AdminEmail)
+		})
+	}
+}
+
+// Two instances of the reference behind one address, each remembering the
+// codes it has seen: a code spent on one is taken by the other. The flow,
+// given the account's TOTP secret, replays a spent code and must see it
+// refused.
+func TestTheFlowFailsABackendThatTakesASpentCode(t *testing.T) {
+	t.Parallel()
+	key := strings.Repeat("k", 32) // one deployment: one signing key
+	first := apitest.Start(t, apitest.Options{NoDevOTP: true, JWTSecret: key})
+	second := apitest.Start(t, apitest.Options{NoDevOTP: true, JWTSecret: key, DatabaseURL: first.DatabaseURL})
+	secret := totpUser(t, first, "totp@appydex.local", "totp-pass-1")
+
+	var logins atomic.Int64
+	balancer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		target := first.URL
+		if r.URL.Path == "/api/v1/auth/login" && logins.Add(1)%2 == 0 {
+			target = second.URL // every other sign-in: the instance that saw no code yet
+		}
+		u, _ := url.Parse(target)
+		httputil.NewSingleHostReverseProxy(u).ServeHTTP(w, r)
+	}))
+	t.Cleanup(balancer.Close)
+
+	res, err := flow.Run(context.Background(), flow.Config{BaseURL: balancer.URL, DatabaseURL: first.DatabaseURL,
+		Email: "totp@appydex.local", Password: "totp-pass-1", TOTPSecret: secret, RefreshTTL: apiserver.DefaultRefreshTTL})
+	require.NoError(t, err)
+	t.Logf("flow:\n%s", res.Text())
+	assert.False(t, res.Passed)
+	assert.Equal(t, []flow.Class{flow.OneTimeCode}, res.FailedClasses(), "only the replay fails")
+	replay := res.Step(flow.StepCodeReplay)
+	require.NotNil(t, replay)
+	assert.Equal(t, 200, replay.HTTPStatus, "the spent code was taken")
+	assertShowsNoSecret(t, res, "totp-pass-1", secret)
+	assertNoSessionLeftLive(t, first, "totp@appydex.local")
+}
+
+// totpUser creates an account that signs in with TOTP only, and returns its
+// secret.
+func totpUser(t *testing.T, api *apitest.API, email, password string) string {
+	t.Helper()
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "appydex", AccountName: email})
+	require.NoError(t, err)
+	hash, err := auth.HashPassword(password, auth.OWASP)
+	require.NoError(t, err)
+	_, err = store.New(api.DB).UpsertUser(context.Background(), store.NewUser{Email: email, PasswordHash: hash, Roles: []string{"admin"}, TOTPSecret: key.Secret()})
+	require.NoError(t, err)
+	return key.Secret()
+}
+
+// jwtShape is a whole JSON Web Token.
+var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+
+// assertShowsNoSecret checks the result, as text and as JSON, for whole
+// tokens and for the given secrets.
+func assertShowsNoSecret(t *testing.T, res *flow.Result, secrets ...string) {
+	t.Helper()
+	asJSON, err := json.Marshal(res)
+	require.NoError(t, err)
+	for form, out := range map[string]string{"text": res.Text(), "JSON": string(asJSON), "failures": strings.Join(res.Failures(), "\n")} {
+		assert.Empty(t, jwtShape.FindAllString(out, 3), "the %s shows whole tokens", form)
+		for _, s := range secrets {
+			assert.NotContains(t, out, s, "the %s shows a secret", form)
+		}
+	}
+}
+
+// assertNoSessionLeftLive checks that the flow signed out of every session
+// it opened: no refresh token of the account is live.
+func assertNoSessionLeftLive(t *testing.T, api *apitest.API, email string) {
+	t.Helper()
+	var live int
+	require.NoError(t, api.DB.QueryRow(context.Background(), `SELECT count(*) FROM refresh_tokens r JOIN users u ON u.id = r.user_id
+		WHERE u.email = $1 AND NOT r.revoked AND r.expires_at > now()`, email).Scan(&live))
+	assert.Zero(t, live, "live sessions of %s after the flow", email)
+}
