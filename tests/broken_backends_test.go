@@ -85,7 +85,7 @@ func writePair(w http.ResponseWriter, r *http.Request, api *apitest.API, userID,
 	}
 	writeJSON(w, 200, map[string]any{"access_token": access, "refresh_token": refresh, "token_type": "bearer",
 		"expires_in": int(api.Server.Tokens.AccessTTL.Seconds()),
-		"user": map[string]any{"id": u.ID, "email": u.Email, "phone": u.Phone, "roles": roles, "is_active": u.IsActive, "created_at": u.CreatedAt}})
+		"user":       map[string]any{"id": u.ID, "email": u.Email, "phone": u.Phone, "roles": roles, "is_active": u.IsActive, "created_at": u.CreatedAt}})
 }
 
 // trustsUnverifiedTokens decodes a bearer token without checking its
