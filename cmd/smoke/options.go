@@ -10,6 +10,7 @@ import (
 
 	"github.com/appydex/smoke/app/apiserver"
 	"github.com/appydex/smoke/app/seed"
+	"github.com/appydex/smoke/harness/backend"
 	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
@@ -25,6 +26,10 @@ type options struct {
 	junit    string
 	verbose  bool
 	progress *progress
+
+	// backend is the backend --backend describes; nil: the reference API,
+	// in this process.
+	backend *backend.Description
 
 	// verify only
 	databaseURL, apiURL             string
@@ -52,6 +57,8 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	}
 	var pgURL string
 	fs.StringVar(&pgURL, "pg-url", "", "server for the external source ($"+pgenv.EnvURL+")")
+	var backendPath string
+	fs.StringVar(&backendPath, "backend", "", "a backend to judge instead of the reference API: its folder or backend.yaml (docs/backends.md)")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON (schema: harness/report/report.schema.json)")
 	fs.StringVar(&o.junit, "junit", "", "also write the report as JUnit XML to this file")
 	fs.BoolVar(&o.verbose, "v", false, "print the harness's progress lines on stderr")
@@ -79,6 +86,11 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	}
 	if pgURL != "" {
 		o.pg.URL = pgURL
+	}
+	if backendPath != "" {
+		if o.backend, err = backend.Load(backendPath); err != nil {
+			return nil, usageError{err.Error()}
+		}
 	}
 	for p, env := range secrets {
 		if *p == "" {

@@ -25,6 +25,9 @@ const incidentBody = `{"code":"INTERNAL_ERROR","message":"Something went wrong",
 
 // reproCommand is `smoke repro`: the incident from nothing, then its fix.
 func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
+	if o.backend != nil {
+		return backendRepro(ctx, o)
+	}
 	rep := report.New("repro")
 	srv, err := startPostgres(ctx, o, rep, "postgres")
 	if err != nil {
@@ -163,7 +166,12 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 }
 
 func postLogin(ctx context.Context, baseURL string) (int, string, error) {
-	body, _ := json.Marshal(map[string]string{"email_or_phone": seed.AdminEmail, "password": seed.AdminPassword, "otp": seed.DevOTP})
+	return postLoginAs(ctx, baseURL, seed.AdminEmail, seed.AdminPassword, seed.DevOTP)
+}
+
+// postLoginAs signs in as the incident report's curl did.
+func postLoginAs(ctx context.Context, baseURL, email, password, otp string) (int, string, error) {
+	body, _ := json.Marshal(map[string]string{"email_or_phone": email, "password": password, "otp": otp})
 	req, err := http.NewRequestWithContext(ctx, "POST", baseURL+"/api/v1/auth/login", bytes.NewReader(body))
 	if err != nil {
 		return 0, "", err

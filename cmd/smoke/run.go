@@ -13,6 +13,9 @@ import (
 
 // runCommand is `smoke run`: the whole harness on its embedded default.
 func runCommand(ctx context.Context, o *options) (*report.Report, error) {
+	if o.backend != nil {
+		return backendRun(ctx, o)
+	}
 	rep := report.New("run")
 	srv, err := startPostgres(ctx, o, rep, "postgres")
 	if err != nil {

@@ -47,14 +47,22 @@ func schemaStep(ctx context.Context, rep *report.Report, name string, opts drift
 		step.Fail("could not compare")
 		return nil, fmt.Errorf("check the schema: %w", err)
 	}
-	step.Line("migration state: %s", describeState(check.State))
+	reportCheck(step, describeState(check.State), check.StateFindings, check.Comparisons)
+	return check, nil
+}
+
+// reportCheck reports a three-way check in step: the migration state, each
+// comparison, every finding; it fails the step on any but notices.
+func reportCheck(step *report.Step, state string, stateFindings []schema.Finding, comparisons []drift.Comparison) {
+	step.Line("migration state: %s", state)
 	failing := 0
-	for _, f := range check.StateFindings {
+	for _, f := range stateFindings {
 		if f.Severity == schema.Error {
 			failing++
 		}
 	}
-	for _, c := range check.Comparisons {
+	findings := append([]schema.Finding(nil), stateFindings...)
+	for _, c := range comparisons {
 		bad := 0
 		for _, f := range c.Findings {
 			if f.Severity != schema.Notice {
@@ -62,6 +70,7 @@ func schemaStep(ctx context.Context, rep *report.Report, name string, opts drift
 			}
 		}
 		failing += bad
+		findings = append(findings, c.Findings...)
 		switch {
 		case len(c.Findings) == 0:
 			step.Line("%s vs %s: the same schema", c.Want, c.Got)
@@ -71,13 +80,12 @@ func schemaStep(ctx context.Context, rep *report.Report, name string, opts drift
 			step.Line("%s vs %s: %d difference(s)", c.Want, c.Got, len(c.Findings))
 		}
 	}
-	step.Findings = check.Findings()
+	step.Findings = findings
 	if failing > 0 {
 		step.Fail("%d problem(s) among the model, the migrations and the database", failing)
 	} else {
 		step.Pass("the model, the migrations and the database agree")
 	}
-	return check, nil
 }
 
 // describeState says what the live database reports of its migrations.

@@ -33,19 +33,29 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 	}
 	step.Pass("PostgreSQL %s at %s, read-only session", majorMinor(version), redact.URL(o.databaseURL))
 
-	srv, err := startPostgres(ctx, o, rep, "scratch postgres")
-	if err != nil {
-		return rep, err
-	}
-	defer srv.Close(context.WithoutCancel(ctx))
-	if _, err := schemaStep(ctx, rep, "schema check", drift.Options{Server: srv, Model: tables.Schema, Migrations: migrations.FS, Dir: "migrations", Live: live}); err != nil {
-		return rep, err
+	if o.backend != nil {
+		if err := backendVerify(ctx, o, live, rep); err != nil {
+			return rep, err
+		}
+	} else {
+		srv, err := startPostgres(ctx, o, rep, "scratch postgres")
+		if err != nil {
+			return rep, err
+		}
+		defer srv.Close(context.WithoutCancel(ctx))
+		if _, err := schemaStep(ctx, rep, "schema check", drift.Options{Server: srv, Model: tables.Schema, Migrations: migrations.FS, Dir: "migrations", Live: live}); err != nil {
+			return rep, err
+		}
 	}
 
 	if o.apiURL != "" {
-		res, err := flowStep(ctx, rep, flow.Config{BaseURL: o.apiURL, DatabaseURL: o.databaseURL,
+		cfg := flow.Config{BaseURL: o.apiURL, DatabaseURL: o.databaseURL,
 			Email: o.email, Password: o.password, OTP: o.otp, TOTPSecret: o.totp,
-			InactiveEmail: o.inactiveEmail, InactivePassword: o.inactivePassword, RefreshTTL: o.refreshTTL})
+			InactiveEmail: o.inactiveEmail, InactivePassword: o.inactivePassword, RefreshTTL: o.refreshTTL}
+		if o.backend != nil {
+			cfg.Paths = backendFlow(o.backend, "", "").Paths
+		}
+		res, err := flowStep(ctx, rep, cfg)
 		if err != nil {
 			return rep, err
 		}

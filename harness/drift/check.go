@@ -68,8 +68,8 @@ func Check(ctx context.Context, opts Options) (*Report, error) {
 		return nil, fmt.Errorf("apply %s to a scratch database: %w", opts.Dir, err)
 	}
 	r := &Report{StateFindings: []schema.Finding{}}
-	r.Comparisons = append(r.Comparisons, compare(fromModel, fromMigrations))
 	if opts.Live == nil {
+		r.Comparisons = Compare(fromModel, fromMigrations, nil)
 		return r, nil
 	}
 	live, err := schema.Read(ctx, opts.Live, "public", "live")
@@ -79,10 +79,20 @@ func Check(ctx context.Context, opts Options) (*Report, error) {
 	if r.State, err = ReadState(ctx, opts.Live, opts.Migrations, opts.Dir); err != nil {
 		return nil, err
 	}
-	migrationsVsLive := compare(fromMigrations, live)
-	r.StateFindings = r.State.Findings(len(migrationsVsLive.Findings) > 0)
-	r.Comparisons = append(r.Comparisons, migrationsVsLive, compare(fromModel, live))
+	r.Comparisons = Compare(fromModel, fromMigrations, live)
+	r.StateFindings = r.State.Findings(len(r.Comparisons[1].Findings) > 0)
 	return r, nil
+}
+
+// Compare is the three-way comparison of snapshots: model vs migrations
+// and, when live is not nil, migrations vs live and model vs live, in that
+// order. Any backend's snapshots compare the same way.
+func Compare(model, migrations, live *schema.Snapshot) []Comparison {
+	out := []Comparison{compare(model, migrations)}
+	if live != nil {
+		out = append(out, compare(migrations, live), compare(model, live))
+	}
+	return out
 }
 
 func compare(want, got *schema.Snapshot) Comparison {

@@ -61,8 +61,12 @@ func startContainer(ctx context.Context, cfg Config) (*Server, error) {
 		),
 		testcontainers.WithLogger(docker.Logger(cfg.Logf)),
 	}
+	alias := cfg.NetworkAlias
+	if alias == "" {
+		alias = DefaultNetworkAlias
+	}
 	if cfg.Network != "" {
-		opts = append(opts, network.WithNetworkName([]string{NetworkAlias}, cfg.Network))
+		opts = append(opts, network.WithNetworkName([]string{alias}, cfg.Network))
 	}
 	ctr, err := postgres.Run(ctx, image, opts...)
 	// Remove the container even when start-up failed half way, and even
@@ -101,6 +105,7 @@ func startContainer(ctx context.Context, cfg Config) (*Server, error) {
 				where:       fmt.Sprintf("container %.12s, image %s", ctr.GetContainerID(), image),
 				containerID: ctr.GetContainerID(),
 				network:     cfg.Network,
+				alias:       alias,
 				admin: &url.URL{Scheme: "postgres", User: url.UserPassword("postgres", password),
 					Host: net.JoinHostPort(host, port), Path: "/postgres", RawQuery: "sslmode=disable"},
 				stop: stop,

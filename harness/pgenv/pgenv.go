@@ -80,6 +80,10 @@ type Config struct {
 	// Network is a Docker network the container joins, reachable there as
 	// NetworkAlias (the API container's database host); "" for none.
 	Network string
+	// NetworkAlias is the container's host name on Network, as the backend
+	// beside it expects it (the incident's: appydex_postgres). "" means
+	// DefaultNetworkAlias.
+	NetworkAlias string
 	// DockerHost is the Docker Engine to use, as in DOCKER_HOST
 	// ("unix:///var/run/docker.sock", "tcp://10.0.0.5:2375"). When set, it is
 	// the only engine tried: testcontainers-go alone would fall back to the
@@ -117,7 +121,8 @@ type Server struct {
 	source      Source
 	where       string // "container 3e94…, image …", "local cluster in …": for messages
 	containerID string // Container: the container Close removes
-	network     string // Container: the Docker network it joined, as NetworkAlias
+	network     string // Container: the Docker network it joined
+	alias       string // Container: its host name there
 	dir         string // Local: the folder Close removes
 	local       *postmaster
 	admin       *url.URL
@@ -184,8 +189,9 @@ func startAuto(ctx context.Context, cfg Config) (*Server, error) {
 // Source reports where the server came from (never Auto).
 func (s *Server) Source() Source { return s.source }
 
-// NetworkAlias is the host name of a container server on its Docker network.
-const NetworkAlias = "postgres"
+// DefaultNetworkAlias is the host name of a container server on its Docker
+// network when Config.NetworkAlias is "".
+const DefaultNetworkAlias = "postgres"
 
 // NetworkURL is the connection URL for the named database as another
 // container on Config.Network reaches it: postgres://…@postgres:5432/db.
@@ -195,7 +201,7 @@ func (s *Server) NetworkURL(database string) string {
 		return ""
 	}
 	u := *s.admin
-	u.Host = NetworkAlias + ":5432"
+	u.Host = s.alias + ":5432"
 	u.Path = "/" + database
 	return u.String()
 }

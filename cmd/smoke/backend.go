@@ -1,0 +1,347 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/appydex/smoke/harness/backend"
+	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/flow"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/report"
+	"github.com/appydex/smoke/redact"
+	"github.com/appydex/smoke/schema"
+)
+
+// upStack is the step that starts a backend's world: its images (built if
+// missing), a Docker network, PostgreSQL on it under the backend's alias.
+func upStack(ctx context.Context, o *options, rep *report.Report) (*backend.Stack, error) {
+	step := rep.Start("postgres")
+	end := o.progress.begin(fmt.Sprintf("starting PostgreSQL for %s, on a Docker network as %s", o.backend.Name, o.backend.Database.Alias))
+	stack, err := backend.Up(ctx, o.backend, o.pg)
+	end()
+	if err != nil {
+		step.Fail("no PostgreSQL for the backend")
+		return nil, fmt.Errorf("start %s's PostgreSQL: %w", o.backend.Name, err)
+	}
+	step.Pass("PostgreSQL %s (container), reachable by %s as %s", majorMinor(stack.Server.Version()), o.backend.Name, o.backend.Database.Alias)
+	return stack, nil
+}
+
+// commandStep runs one of the backend's commands as a step; a command that
+// fails fails the step with its output, and is returned as an error only
+// when it could not run at all.
+func commandStep(ctx context.Context, rep *report.Report, stack *backend.Stack, name, what, image string, cmd []string, db *pgenv.Database, extra backend.Vars) (bool, error) {
+	step := rep.Start(name)
+	out, err := stack.Run(ctx, what, image, cmd, db, extra)
+	var cmdErr *backend.CommandError
+	switch {
+	case errors.As(err, &cmdErr):
+		step.Fail("%s exited %d", strings.Join(cmdErr.Argv, " "), cmdErr.ExitCode)
+		for _, l := range strings.Split(cmdErr.Output, "\n") {
+			step.Line("%s", l)
+		}
+		return false, nil
+	case err != nil:
+		step.Fail("%s could not run", what)
+		return false, err
+	}
+	step.Pass("%s (%s)", strings.Join(cmd, " "), image)
+	if s := strings.TrimSpace(out.Stdout); s != "" && len(s) < 400 {
+		for _, l := range strings.Split(s, "\n") {
+			step.Line("%s", l)
+		}
+	}
+	return true, nil
+}
+
+// backendSchemaStep is the three-way check for a backend: its model (the
+// create_model command in a scratch database), its migrations (the migrate
+// command in another) and live, plus the revision live records against the
+// image's heads.
+func backendSchemaStep(ctx context.Context, rep *report.Report, stack *backend.Stack, name, image string, live *schema.Snapshot,
+	revisions backend.Revisions) ([]drift.Comparison, []schema.Finding, error) {
+	step := rep.Start(name)
+	model, migrations, err := stack.Snapshots(ctx, image)
+	if err != nil {
+		step.Fail("could not build the model's and the migrations' schemas")
+		var cmdErr *backend.CommandError
+		if errors.As(err, &cmdErr) {
+			step.Line("%v", cmdErr)
+			return nil, nil, nil
+		}
+		return nil, nil, err
+	}
+	comparisons := drift.Compare(model, migrations, live)
+	state := revisions.Findings(comparisons, stack.Desc.Commands.Migrate)
+	current := strings.Join(revisions.Current, ", ")
+	if current == "" {
+		current = "no revision"
+	}
+	reportCheck(step, fmt.Sprintf("the database is at %s; the image's heads: %s", current, strings.Join(revisions.Heads, ", ")), state, comparisons)
+	return comparisons, state, nil
+}
+
+// liveSnapshot reads db's schema over a read-only connection.
+func liveSnapshot(ctx context.Context, url string) (*schema.Snapshot, error) {
+	conn, err := drift.ConnectLive(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return schema.Read(ctx, conn, "public", "live")
+}
+
+// backendFlow is the flow against a backend's service, as the development
+// admin its seed command made.
+func backendFlow(desc *backend.Description, baseURL, databaseURL string) flow.Config {
+	paths := flow.DefaultPaths()
+	paths.Healthz = desc.Paths.Health
+	if desc.Paths.Ready != "" {
+		paths.Readyz = desc.Paths.Ready
+	}
+	if desc.Paths.OpenAPI != "" {
+		paths.OpenAPI = desc.Paths.OpenAPI
+	}
+	admin, inactive := desc.Accounts.Admin, desc.Accounts.Inactive
+	return flow.Config{BaseURL: baseURL, DatabaseURL: databaseURL, Email: admin.Email, Password: admin.Password, OTP: admin.OTP,
+		InactiveEmail: inactive.Email, InactivePassword: inactive.Password, RefreshTTL: time.Duration(desc.RefreshTTL), Paths: paths}
+}
+
+// backendRun is `smoke run --backend`: the backend's image migrates a fresh
+// database with its own tool, its model and migrations are compared with
+// it, and the flow runs against the backend in a container beside it.
+func backendRun(ctx context.Context, o *options) (*report.Report, error) {
+	rep := report.New("run")
+	desc := o.backend
+	stack, err := upStack(ctx, o, rep)
+	if err != nil {
+		return rep, err
+	}
+	defer stack.Close(context.WithoutCancel(ctx))
+	db, err := stack.Database(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if ok, err := commandStep(ctx, rep, stack, "migrate", "migrate", desc.Image, desc.Commands.Migrate, db, nil); err != nil || !ok {
+		rep.Finish(desc.Name + "'s migrations do not apply to an empty database")
+		return rep, err
+	}
+	revisions, err := stack.Revisions(ctx, desc.Image, db)
+	if err != nil {
+		return rep, err
+	}
+	live, err := liveSnapshot(ctx, db.URL)
+	if err != nil {
+		return rep, err
+	}
+	if _, _, err := backendSchemaStep(ctx, rep, stack, "schema check", desc.Image, live, revisions); err != nil {
+		return rep, err
+	}
+	svc, err := startService(ctx, rep, stack, "backend", desc.Image, db)
+	if err != nil || svc == nil {
+		rep.Finish(desc.Name + " did not start")
+		return rep, err
+	}
+	if _, err := flowStep(ctx, rep, backendFlow(desc, svc.URL, db.URL)); err != nil {
+		return rep, err
+	}
+	rep.Finish(fmt.Sprintf("%s's model, its migrations and a freshly migrated database agree, and login, refresh, reuse detection and logout work against it", desc.Name))
+	if !rep.Passed {
+		rep.Verdict = "a check failed: see the steps marked FAIL"
+	}
+	return rep, nil
+}
+
+// startService is the step that seeds the development accounts and starts
+// the backend from image on db. A seed that fails, or a backend that never
+// becomes healthy, fails the step (nil service, nil error).
+func startService(ctx context.Context, rep *report.Report, stack *backend.Stack, name, image string, db *pgenv.Database) (*backend.Service, error) {
+	if ok, err := commandStep(ctx, rep, stack, "seed", "seed", image, stack.Desc.Commands.Seed, db, nil); err != nil || !ok {
+		return nil, err
+	}
+	step := rep.Start(name)
+	svc, err := stack.Start(ctx, image, db)
+	if err != nil {
+		step.Fail("%s did not become healthy", image)
+		for _, l := range strings.Split(err.Error(), "\n") {
+			step.Line("%s", l)
+		}
+		return nil, nil
+	}
+	step.Pass("%s (%s) on %s", stack.Desc.Name, image, svc.URL)
+	return svc, nil
+}
+
+// backendRepro is `smoke repro --backend`: the incident's image on a
+// database its own migrations made, a login that fails as users saw it,
+// the revision it claims, the root cause, then the report's Option 1 — the
+// fixed image's migrations — and the whole flow.
+func backendRepro(ctx context.Context, o *options) (*report.Report, error) {
+	rep := report.New("repro")
+	desc := o.backend
+	if desc.Incident.Image == "" {
+		return rep, usageError{fmt.Sprintf("%s names no incident image (incident.image): nothing to reproduce", desc.File)}
+	}
+	stack, err := upStack(ctx, o, rep)
+	if err != nil {
+		return rep, err
+	}
+	defer stack.Close(context.WithoutCancel(ctx))
+	db, err := stack.Database(ctx)
+	if err != nil {
+		return rep, err
+	}
+	incident := desc.Incident.Image
+	if ok, err := commandStep(ctx, rep, stack, "incident database", "migrate", incident, desc.Commands.Migrate, db, nil); err != nil || !ok {
+		rep.Finish("the incident did NOT reproduce: its migrations do not apply")
+		return rep, err
+	}
+	svc, err := startService(ctx, rep, stack, "incident backend", incident, db)
+	if err != nil || svc == nil {
+		rep.Finish("the incident did NOT reproduce: the incident's backend did not start")
+		return rep, err
+	}
+
+	// 1. The login answers what users saw, and the log says why.
+	step := rep.Start("login fails")
+	admin := desc.Accounts.Admin
+	status, body, err := postLoginAs(ctx, svc.URL, admin.Email, admin.Password, admin.OTP)
+	if err != nil {
+		return rep, err
+	}
+	step.Line("$ curl -X POST %s/api/v1/auth/login -d '{\"email_or_phone\":\"%s\",\"password\":\"…\",\"otp\":\"%s\"}'", svc.URL, admin.Email, admin.OTP)
+	step.Line("HTTP/1.1 %d %s", status, http.StatusText(status))
+	step.Line("%s", body)
+	var logLines []string
+	for _, l := range strings.Split(svc.Logs(ctx), "\n") {
+		if desc.Incident.Log != "" && strings.Contains(l, desc.Incident.Log) {
+			logLines = append(logLines, strings.TrimSpace(l))
+		}
+	}
+	for _, l := range logLines {
+		step.Line("backend log: %s", redact.Secrets(l))
+	}
+	loginReproduced := status == 500 && body == incidentBody && len(logLines) > 0
+	if loginReproduced {
+		step.Pass("500 INTERNAL_ERROR, and the backend's log names the cause")
+	} else {
+		step.Fail("login answered %d, not the incident's 500 with %q in the backend's log", status, desc.Incident.Log)
+	}
+
+	// 2. The revision the database claims, as `alembic current` printed it.
+	step = rep.Start("current revision")
+	revisions, err := stack.Revisions(ctx, incident, db)
+	if err != nil {
+		return rep, err
+	}
+	step.Line("$ %s", strings.Join(desc.Commands.Current, " "))
+	step.Line("%s", revisions.CurrentOutput)
+	claimsHead := len(revisions.Current) > 0 && strings.Join(revisions.Current, ",") == strings.Join(revisions.Heads, ",")
+	if claimsHead {
+		step.Pass("the database is at %s, the newest revision the incident's image knows", strings.Join(revisions.Current, ", "))
+	} else {
+		step.Fail("the database is at %s, the image's heads are %s: not the incident's shape", strings.Join(revisions.Current, ", "), strings.Join(revisions.Heads, ", "))
+	}
+
+	// 3. The root cause: the model changed without a migration.
+	live, err := liveSnapshot(ctx, db.URL)
+	if err != nil {
+		return rep, err
+	}
+	_, state, err := backendSchemaStep(ctx, rep, stack, "incident schema check", incident, live, revisions)
+	if err != nil {
+		return rep, err
+	}
+	rootCause := false
+	for _, f := range state {
+		rootCause = rootCause || f.Kind == backend.KindModelWithoutMigration
+	}
+	if rootCause {
+		rep.Steps[len(rep.Steps)-1].Status = report.Pass // the finding is the reproduction
+		rep.Steps[len(rep.Steps)-1].Summary = "the root cause: the model changed without a migration"
+	}
+
+	// 4. The fix, the report's Option 1: the fixed image's migrations, then
+	// the service restarted from that image.
+	if ok, err := commandStep(ctx, rep, stack, "fix", "migrate", desc.Image, desc.Commands.Migrate, db, nil); err != nil || !ok {
+		rep.Finish("the incident reproduced, but the fix did NOT apply")
+		return rep, err
+	}
+	if err := svc.Close(ctx); err != nil {
+		return rep, err
+	}
+	after, err := stack.Revisions(ctx, desc.Image, db)
+	if err != nil {
+		return rep, err
+	}
+	if live, err = liveSnapshot(ctx, db.URL); err != nil {
+		return rep, err
+	}
+	comparisons, state, err := backendSchemaStep(ctx, rep, stack, "schema after the fix", desc.Image, live, after)
+	if err != nil {
+		return rep, err
+	}
+	agree := len(state) == 0
+	for _, c := range comparisons {
+		agree = agree && len(c.Findings) == 0
+	}
+	fixed, err := startService(ctx, rep, stack, "fixed backend", desc.Image, db)
+	if err != nil {
+		return rep, err
+	}
+	flowPassed := false
+	if fixed != nil {
+		res, err := flowStep(ctx, rep, backendFlow(desc, fixed.URL, db.URL))
+		if err != nil {
+			return rep, err
+		}
+		flowPassed = res.Passed
+	}
+	switch {
+	case !(loginReproduced && claimsHead && rootCause):
+		rep.Finish("the incident did NOT reproduce: see the steps marked FAIL")
+	case agree && flowPassed:
+		rep.Finish(fmt.Sprintf("the incident reproduced in %s — login answered 500, the database at the image's only head, the model ahead of every migration — and after the fixed image's migrations, login, refresh and reuse detection work", desc.Name))
+	default:
+		rep.Finish("the incident reproduced, but the fix did NOT verify: see the steps marked FAIL")
+	}
+	return rep, nil
+}
+
+// backendVerify is `smoke verify --backend`: the deployment's database,
+// read-only, against the backend image's model and migrations (built in a
+// throwaway PostgreSQL), and the revision it records against the image's
+// heads; the flow against --api-url.
+func backendVerify(ctx context.Context, o *options, live *pgx.Conn, rep *report.Report) error {
+	desc := o.backend
+	stack, err := upStack(ctx, o, rep)
+	if err != nil {
+		return err
+	}
+	defer stack.Close(context.WithoutCancel(ctx))
+	scratch, err := stack.Database(ctx)
+	if err != nil {
+		return err
+	}
+	heads, err := stack.Heads(ctx, desc.Image, scratch)
+	if err != nil {
+		return err
+	}
+	current, err := desc.LiveRevision(ctx, live)
+	if err != nil {
+		return err
+	}
+	snapshot, err := schema.Read(ctx, live, "public", "live")
+	if err != nil {
+		return err
+	}
+	_, _, err = backendSchemaStep(ctx, rep, stack, "schema check", desc.Image, snapshot, backend.Revisions{Current: current, Heads: heads})
+	return err
+}

@@ -1,0 +1,172 @@
+package backend
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/schema"
+)
+
+// Snapshots are the backend's model and its migrations as PostgreSQL
+// prints them: image's create_model command run in one empty database, its
+// migrate command in another, each read back and dropped.
+func (s *Stack) Snapshots(ctx context.Context, image string) (model, migrations *schema.Snapshot, err error) {
+	if model, err = s.scratch(ctx, "create_model", image, s.Desc.Commands.CreateModel, "model"); err != nil {
+		return nil, nil, err
+	}
+	if migrations, err = s.scratch(ctx, "migrate", image, s.Desc.Commands.Migrate, "migrations"); err != nil {
+		return nil, nil, err
+	}
+	return model, migrations, nil
+}
+
+func (s *Stack) scratch(ctx context.Context, what, image string, cmd []string, source string) (*schema.Snapshot, error) {
+	db, err := s.Database(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Drop(context.WithoutCancel(ctx))
+	if _, err := s.Run(ctx, what, image, cmd, db, nil); err != nil {
+		return nil, err
+	}
+	conn, err := pgx.Connect(ctx, db.URL)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return schema.Read(ctx, conn, "public", source)
+}
+
+// Revisions are a database's migration revisions and the image's heads.
+type Revisions struct {
+	Current []string `json:"current"` // what the database records; empty: none
+	Heads   []string `json:"heads"`   // the newest revisions the image's migrations know
+	// CurrentOutput is what the current command printed, as a person
+	// running it would see it: "2f6d5f68b472 (head)".
+	CurrentOutput string `json:"current_output"`
+}
+
+// revisionLine is a line of alembic's or appydex-migrate's output naming a
+// revision first: "2f6d5f68b472 (head)", "4 (head)".
+var revisionLine = regexp.MustCompile(`^([0-9A-Za-z_]+)(\s|$)`)
+
+func parseRevisions(stdout string) []string {
+	var out []string
+	for _, line := range strings.Split(stdout, "\n") {
+		if m := revisionLine.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
+			out = append(out, m[1])
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Revisions runs image's current command against db, and its heads command.
+func (s *Stack) Revisions(ctx context.Context, image string, db *pgenv.Database) (Revisions, error) {
+	current, err := s.Run(ctx, "current", image, s.Desc.Commands.Current, db, nil)
+	if err != nil {
+		return Revisions{}, err
+	}
+	heads, err := s.Heads(ctx, image, db)
+	if err != nil {
+		return Revisions{}, err
+	}
+	return Revisions{Current: parseRevisions(current.Stdout), Heads: heads, CurrentOutput: strings.TrimSpace(current.Stdout)}, nil
+}
+
+// Heads runs image's heads command: the newest revisions its migrations
+// know. db only fills the command's environment.
+func (s *Stack) Heads(ctx context.Context, image string, db *pgenv.Database) ([]string, error) {
+	out, err := s.Run(ctx, "heads", image, s.Desc.Commands.Heads, db, nil)
+	if err != nil {
+		return nil, err
+	}
+	heads := parseRevisions(out.Stdout)
+	if len(heads) == 0 {
+		return nil, fmt.Errorf("heads (%s, in %s) printed no revision: %q", strings.Join(s.Desc.Commands.Heads, " "), image, out.Stdout)
+	}
+	return heads, nil
+}
+
+// LiveRevision reads the revision a deployment's database records, from
+// database.revision_table, over conn (read-only: nothing the backend runs
+// touches a deployment's database). A missing table is no revision.
+func (d *Description) LiveRevision(ctx context.Context, conn *pgx.Conn) ([]string, error) {
+	if d.Database.RevisionTable == "" {
+		return nil, fmt.Errorf("%s names no database.revision_table: the harness cannot read the deployment's revision", d.File)
+	}
+	table, column, _ := strings.Cut(d.Database.RevisionTable, ".")
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("read %s: %w", d.Database.RevisionTable, err)
+	}
+	if !exists {
+		return nil, nil
+	}
+	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT %s::text FROM %s ORDER BY 1", pgx.Identifier{column}.Sanitize(), pgx.Identifier{table}.Sanitize()))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", d.Database.RevisionTable, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// KindModelWithoutMigration: the database is at the image's head, yet the
+// model has what no migration creates — the incident's root cause.
+const KindModelWithoutMigration = "the model changed without a migration"
+
+// Findings turns the revisions into findings, given the comparisons of
+// drift.Compare (model vs migrations first; then migrations vs live).
+func (r Revisions) Findings(comparisons []drift.Comparison, migrateCmd []string) []schema.Finding {
+	var out []schema.Finding
+	add := func(f schema.Finding) {
+		f.ObjectType, f.Object, f.WantSource, f.GotSource = "migration", "revision", "migrations", "live"
+		out = append(out, f)
+	}
+	heads := strings.Join(r.Heads, ", ")
+	if len(r.Current) == 0 {
+		add(schema.Finding{Kind: drift.KindNotRecorded, Severity: schema.Error, Want: heads, Got: "no revision",
+			Detail: "the database records no revision: it was not migrated with this image's migrations"})
+		return out
+	}
+	at := strings.Join(r.Current, ", ")
+	if !slices.Equal(r.Current, r.Heads) {
+		add(schema.Finding{Kind: drift.KindBehind, Severity: schema.Error, Want: heads, Got: at,
+			Detail: fmt.Sprintf("the database is at %s; the image's heads are %s", at, heads),
+			Fix:    strings.Join(migrateCmd, " ")})
+		return out
+	}
+	only := "the image's only head is " + heads
+	if len(r.Heads) > 1 {
+		only = "the image's heads are " + heads
+	}
+	var unmigrated []string // tables and columns first: what a person names; constraints when that is all
+	for _, tablesAndColumns := range []bool{true, false} {
+		for _, f := range comparisons[0].Findings {
+			if f.Kind == schema.Missing && f.Severity == schema.Error && (f.ObjectType == "table" || f.ObjectType == "column") == tablesAndColumns {
+				unmigrated = append(unmigrated, f.Object)
+			}
+		}
+		if len(unmigrated) > 0 {
+			break
+		}
+	}
+	if len(unmigrated) > 0 {
+		add(schema.Finding{Kind: KindModelWithoutMigration, Severity: schema.Error, Want: "a migration for " + strings.Join(unmigrated, ", "), Got: at,
+			Detail: fmt.Sprintf("the database is at %s, %s, and the model has %s, which no migration creates: the model changed without a migration",
+				at, only, strings.Join(unmigrated, ", ")),
+			Fix: "-- write the migration that creates " + strings.Join(unmigrated, ", ")})
+		return out
+	}
+	if len(comparisons) > 1 && len(comparisons[1].Findings) > 0 {
+		add(schema.Finding{Kind: drift.KindClaimsHeadDiff, Severity: schema.Error, Want: "the schema the migrations produce", Got: at,
+			Detail: fmt.Sprintf("the database is at %s (%s), yet its schema differs from what the migrations produce (the findings below)", at, only)})
+	}
+	return out
+}

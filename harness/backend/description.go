@@ -1,0 +1,208 @@
+// Package backend runs a backend the harness did not write — its image, its
+// migration tool, its model — beside a fresh PostgreSQL on a Docker
+// network, as a small description file (backend.yaml) says, so that the
+// three-way schema check and the login flow judge it the way they judge the
+// reference API.
+package backend
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// FileName is the description's name in a backend's folder.
+const FileName = "backend.yaml"
+
+// Description is a backend as backend.yaml describes it. docs/backends.md
+// documents every field; unknown fields are refused.
+type Description struct {
+	// Name says which backend this is, in reports: "fastapi".
+	Name string `yaml:"name"`
+	// Image is the backend's image as it ships now (tag included).
+	Image string `yaml:"image"`
+	// Build is the command that builds Image (and Incident.Image), run in
+	// the description's folder when an image is missing: ["bash", "build.sh"].
+	Build []string `yaml:"build"`
+	// Port is the port the backend serves on inside its container.
+	Port int `yaml:"port"`
+	// Database says how the backend expects to find PostgreSQL.
+	Database struct {
+		// Alias is PostgreSQL's host name on the backend's network, as its
+		// configuration names it: "appydex_postgres".
+		Alias string `yaml:"alias"`
+		// RevisionTable is where a database records its migration
+		// revision, as table.column ("alembic_version.version_num"):
+		// verify reads it from a deployment's database, read-only.
+		RevisionTable string `yaml:"revision_table"`
+	} `yaml:"database"`
+	// Env is the backend's environment. Values may hold placeholders the
+	// harness fills in: {db_user} {db_password} {db_host} {db_port}
+	// {db_name} {jwt_secret} {dev_otp}.
+	Env map[string]string `yaml:"env"`
+	// Commands are run in the backend's image, each as a whole argv in
+	// place of its entrypoint, with Env set.
+	Commands struct {
+		Migrate     []string `yaml:"migrate"`      // to the newest revision: ["alembic", "upgrade", "head"]
+		MigrateTo   []string `yaml:"migrate_to"`   // to {revision}: ["alembic", "upgrade", "{revision}"]
+		Current     []string `yaml:"current"`      // print the database's revision: ["alembic", "current"]
+		Heads       []string `yaml:"heads"`        // print the image's newest revisions: ["alembic", "heads"]
+		CreateModel []string `yaml:"create_model"` // the model's schema in an empty database (metadata.create_all)
+		Seed        []string `yaml:"seed"`         // the development accounts below
+	} `yaml:"commands"`
+	// Paths are the backend's health, readiness and OpenAPI document.
+	Paths struct {
+		Health  string `yaml:"health"`
+		Ready   string `yaml:"ready"`
+		OpenAPI string `yaml:"openapi"`
+	} `yaml:"paths"`
+	// Accounts are the development accounts the seed command makes; the
+	// flow signs in as Admin.
+	Accounts struct {
+		Admin    Account `yaml:"admin"`
+		Inactive Account `yaml:"inactive"` // optional: a disabled account
+	} `yaml:"accounts"`
+	// RefreshTTL is the refresh-token lifetime the backend promises, e.g. 168h.
+	RefreshTTL Duration `yaml:"refresh_ttl"`
+	// Incident is the backend as it ran in the incident, for smoke repro.
+	Incident struct {
+		Image    string `yaml:"image"`    // the incident's image
+		Revision string `yaml:"revision"` // its newest revision: 2f6d5f68b472
+		Log      string `yaml:"log"`      // what its log says when login fails, e.g. the UndefinedColumn error
+	} `yaml:"incident"`
+
+	// File is the description's path; Dir its folder (Build runs there).
+	File string `yaml:"-"`
+	Dir  string `yaml:"-"`
+}
+
+// Account is a development account: an email, its password and its static
+// one-time code.
+type Account struct {
+	Email    string `yaml:"email"`
+	Password string `yaml:"password"`
+	OTP      string `yaml:"otp"`
+}
+
+// Duration is a time.Duration written as "168h".
+type Duration time.Duration
+
+// UnmarshalYAML reads "168h", "15m".
+func (d *Duration) UnmarshalYAML(node *yaml.Node) error {
+	v, err := time.ParseDuration(node.Value)
+	if err != nil || v <= 0 {
+		return fmt.Errorf("line %d: %q is not a duration such as 168h", node.Line, node.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Load reads the description at path: a backend.yaml, or the folder that
+// holds one. It refuses unknown fields and names every missing one.
+func Load(path string) (*Description, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		path = filepath.Join(path, FileName)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("backend description: %w (give the folder that holds %s, or the file)", err, FileName)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	d := &Description{File: path, Dir: filepath.Dir(path)}
+	if err := dec.Decode(d); err != nil {
+		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := d.validate(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+var placeholder = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// The placeholders Env values may use, and the one migrate_to adds.
+var (
+	envPlaceholders = map[string]bool{"db_user": true, "db_password": true, "db_host": true, "db_port": true,
+		"db_name": true, "jwt_secret": true, "dev_otp": true}
+	revisionPlaceholder = "revision"
+)
+
+func (d *Description) validate() error {
+	var missing []string
+	need := func(field string, ok bool) {
+		if !ok {
+			missing = append(missing, field)
+		}
+	}
+	need("name", d.Name != "")
+	need("image", d.Image != "")
+	need("port", d.Port > 0)
+	need("database.alias", d.Database.Alias != "")
+	need("commands.migrate", len(d.Commands.Migrate) > 0)
+	need("commands.current", len(d.Commands.Current) > 0)
+	need("commands.heads", len(d.Commands.Heads) > 0)
+	need("commands.create_model", len(d.Commands.CreateModel) > 0)
+	need("commands.seed", len(d.Commands.Seed) > 0)
+	need("paths.health", d.Paths.Health != "")
+	need("accounts.admin.email", d.Accounts.Admin.Email != "")
+	need("accounts.admin.password", d.Accounts.Admin.Password != "")
+	need("accounts.admin.otp", d.Accounts.Admin.OTP != "")
+	var errs []error
+	if len(missing) > 0 {
+		errs = append(errs, fmt.Errorf("%s: missing %s", d.File, strings.Join(missing, ", ")))
+	}
+	for name, value := range d.Env {
+		for _, m := range placeholder.FindAllStringSubmatch(value, -1) {
+			if !envPlaceholders[m[1]] {
+				errs = append(errs, fmt.Errorf("%s: env.%s: unknown placeholder {%s}; use {db_user} {db_password} {db_host} {db_port} {db_name} {jwt_secret} {dev_otp}",
+					d.File, name, m[1]))
+			}
+		}
+	}
+	if len(d.Commands.MigrateTo) > 0 && !strings.Contains(strings.Join(d.Commands.MigrateTo, " "), "{revision}") {
+		errs = append(errs, fmt.Errorf("%s: commands.migrate_to: name the revision as {revision}", d.File))
+	}
+	if t := d.Database.RevisionTable; t != "" && strings.Count(t, ".") != 1 {
+		errs = append(errs, fmt.Errorf("%s: database.revision_table %q: write it as table.column, e.g. alembic_version.version_num", d.File, t))
+	}
+	return errors.Join(errs...)
+}
+
+// Vars are the values of the placeholders for one run.
+type Vars map[string]string
+
+// expand fills the placeholders of s.
+func (v Vars) expand(s string) string {
+	return placeholder.ReplaceAllStringFunc(s, func(m string) string {
+		if value, ok := v[m[1:len(m)-1]]; ok {
+			return value
+		}
+		return m
+	})
+}
+
+// environment is Env with its placeholders filled, as KEY=value.
+func (d *Description) environment(v Vars) []string {
+	env := make([]string, 0, len(d.Env))
+	for name, value := range d.Env {
+		env = append(env, name+"="+v.expand(value))
+	}
+	return env
+}
+
+// argv is a command with its placeholders filled.
+func argv(cmd []string, v Vars) []string {
+	out := make([]string, len(cmd))
+	for i, a := range cmd {
+		out[i] = v.expand(a)
+	}
+	return out
+}

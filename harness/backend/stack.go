@@ -1,0 +1,176 @@
+package backend
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os/exec"
+	"strings"
+
+	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/appydex/smoke/harness/docker"
+	"github.com/appydex/smoke/harness/pgenv"
+)
+
+// Stack is one run's world for a backend: a Docker network, PostgreSQL on
+// it under the alias the backend expects, and whatever the run starts
+// there. Close removes all of it.
+type Stack struct {
+	Desc *Description
+	// Server is the run's PostgreSQL, a container on the network.
+	Server *pgenv.Server
+
+	cli       *testcontainers.DockerClient
+	network   *testcontainers.DockerNetwork
+	jwtSecret string
+	services  []*Service
+}
+
+// Up makes sure the backend's images exist (building them with the
+// description's build command when they do not), then starts the network
+// and PostgreSQL. pg says how to start PostgreSQL: it must be able to run
+// as a container, since the backend reaches it over Docker's network.
+func Up(ctx context.Context, desc *Description, pg pgenv.Config) (*Stack, error) {
+	switch pg.Chosen() {
+	case pgenv.Auto, pgenv.Container:
+	default:
+		return nil, fmt.Errorf("a backend runs in Docker, beside its PostgreSQL: use the container source (--pg-source container), not %s", pg.Chosen())
+	}
+	cli, err := docker.Client(ctx, pg.DockerHost)
+	if err != nil {
+		return nil, fmt.Errorf("a backend runs in Docker: %w", err)
+	}
+	s := &Stack{Desc: desc, cli: cli, jwtSecret: randomHex(32)}
+	if err := s.ensureImages(ctx); err != nil {
+		cli.Close()
+		return nil, err
+	}
+	if s.network, err = docker.NewNetwork(ctx); err != nil {
+		cli.Close()
+		return nil, fmt.Errorf("create a Docker network: %w", err)
+	}
+	pg.Source, pg.Network, pg.NetworkAlias = pgenv.Container, s.network.Name, desc.Database.Alias
+	if s.Server, err = pgenv.Start(ctx, pg); err != nil {
+		return nil, errors.Join(err, s.Close(context.WithoutCancel(ctx)))
+	}
+	return s, nil
+}
+
+// Close stops and removes what the stack started: services, PostgreSQL,
+// the network.
+func (s *Stack) Close(ctx context.Context) error {
+	var errs []error
+	for _, svc := range s.services {
+		errs = append(errs, svc.Close(ctx))
+	}
+	if s.Server != nil {
+		errs = append(errs, s.Server.Close(ctx))
+	}
+	if s.network != nil {
+		errs = append(errs, s.network.Remove(ctx))
+	}
+	errs = append(errs, s.cli.Close())
+	return errors.Join(errs...)
+}
+
+// ensureImages builds the backend's images when one is missing.
+func (s *Stack) ensureImages(ctx context.Context) error {
+	images := []string{s.Desc.Image}
+	if s.Desc.Incident.Image != "" {
+		images = append(images, s.Desc.Incident.Image)
+	}
+	var missing []string
+	for _, image := range images {
+		if !docker.ImagePresent(ctx, s.cli, image) {
+			missing = append(missing, image)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if len(s.Desc.Build) == 0 {
+		return fmt.Errorf("image %s is not on this machine, and %s names no build command: build it, or add build: to the description",
+			strings.Join(missing, ", "), s.Desc.File)
+	}
+	cmd := exec.CommandContext(ctx, s.Desc.Build[0], s.Desc.Build[1:]...)
+	cmd.Dir = s.Desc.Dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("image %s is not on this machine, and its build (%s, in %s) failed: %w\n%s",
+			strings.Join(missing, ", "), strings.Join(s.Desc.Build, " "), s.Desc.Dir, err, tail(string(out), 2000))
+	}
+	for _, image := range missing {
+		if !docker.ImagePresent(ctx, s.cli, image) {
+			return fmt.Errorf("image %s is still missing after its build (%s, in %s): the build makes other tags than the description names",
+				image, strings.Join(s.Desc.Build, " "), s.Desc.Dir)
+		}
+	}
+	return nil
+}
+
+// Database makes an empty database on the stack's PostgreSQL.
+func (s *Stack) Database(ctx context.Context) (*pgenv.Database, error) {
+	return s.Server.NewDatabase(ctx)
+}
+
+// vars are the placeholder values for the backend reaching db.
+func (s *Stack) vars(db *pgenv.Database) Vars {
+	u, _ := url.Parse(s.Server.NetworkURL(db.Name))
+	password, _ := u.User.Password()
+	return Vars{"db_user": u.User.Username(), "db_password": password, "db_host": u.Hostname(), "db_port": u.Port(),
+		"db_name": db.Name, "jwt_secret": s.jwtSecret, "dev_otp": s.Desc.Accounts.Admin.OTP}
+}
+
+// CommandError is a backend command that ran and failed.
+type CommandError struct {
+	What     string // "migrate", "seed", …
+	Argv     []string
+	Image    string
+	ExitCode int
+	Output   string // its stdout and stderr, the end of them
+}
+
+func (e *CommandError) Error() string {
+	return fmt.Sprintf("%s (%s, in %s) exited %d:\n%s", e.What, strings.Join(e.Argv, " "), e.Image, e.ExitCode, e.Output)
+}
+
+// Run runs one of the description's commands (named what, for messages)
+// in a one-off container of image, against db, with extra placeholder
+// values (revision). A command that exits non-zero is a *CommandError.
+func (s *Stack) Run(ctx context.Context, what, image string, cmd []string, db *pgenv.Database, extra Vars) (docker.Output, error) {
+	if len(cmd) == 0 {
+		return docker.Output{}, fmt.Errorf("%s names no %s command", s.Desc.File, what)
+	}
+	vars := s.vars(db)
+	for k, v := range extra {
+		vars[k] = v
+	}
+	argv := argv(cmd, vars)
+	out, err := docker.Run(ctx, s.cli, docker.OneOff{Image: image, Argv: argv, Env: s.Desc.environment(vars), Network: s.network.Name})
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", what, err)
+	}
+	if out.ExitCode != 0 {
+		return out, &CommandError{What: what, Argv: argv, Image: image, ExitCode: out.ExitCode,
+			Output: tail(strings.TrimSpace(out.Stdout+"\n"+out.Stderr), 3000)}
+	}
+	return out, nil
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
