@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/appydex/smoke/harness/backend"
+	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/pgenv"
@@ -40,6 +42,11 @@ func upStack(ctx context.Context, o *options, rep *report.Report) (*backend.Stac
 func commandStep(ctx context.Context, rep *report.Report, stack *backend.Stack, name, what, image string, cmd []string, db *pgenv.Database, extra backend.Vars) (bool, error) {
 	step := rep.Start(name)
 	out, err := stack.Run(ctx, what, image, cmd, db, extra)
+	return recordCommand(step, what, image, cmd, out, err)
+}
+
+// recordCommand finishes step with how a command went.
+func recordCommand(step *report.Step, what, image string, cmd []string, out docker.Output, err error) (bool, error) {
 	var cmdErr *backend.CommandError
 	switch {
 	case errors.As(err, &cmdErr):
@@ -63,29 +70,46 @@ func commandStep(ctx context.Context, rep *report.Report, stack *backend.Stack, 
 
 // backendSchemaStep is the three-way check for a backend: its model (the
 // create_model command in a scratch database), its migrations (the migrate
-// command in another) and live, plus the revision live records against the
-// image's heads.
-func backendSchemaStep(ctx context.Context, rep *report.Report, stack *backend.Stack, name, image string, live *schema.Snapshot,
-	revisions backend.Revisions) ([]drift.Comparison, []schema.Finding, error) {
+// command in another, unless migrations is already that snapshot) and
+// live, plus the revision live records — which revisions finds, meanwhile
+// — against the image's heads.
+func backendSchemaStep(ctx context.Context, rep *report.Report, stack *backend.Stack, name, image string, migrations, live *schema.Snapshot,
+	revisions func() (backend.Revisions, error)) (backend.Revisions, []drift.Comparison, []schema.Finding, error) {
 	step := rep.Start(name)
-	model, migrations, err := stack.Snapshots(ctx, image)
-	if err != nil {
-		step.Fail("could not build the model's and the migrations' schemas")
+	var model *schema.Snapshot
+	var revs backend.Revisions
+	var snapErr, revErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		revs, revErr = revisions()
+	}()
+	if migrations == nil {
+		model, migrations, snapErr = stack.Snapshots(ctx, image)
+	} else {
+		model, snapErr = stack.Model(ctx, image)
+	}
+	wg.Wait()
+	if err := errors.Join(snapErr, revErr); err != nil {
+		step.Fail("could not build the model's and the migrations' schemas, or read the revisions")
 		var cmdErr *backend.CommandError
 		if errors.As(err, &cmdErr) {
-			step.Line("%v", cmdErr)
-			return nil, nil, nil
+			for _, l := range strings.Split(cmdErr.Error(), "\n") {
+				step.Line("%s", l)
+			}
+			return revs, nil, nil, nil
 		}
-		return nil, nil, err
+		return revs, nil, nil, err
 	}
 	comparisons := drift.Compare(model, migrations, live)
-	state := revisions.Findings(comparisons, stack.Desc.Commands.Migrate)
-	current := strings.Join(revisions.Current, ", ")
+	state := revs.Findings(comparisons, stack.Desc.Commands.Migrate)
+	current := strings.Join(revs.Current, ", ")
 	if current == "" {
 		current = "no revision"
 	}
-	reportCheck(step, fmt.Sprintf("the database is at %s; the image's heads: %s", current, strings.Join(revisions.Heads, ", ")), state, comparisons)
-	return comparisons, state, nil
+	reportCheck(step, fmt.Sprintf("the database is at %s; the image's heads: %s", current, strings.Join(revs.Heads, ", ")), state, comparisons)
+	return revs, comparisons, state, nil
 }
 
 // liveSnapshot reads db's schema over a read-only connection.
@@ -125,26 +149,29 @@ func backendRun(ctx context.Context, o *options) (*report.Report, error) {
 		return rep, err
 	}
 	defer stack.Close(context.WithoutCancel(ctx))
-	db, err := stack.Database(ctx)
-	if err != nil {
-		return rep, err
-	}
-	if ok, err := commandStep(ctx, rep, stack, "migrate", "migrate", desc.Image, desc.Commands.Migrate, db, nil); err != nil || !ok {
+	// The migrations, once: the database they make is the migrations'
+	// snapshot and the template of the run's own.
+	step := rep.Start("migrate")
+	template, migrations, err := stack.Migrated(ctx, desc.Image)
+	if ok, err := recordCommand(step, "migrate", desc.Image, desc.Commands.Migrate, docker.Output{}, err); err != nil || !ok {
 		rep.Finish(desc.Name + "'s migrations do not apply to an empty database")
 		return rep, err
 	}
-	revisions, err := stack.Revisions(ctx, desc.Image, db)
+	step.Line("into a template database; the run's database is a copy of it")
+	db, err := stack.Server.Copy(ctx, template)
 	if err != nil {
 		return rep, err
 	}
-	live, err := liveSnapshot(ctx, db.URL)
-	if err != nil {
-		return rep, err
+	live, err := liveSnapshot(ctx, db.URL)	// The backend is seeded and started while the schema is checked: both
+	// are mostly containers starting.
+	started := make(chan *startup, 1)
+	go func() { started <- startBackend(ctx, stack, desc.Image, db) }()
+	_, _, _, schemaErr := backendSchemaStep(ctx, rep, stack, "schema check", desc.Image, migrations, live,
+		func() (backend.Revisions, error) { return stack.Revisions(ctx, desc.Image, db) })
+	svc, err := (<-started).report(rep, stack, "backend")
+	if err == nil {
+		err = schemaErr
 	}
-	if _, _, err := backendSchemaStep(ctx, rep, stack, "schema check", desc.Image, live, revisions); err != nil {
-		return rep, err
-	}
-	svc, err := startService(ctx, rep, stack, "backend", desc.Image, db)
 	if err != nil || svc == nil {
 		rep.Finish(desc.Name + " did not start")
 		return rep, err
@@ -159,24 +186,56 @@ func backendRun(ctx context.Context, o *options) (*report.Report, error) {
 	return rep, nil
 }
 
-// startService is the step that seeds the development accounts and starts
-// the backend from image on db. A seed that fails, or a backend that never
-// becomes healthy, fails the step (nil service, nil error).
-func startService(ctx context.Context, rep *report.Report, stack *backend.Stack, name, image string, db *pgenv.Database) (*backend.Service, error) {
-	if ok, err := commandStep(ctx, rep, stack, "seed", "seed", image, stack.Desc.Commands.Seed, db, nil); err != nil || !ok {
+// startup is seeding the development accounts and starting the backend,
+// timed, to be reported as two steps when it is done.
+type startup struct {
+	image                          string
+	seed                           docker.Output
+	seedErr, svcErr                error
+	seedAt, seedEnd, svcAt, svcEnd time.Time
+	svc                            *backend.Service
+}
+
+// startBackend seeds db and starts the backend from image on it, both at
+// once: the backend needs no accounts to start, only the flow does.
+func startBackend(ctx context.Context, s *backend.Stack, image string, db *pgenv.Database) *startup {
+	st := &startup{image: image, seedAt: time.Now(), svcAt: time.Now()}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		st.seed, st.seedErr = s.Run(ctx, "seed", image, s.Desc.Commands.Seed, db, nil)
+		st.seedEnd = time.Now()
+	}()
+	st.svc, st.svcErr = s.Start(ctx, image, db)
+	st.svcEnd = time.Now()
+	wg.Wait()
+	return st
+}
+
+// report adds the seed and the backend steps. A seed that fails, or a
+// backend that never becomes healthy, fails its step (nil service, nil
+// error); an error means a command could not run at all.
+func (st *startup) report(rep *report.Report, stack *backend.Stack, name string) (*backend.Service, error) {
+	ok, err := recordCommand(rep.Record("seed", st.seedAt, st.seedEnd), "seed", st.image, stack.Desc.Commands.Seed, st.seed, st.seedErr)
+	if !ok || err != nil {
 		return nil, err
 	}
-	step := rep.Start(name)
-	svc, err := stack.Start(ctx, image, db)
-	if err != nil {
-		step.Fail("%s did not become healthy", image)
-		for _, l := range strings.Split(err.Error(), "\n") {
+	step := rep.Record(name, st.svcAt, st.svcEnd)
+	if st.svcErr != nil {
+		step.Fail("%s did not become healthy", st.image)
+		for _, l := range strings.Split(st.svcErr.Error(), "\n") {
 			step.Line("%s", l)
 		}
 		return nil, nil
 	}
-	step.Pass("%s (%s) on %s", stack.Desc.Name, image, svc.URL)
-	return svc, nil
+	step.Pass("%s (%s) on %s", stack.Desc.Name, st.image, st.svc.URL)
+	return st.svc, nil
+}
+
+// startService seeds db and starts the backend from image, as steps.
+func startService(ctx context.Context, rep *report.Report, stack *backend.Stack, name, image string, db *pgenv.Database) (*backend.Service, error) {
+	return startBackend(ctx, stack, image, db).report(rep, stack, name)
 }
 
 // backendRepro is `smoke repro --backend`: the incident's image on a
@@ -255,7 +314,8 @@ func backendRepro(ctx context.Context, o *options) (*report.Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	_, state, err := backendSchemaStep(ctx, rep, stack, "incident schema check", incident, live, revisions)
+	_, _, state, err := backendSchemaStep(ctx, rep, stack, "incident schema check", incident, nil, live,
+		func() (backend.Revisions, error) { return revisions, nil })
 	if err != nil {
 		return rep, err
 	}
@@ -277,14 +337,11 @@ func backendRepro(ctx context.Context, o *options) (*report.Report, error) {
 	if err := svc.Close(ctx); err != nil {
 		return rep, err
 	}
-	after, err := stack.Revisions(ctx, desc.Image, db)
-	if err != nil {
-		return rep, err
-	}
 	if live, err = liveSnapshot(ctx, db.URL); err != nil {
 		return rep, err
 	}
-	comparisons, state, err := backendSchemaStep(ctx, rep, stack, "schema after the fix", desc.Image, live, after)
+	_, comparisons, state, err := backendSchemaStep(ctx, rep, stack, "schema after the fix", desc.Image, nil, live,
+		func() (backend.Revisions, error) { return stack.Revisions(ctx, desc.Image, db) })
 	if err != nil {
 		return rep, err
 	}
@@ -330,10 +387,6 @@ func backendVerify(ctx context.Context, o *options, live *pgx.Conn, rep *report.
 	if err != nil {
 		return err
 	}
-	heads, err := stack.Heads(ctx, desc.Image, scratch)
-	if err != nil {
-		return err
-	}
 	current, err := desc.LiveRevision(ctx, live)
 	if err != nil {
 		return err
@@ -342,6 +395,9 @@ func backendVerify(ctx context.Context, o *options, live *pgx.Conn, rep *report.
 	if err != nil {
 		return err
 	}
-	_, _, err = backendSchemaStep(ctx, rep, stack, "schema check", desc.Image, snapshot, backend.Revisions{Current: current, Heads: heads})
+	_, _, _, err = backendSchemaStep(ctx, rep, stack, "schema check", desc.Image, nil, snapshot, func() (backend.Revisions, error) {
+		heads, err := stack.Heads(ctx, desc.Image, scratch)
+		return backend.Revisions{Current: current, Heads: heads}, err
+	})
 	return err
 }

@@ -2,13 +2,16 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/schema"
@@ -17,14 +20,31 @@ import (
 // Snapshots are the backend's model and its migrations as PostgreSQL
 // prints them: image's create_model command run in one empty database, its
 // migrate command in another, each read back and dropped.
+//
+// The two run at once: each is a container start and the backend's own
+// start-up, which is most of the time.
 func (s *Stack) Snapshots(ctx context.Context, image string) (model, migrations *schema.Snapshot, err error) {
-	if model, err = s.scratch(ctx, "create_model", image, s.Desc.Commands.CreateModel, "model"); err != nil {
-		return nil, nil, err
-	}
-	if migrations, err = s.scratch(ctx, "migrate", image, s.Desc.Commands.Migrate, "migrations"); err != nil {
+	var modelErr, migrationsErr error
+	both(func() { model, modelErr = s.scratch(ctx, "create_model", image, s.Desc.Commands.CreateModel, "model") },
+		func() {
+			migrations, migrationsErr = s.scratch(ctx, "migrate", image, s.Desc.Commands.Migrate, "migrations")
+		})
+	if err := errors.Join(modelErr, migrationsErr); err != nil {
 		return nil, nil, err
 	}
 	return model, migrations, nil
+}
+
+// both runs f and g at once and returns when both have.
+func both(f, g func()) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		f()
+	}()
+	g()
+	wg.Wait()
 }
 
 func (s *Stack) scratch(ctx context.Context, what, image string, cmd []string, source string) (*schema.Snapshot, error) {
@@ -36,12 +56,37 @@ func (s *Stack) scratch(ctx context.Context, what, image string, cmd []string, s
 	if _, err := s.Run(ctx, what, image, cmd, db, nil); err != nil {
 		return nil, err
 	}
+	return read(ctx, db, source)
+}
+
+// Model is the backend's model as PostgreSQL prints it: image's
+// create_model command in an empty database, read back and dropped.
+func (s *Stack) Model(ctx context.Context, image string) (*schema.Snapshot, error) {
+	return s.scratch(ctx, "create_model", image, s.Desc.Commands.CreateModel, "model")
+}
+
+func read(ctx context.Context, db *pgenv.Database, source string) (*schema.Snapshot, error) {
 	conn, err := pgx.Connect(ctx, db.URL)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	return schema.Read(ctx, conn, "public", source)
+}
+
+// Migrated runs image's migrate command in a new database and returns it
+// with its snapshot: the migrations as PostgreSQL prints them, and a
+// template for the run's own database (Server.Copy).
+func (s *Stack) Migrated(ctx context.Context, image string) (*pgenv.Database, *schema.Snapshot, error) {
+	db, err := s.Database(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := s.Run(ctx, "migrate", image, s.Desc.Commands.Migrate, db, nil); err != nil {
+		return db, nil, err
+	}
+	snap, err := read(ctx, db, "migrations")
+	return db, snap, err
 }
 
 // Revisions are a database's migration revisions and the image's heads.
@@ -70,12 +115,12 @@ func parseRevisions(stdout string) []string {
 
 // Revisions runs image's current command against db, and its heads command.
 func (s *Stack) Revisions(ctx context.Context, image string, db *pgenv.Database) (Revisions, error) {
-	current, err := s.Run(ctx, "current", image, s.Desc.Commands.Current, db, nil)
-	if err != nil {
-		return Revisions{}, err
-	}
-	heads, err := s.Heads(ctx, image, db)
-	if err != nil {
+	var current docker.Output
+	var heads []string
+	var currentErr, headsErr error
+	both(func() { current, currentErr = s.Run(ctx, "current", image, s.Desc.Commands.Current, db, nil) },
+		func() { heads, headsErr = s.Heads(ctx, image, db) })
+	if err := errors.Join(currentErr, headsErr); err != nil {
 		return Revisions{}, err
 	}
 	return Revisions{Current: parseRevisions(current.Stdout), Heads: heads, CurrentOutput: strings.TrimSpace(current.Stdout)}, nil

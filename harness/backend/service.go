@@ -91,7 +91,7 @@ func (svc *Service) healthy(ctx context.Context, path string, timeout time.Durat
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(25 * time.Millisecond):
 		}
 	}
 }
@@ -125,7 +125,7 @@ func (svc *Service) Close(ctx context.Context) error {
 	}
 	svc.closed = true
 	if svc.ctr != nil {
-		if err := testcontainers.TerminateContainer(svc.ctr, testcontainers.StopContext(ctx), testcontainers.StopTimeout(2*time.Second)); err == nil {
+		if err := testcontainers.TerminateContainer(svc.ctr, testcontainers.StopContext(ctx), testcontainers.StopTimeout(0)); err == nil {
 			return nil
 		}
 	}

@@ -227,10 +227,22 @@ func hashFiles(fsys fs.FS) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// NewDatabase creates an empty database: for tests of migrations themselves.
+// NewDatabase creates an empty database: for migrations themselves, or a
+// model's DDL.
 func (s *Server) NewDatabase(ctx context.Context) (*Database, error) {
 	name := dbPrefix + "db_" + randomHex(6)
 	if err := s.createDatabase(ctx, name, ""); err != nil {
+		return nil, err
+	}
+	return &Database{Name: name, URL: s.URL(name), srv: s}, nil
+}
+
+// Copy creates a new database holding a copy of db (CREATE DATABASE …
+// TEMPLATE): a database migrated once by another tool becomes the template
+// of the next. No session may be connected to db while it is copied.
+func (s *Server) Copy(ctx context.Context, db *Database) (*Database, error) {
+	name := dbPrefix + "db_" + randomHex(6)
+	if err := s.createDatabase(ctx, name, db.Name); err != nil {
 		return nil, err
 	}
 	return &Database{Name: name, URL: s.URL(name), srv: s}, nil

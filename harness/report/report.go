@@ -57,8 +57,18 @@ func (r *Report) Start(name string) *Step {
 	return s
 }
 
+// Record adds a step for work that ran from start to end — alongside other
+// steps — to be finished with Pass, Fail or Skip.
+func (r *Report) Record(name string, start, end time.Time) *Step {
+	s := &Step{Name: name, started: start, ended: end}
+	r.Steps = append(r.Steps, s)
+	return s
+}
+
 func (s *Step) end(status Status, format string, args []any) {
-	s.ended = time.Now()
+	if s.ended.IsZero() {
+		s.ended = time.Now()
+	}
 	s.Status = status
 	s.Summary = fmt.Sprintf(format, args...)
 	s.DurationMS = float64(s.ended.Sub(s.started).Microseconds()) / 1000
