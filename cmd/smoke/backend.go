@@ -162,7 +162,7 @@ func backendRun(ctx context.Context, o *options) (*report.Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	live, err := liveSnapshot(ctx, db.URL)	// The backend is seeded and started while the schema is checked: both
+	live, err := liveSnapshot(ctx, db.URL) // The backend is seeded and started while the schema is checked: both
 	// are mostly containers starting.
 	started := make(chan *startup, 1)
 	go func() { started <- startBackend(ctx, stack, desc.Image, db) }()
