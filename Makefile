@@ -7,7 +7,9 @@
 #   make fuzz       fuzz the login and refresh handlers for FUZZTIME each (default 10s)
 #   make api        run the reference API on :16110 (APPYDEX_DATABASE_URL, APPYDEX_JWT_SECRET)
 #   make pg-image   build appydex-smoke/postgres:15 from Debian's packages (no registry needed)
-#   make api-image  build appydex-smoke/api:dev, the API in a FROM scratch image
+#   make api-image  build appydex-smoke/api:dev, the API and its migration tool in a FROM scratch image
+#   make backend-images  build the backends' images: the reference API, and the incident's own
+#                   FastAPI stack (appydex-smoke/fastapi:incident and :fixed) from Debian's packages
 #
 # PG_SOURCE=auto|container|local|external picks where PostgreSQL comes from
 # (the same as SMOKE_PG_SOURCE); the default, auto, uses Docker when it answers.
@@ -23,15 +25,15 @@ ifneq ($(PG_SOURCE),)
 export SMOKE_PG_SOURCE := $(PG_SOURCE)
 endif
 
-.PHONY: smoke test bench lint fuzz api pg-image api-image ensure-pg-image
+.PHONY: smoke test bench lint fuzz api pg-image api-image backend-images ensure-images ensure-pg-image ensure-backend-images
 
 smoke: ensure-pg-image
 	$(GO) run ./cmd/smoke run
 
-test: ensure-pg-image
+test: ensure-images
 	$(GO) test -race -count=1 ./...
 
-bench: ensure-pg-image
+bench: ensure-images
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./...
 
 lint:
@@ -57,6 +59,17 @@ api-image:
 pg-image:
 	images/postgres/build.sh appydex-smoke/postgres:15
 
-# Before tests: the container source's image, pulled or built only if needed.
+backend-images: api-image
+	fixtures/backends/fastapi/build.sh
+
+# Before tests: every image they run, pulled or built only if needed.
+ensure-images: ensure-pg-image ensure-backend-images
+
 ensure-pg-image:
 	@images/postgres/ensure.sh
+
+# Each build is skipped while its recipe is unchanged; without a Docker
+# Engine the backend tests skip (or fail, where SMOKE_REQUIRE_SOURCES says so).
+ensure-backend-images:
+	@if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory backend-images; \
+	else echo "backend images: no Docker Engine answers; tests that run backends in containers skip"; fi

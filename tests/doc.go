@@ -7,8 +7,11 @@
 //	schema_test.go       refresh_tokens — and every table — matches the model
 //	incident_test.go     the incident reproduces (a 500, the log line, the drift finding),
 //	                     and the pending migration fixes it
-//	login_flow_test.go   the whole login → refresh → reuse → logout flow passes, in-process
-//	                     and in the incident's topology (API and database in containers)
+//	login_flow_test.go   the whole login → refresh → reuse → logout flow passes
+//	backends_test.go     any backend, described by a backend.yaml: the incident's own stack
+//	                     (FastAPI, SQLAlchemy, alembic) and the reference API, each in
+//	                     containers beside PostgreSQL, agree with themselves and pass the
+//	                     flow; the incident reproduces in its own stack and Option 1 fixes it
 //	flow_strictness_test.go  the flow fails nine deliberately broken variants of the API
 //	                     (broken_backends_test.go), each with a line naming what broke
 //

@@ -14,7 +14,6 @@ import (
 	"github.com/appydex/smoke/harness/backend"
 	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/drift"
-	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/redact"
@@ -122,22 +121,6 @@ func liveSnapshot(ctx context.Context, url string) (*schema.Snapshot, error) {
 	return schema.Read(ctx, conn, "public", "live")
 }
 
-// backendFlow is the flow against a backend's service, as the development
-// admin its seed command made.
-func backendFlow(desc *backend.Description, baseURL, databaseURL string) flow.Config {
-	paths := flow.DefaultPaths()
-	paths.Healthz = desc.Paths.Health
-	if desc.Paths.Ready != "" {
-		paths.Readyz = desc.Paths.Ready
-	}
-	if desc.Paths.OpenAPI != "" {
-		paths.OpenAPI = desc.Paths.OpenAPI
-	}
-	admin, inactive := desc.Accounts.Admin, desc.Accounts.Inactive
-	return flow.Config{BaseURL: baseURL, DatabaseURL: databaseURL, Email: admin.Email, Password: admin.Password, OTP: admin.OTP,
-		InactiveEmail: inactive.Email, InactivePassword: inactive.Password, RefreshTTL: time.Duration(desc.RefreshTTL), Paths: paths}
-}
-
 // backendRun is `smoke run --backend`: the backend's image migrates a fresh
 // database with its own tool, its model and migrations are compared with
 // it, and the flow runs against the backend in a container beside it.
@@ -162,7 +145,11 @@ func backendRun(ctx context.Context, o *options) (*report.Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	live, err := liveSnapshot(ctx, db.URL) // The backend is seeded and started while the schema is checked: both
+	live, err := liveSnapshot(ctx, db.URL)
+	if err != nil {
+		return rep, err
+	}
+	// The backend is seeded and started while the schema is checked: both
 	// are mostly containers starting.
 	started := make(chan *startup, 1)
 	go func() { started <- startBackend(ctx, stack, desc.Image, db) }()
@@ -176,7 +163,7 @@ func backendRun(ctx context.Context, o *options) (*report.Report, error) {
 		rep.Finish(desc.Name + " did not start")
 		return rep, err
 	}
-	if _, err := flowStep(ctx, rep, backendFlow(desc, svc.URL, db.URL)); err != nil {
+	if _, err := flowStep(ctx, rep, desc.Flow(svc.URL, db.URL)); err != nil {
 		return rep, err
 	}
 	rep.Finish(fmt.Sprintf("%s's model, its migrations and a freshly migrated database agree, and login, refresh, reuse detection and logout work against it", desc.Name))
@@ -355,7 +342,7 @@ func backendRepro(ctx context.Context, o *options) (*report.Report, error) {
 	}
 	flowPassed := false
 	if fixed != nil {
-		res, err := flowStep(ctx, rep, backendFlow(desc, fixed.URL, db.URL))
+		res, err := flowStep(ctx, rep, desc.Flow(fixed.URL, db.URL))
 		if err != nil {
 			return rep, err
 		}

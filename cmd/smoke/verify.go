@@ -53,7 +53,7 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 			Email: o.email, Password: o.password, OTP: o.otp, TOTPSecret: o.totp,
 			InactiveEmail: o.inactiveEmail, InactivePassword: o.inactivePassword, RefreshTTL: o.refreshTTL}
 		if o.backend != nil {
-			cfg.Paths = backendFlow(o.backend, "", "").Paths
+			cfg.Paths = o.backend.Flow("", "").Paths
 		}
 		res, err := flowStep(ctx, rep, cfg)
 		if err != nil {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/appydex/smoke/harness/flow"
 )
 
 // FileName is the description's name in a backend's folder.
@@ -33,6 +35,9 @@ type Description struct {
 	Build []string `yaml:"build"`
 	// Port is the port the backend serves on inside its container.
 	Port int `yaml:"port"`
+	// StartTimeout is how long the backend may take to answer its health
+	// path once started; 0 means a minute.
+	StartTimeout Duration `yaml:"start_timeout"`
 	// Database says how the backend expects to find PostgreSQL.
 	Database struct {
 		// Alias is PostgreSQL's host name on the backend's network, as its
@@ -205,4 +210,21 @@ func argv(cmd []string, v Vars) []string {
 		out[i] = v.expand(a)
 	}
 	return out
+}
+
+// Flow is the flow against the backend serving at baseURL, as the
+// development admin its seed command makes; databaseURL is its database,
+// for the row checks ("" skips them).
+func (d *Description) Flow(baseURL, databaseURL string) flow.Config {
+	paths := flow.DefaultPaths()
+	paths.Healthz = d.Paths.Health
+	if d.Paths.Ready != "" {
+		paths.Readyz = d.Paths.Ready
+	}
+	if d.Paths.OpenAPI != "" {
+		paths.OpenAPI = d.Paths.OpenAPI
+	}
+	admin, inactive := d.Accounts.Admin, d.Accounts.Inactive
+	return flow.Config{BaseURL: baseURL, DatabaseURL: databaseURL, Email: admin.Email, Password: admin.Password, OTP: admin.OTP,
+		InactiveEmail: inactive.Email, InactivePassword: inactive.Password, RefreshTTL: time.Duration(d.RefreshTTL), Paths: paths}
 }

@@ -27,8 +27,8 @@ type Service struct {
 }
 
 // Start runs image as the backend, serving db, and waits until its health
-// path answers 200 through the published port (a minute at most; else the
-// error carries the end of its log). Stack.Close stops it, if Stop did not.
+// path answers 200 through the published port (start_timeout at most,
+// else the error carries the end of its log). Stack.Close stops it, if Stop did not.
 func (s *Stack) Start(ctx context.Context, image string, db *pgenv.Database) (*Service, error) {
 	vars := s.vars(db)
 	env := map[string]string{}
@@ -49,7 +49,11 @@ func (s *Stack) Start(ctx context.Context, image string, db *pgenv.Database) (*S
 		return nil, fmt.Errorf("start %s: %w%s", image, err, svc.logTail(ctx))
 	}
 	if err = svc.published(ctx, port); err == nil {
-		err = svc.healthy(ctx, s.Desc.Paths.Health, time.Minute)
+		timeout := time.Duration(s.Desc.StartTimeout)
+		if timeout == 0 {
+			timeout = time.Minute
+		}
+		err = svc.healthy(ctx, s.Desc.Paths.Health, timeout)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w%s", image, err, svc.logTail(ctx))

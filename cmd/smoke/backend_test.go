@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/harness/backend"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/pgtest"
+)
+
+const fastapi = "../../fixtures/backends/fastapi"
+
+// backendEnv runs a backend's PostgreSQL as the container it must be,
+// whatever this test binary's own source is.
+var backendEnv = map[string]string{pgenv.EnvSource: "container", pgenv.EnvURL: ""}
+
+// The incident's own stack, from nothing, with the report's three pieces
+// of evidence: the 500 envelope, the backend's log line, alembic current —
+// then the report's Option 1, and the whole flow. Exit 0.
+func TestReproOfTheFastAPIBackendShowsTheReportsEvidence(t *testing.T) {
+	pgtest.RequireDocker(t)
+	code, out, errOut := smoke(t, backendEnv, "repro", "--backend", fastapi)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	for _, want := range []string{
+		"HTTP/1.1 500 Internal Server Error",
+		`{"code":"INTERNAL_ERROR","message":"Something went wrong","details":{}}`,
+		`backend log: sqlalchemy.exc.ProgrammingError: (psycopg2.errors.UndefinedColumn) column "token_hash" of relation "refresh_tokens" does not exist`,
+		"$ alembic current\n       2f6d5f68b472 (head)",
+		"the database is at 2f6d5f68b472, the image's only head is 2f6d5f68b472, and the model has refresh_tokens.token_hash, which no migration creates: the model changed without a migration",
+		"ok   fix",
+		"alembic upgrade head (appydex-smoke/fastapi:fixed)",
+		"PASS: the incident reproduced in fastapi",
+	} {
+		assert.Contains(t, out, want)
+	}
+}
+
+// describe writes a copy of the fastapi description with edits (old, new
+// pairs) into a folder of its own, and returns the folder.
+func describe(t *testing.T, edits ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(fastapi, "backend.yaml"))
+	require.NoError(t, err)
+	text := string(b)
+	for i := 0; i+1 < len(edits); i += 2 {
+		require.Contains(t, text, edits[i])
+		text = strings.Replace(text, edits[i], edits[i+1], 1)
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "backend.yaml"), []byte(text), 0o644))
+	return dir
+}
+
+func TestABadBackendDescriptionExitsTwoNamingTheFieldAndTheFile(t *testing.T) {
+	dir := describe(t, "port: 8000", "port: 8000\nprot: 8001")
+	code, _, errOut := smoke(t, backendEnv, "run", "--backend", dir)
+	assert.Equal(t, exitProblem, code)
+	assert.Contains(t, errOut, filepath.Join(dir, "backend.yaml"))
+	assert.Contains(t, errOut, "field prot not found")
+
+	dir = describe(t, "  seed: [python3, -m, app.cli, seed]\n", "")
+	code, _, errOut = smoke(t, backendEnv, "run", "--backend", dir)
+	assert.Equal(t, exitProblem, code)
+	assert.Contains(t, errOut, "missing commands.seed")
+}
+
+// What goes wrong in the backend is reported, with its own words: a
+// migration that fails, with its output and exit code; a backend that
+// never becomes healthy, with the end of its log; an image that is not
+// there and does not build, with the build command.
+func TestABrokenBackendIsReportedInItsOwnWords(t *testing.T) {
+	pgtest.RequireDocker(t)
+	t.Run("a failing migration", func(t *testing.T) {
+		t.Parallel()
+		code, out, errOut := smoke(t, backendEnv, "run", "--backend", describe(t, "migrate: [alembic, upgrade, head]", "migrate: [alembic, upgrade, 0000deadbeef]"))
+		assert.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+		assert.Contains(t, out, "FAIL migrate")
+		assert.Contains(t, out, "alembic upgrade 0000deadbeef exited 255")
+		assert.Contains(t, out, "Can't locate revision identified by '0000deadbeef'", "the command's own output")
+	})
+	t.Run("a backend that never becomes healthy", func(t *testing.T) {
+		t.Parallel()
+		code, out, errOut := smoke(t, backendEnv, "run", "--backend", describe(t, "health: /healthz", "health: /nowhere", "port: 8000", "port: 8000\nstart_timeout: 3s"))
+		assert.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+		assert.Contains(t, out, "FAIL backend")
+		assert.Contains(t, out, "never became healthy: GET http://")
+		assert.Contains(t, out, "the end of its log", "the backend's own words")
+		assert.Contains(t, out, "Uvicorn running on", "the backend's own words")
+	})
+	t.Run("an image that is not there and does not build", func(t *testing.T) {
+		t.Parallel()
+		code, _, errOut := smoke(t, backendEnv, "run", "--backend", describe(t, "image: appydex-smoke/fastapi:fixed", "image: appydex-smoke/fastapi:nowhere",
+			"build: [bash, build.sh]", "build: [bash, -c, 'echo no such recipe; exit 3']"))
+		assert.Equal(t, exitProblem, code)
+		assert.Contains(t, errOut, "image appydex-smoke/fastapi:nowhere is not on this machine, and its build (bash -c echo no such recipe; exit 3")
+		assert.Contains(t, errOut, "no such recipe")
+	})
+}
+
+// Before a deploy of the fixed image: a database the incident's image
+// migrated is behind the image's head — do not deploy; once the fixed
+// image's migration ran, the database matches its model and migrations.
+// verify reads the revision from alembic_version itself: nothing of the
+// backend runs against the deployment's database.
+func TestVerifyOfADeploymentOfTheFastAPIBackend(t *testing.T) {
+	pgtest.RequireDocker(t)
+	ctx := context.Background()
+	desc, err := backend.Load(fastapi)
+	require.NoError(t, err)
+	cfg, err := pgtest.Config()
+	require.NoError(t, err)
+	cfg.Source = pgenv.Container
+	deployment, err := backend.Up(ctx, desc, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { deployment.Close(context.Background()) })
+	db, err := deployment.Database(ctx)
+	require.NoError(t, err)
+	_, err = deployment.Run(ctx, "migrate", desc.Incident.Image, desc.Commands.Migrate, db, nil)
+	require.NoError(t, err)
+
+	code, out, errOut := smoke(t, backendEnv, "verify", "--backend", fastapi, "--database-url", db.URL)
+	require.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "error   migration revision: pending migrations: the database is at 2f6d5f68b472; the image's heads are c5d8e1f4a7b3; fix: alembic upgrade head")
+	assert.Contains(t, out, "error   column refresh_tokens.token_hash: missing in live")
+
+	_, err = deployment.Run(ctx, "migrate", desc.Image, desc.Commands.Migrate, db, nil)
+	require.NoError(t, err)
+	code, out, errOut = smoke(t, backendEnv, "verify", "--backend", fastapi, "--database-url", db.URL)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "migration state: the database is at c5d8e1f4a7b3; the image's heads: c5d8e1f4a7b3")
+}

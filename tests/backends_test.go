@@ -1,0 +1,150 @@
+package tests
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/harness/backend"
+	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/flow"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/appydex/smoke/schema"
+)
+
+// upBackend starts the backend described in fixtures/backends/name beside
+// a PostgreSQL container on a network of its own (building its images if
+// they are missing), removed when the test ends.
+func upBackend(t *testing.T, name string) *backend.Stack {
+	t.Helper()
+	pgtest.RequireDocker(t)
+	desc, err := backend.Load("../fixtures/backends/" + name)
+	require.NoError(t, err)
+	cfg, err := pgtest.Config()
+	require.NoError(t, err)
+	cfg.Source = pgenv.Container
+	stack, err := backend.Up(context.Background(), desc, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, stack.Close(context.Background())) })
+	return stack
+}
+
+// read is db's schema as PostgreSQL prints it.
+func read(t *testing.T, db *pgenv.Database, source string) *schema.Snapshot {
+	t.Helper()
+	snap, err := schema.Read(context.Background(), pgtest.Pool(t, db.URL), "public", source)
+	require.NoError(t, err)
+	return snap
+}
+
+// serve seeds db and starts the backend from image on it.
+func serve(t *testing.T, stack *backend.Stack, image string, db *pgenv.Database) *backend.Service {
+	t.Helper()
+	ctx := context.Background()
+	_, err := stack.Run(ctx, "seed", image, stack.Desc.Commands.Seed, db, nil)
+	require.NoError(t, err)
+	svc, err := stack.Start(ctx, image, db)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("%s's log:\n%s", stack.Desc.Name, svc.Logs(context.Background()))
+		}
+	})
+	return svc
+}
+
+// A backend this repository did not write — the incident's own stack —
+// and the reference API, each described by a backend.yaml, are judged the
+// same way: their model against their migrations and the database their
+// own tool migrated, their revision against their image's heads, and the
+// whole login flow against them in containers.
+func TestEveryBackendAgreesWithItselfAndPassesTheFlow(t *testing.T) {
+	for _, name := range []string{"fastapi", "reference"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			stack := upBackend(t, name)
+			desc := stack.Desc
+
+			template, migrations, err := stack.Migrated(ctx, desc.Image)
+			require.NoError(t, err)
+			db, err := stack.Server.Copy(ctx, template)
+			require.NoError(t, err)
+			model, err := stack.Model(ctx, desc.Image)
+			require.NoError(t, err)
+			revisions, err := stack.Revisions(ctx, desc.Image, db)
+			require.NoError(t, err)
+
+			comparisons := drift.Compare(model, migrations, read(t, db, "live"))
+			for _, c := range comparisons {
+				assert.Empty(t, schema.Lines(c.Findings), "%s vs %s", c.Want, c.Got)
+			}
+			assert.Equal(t, revisions.Heads, revisions.Current, "the database is at the image's head")
+			assert.Empty(t, revisions.Findings(comparisons, desc.Commands.Migrate))
+
+			svc := serve(t, stack, desc.Image, db)
+			res, err := flow.Run(ctx, desc.Flow(svc.URL, db.URL))
+			require.NoError(t, err)
+			t.Logf("flow against %s:\n%s", name, res.Text())
+			assert.True(t, res.Passed, "failed checks:\n%s", strings.Join(res.Failures(), "\n"))
+		})
+	}
+}
+
+// The incident in its own stack, as its report tells it: the incident's
+// image migrates with alembic to 2f6d5f68b472, which alembic current calls
+// the head; every login answers 500 and the log names the undefined
+// column; the check names the root cause. The report's Option 1 — the
+// fixed image's alembic upgrade head — mends it.
+func TestTheIncidentReproducesInItsOwnStack(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	stack := upBackend(t, "fastapi")
+	desc, incident := stack.Desc, stack.Desc.Incident.Image
+	db, err := stack.Database(ctx)
+	require.NoError(t, err)
+	_, err = stack.Run(ctx, "migrate", incident, desc.Commands.Migrate, db, nil)
+	require.NoError(t, err)
+
+	revisions, err := stack.Revisions(ctx, incident, db)
+	require.NoError(t, err)
+	assert.Equal(t, "2f6d5f68b472 (head)", revisions.CurrentOutput, "alembic current, as the report quotes it")
+	model, migrations, err := stack.Snapshots(ctx, incident)
+	require.NoError(t, err)
+	comparisons := drift.Compare(model, migrations, read(t, db, "live"))
+	findings := revisions.Findings(comparisons, desc.Commands.Migrate)
+	require.Len(t, findings, 1)
+	assert.Equal(t, backend.KindModelWithoutMigration, string(findings[0].Kind))
+	assert.Contains(t, findings[0].Detail, "the database is at 2f6d5f68b472, the image's only head is 2f6d5f68b472, and the model has refresh_tokens.token_hash, which no migration creates")
+
+	svc := serve(t, stack, incident, db)
+	admin := desc.Accounts.Admin
+	status, body := post(t, svc.URL+"/api/v1/auth/login", map[string]string{"email_or_phone": admin.Email, "password": admin.Password, "otp": admin.OTP})
+	assert.Equal(t, 500, status)
+	assert.JSONEq(t, `{"code":"INTERNAL_ERROR","message":"Something went wrong","details":{}}`, string(body))
+	assert.Contains(t, svc.Logs(ctx), `sqlalchemy.exc.ProgrammingError: (psycopg2.errors.UndefinedColumn) column "token_hash" of relation "refresh_tokens" does not exist`)
+	status, body = get(t, svc.URL+"/readyz")
+	assert.Equal(t, 503, status, "readiness names the drift: %s", body)
+
+	// Option 1: the pending migration, from the fixed image.
+	_, err = stack.Run(ctx, "migrate", desc.Image, desc.Commands.Migrate, db, nil)
+	require.NoError(t, err)
+	require.NoError(t, svc.Close(ctx))
+	after, err := stack.Revisions(ctx, desc.Image, db)
+	require.NoError(t, err)
+	model, migrations, err = stack.Snapshots(ctx, desc.Image)
+	require.NoError(t, err)
+	comparisons = drift.Compare(model, migrations, read(t, db, "live"))
+	assert.Empty(t, after.Findings(comparisons, desc.Commands.Migrate))
+	for _, c := range comparisons {
+		assert.Empty(t, schema.Lines(c.Findings), "%s vs %s after the fix", c.Want, c.Got)
+	}
+	fixed := serve(t, stack, desc.Image, db)
+	res, err := flow.Run(ctx, desc.Flow(fixed.URL, db.URL))
+	require.NoError(t, err)
+	assert.True(t, res.Passed, "failed checks:\n%s", strings.Join(res.Failures(), "\n"))
+}
