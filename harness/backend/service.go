@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
@@ -115,10 +116,10 @@ func (svc *Service) Logs(ctx context.Context) string {
 }
 
 func (svc *Service) logTail(ctx context.Context) string {
-	if logs := svc.Logs(ctx); logs != "" {
+	if logs := strings.TrimSpace(svc.Logs(ctx)); logs != "" {
 		return "; the end of its log:\n" + tail(logs, 2000)
 	}
-	return ""
+	return "; it logged nothing"
 }
 
 // Close stops and removes the container (also one whose start was cut

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -27,14 +28,20 @@ import (
 //
 // getenv reads the caller's environment (os.Getenv); Setup writes the Ryuk
 // setting into this process's environment, where testcontainers-go reads it.
+// Only the first call counts: the settings are the process's, as
+// testcontainers-go's own are.
 func Setup(getenv func(string) string, verbose bool) {
-	if getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
-		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
-	}
-	if !verbose {
-		tclog.SetDefault(tclog.NewNoopLogger())
-	}
+	setupOnce.Do(func() {
+		if getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
+			os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+		}
+		if !verbose {
+			tclog.SetDefault(tclog.NewNoopLogger())
+		}
+	})
 }
+
+var setupOnce sync.Once
 
 // Answers reports whether a Docker Engine answers within a few seconds: the
 // one at host (as in DOCKER_HOST) when it is set, else the one
