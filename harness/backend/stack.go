@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os/exec"
 	"strings"
+	"sync"
 
 	"github.com/testcontainers/testcontainers-go"
 
@@ -63,13 +64,20 @@ func Up(ctx context.Context, desc *Description, pg pgenv.Config) (*Stack, error)
 // Close stops and removes what the stack started: services, PostgreSQL,
 // the network.
 func (s *Stack) Close(ctx context.Context) error {
-	var errs []error
-	for _, svc := range s.services {
-		errs = append(errs, svc.Close(ctx))
+	// The containers go at once; the network only once they are gone.
+	errs := make([]error, len(s.services)+1)
+	var wg sync.WaitGroup
+	for i, svc := range s.services {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = svc.Close(ctx)
+		}()
 	}
 	if s.Server != nil {
-		errs = append(errs, s.Server.Close(ctx))
+		errs[len(s.services)] = s.Server.Close(ctx)
 	}
+	wg.Wait()
 	if s.network != nil {
 		errs = append(errs, s.network.Remove(ctx))
 	}
