@@ -3,190 +3,138 @@ package schema
 import (
 	"maps"
 	"slices"
-
-	"github.com/appydex/smoke/schema/pgident"
+	"strings"
 )
 
 // Diff compares got with want and returns every difference, in a stable
 // order, each with the SQL that would make got match want. Column order is
 // not compared: PostgreSQL cannot reorder columns without rebuilding the
-// table, and nothing that names its columns (every INSERT and SELECT of the
-// reference API) depends on it.
+// table, and nothing that names its columns depends on it.
 func Diff(want, got *Snapshot) []Finding {
-	d := &differ{want: want, got: got}
-	d.enums()
-	d.sequences()
-	for _, name := range unionKeys(want.Tables, got.Tables) {
-		w, g := want.Tables[name], got.Tables[name]
-		switch {
-		case g == nil:
-			d.add(Finding{ObjectType: "table", Object: name, Kind: Missing, Severity: Error, Fix: d.createTable(w)})
-		case w == nil:
-			d.add(Finding{ObjectType: "table", Object: name, Kind: Unexpected, Severity: Warning,
-				Fix: "DROP TABLE " + d.qual(name) + "; -- drops its rows"})
-		default:
-			d.columns(w, g)
-			d.constraints(w, g)
-			d.indexes(w, g)
-		}
+	return diff(want, got).findings
+}
+
+// Script is the SQL that turns got into want: every finding's fix, in an
+// order that applies in one pass and one transaction — what depends on an
+// object dropped before it and made after it, views dropped and made again
+// around the changes beneath them. A difference no statement can mend
+// safely is a comment ("-- …") saying why.
+func Script(want, got *Snapshot) []string {
+	d := diff(want, got)
+	slices.SortStableFunc(d.stmts, byScriptOrder)
+	out := make([]string, 0, len(d.stmts))
+	for _, s := range d.stmts {
+		out = append(out, s.sql)
 	}
-	d.unsupported()
-	sortFindings(d.findings)
-	return d.findings
+	return out
+}
+
+// byScriptOrder orders statements as the script runs them.
+func byScriptOrder(a, b stmt) int {
+	if a.phase != b.phase {
+		return a.phase - b.phase
+	}
+	if a.rank != b.rank {
+		return a.rank - b.rank
+	}
+	if a.order != b.order {
+		return a.order - b.order
+	}
+	return a.seq - b.seq
+}
+
+// The phases of a script, in the order they run.
+const (
+	phaseCreateSchemas   = iota // schemas, extensions, collations
+	phaseDropDependents         // triggers, policies, views, functions: dependents first
+	phaseDropForeignKeys        // before the keys they reference, and the tables
+	phaseDropConstraints        // other constraints, and indexes
+	phaseTypes                  // enum types and labels, sequences
+	phaseDropTables             // partitions and children first
+	phaseTables                 // CREATE TABLE (parents first), ALTER TABLE, columns
+	phaseConstraints            // primary keys, uniques, checks, exclusions, indexes, sequence ownership
+	phaseForeignKeys            //
+	phaseCreateDependents       // functions and views (what they need first), triggers, policies
+	phaseGrants                 //
+	phaseDropLast               // unexpected types, sequences, collations, extensions, schemas
+)
+
+// stmt is one statement of the script.
+type stmt struct {
+	phase int
+	rank  int // order within a phase: dependency depth
+	order int // order within a rank: a column's steps
+	seq   int // order of emission
+	sql   string
 }
 
 type differ struct {
 	want, got *Snapshot
 	findings  []Finding
+	stmts     []stmt
+
+	// disturbed names the relations, types and functions of got whose
+	// change or removal takes the views, functions and triggers built on
+	// them down (to be made again after).
+	disturbed map[string]bool
+	// recreated names the views and functions of got dropped to be made
+	// again; created, those of want to make.
+	recreated, created map[string]bool
+	// rebuilt names the tables of got dropped to be made again.
+	rebuilt map[string]bool
+	// fkDisturbed names the tables whose keys are dropped: foreign keys
+	// referencing them are dropped first and added again after.
+	fkDisturbed map[string]bool
 }
 
-func (d *differ) add(f Finding) {
+func diff(want, got *Snapshot) *differ {
+	d := &differ{want: want, got: got, disturbed: map[string]bool{}, recreated: map[string]bool{}, created: map[string]bool{},
+		rebuilt: map[string]bool{}, fkDisturbed: map[string]bool{}}
+	d.namespaces()
+	d.extensions()
+	d.collations()
+	d.enums()
+	d.sequences()
+	d.tables()
+	d.dependents() // after everything that can disturb them
+	d.grantsOfRecreated()
+	d.unsupported()
+	sortFindings(d.findings)
+	return d
+}
+
+// add records a finding and its statements; the finding's Fix shows them
+// together, in the order the script runs them.
+func (d *differ) add(f Finding, stmts ...stmt) {
 	f.WantSource, f.GotSource = d.want.Source, d.got.Source
+	for i := range stmts {
+		stmts[i].seq = len(d.stmts)
+		d.stmts = append(d.stmts, stmts[i])
+	}
+	slices.SortStableFunc(stmts, byScriptOrder)
+	var sqls []string
+	for _, s := range stmts {
+		sqls = append(sqls, s.sql)
+	}
+	if len(sqls) > 0 {
+		f.Fix = strings.Join(sqls, " ")
+	}
 	d.findings = append(d.findings, f)
 }
 
-func (d *differ) columns(w, g *Table) {
-	alter := "ALTER TABLE " + d.qual(w.Name)
-	for _, name := range unionKeys(w.Columns, g.Columns) {
-		wc, gc := w.Columns[name], g.Columns[name]
-		obj := w.Name + "." + name
-		if gc == nil {
-			create, own := d.ownedSequences(obj)
-			d.add(Finding{ObjectType: "column", Object: obj, Kind: Missing, Severity: Error, Want: describeColumn(wc),
-				Fix: create + alter + " ADD COLUMN " + columnDefinition(wc) + ";" + own + addNotNullNote(wc)})
-			continue
-		}
-		if wc == nil {
-			sev := Warning
-			if gc.NotNull && gc.Default == "" && gc.Identity == "" && gc.Generated == "" {
-				sev = Error // every INSERT written from the expected schema leaves it null and fails
-			}
-			d.add(Finding{ObjectType: "column", Object: obj, Kind: Unexpected, Severity: sev, Got: describeColumn(gc),
-				Fix: alter + " DROP COLUMN " + pgident.Quote(name) + "; -- drops its data"})
-			continue
-		}
-		col := alter + " ALTER COLUMN " + pgident.Quote(name)
-		if wc.Type != gc.Type {
-			d.add(Finding{ObjectType: "column", Object: obj, Kind: TypeDiffers, Severity: Error, Want: wc.Type, Got: gc.Type,
-				Fix: col + " TYPE " + wc.Type + " USING " + pgident.Quote(name) + "::" + baseType(wc.Type) + ";"})
-		}
-		if wc.NotNull != gc.NotNull {
-			f := Finding{ObjectType: "column", Object: obj, Kind: NullabilityDiffers, Want: nullability(wc), Got: nullability(gc)}
-			if gc.NotNull {
-				f.Severity, f.Fix = Error, col+" DROP NOT NULL;" // writes of a null now fail
-			} else {
-				f.Severity, f.Fix = Warning, col+" SET NOT NULL;"
-			}
-			d.add(f)
-		}
-		switch {
-		case wc.Default == gc.Default:
-		case gc.Default == "":
-			sev := Warning
-			if wc.NotNull {
-				sev = Error // an INSERT that leaves the column to its default now fails
-			}
-			d.add(Finding{ObjectType: "column", Object: obj, Kind: DefaultRemoved, Severity: sev, Want: wc.Default,
-				Fix: col + " SET DEFAULT " + wc.Default + ";"})
-		case wc.Default == "":
-			d.add(Finding{ObjectType: "column", Object: obj, Kind: DefaultAdded, Severity: Warning, Got: gc.Default,
-				Fix: col + " DROP DEFAULT;"})
-		default:
-			d.add(Finding{ObjectType: "column", Object: obj, Kind: DefaultDiffers, Severity: Warning, Want: wc.Default, Got: gc.Default,
-				Fix: col + " SET DEFAULT " + wc.Default + ";"})
-		}
-		if wc.Identity != gc.Identity {
-			var fix string
-			switch {
-			case gc.Identity == "":
-				fix = col + " ADD GENERATED " + wc.Identity + " AS IDENTITY;"
-			case wc.Identity == "":
-				fix = col + " DROP IDENTITY;"
-			default:
-				fix = col + " SET GENERATED " + wc.Identity + ";"
-			}
-			d.add(Finding{ObjectType: "column", Object: obj, Kind: IdentityDiffers, Severity: Error,
-				Want: orNone(identity(wc)), Got: orNone(identity(gc)), Fix: fix})
-		}
-		if wc.Generated != gc.Generated {
-			d.add(Finding{ObjectType: "column", Object: obj, Kind: GeneratedDiffers, Severity: Error, Want: wc.Generated, Got: gc.Generated,
-				Fix: alter + " DROP COLUMN " + pgident.Quote(name) + ", ADD COLUMN " + columnDefinition(wc) + "; -- PostgreSQL cannot change a generation expression in place"})
-		}
+// script adds statements no finding of its own shows (a dependent made
+// again, a grant restored after a view was made anew).
+func (d *differ) script(stmts ...stmt) {
+	for _, s := range stmts {
+		s.seq = len(d.stmts)
+		d.stmts = append(d.stmts, s)
 	}
 }
 
-// constraints pairs the two tables' constraints: first those with the same
-// definition (a differing name is a notice), then those of the same kind and
-// name (the definition differs), and reports the rest as missing or
-// unexpected.
-func (d *differ) constraints(w, g *Table) {
-	alter := "ALTER TABLE " + d.qual(w.Name)
-	pairs, missing, unexpected := pair(w.Constraints, g.Constraints,
-		func(a, b *Constraint) bool { return a.Kind == b.Kind && a.Def == b.Def },
-		func(a, b *Constraint) bool { return a.Kind == b.Kind && a.Name == b.Name })
-	for _, p := range pairs {
-		wc, gc := p[0], p[1]
-		obj := w.Name + "." + wc.Name
-		if wc.Def != gc.Def {
-			d.add(Finding{ObjectType: wc.Kind, Object: obj, Kind: DefinitionDiffers, Severity: Error, Want: wc.Def, Got: gc.Def,
-				Fix: alter + " DROP CONSTRAINT " + pgident.Quote(gc.Name) + ", ADD CONSTRAINT " + pgident.Quote(wc.Name) + " " + wc.Def + ";"})
-		} else if wc.Name != gc.Name {
-			d.add(Finding{ObjectType: wc.Kind, Object: obj, Kind: NameDiffers, Severity: Notice, Want: wc.Name, Got: gc.Name,
-				Fix: alter + " RENAME CONSTRAINT " + pgident.Quote(gc.Name) + " TO " + pgident.Quote(wc.Name) + ";"})
-		}
-		if wc.Validated && !gc.Validated {
-			d.add(Finding{ObjectType: wc.Kind, Object: w.Name + "." + gc.Name, Kind: NotValidated, Severity: Warning,
-				Want: "validated", Got: "NOT VALID: existing rows were never checked",
-				Fix: alter + " VALIDATE CONSTRAINT " + pgident.Quote(gc.Name) + ";"})
-		}
-	}
-	for _, wc := range missing {
-		d.add(Finding{ObjectType: wc.Kind, Object: w.Name + "." + wc.Name, Kind: Missing, Severity: Error, Want: wc.Def,
-			Fix: alter + " ADD CONSTRAINT " + pgident.Quote(wc.Name) + " " + wc.Def + ";"})
-	}
-	for _, gc := range unexpected {
-		d.add(Finding{ObjectType: gc.Kind, Object: w.Name + "." + gc.Name, Kind: Unexpected, Severity: Warning, Got: gc.Def,
-			Fix: alter + " DROP CONSTRAINT " + pgident.Quote(gc.Name) + ";"})
-	}
-}
-
-// indexes pairs indexes as constraints pairs constraints.
-func (d *differ) indexes(w, g *Table) {
-	pairs, missing, unexpected := pair(w.Indexes, g.Indexes,
-		func(a, b *Index) bool { return a.Def == b.Def },
-		func(a, b *Index) bool { return a.Name == b.Name })
-	for _, p := range pairs {
-		wi, gi := p[0], p[1]
-		obj := w.Name + "." + wi.Name
-		if wi.Def != gi.Def {
-			d.add(Finding{ObjectType: "index", Object: obj, Kind: DefinitionDiffers, Severity: Warning, Want: wi.Def, Got: gi.Def,
-				Fix: "DROP INDEX " + d.qual(gi.Name) + "; " + d.createIndex(wi) + ";"})
-		} else if wi.Name != gi.Name {
-			d.add(Finding{ObjectType: "index", Object: obj, Kind: NameDiffers, Severity: Notice, Want: wi.Name, Got: gi.Name,
-				Fix: "ALTER INDEX " + d.qual(gi.Name) + " RENAME TO " + pgident.Quote(wi.Name) + ";"})
-		}
-		if wi.Valid && !gi.Valid {
-			d.add(Finding{ObjectType: "index", Object: w.Name + "." + gi.Name, Kind: Invalid, Severity: Warning,
-				Want: "valid", Got: "invalid: a CREATE INDEX CONCURRENTLY failed, so queries do not use it",
-				Fix: "REINDEX INDEX CONCURRENTLY " + d.qual(gi.Name) + ";"})
-		}
-	}
-	for _, wi := range missing {
-		sev := Warning
-		if wi.Unique {
-			sev = Error
-		}
-		d.add(Finding{ObjectType: "index", Object: w.Name + "." + wi.Name, Kind: Missing, Severity: sev, Want: wi.Def,
-			Fix: d.createIndex(wi) + ";"})
-	}
-	for _, gi := range unexpected {
-		sev := Notice
-		if gi.Unique {
-			sev = Warning // it can reject writes the expected schema allows
-		}
-		d.add(Finding{ObjectType: "index", Object: w.Name + "." + gi.Name, Kind: Unexpected, Severity: sev, Got: gi.Def,
-			Fix: "DROP INDEX " + d.qual(gi.Name) + ";"})
-	}
+// comment is a difference no statement can mend: the script carries it as
+// a comment saying why.
+func comment(phase int, why string) stmt {
+	return stmt{phase: phase, sql: "-- " + why}
 }
 
 // pair matches want's items with got's, first by same, then by similar.

@@ -1,108 +1,239 @@
-// Differences in the objects outside tables: enum types, sequences, and
-// what the snapshot does not compare.
+// Differences in the objects outside tables: schemas, extensions,
+// collations, enum types, sequences, and what the snapshot does not compare.
 
 package schema
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/appydex/smoke/schema/pgident"
 )
 
-func (d *differ) enums() {
-	for _, name := range unionKeys(d.want.Enums, d.got.Enums) {
-		w, inWant := d.want.Enums[name]
-		g, inGot := d.got.Enums[name]
+func (d *differ) namespaces() {
+	for _, name := range unionKeys(d.want.Schemas, d.got.Schemas) {
+		w, g := d.want.Schemas[name], d.got.Schemas[name]
 		switch {
-		case !inGot:
-			d.add(Finding{ObjectType: "enum", Object: name, Kind: Missing, Severity: Error, Want: labelList(w),
-				Fix: "CREATE TYPE " + d.qual(name) + " AS ENUM (" + labelList(w) + ");"})
+		case g == nil:
+			stmts := []stmt{{phase: phaseCreateSchemas, sql: "CREATE SCHEMA " + pgident.Quote(name) + ";"}}
+			d.add(Finding{ObjectType: "schema", Object: name, Kind: Missing, Severity: Error},
+				append(stmts, grantStmts("SCHEMA", pgident.Quote(name), w.Privileges, nil)...)...)
+		case w == nil:
+			d.add(Finding{ObjectType: "schema", Object: name, Kind: Unexpected, Severity: Warning},
+				stmt{phase: phaseDropLast, rank: 1 << 20, sql: "DROP SCHEMA " + pgident.Quote(name) + ";"})
+		default:
+			d.grants("SCHEMA", name, pgident.Quote(name), w.Privileges, g.Privileges)
+		}
+	}
+}
+
+func (d *differ) extensions() {
+	for _, name := range unionKeys(d.want.Extensions, d.got.Extensions) {
+		w, g := d.want.Extensions[name], d.got.Extensions[name]
+		switch {
+		case g == nil:
+			d.add(Finding{ObjectType: "extension", Object: name, Kind: Missing, Severity: Warning, Want: describeExtension(w)},
+				stmt{phase: phaseCreateSchemas, rank: 1, sql: fmt.Sprintf("CREATE EXTENSION IF NOT EXISTS %s WITH SCHEMA %s VERSION %s;",
+					pgident.Quote(name), pgident.Quote(w.Schema), pgident.Literal(w.Version))})
+		case w == nil:
+			d.add(Finding{ObjectType: "extension", Object: name, Kind: Unexpected, Severity: Notice, Got: describeExtension(g)},
+				stmt{phase: phaseDropLast, rank: 1 << 19, sql: "DROP EXTENSION " + pgident.Quote(name) + ";"})
+		case w.Version != g.Version:
+			d.add(Finding{ObjectType: "extension", Object: name, Kind: VersionDiffers, Severity: Notice, Want: w.Version, Got: g.Version},
+				stmt{phase: phaseCreateSchemas, rank: 1, sql: "ALTER EXTENSION " + pgident.Quote(name) + " UPDATE TO " + pgident.Literal(w.Version) + ";"})
+		case w.Schema != g.Schema:
+			d.add(Finding{ObjectType: "extension", Object: name, Kind: DefinitionDiffers, Severity: Notice, Want: "in schema " + w.Schema, Got: "in schema " + g.Schema},
+				stmt{phase: phaseCreateSchemas, rank: 1, sql: "ALTER EXTENSION " + pgident.Quote(name) + " SET SCHEMA " + pgident.Quote(w.Schema) + ";"})
+		}
+	}
+}
+
+func describeExtension(e *Extension) string { return e.Version + " in schema " + e.Schema }
+
+func (d *differ) collations() {
+	for _, key := range unionKeys(d.want.Collations, d.got.Collations) {
+		w, g := d.want.Collations[key], d.got.Collations[key]
+		switch {
+		case g == nil:
+			d.add(Finding{ObjectType: "collation", Object: key, Kind: Missing, Severity: Error, Want: describeCollation(w)},
+				stmt{phase: phaseCreateSchemas, rank: 2, sql: createCollation(w)})
+		case w == nil:
+			d.add(Finding{ObjectType: "collation", Object: key, Kind: Unexpected, Severity: Notice, Got: describeCollation(g)},
+				stmt{phase: phaseDropLast, sql: "DROP COLLATION " + sqlName(g.Schema, g.Name) + ";"})
+		case *w != *g:
+			d.add(Finding{ObjectType: "collation", Object: key, Kind: DefinitionDiffers, Severity: Warning, Want: describeCollation(w), Got: describeCollation(g)},
+				comment(phaseCreateSchemas, "collation "+key+" differs: columns use it, so it cannot be dropped and made again here"))
+		}
+	}
+}
+
+func describeCollation(c *Collation) string {
+	s := c.Provider + " " + c.Locale
+	if c.Ctype != "" && c.Ctype != c.Locale {
+		s += " (ctype " + c.Ctype + ")"
+	}
+	if !c.Deterministic {
+		s += ", nondeterministic"
+	}
+	return s
+}
+
+func createCollation(c *Collation) string {
+	s := fmt.Sprintf("CREATE COLLATION %s (provider = %s, ", sqlName(c.Schema, c.Name), c.Provider)
+	if c.Provider == "libc" && c.Ctype != c.Locale {
+		s += "lc_collate = " + pgident.Literal(c.Locale) + ", lc_ctype = " + pgident.Literal(c.Ctype)
+	} else {
+		s += "locale = " + pgident.Literal(c.Locale)
+	}
+	if !c.Deterministic {
+		s += ", deterministic = false"
+	}
+	return s + ");"
+}
+
+// enums compares enum types. Labels added where the order allows it are
+// added; labels removed or reordered retype the type: the old one renamed,
+// the new one made, every column moved to it through text, the old one
+// dropped — and what is built on it made again around that.
+func (d *differ) enums() {
+	for _, key := range unionKeys(d.want.Enums, d.got.Enums) {
+		w, g := d.want.Enums[key], d.got.Enums[key]
+		switch {
+		case g == nil:
+			d.add(Finding{ObjectType: "enum", Object: key, Kind: Missing, Severity: Error, Want: labelList(w.Labels)},
+				stmt{phase: phaseTypes, sql: "CREATE TYPE " + sqlName(w.Schema, w.Name) + " AS ENUM (" + labelList(w.Labels) + ");"})
 			continue
-		case !inWant:
-			d.add(Finding{ObjectType: "enum", Object: name, Kind: Unexpected, Severity: Warning, Got: labelList(g),
-				Fix: "DROP TYPE " + d.qual(name) + ";"})
+		case w == nil:
+			d.disturbed[key] = true
+			d.add(Finding{ObjectType: "enum", Object: key, Kind: Unexpected, Severity: Warning, Got: labelList(g.Labels)},
+				stmt{phase: phaseDropLast, sql: "DROP TYPE " + sqlName(g.Schema, g.Name) + ";"})
 			continue
 		}
-		for i, label := range w {
-			if slices.Contains(g, label) {
+		if slices.Equal(w.Labels, g.Labels) {
+			continue
+		}
+		if isSubsequence(g.Labels, w.Labels) {
+			for i, label := range w.Labels {
+				if !slices.Contains(g.Labels, label) {
+					d.add(Finding{ObjectType: "enum label", Object: key, Kind: Missing, Severity: Error, Want: pgident.Literal(label)},
+						stmt{phase: phaseTypes, sql: "ALTER TYPE " + sqlName(w.Schema, w.Name) + " ADD VALUE " + pgident.Literal(label) + labelPosition(w.Labels, g.Labels, i) + ";"})
+				}
+			}
+			continue
+		}
+		d.disturbed[key] = true
+		kind := LabelsReordered
+		for _, label := range g.Labels {
+			if !slices.Contains(w.Labels, label) {
+				kind = LabelsRemoved
+			}
+		}
+		d.add(Finding{ObjectType: "enum", Object: key, Kind: kind, Severity: Warning, Want: labelList(w.Labels), Got: labelList(g.Labels)},
+			d.retypeEnum(w, g)...)
+	}
+}
+
+// isSubsequence reports whether every item of a is in b, in a's order.
+func isSubsequence(a, b []string) bool {
+	i := 0
+	for _, x := range b {
+		if i < len(a) && a[i] == x {
+			i++
+		}
+	}
+	return i == len(a)
+}
+
+// retypeEnum makes the enum anew and moves every column of got that uses
+// it, through text. Defaults, checks and indexes whose expressions name
+// the type are dropped first and made again after: PostgreSQL would
+// otherwise carry them over still bound to the old type.
+func (d *differ) retypeEnum(w, g *Enum) []stmt {
+	name := sqlName(w.Schema, w.Name)
+	old := w.Name + "__old_version_to_be_dropped"
+	stmts := []stmt{
+		{phase: phaseTypes, sql: "ALTER TYPE " + name + " RENAME TO " + pgident.Quote(old) + ";"},
+		{phase: phaseTypes, sql: "CREATE TYPE " + name + " AS ENUM (" + labelList(w.Labels) + ");"},
+	}
+	for _, tkey := range slices.Sorted(maps.Keys(d.got.Tables)) {
+		t := d.got.Tables[tkey]
+		wt := d.want.Tables[tkey]
+		if wt == nil || d.rebuilt[tkey] {
+			continue // dropped whole
+		}
+		rank := depth(d.want, tkey)
+		for _, c := range sortedColumns(t) {
+			if c.Inherited || !namesType(strings.TrimSuffix(c.Type, "[]"), g) {
 				continue
 			}
-			d.add(Finding{ObjectType: "enum label", Object: name, Kind: Missing, Severity: Error, Want: pgident.Literal(label),
-				Fix: "ALTER TYPE " + d.qual(name) + " ADD VALUE " + pgident.Literal(label) + labelPosition(w, g, i) + ";"})
-		}
-		for _, label := range g {
-			if !slices.Contains(w, label) {
-				d.add(Finding{ObjectType: "enum label", Object: name, Kind: Unexpected, Severity: Warning, Got: pgident.Literal(label),
-					Fix: "-- PostgreSQL cannot drop an enum label: create the type anew without it and move the columns to it"})
+			wc := wt.Columns[c.Name]
+			if wc == nil || wc.Type != c.Type {
+				continue // dropped, or retyped by its own finding
+			}
+			col := "ALTER TABLE " + t.sql() + " ALTER COLUMN " + pgident.Quote(c.Name)
+			if c.Default != "" {
+				stmts = append(stmts, stmt{phase: phaseTables, rank: rank, order: orderDropDefault, sql: col + " DROP DEFAULT;"})
+			}
+			via := "text"
+			if strings.HasSuffix(c.Type, "[]") {
+				via = "text[]"
+			}
+			stmts = append(stmts, stmt{phase: phaseTables, rank: rank, order: orderType,
+				sql: col + " TYPE " + c.Type + " USING " + pgident.Quote(c.Name) + "::" + via + "::" + c.Type + ";"})
+			if wc.Default != "" && wc.Default == c.Default {
+				stmts = append(stmts, stmt{phase: phaseTables, rank: rank, order: orderSetDefault, sql: col + " SET DEFAULT " + wc.Default + ";"})
 			}
 		}
-		if common(w, g) != common(g, w) {
-			d.add(Finding{ObjectType: "enum", Object: name, Kind: LabelsReordered, Severity: Warning, Want: labelList(w), Got: labelList(g),
-				Fix: "-- PostgreSQL cannot reorder enum labels: create the type anew in this order and move the columns to it"})
-		}
-	}
-}
-
-func (d *differ) sequences() {
-	for _, name := range unionKeys(d.want.Sequences, d.got.Sequences) {
-		w, g := d.want.Sequences[name], d.got.Sequences[name]
-		switch {
-		case g == nil && w.OwnedBy != "" && !hasColumn(d.got, w.OwnedBy):
-			// created with its column (or table): see ownedSequences
-		case w == nil && g.OwnedBy != "" && !hasColumn(d.want, g.OwnedBy):
-			// dropped with its column (or table)
-		case g == nil:
-			fix := "CREATE SEQUENCE " + d.qual(name) + " AS " + w.Type
-			if w.OwnedBy != "" {
-				fix += " OWNED BY " + d.qualColumn(w.OwnedBy)
+		// Constraints and indexes that stay as they are but name the type.
+		for _, con := range t.Constraints {
+			if con.Inherited || !mentionsType(con.Def, g) {
+				continue
 			}
-			d.add(Finding{ObjectType: "sequence", Object: name, Kind: Missing, Severity: Error, Want: describeSequence(w), Fix: fix + ";"})
-		case w == nil:
-			d.add(Finding{ObjectType: "sequence", Object: name, Kind: Unexpected, Severity: Notice, Got: describeSequence(g),
-				Fix: "DROP SEQUENCE " + d.qual(name) + ";"})
-		case w.Type != g.Type:
-			d.add(Finding{ObjectType: "sequence", Object: name, Kind: TypeDiffers, Severity: Warning, Want: w.Type, Got: g.Type,
-				Fix: "ALTER SEQUENCE " + d.qual(name) + " AS " + w.Type + ";"})
-		case w.OwnedBy != g.OwnedBy:
-			owner := "NONE"
-			if w.OwnedBy != "" {
-				owner = d.qualColumn(w.OwnedBy)
+			if wcon := findConstraint(wt, con.Name); wcon != nil && wcon.Def == con.Def && wcon.Kind == con.Kind {
+				phase := phaseDropConstraints
+				if con.Kind == "foreign key" {
+					phase = phaseDropForeignKeys
+				}
+				stmts = append(stmts, stmt{phase: phase, sql: "ALTER TABLE " + t.sql() + " DROP CONSTRAINT " + pgident.Quote(con.Name) + ";"},
+					addConstraint(wt, wcon))
 			}
-			d.add(Finding{ObjectType: "sequence", Object: name, Kind: DefinitionDiffers, Severity: Notice,
-				Want: "owned by " + orNone(w.OwnedBy), Got: "owned by " + orNone(g.OwnedBy),
-				Fix: "ALTER SEQUENCE " + d.qual(name) + " OWNED BY " + owner + ";"})
+		}
+		for _, ix := range t.Indexes {
+			if ix.Inherited || !mentionsType(ix.Def, g) {
+				continue
+			}
+			for _, wix := range wt.Indexes {
+				if wix.Name == ix.Name && wix.Def == ix.Def {
+					stmts = append(stmts, stmt{phase: phaseDropConstraints, sql: "DROP INDEX " + sqlName(t.Schema, ix.Name) + ";"},
+						stmt{phase: phaseConstraints, sql: createIndex(wix) + ";"})
+				}
+			}
 		}
 	}
+	return append(stmts, stmt{phase: phaseDropLast, sql: "DROP TYPE " + sqlName(w.Schema, old) + ";"})
 }
 
-// unsupported reports the objects neither snapshot compares, so nobody
-// mistakes silence about them for agreement.
-func (d *differ) unsupported() {
-	for _, obj := range union(d.want.Unsupported, d.got.Unsupported) {
-		inWant, inGot := slices.Contains(d.want.Unsupported, obj), slices.Contains(d.got.Unsupported, obj)
-		f := Finding{ObjectType: "object", Object: obj}
-		switch {
-		case inWant && inGot:
-			f.Kind, f.Severity = NotCompared, Notice
-		case inWant:
-			f.Kind, f.Severity = Missing, Warning
-		default:
-			f.Kind, f.Severity = Unexpected, Warning
-		}
-		d.add(f)
-	}
+// namesType reports whether typ, as format_type prints it, is the enum e.
+func namesType(typ string, e *Enum) bool {
+	return typ == sqlName(e.Schema, e.Name) || typ == pgident.Quote(e.Schema)+"."+pgident.Quote(e.Name)
 }
 
-// common lists a's labels that b also has, in a's order.
-func common(a, b []string) string {
-	var out []string
-	for _, s := range a {
-		if slices.Contains(b, s) {
-			out = append(out, s)
+// mentionsType reports whether an expression, as PostgreSQL prints it with
+// an empty search_path, names the enum e (in a cast, mostly).
+func mentionsType(def string, e *Enum) bool {
+	return strings.Contains(def, "::"+pgident.Quote(e.Schema)+"."+pgident.Quote(e.Name)) ||
+		strings.Contains(def, "::"+sqlName(e.Schema, e.Name))
+}
+
+func findConstraint(t *Table, name string) *Constraint {
+	for _, c := range t.Constraints {
+		if c.Name == name {
+			return c
 		}
 	}
-	return strings.Join(out, ",")
+	return nil
 }
 
 // labelPosition places want[i] next to its nearest neighbour in want that
@@ -129,9 +260,122 @@ func labelList(labels []string) string {
 	return strings.Join(quoted, ", ")
 }
 
-func describeSequence(s *Sequence) string {
-	if s.OwnedBy == "" {
-		return s.Type
+func (d *differ) sequences() {
+	for _, key := range unionKeys(d.want.Sequences, d.got.Sequences) {
+		w, g := d.want.Sequences[key], d.got.Sequences[key]
+		switch {
+		case g == nil:
+			stmts := []stmt{{phase: phaseTypes, sql: createSequence(w)}}
+			if w.OwnedBy != "" {
+				stmts = append(stmts, stmt{phase: phaseConstraints, rank: 1, sql: "ALTER SEQUENCE " + sqlName(w.Schema, w.Name) + " OWNED BY " + quoteColumn(w.OwnedBy) + ";"})
+			}
+			stmts = append(stmts, grantStmts("SEQUENCE", sqlName(w.Schema, w.Name), w.Privileges, nil)...)
+			d.add(Finding{ObjectType: "sequence", Object: key, Kind: Missing, Severity: Error, Want: describeSequence(w)}, stmts...)
+		case w == nil:
+			if owner, _, _ := cutColumn(g.OwnedBy); g.OwnedBy != "" && (d.want.Tables[owner] == nil || d.rebuilt[owner] || !hasColumn(d.want, g.OwnedBy)) {
+				// It goes with its column (or table), whose finding says so.
+				continue
+			}
+			d.add(Finding{ObjectType: "sequence", Object: key, Kind: Unexpected, Severity: Notice, Got: describeSequence(g)},
+				stmt{phase: phaseDropLast, sql: "DROP SEQUENCE " + sqlName(g.Schema, g.Name) + ";"})
+		default:
+			if alter := alterSequence(w, g); alter != "" {
+				d.add(Finding{ObjectType: "sequence", Object: key, Kind: DefinitionDiffers, Severity: Notice, Want: describeSequence(w), Got: describeSequence(g)},
+					stmt{phase: phaseTypes, sql: "ALTER SEQUENCE " + sqlName(w.Schema, w.Name) + alter + ";"})
+			}
+			if w.OwnedBy != g.OwnedBy {
+				owner := "NONE"
+				if w.OwnedBy != "" {
+					owner = quoteColumn(w.OwnedBy)
+				}
+				d.add(Finding{ObjectType: "sequence", Object: key, Kind: OwnerDiffers, Severity: Notice,
+					Want: "owned by " + orNone(w.OwnedBy), Got: "owned by " + orNone(g.OwnedBy)},
+					stmt{phase: phaseConstraints, rank: 1, sql: "ALTER SEQUENCE " + sqlName(w.Schema, w.Name) + " OWNED BY " + owner + ";"})
+			}
+			d.grants("SEQUENCE", key, sqlName(w.Schema, w.Name), w.Privileges, g.Privileges)
+		}
 	}
-	return s.Type + " owned by " + s.OwnedBy
+}
+
+func createSequence(s *Sequence) string {
+	return "CREATE SEQUENCE " + sqlName(s.Schema, s.Name) + " AS " + s.Type + fmt.Sprintf(" INCREMENT BY %d MINVALUE %d MAXVALUE %d START WITH %d CACHE %d",
+		s.Increment, s.Min, s.Max, s.Start, s.Cache) + map[bool]string{true: " CYCLE", false: ""}[s.Cycle] + ";"
+}
+
+// alterSequence is what ALTER SEQUENCE needs to make got's sequence want's.
+func alterSequence(w, g *Sequence) string {
+	var s string
+	if w.Type != g.Type {
+		s += " AS " + w.Type
+	}
+	if w.Increment != g.Increment {
+		s += fmt.Sprintf(" INCREMENT BY %d", w.Increment)
+	}
+	if w.Min != g.Min {
+		s += fmt.Sprintf(" MINVALUE %d", w.Min)
+	}
+	if w.Max != g.Max {
+		s += fmt.Sprintf(" MAXVALUE %d", w.Max)
+	}
+	if w.Start != g.Start {
+		s += fmt.Sprintf(" START WITH %d", w.Start)
+	}
+	if w.Cache != g.Cache {
+		s += fmt.Sprintf(" CACHE %d", w.Cache)
+	}
+	if w.Cycle != g.Cycle {
+		s += map[bool]string{true: " CYCLE", false: " NO CYCLE"}[w.Cycle]
+	}
+	return s
+}
+
+func describeSequence(s *Sequence) string {
+	out := s.Type
+	if s.Increment != 1 || s.Start != 1 || s.Min != 1 || s.Cache != 1 || s.Cycle {
+		out += fmt.Sprintf(" (increment %d, min %d, max %d, start %d, cache %d, cycle %t)", s.Increment, s.Min, s.Max, s.Start, s.Cache, s.Cycle)
+	}
+	if s.OwnedBy != "" {
+		out += " owned by " + s.OwnedBy
+	}
+	return out
+}
+
+// cutColumn splits table.column (table may be schema.table).
+func cutColumn(tableDotColumn string) (table, column string, ok bool) {
+	i := strings.LastIndexByte(tableDotColumn, '.')
+	if i < 0 {
+		return "", "", false
+	}
+	return tableDotColumn[:i], tableDotColumn[i+1:], true
+}
+
+func quoteColumn(tableDotColumn string) string {
+	table, column, _ := cutColumn(tableDotColumn)
+	return quoteKey(table) + "." + pgident.Quote(column)
+}
+
+func hasColumn(s *Snapshot, tableDotColumn string) bool {
+	table, column, _ := cutColumn(tableDotColumn)
+	t := s.Tables[table]
+	return t != nil && t.Columns[column] != nil
+}
+
+// unsupported reports the objects neither snapshot compares, so nobody
+// mistakes silence about them for agreement.
+func (d *differ) unsupported() {
+	for _, obj := range union(d.want.Unsupported, d.got.Unsupported) {
+		inWant, inGot := slices.Contains(d.want.Unsupported, obj), slices.Contains(d.got.Unsupported, obj)
+		f := Finding{ObjectType: "object", Object: obj}
+		switch {
+		case inWant && inGot:
+			f.Kind, f.Severity = NotCompared, Notice
+			d.add(f)
+		case inWant:
+			f.Kind, f.Severity = Missing, Warning
+			d.add(f, comment(phaseDropLast, obj+" is missing, and this engine does not write it: add it by hand"))
+		default:
+			f.Kind, f.Severity = Unexpected, Warning
+			d.add(f, comment(phaseDropLast, obj+" is unexpected, and this engine does not drop it: drop it by hand"))
+		}
+	}
 }

@@ -41,15 +41,25 @@ const (
 	NotValidated       Kind = "not validated"
 	Invalid            Kind = "invalid"
 	LabelsReordered    Kind = "labels reordered"
+	LabelsRemoved      Kind = "labels removed"
+	PersistenceDiffers Kind = "persistence differs"
+	PartitionDiffers   Kind = "partitioning differs"
+	InheritanceDiffers Kind = "inheritance differs"
+	RowSecurityDiffers Kind = "row level security differs"
+	PrivilegesDiffer   Kind = "privileges differ"
+	VersionDiffers     Kind = "version differs"
+	OwnerDiffers       Kind = "owner differs"
 	NotCompared        Kind = "not compared"
 )
 
 // Finding is one difference between an expected schema and a compared one.
 type Finding struct {
-	// ObjectType is what Object names: "table", "column", "primary key",
-	// "unique", "foreign key", "check", "exclusion", "index", "enum",
-	// "enum label", "sequence", "object" (one the snapshot does not compare),
-	// "migration" (the migration state of a live database).
+	// ObjectType is what Object names: "schema", "extension", "collation",
+	// "enum", "enum label", "sequence", "table", "column", "primary key",
+	// "unique", "foreign key", "check", "exclusion", "index", "trigger",
+	// "policy", "privilege", "view", "materialized view", "function",
+	// "procedure", "object" (one the snapshot does not compare), "migration"
+	// (the migration state of a live database).
 	ObjectType string `json:"object_type"`
 	// Object is the table, table.column, table.constraint, table.index,
 	// enum or sequence.
@@ -148,8 +158,9 @@ func rank(s Severity) int {
 	return 3
 }
 
-var objectTypeOrder = []string{"migration", "enum", "enum label", "sequence", "table", "column", "primary key", "unique",
-	"foreign key", "check", "exclusion", "index", "object"}
+var objectTypeOrder = []string{"migration", "schema", "extension", "collation", "enum", "enum label", "sequence", "table", "column",
+	"primary key", "unique", "foreign key", "check", "exclusion", "index", "trigger", "policy", "privilege",
+	"view", "materialized view", "function", "procedure", "object"}
 
 // sortFindings orders findings by table (or enum, sequence), then object
 // type — a table's columns before its constraints and indexes — then
@@ -178,16 +189,30 @@ func (f Finding) owner() string {
 	switch f.ObjectType {
 	case "migration":
 		return "" // the migration state comes first
+	case "schema", "extension", "collation":
+		return "\x01" + f.Object
 	case "enum", "enum label", "sequence":
 		// Types and sequences are made before the tables that use them,
 		// and dropped after.
 		if f.Kind == Unexpected {
 			return "\x7f" + f.Object
 		}
-		return "\x01" + f.Object
+		return "\x02" + f.Object
+	case "view", "materialized view", "function", "procedure":
+		return "}" + f.Object // after the tables they are built on
 	case "object":
 		return "~" // objects not compared come last
+	case "table", "privilege":
+		return f.Object
 	}
-	owner, _, _ := strings.Cut(f.Object, ".")
-	return owner
+	return ownerKey(f.Object) // a column's, constraint's, index's… table
+}
+
+// ownerKey is a finding's table (for columns, constraints, indexes…): its
+// object without the last part.
+func ownerKey(object string) string {
+	if i := strings.LastIndexByte(object, '.'); i > 0 {
+		return object[:i]
+	}
+	return object
 }

@@ -1,24 +1,15 @@
-// The SQL the fixes are written in: tables, columns, indexes and sequences
-// as CREATE and ALTER statements, from a snapshot's definitions.
+// The SQL the fixes are written in: columns and grants, from a snapshot's
+// definitions.
 
 package schema
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
 	"github.com/appydex/smoke/schema/pgident"
 )
-
-// qual names an object of the compared schema in SQL: bare in public.
-func (d *differ) qual(name string) string {
-	if d.got.Schema == "public" || d.got.Schema == "" {
-		return pgident.Quote(name)
-	}
-	return pgident.Quote(d.got.Schema) + "." + pgident.Quote(name)
-}
 
 func nullability(c *Column) string {
 	if c.NotNull {
@@ -72,55 +63,73 @@ func baseType(t string) string {
 	return base
 }
 
-func (d *differ) qualColumn(tableDotColumn string) string {
-	table, column, _ := strings.Cut(tableDotColumn, ".")
-	return d.qual(table) + "." + pgident.Quote(column)
+// grants compares an object's grants and writes the GRANT and REVOKE
+// statements that make got's want's. kind is TABLE, SEQUENCE, FUNCTION or
+// SCHEMA; key names the object in findings, name in SQL.
+func (d *differ) grants(kind, key, name string, want, got map[string]string) {
+	if maps.Equal(want, got) {
+		return
+	}
+	d.add(Finding{ObjectType: "privilege", Object: key, Kind: PrivilegesDiffer, Severity: Warning,
+		Want: describeGrants(want), Got: describeGrants(got)}, grantStmts(kind, name, want, got)...)
 }
 
-// createTable writes the expected table whole: the sequences its columns
-// own, its columns in their order, its constraints, then its indexes.
-func (d *differ) createTable(t *Table) string {
-	cols := slices.Collect(maps.Values(t.Columns))
-	slices.SortFunc(cols, func(a, b *Column) int { return a.Position - b.Position })
-	var parts []string
-	var creates, owns string
-	for _, c := range cols {
-		parts = append(parts, columnDefinition(c))
-		create, own := d.ownedSequences(t.Name + "." + c.Name)
-		creates, owns = creates+create, owns+own
-	}
-	for _, con := range t.Constraints {
-		parts = append(parts, "CONSTRAINT "+pgident.Quote(con.Name)+" "+con.Def)
-	}
-	stmts := []string{fmt.Sprintf("%sCREATE TABLE %s (%s)", creates, d.qual(t.Name), strings.Join(parts, ", "))}
-	for _, ix := range t.Indexes {
-		stmts = append(stmts, d.createIndex(ix))
-	}
-	return strings.Join(stmts, "; ") + ";" + owns
-}
-
-// ownedSequences writes the statements that create the expected sequences
-// a missing column owns (its serial default needs them first) and give them
-// to it afterwards.
-func (d *differ) ownedSequences(tableDotColumn string) (create, own string) {
-	for _, name := range slices.Sorted(maps.Keys(d.want.Sequences)) {
-		seq := d.want.Sequences[name]
-		if seq.OwnedBy != tableDotColumn || d.got.Sequences[name] != nil {
-			continue
+// grantStmts grants what want has and got lacks, and revokes the rest.
+func grantStmts(kind, name string, want, got map[string]string) []stmt {
+	var stmts []stmt
+	for _, grantee := range unionKeys(want, got) {
+		w, g := privilegeSet(want[grantee]), privilegeSet(got[grantee])
+		if add := minus(w, g); len(add) > 0 {
+			stmts = append(stmts, stmt{phase: phaseGrants, sql: "GRANT " + strings.Join(add, ", ") + " ON " + kind + " " + name + " TO " + grantee + ";"})
 		}
-		create += "CREATE SEQUENCE " + d.qual(name) + " AS " + seq.Type + "; "
-		own += " ALTER SEQUENCE " + d.qual(name) + " OWNED BY " + d.qualColumn(tableDotColumn) + ";"
+		if remove := minus(g, w); len(remove) > 0 {
+			stmts = append(stmts, stmt{phase: phaseGrants, sql: "REVOKE " + strings.Join(remove, ", ") + " ON " + kind + " " + name + " FROM " + grantee + ";"})
+		}
 	}
-	return create, own
+	return stmts
 }
 
-func hasColumn(s *Snapshot, tableDotColumn string) bool {
-	table, column, _ := strings.Cut(tableDotColumn, ".")
-	t := s.Tables[table]
-	return t != nil && t.Columns[column] != nil
+// columnGrantStmts is grantStmts for one column's grants.
+func columnGrantStmts(table, column string, want, got map[string]string) []stmt {
+	var stmts []stmt
+	col := " (" + pgident.Quote(column) + ")"
+	for _, grantee := range unionKeys(want, got) {
+		w, g := privilegeSet(want[grantee]), privilegeSet(got[grantee])
+		for _, p := range minus(w, g) {
+			stmts = append(stmts, stmt{phase: phaseGrants, sql: "GRANT " + p + col + " ON TABLE " + table + " TO " + grantee + ";"})
+		}
+		for _, p := range minus(g, w) {
+			stmts = append(stmts, stmt{phase: phaseGrants, sql: "REVOKE " + p + col + " ON TABLE " + table + " FROM " + grantee + ";"})
+		}
+	}
+	return stmts
 }
 
-// createIndex puts the index's name back into its name-less definition.
-func (d *differ) createIndex(ix *Index) string {
-	return strings.Replace(ix.Def, "INDEX ON ", "INDEX "+pgident.Quote(ix.Name)+" ON ", 1)
+func privilegeSet(list string) []string {
+	if list == "" {
+		return nil
+	}
+	return strings.Split(list, ", ")
+}
+
+func minus(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// describeGrants is grants as "grantee: P1, P2; grantee2: P3".
+func describeGrants(g map[string]string) string {
+	if len(g) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, grantee := range slices.Sorted(maps.Keys(g)) {
+		parts = append(parts, grantee+": "+g[grantee])
+	}
+	return strings.Join(parts, "; ")
 }

@@ -28,7 +28,7 @@ func TestSnapshotReadsWhatPostgresPrints(t *testing.T) {
 	snap := read(t, db, "migrations")
 	assert.ElementsMatch(t, []string{"users", "refresh_tokens", "service_type_requests"}, keys(snap.Tables),
 		"bookkeeping tables are left out")
-	assert.Equal(t, []string{"pending", "approved", "rejected"}, snap.Enums["service_type_request_status"])
+	assert.Equal(t, []string{"pending", "approved", "rejected"}, snap.Enums["service_type_request_status"].Labels)
 
 	hash := snap.Tables["refresh_tokens"].Columns["token_hash"]
 	require.NotNil(t, hash)

@@ -1,45 +1,84 @@
-// Package schema reads what a PostgreSQL schema holds from pg_catalog — a
-// Snapshot, printed by PostgreSQL itself (format_type, pg_get_expr,
-// pg_get_constraintdef, pg_get_indexdef) — and compares two snapshots,
-// naming every difference and the SQL that mends it.
+// Package schema reads what the schemas of a PostgreSQL database hold from
+// pg_catalog — a Snapshot, printed by PostgreSQL itself (format_type,
+// pg_get_expr, pg_get_constraintdef, pg_get_indexdef, pg_get_viewdef,
+// pg_get_functiondef, pg_get_triggerdef) — and compares two snapshots,
+// naming every difference and the SQL that mends it, in an order that
+// applies in one transaction.
 //
 // Because PostgreSQL prints both sides, spellings never differ:
 // varchar(255) and character varying(255) are one type here.
+//
+// Objects are named as a person reads them: bare in public ("users"),
+// schema-qualified elsewhere ("goodschema.t"). Those are the keys of the
+// maps below.
 package schema
 
-// Snapshot is what one schema of one database holds.
+import "github.com/appydex/smoke/schema/pgident"
+
+// Snapshot is what the schemas read of one database hold.
 type Snapshot struct {
 	// Source says where the snapshot came from, for findings: "model",
-	// "migrations", "live".
-	Source string `json:"source"`
-	// Schema is the PostgreSQL schema read, e.g. public.
-	Schema    string               `json:"schema"`
-	Tables    map[string]*Table    `json:"tables"`
-	Enums     map[string][]string  `json:"enums"`     // labels in sort order
-	Sequences map[string]*Sequence `json:"sequences"` // standalone and owned by columns
-	// Unsupported lists objects the snapshot does not understand (views,
-	// triggers, functions, …), each as "view v": they are reported as
-	// findings, never skipped silently.
+	// "migrations", "live", or a database's name.
+	Source     string                `json:"source"`
+	Schemas    map[string]*Namespace `json:"schemas"`
+	Tables     map[string]*Table     `json:"tables"`
+	Views      map[string]*View      `json:"views,omitempty"`     // views and materialized views
+	Functions  map[string]*Function  `json:"functions,omitempty"` // functions and procedures, keyed name(identity arguments)
+	Enums      map[string]*Enum      `json:"enums"`
+	Sequences  map[string]*Sequence  `json:"sequences"` // standalone and owned by columns; not identities'
+	Extensions map[string]*Extension `json:"extensions,omitempty"`
+	Collations map[string]*Collation `json:"collations,omitempty"`
+	// Unsupported lists objects the snapshot does not compare (domains,
+	// composite and range types, aggregates, rules, foreign tables), each as
+	// "domain d": they are reported as findings, never skipped silently.
 	Unsupported []string `json:"unsupported,omitempty"`
 }
 
-// Table is one table with everything that hangs off it.
+// Namespace is a schema itself.
+type Namespace struct {
+	Name       string            `json:"name"`
+	Privileges map[string]string `json:"privileges,omitempty"` // grantee → "CREATE, USAGE"
+}
+
+// Table is one table — plain, partitioned, or a partition — with
+// everything that hangs off it.
 type Table struct {
-	Name        string             `json:"name"`
+	Schema string `json:"schema"`
+	Name   string `json:"name"` // bare
+	// Partitioned: PARTITION BY PartitionKey ("RANGE (logdate)").
+	Partitioned  bool   `json:"partitioned,omitempty"`
+	PartitionKey string `json:"partition_key,omitempty"`
+	// PartitionOf is the parent of a partition, FOR VALUES PartitionBound.
+	PartitionOf    string   `json:"partition_of,omitempty"`
+	PartitionBound string   `json:"partition_bound,omitempty"`
+	Inherits       []string `json:"inherits,omitempty"` // parents (INHERITS), in order
+	Unlogged       bool     `json:"unlogged,omitempty"`
+	RowSecurity    bool     `json:"row_security,omitempty"`
+	ForceSecurity  bool     `json:"force_row_security,omitempty"`
+
 	Columns     map[string]*Column `json:"columns"`
 	Constraints []*Constraint      `json:"constraints"`
 	Indexes     []*Index           `json:"indexes"` // those that back no constraint
+	Triggers    map[string]*Trigger `json:"triggers,omitempty"`
+	Policies    map[string]*Policy  `json:"policies,omitempty"`
+	// Privileges are the table's grants, grantee → "INSERT, SELECT";
+	// ColumnPrivileges a column's, column → grantee → privileges.
+	Privileges       map[string]string            `json:"privileges,omitempty"`
+	ColumnPrivileges map[string]map[string]string `json:"column_privileges,omitempty"`
 }
 
 // Column is one column as PostgreSQL describes it.
 type Column struct {
 	Name      string `json:"name"`
 	Position  int    `json:"position"`
-	Type      string `json:"type"` // format_type: "character varying(255)"
+	Type      string `json:"type"` // format_type, and COLLATE when not the type's own: "text COLLATE \"C\""
 	NotNull   bool   `json:"not_null"`
 	Default   string `json:"default,omitempty"`   // pg_get_expr of the default
 	Identity  string `json:"identity,omitempty"`  // "ALWAYS", "BY DEFAULT" or ""
 	Generated string `json:"generated,omitempty"` // the expression of a stored generated column
+	// Inherited: the column comes from a parent (INHERITS, PARTITION OF)
+	// and is not declared by the table itself: its changes are the parent's.
+	Inherited bool `json:"inherited,omitempty"`
 }
 
 // Constraint is a primary key, unique, foreign key, check or exclusion
@@ -50,6 +89,10 @@ type Constraint struct {
 	Def       string   `json:"definition"` // pg_get_constraintdef, without NOT VALID
 	Validated bool     `json:"validated"`  // false: added NOT VALID and never validated
 	Columns   []string `json:"columns"`
+	// References is the table a foreign key points at.
+	References string `json:"references,omitempty"`
+	// Inherited: the constraint comes from a parent, not the table itself.
+	Inherited bool `json:"inherited,omitempty"`
 }
 
 // Index is an index that backs no constraint.
@@ -58,14 +101,112 @@ type Index struct {
 	Def    string `json:"definition"` // pg_get_indexdef with the name left out: "CREATE INDEX ON public.t USING btree (c)"
 	Valid  bool   `json:"valid"`      // false: a CREATE INDEX CONCURRENTLY failed part way
 	Unique bool   `json:"unique"`
+	// Inherited: a partition's index attached to its parent's.
+	Inherited bool `json:"inherited,omitempty"`
+}
+
+// Trigger is a trigger on a table or a view.
+type Trigger struct {
+	Name     string `json:"name"`
+	Def      string `json:"definition"` // pg_get_triggerdef: the CREATE TRIGGER statement
+	Function string `json:"function"`   // the function it runs, as Snapshot.Functions keys it
+}
+
+// Policy is a row level security policy.
+type Policy struct {
+	Name       string `json:"name"`
+	Permissive bool   `json:"permissive"`
+	Command    string `json:"command"` // ALL, SELECT, INSERT, UPDATE, DELETE
+	Roles      string `json:"roles"`   // "public", or role names
+	Using      string `json:"using,omitempty"`
+	WithCheck  string `json:"with_check,omitempty"`
+}
+
+// View is a view or a materialized view.
+type View struct {
+	Schema       string              `json:"schema"`
+	Name         string              `json:"name"`
+	Materialized bool                `json:"materialized,omitempty"`
+	Def          string              `json:"definition"` // pg_get_viewdef
+	Indexes      []*Index            `json:"indexes,omitempty"`
+	Triggers     map[string]*Trigger `json:"triggers,omitempty"`
+	Privileges   map[string]string   `json:"privileges,omitempty"`
+	// DependsOn names the relations, functions and types the view is
+	// built on (pg_depend): it is dropped and made again around their
+	// changes.
+	DependsOn []string `json:"depends_on,omitempty"`
+}
+
+// Function is a function or a procedure.
+type Function struct {
+	Schema     string            `json:"schema"`
+	Name       string            `json:"name"`
+	Arguments  string            `json:"arguments"` // identity arguments: "i integer, t text[]"
+	Kind       string            `json:"kind"`      // "function" or "procedure"
+	Result     string            `json:"result,omitempty"`
+	Def        string            `json:"definition"` // pg_get_functiondef: CREATE OR REPLACE …
+	Privileges map[string]string `json:"privileges,omitempty"`
+	DependsOn  []string          `json:"depends_on,omitempty"`
+}
+
+// Enum is an enum type.
+type Enum struct {
+	Schema string   `json:"schema"`
+	Name   string   `json:"name"`
+	Labels []string `json:"labels"` // in sort order
 }
 
 // Sequence is a sequence of the schema.
 type Sequence struct {
+	Schema    string `json:"schema"`
+	Name      string `json:"name"`
+	Type      string `json:"type"` // bigint, integer, smallint
+	Start     int64  `json:"start"`
+	Increment int64  `json:"increment"`
+	Min       int64  `json:"min"`
+	Max       int64  `json:"max"`
+	Cache     int64  `json:"cache"`
+	Cycle     bool   `json:"cycle,omitempty"`
+	OwnedBy   string `json:"owned_by,omitempty"` // table.column of a serial column
+	// Privileges are its grants, grantee → "SELECT, USAGE".
+	Privileges map[string]string `json:"privileges,omitempty"`
+}
+
+// Extension is an installed extension: database-wide, named bare.
+type Extension struct {
 	Name    string `json:"name"`
-	Type    string `json:"type"`               // bigint, integer, smallint
-	OwnedBy string `json:"owned_by,omitempty"` // table.column of a serial or identity column
+	Schema  string `json:"schema"`
+	Version string `json:"version"`
+}
+
+// Collation is a collation of the schema.
+type Collation struct {
+	Schema   string `json:"schema"`
+	Name     string `json:"name"`
+	Provider string `json:"provider"` // libc, icu
+	Locale   string `json:"locale"`   // collcollate (libc) or colliculocale (icu)
+	Ctype    string `json:"ctype,omitempty"`
+	// Deterministic is false for a nondeterministic collation.
+	Deterministic bool `json:"deterministic"`
 }
 
 // Bookkeeping tables of migration tools: never part of the compared schema.
 var Bookkeeping = []string{"schema_migrations", "schema_migration_checksums", "alembic_version"}
+
+// Qualify names an object as the snapshot's maps do: bare in public,
+// schema.name elsewhere.
+func Qualify(schema, name string) string {
+	if schema == "public" || schema == "" {
+		return name
+	}
+	return schema + "." + name
+}
+
+// sqlName writes an object's name in SQL: quoted as needed, qualified
+// outside public.
+func sqlName(schema, name string) string {
+	if schema == "public" || schema == "" {
+		return pgident.Quote(name)
+	}
+	return pgident.Quote(schema) + "." + pgident.Quote(name)
+}

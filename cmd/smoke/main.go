@@ -4,6 +4,8 @@
 //	               start the reference API, run the login flow
 //	smoke repro    reproduce the login incident from nothing, then verify its fix
 //	smoke verify   check a real deployment before it goes live, read-only
+//	smoke diff     compare two schemas (databases, the migrations, the model)
+//	               and print the SQL that turns one into the other
 //
 // Exit codes: 0 all good, 1 findings or failed checks, 2 usage or
 // infrastructure error, 130 interrupted.
@@ -66,6 +68,9 @@ Commands:
   verify   check a deployment before it goes live: --database-url URL
            [--api-url URL --email E --password P --otp CODE]; never writes to
            the database it checks
+  diff     compare two schemas — FROM and TO each a database URL, migrations
+           or model — naming every difference; --sql prints the SQL that
+           turns FROM into TO, for psql --single-transaction
 
 Run "smoke <command> -h" for a command's flags.
 
@@ -101,6 +106,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stderr, usage)
 		fmt.Fprintln(stderr, "smoke: no command given")
 		return exitProblem
+	}
+	if args[0] == "diff" {
+		return diffMain(ctx, args[1:], getenv, stdout, stderr)
 	}
 	commands := map[string]command{"run": runCommand, "repro": reproCommand, "verify": verifyCommand}
 	name := args[0]

@@ -48,15 +48,31 @@ func both(f, g func()) {
 }
 
 func (s *Stack) scratch(ctx context.Context, what, image string, cmd []string, source string) (*schema.Snapshot, error) {
-	db, err := s.Database(ctx)
+	db, err := s.filled(ctx, what, image, cmd)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Drop(context.WithoutCancel(ctx))
-	if _, err := s.Run(ctx, what, image, cmd, db, nil); err != nil {
+	return read(ctx, db, source)
+}
+
+// filled is a new database with image's cmd run in it; the caller drops it.
+func (s *Stack) filled(ctx context.Context, what, image string, cmd []string) (*pgenv.Database, error) {
+	db, err := s.Database(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return read(ctx, db, source)
+	if _, err := s.Run(ctx, what, image, cmd, db, nil); err != nil {
+		db.Drop(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return db, nil
+}
+
+// ModelDatabase is a new database holding the backend's model: image's
+// create_model command run in it. The caller drops it.
+func (s *Stack) ModelDatabase(ctx context.Context, image string) (*pgenv.Database, error) {
+	return s.filled(ctx, "create_model", image, s.Desc.Commands.CreateModel)
 }
 
 // Model is the backend's model as PostgreSQL prints it: image's
@@ -87,6 +103,12 @@ func (s *Stack) Migrated(ctx context.Context, image string) (*pgenv.Database, *s
 	}
 	snap, err := read(ctx, db, "migrations")
 	return db, snap, err
+}
+
+// MigrationsDatabase is a new database with the backend's migrations
+// applied: image's migrate command run in it. The caller drops it.
+func (s *Stack) MigrationsDatabase(ctx context.Context, image string) (*pgenv.Database, error) {
+	return s.filled(ctx, "migrate", image, s.Desc.Commands.Migrate)
 }
 
 // Revisions are a database's migration revisions and the image's heads.

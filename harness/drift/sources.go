@@ -24,32 +24,53 @@ import (
 // its DDL applied to a scratch database on srv, then read back. A type
 // PostgreSQL does not know is reported with the column that names it.
 func FromModel(ctx context.Context, srv *pgenv.Server, m model.Schema) (*schema.Snapshot, error) {
+	db, err := ModelDatabase(ctx, srv, m)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Drop(context.WithoutCancel(ctx))
+	return read(ctx, db, "model")
+}
+
+// ModelDatabase makes a scratch database on srv holding the model's DDL.
+// The caller drops it.
+func ModelDatabase(ctx context.Context, srv *pgenv.Server, m model.Schema) (*pgenv.Database, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	return scratch(ctx, "model", func() (*pgenv.Database, error) { return srv.NewDatabase(ctx) }, func(conn *pgx.Conn) error {
-		for _, e := range m.Enums {
-			if _, err := conn.Exec(ctx, e.Create()); err != nil {
-				return fmt.Errorf("model: enum %s: %w", e.Name, err)
+	db, err := srv.NewDatabase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := withConn(ctx, db, func(conn *pgx.Conn) error { return applyModel(ctx, conn, m) }); err != nil {
+		db.Drop(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return db, nil
+}
+
+func applyModel(ctx context.Context, conn *pgx.Conn, m model.Schema) error {
+	for _, e := range m.Enums {
+		if _, err := conn.Exec(ctx, e.Create()); err != nil {
+			return fmt.Errorf("model: enum %s: %w", e.Name, err)
+		}
+	}
+	for _, t := range m.Tables {
+		for _, c := range t.Columns {
+			var known bool
+			err := conn.QueryRow(ctx, "SELECT to_regtype($1) IS NOT NULL", c.Type).Scan(&known)
+			if err != nil || !known {
+				return fmt.Errorf("model: %s.%s: type %q is not a PostgreSQL type (nor an enum the model declares)%s",
+					t.Name, c.Name, c.Type, causeOf(err))
 			}
 		}
-		for _, t := range m.Tables {
-			for _, c := range t.Columns {
-				var known bool
-				err := conn.QueryRow(ctx, "SELECT to_regtype($1) IS NOT NULL", c.Type).Scan(&known)
-				if err != nil || !known {
-					return fmt.Errorf("model: %s.%s: type %q is not a PostgreSQL type (nor an enum the model declares)%s",
-						t.Name, c.Name, c.Type, causeOf(err))
-				}
-			}
+	}
+	for _, stmt := range (model.Schema{Tables: m.Tables}).DDL() {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("model: PostgreSQL rejects the DDL written from the model: %w\n%s", err, stmt)
 		}
-		for _, stmt := range (model.Schema{Tables: m.Tables}).DDL() {
-			if _, err := conn.Exec(ctx, stmt); err != nil {
-				return fmt.Errorf("model: PostgreSQL rejects the DDL written from the model: %w\n%s", err, stmt)
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // FromMigrations applies the migrations in fsys (dir names the folder in
@@ -57,42 +78,61 @@ func FromModel(ctx context.Context, srv *pgenv.Server, m model.Schema) (*schema.
 // srv and reads it back. All of them come from srv's template of these files,
 // built once per server and cloned after.
 func FromMigrations(ctx context.Context, srv *pgenv.Server, fsys fs.FS, dir string, version uint) (*schema.Snapshot, error) {
+	var db *pgenv.Database
+	var err error
 	if version == 0 {
-		tpl, err := srv.Template(ctx, fsys, dir)
-		if err != nil {
-			return nil, err
+		db, err = MigrationsDatabase(ctx, srv, fsys, dir)
+	} else {
+		db, err = srv.NewDatabase(ctx)
+		if err == nil {
+			err = withConn(ctx, db, func(conn *pgx.Conn) error {
+				mg, err := migrator.New(conn.Config().ConnString(), fsys, dir)
+				if err != nil {
+					return err
+				}
+				defer mg.Close()
+				return mg.To(ctx, version)
+			})
+			if err != nil {
+				db.Drop(context.WithoutCancel(ctx))
+			}
 		}
-		return scratch(ctx, "migrations", func() (*pgenv.Database, error) { return tpl.Clone(ctx) }, nil)
 	}
-	return scratch(ctx, "migrations", func() (*pgenv.Database, error) { return srv.NewDatabase(ctx) }, func(conn *pgx.Conn) error {
-		mg, err := migrator.New(conn.Config().ConnString(), fsys, dir)
-		if err != nil {
-			return err
-		}
-		defer mg.Close()
-		return mg.To(ctx, version)
-	})
-}
-
-// scratch makes a database with create, runs fill in it (when given), reads
-// the snapshot, and drops the database.
-func scratch(ctx context.Context, source string, create func() (*pgenv.Database, error), fill func(*pgx.Conn) error) (*schema.Snapshot, error) {
-	db, err := create()
 	if err != nil {
 		return nil, err
 	}
 	defer db.Drop(context.WithoutCancel(ctx))
-	conn, err := pgx.Connect(ctx, db.URL)
+	return read(ctx, db, "migrations")
+}
+
+// MigrationsDatabase is a scratch database on srv with every migration in
+// fsys applied: a copy of srv's template of these files. The caller drops
+// it.
+func MigrationsDatabase(ctx context.Context, srv *pgenv.Server, fsys fs.FS, dir string) (*pgenv.Database, error) {
+	tpl, err := srv.Template(ctx, fsys, dir)
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if fill != nil {
-		if err := fill(conn); err != nil {
-			return nil, err
-		}
+	return tpl.Clone(ctx)
+}
+
+func withConn(ctx context.Context, db *pgenv.Database, f func(*pgx.Conn) error) error {
+	conn, err := pgx.Connect(ctx, db.URL)
+	if err != nil {
+		return err
 	}
-	return schema.Read(ctx, conn, "public", source)
+	defer conn.Close(context.WithoutCancel(ctx))
+	return f(conn)
+}
+
+func read(ctx context.Context, db *pgenv.Database, source string) (*schema.Snapshot, error) {
+	var snap *schema.Snapshot
+	err := withConn(ctx, db, func(conn *pgx.Conn) error {
+		var err error
+		snap, err = schema.Read(ctx, conn, "public", source)
+		return err
+	})
+	return snap, err
 }
 
 func causeOf(err error) string {

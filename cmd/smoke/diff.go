@@ -1,0 +1,338 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/appydex/smoke/app/tables"
+	"github.com/appydex/smoke/harness/backend"
+	"github.com/appydex/smoke/harness/docker"
+	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/migrations"
+	"github.com/appydex/smoke/redact"
+	"github.com/appydex/smoke/schema"
+)
+
+const diffUsage = `Usage: smoke diff [flags] FROM TO
+
+Compares two schemas and names every difference, each with the SQL that
+mends it. FROM and TO are each
+  postgres://…   a database, read over a read-only session
+  migrations     this checkout's migrations (or --backend's), applied to a scratch database
+  model          the model's DDL (or --backend's create_model), in a scratch database
+Findings describe FROM against TO; --sql prints the SQL that turns FROM into
+TO, in an order that applies in one pass:
+  smoke diff --sql FROM TO | psql --single-transaction -v ON_ERROR_STOP=1 FROM
+
+Flags:
+`
+
+// diffOptions are the settings of `smoke diff`.
+type diffOptions struct {
+	from, to diffSide
+	filter   schema.Filter
+	sql      bool
+	json     bool
+	verbose  bool
+	pg       pgenv.Config
+	backend  *backend.Description
+}
+
+// diffSide is one of the two schemas compared.
+type diffSide struct {
+	arg   string // as given: a URL, "migrations" or "model"
+	label string // how findings name it: host:port/database, "migrations", "model"
+}
+
+func (s diffSide) isURL() bool { return s.arg != "migrations" && s.arg != "model" }
+
+// diffMain is `smoke diff`; it returns the exit code: 0 the same, 1 they
+// differ, 2 usage or infrastructure error, 130 interrupted.
+func diffMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	o, err := parseDiffOptions(args, getenv, stderr)
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "smoke diff: %v\n", err)
+		return exitProblem
+	}
+	from, to, err := o.snapshots(ctx, stderr)
+	if in := interruptedBy(ctx); in != nil {
+		fmt.Fprintf(stderr, "smoke diff: interrupted (%s) before the comparison finished\n", in.signal)
+		return exitInterrupted
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "smoke diff: %v\n", err)
+		return exitProblem
+	}
+	findings := schema.Diff(to, from)
+	if err := o.print(stdout, findings, schema.Script(to, from)); err != nil {
+		fmt.Fprintf(stderr, "smoke diff: %v\n", err)
+		return exitProblem
+	}
+	if len(findings) > 0 {
+		return exitFailed
+	}
+	return exitOK
+}
+
+func parseDiffOptions(args []string, getenv func(string) string, stderr io.Writer) (*diffOptions, error) {
+	o := &diffOptions{}
+	var err error
+	if o.pg, err = pgenv.ConfigFromEnv(getenv); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	fs := flag.NewFlagSet("smoke diff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Func("schema", "compare only this schema (repeat for more); default: every schema that is not PostgreSQL's own", func(s string) error {
+		o.filter.Include = append(o.filter.Include, s)
+		return nil
+	})
+	fs.Func("exclude-schema", "leave this schema out (repeat for more)", func(s string) error {
+		o.filter.Exclude = append(o.filter.Exclude, s)
+		return nil
+	})
+	fs.BoolVar(&o.sql, "sql", false, "print only the SQL that turns FROM into TO (a difference no statement mends safely is a -- comment)")
+	fs.BoolVar(&o.json, "json", false, "print the findings and the SQL as JSON")
+	source := fs.String("pg-source", getenv(pgenv.EnvSource), "where the scratch PostgreSQL for migrations and model comes from: auto, container, local or external ($"+pgenv.EnvSource+")")
+	fs.StringVar(&o.pg.Image, "pg-image", o.pg.Image, "container image for the container source ($"+pgenv.EnvImage+")")
+	var pgURL, backendPath string
+	fs.StringVar(&pgURL, "pg-url", "", "server for the external source ($"+pgenv.EnvURL+")")
+	fs.StringVar(&backendPath, "backend", "", "take migrations and model from this backend (its folder or backend.yaml; docs/backends.md)")
+	fs.BoolVar(&o.verbose, "v", false, "print the harness's progress lines on stderr")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, diffUsage)
+		fs.PrintDefaults()
+		fmt.Fprintln(stderr, "\nExit codes: 0 the same, 1 they differ, 2 usage or infrastructure error, 130 interrupted.")
+	}
+	// Flags may come before, between or after FROM and TO.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelp
+			}
+			return nil, usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	fail := func(msg string) (*diffOptions, error) {
+		fs.Usage()
+		return nil, usageError{msg}
+	}
+	if len(positional) != 2 {
+		return fail(fmt.Sprintf("diff needs two schemas, FROM and TO; got %d argument(s)", len(positional)))
+	}
+	if o.sql && o.json {
+		return fail("--sql and --json: choose one")
+	}
+	for i, side := range []*diffSide{&o.from, &o.to} {
+		if *side, err = parseDiffSide(positional[i], []string{"FROM", "TO"}[i]); err != nil {
+			return fail(err.Error())
+		}
+	}
+	if o.from.label == o.to.label {
+		o.from.label += " (FROM)"
+		o.to.label += " (TO)"
+	}
+	if pgURL != "" {
+		o.pg.URL = pgURL
+	}
+	if *source != "" {
+		if o.pg.Source, err = pgenv.ParseSource(*source); err != nil {
+			return fail(err.Error())
+		}
+	}
+	if backendPath != "" {
+		if o.backend, err = backend.Load(backendPath); err != nil {
+			return nil, usageError{err.Error()}
+		}
+	}
+	if o.verbose {
+		o.pg.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	}
+	if !o.from.isURL() || !o.to.isURL() {
+		docker.Setup(getenv, o.verbose)
+	}
+	return o, nil
+}
+
+// parseDiffSide reads FROM or TO.
+func parseDiffSide(arg, which string) (diffSide, error) {
+	switch {
+	case arg == "migrations" || arg == "model":
+		return diffSide{arg: arg, label: arg}, nil
+	case strings.HasPrefix(arg, "postgres://") || strings.HasPrefix(arg, "postgresql://"):
+		cfg, err := pgx.ParseConfig(arg)
+		if err != nil {
+			return diffSide{}, fmt.Errorf("%s %s: %v", which, redact.URL(arg), redact.Error(err, arg))
+		}
+		return diffSide{arg: arg, label: net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)) + "/" + cfg.Database}, nil
+	}
+	return diffSide{}, fmt.Errorf("%s is %q: give a database URL (postgres://user@host:5432/db), migrations or model", which, redact.URL(arg))
+}
+
+// snapshots reads FROM and TO at once. A scratch PostgreSQL (or the
+// backend's stack) is started only when one of them needs it.
+func (o *diffOptions) snapshots(ctx context.Context, stderr io.Writer) (from, to *schema.Snapshot, err error) {
+	scratch, closeScratch, err := o.scratchSource(ctx, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer closeScratch()
+	var wg sync.WaitGroup
+	var fromErr, toErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		from, fromErr = o.read(ctx, o.from, scratch)
+	}()
+	to, toErr = o.read(ctx, o.to, scratch)
+	wg.Wait()
+	if err := errors.Join(fromErr, toErr); err != nil {
+		return nil, nil, err
+	}
+	return from, to, nil
+}
+
+// scratchDatabase makes a database holding "migrations" or "model"; the
+// caller drops it.
+type scratchDatabase func(ctx context.Context, what string) (*pgenv.Database, error)
+
+func (o *diffOptions) scratchSource(ctx context.Context, stderr io.Writer) (scratchDatabase, func(), error) {
+	if o.from.isURL() && o.to.isURL() {
+		return nil, func() {}, nil
+	}
+	progress := newProgress(stderr)
+	if o.backend != nil {
+		end := progress.begin("starting PostgreSQL for " + o.backend.Name)
+		stack, err := backend.Up(ctx, o.backend, o.pg)
+		end()
+		if err != nil {
+			return nil, nil, fmt.Errorf("start %s's PostgreSQL: %w", o.backend.Name, err)
+		}
+		return func(ctx context.Context, what string) (*pgenv.Database, error) {
+				if what == "model" {
+					return stack.ModelDatabase(ctx, o.backend.Image)
+				}
+				return stack.MigrationsDatabase(ctx, o.backend.Image)
+			}, func() {
+				stack.Close(context.WithoutCancel(ctx))
+			}, nil
+	}
+	end := progress.begin(fmt.Sprintf("starting PostgreSQL (%s source)", o.pg.Chosen()))
+	srv, err := pgenv.Start(ctx, o.pg)
+	end()
+	if err != nil {
+		return nil, nil, fmt.Errorf("start PostgreSQL: %w", err)
+	}
+	return func(ctx context.Context, what string) (*pgenv.Database, error) {
+			if what == "model" {
+				return drift.ModelDatabase(ctx, srv, tables.Schema)
+			}
+			return drift.MigrationsDatabase(ctx, srv, migrations.FS, "migrations")
+		}, func() {
+			srv.Close(context.WithoutCancel(ctx))
+		}, nil
+}
+
+// read takes the snapshot of one side.
+func (o *diffOptions) read(ctx context.Context, side diffSide, scratch scratchDatabase) (*schema.Snapshot, error) {
+	url := side.arg
+	if !side.isURL() {
+		db, err := scratch(ctx, side.arg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", side.arg, err)
+		}
+		defer db.Drop(context.WithoutCancel(ctx))
+		url = db.URL
+	}
+	conn, err := drift.ConnectLive(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	snap, err := schema.ReadSchemas(ctx, conn, o.filter, side.label)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", side.label, err)
+	}
+	return snap, nil
+}
+
+// diffJSON is what --json prints.
+type diffJSON struct {
+	From     string           `json:"from"`
+	To       string           `json:"to"`
+	Same     bool             `json:"same"`
+	Findings []schema.Finding `json:"findings"`
+	// SQL turns FROM into TO, a statement (or a "--" comment) per item.
+	SQL []string `json:"sql"`
+}
+
+func (o *diffOptions) print(w io.Writer, findings []schema.Finding, script []string) error {
+	switch {
+	case o.json:
+		if findings == nil {
+			findings = []schema.Finding{}
+		}
+		if script == nil {
+			script = []string{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(diffJSON{From: o.from.label, To: o.to.label, Same: len(findings) == 0, Findings: findings, SQL: script})
+	case o.sql:
+		if len(script) == 0 {
+			_, err := fmt.Fprintf(w, "-- %s and %s are the same: nothing to do\n", o.from.label, o.to.label)
+			return err
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "-- turns %s into %s; apply in one transaction:\n", o.from.label, o.to.label)
+		fmt.Fprintf(&b, "--   psql --single-transaction -v ON_ERROR_STOP=1 -f THIS_FILE\n")
+		for _, s := range script {
+			b.WriteString(s)
+			b.WriteByte('\n')
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	if len(findings) == 0 {
+		_, err := fmt.Fprintf(w, "smoke diff: %s and %s are the same\n", o.from.label, o.to.label)
+		return err
+	}
+	counts := map[schema.Severity]int{}
+	for _, f := range findings {
+		counts[f.Severity]++
+	}
+	var parts []string
+	for _, s := range []schema.Severity{schema.Error, schema.Warning, schema.Notice} {
+		if counts[s] > 0 {
+			parts = append(parts, plural(counts[s], string(s)))
+		}
+	}
+	_, err := fmt.Fprintf(w, "%ssmoke diff: %s differs from %s: %s (%s); --sql prints the SQL that turns it into %s\n",
+		schema.Lines(findings), o.from.label, o.to.label, plural(len(findings), "difference"), strings.Join(parts, ", "), o.to.label)
+	return err
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -1,0 +1,672 @@
+// Differences in tables and what hangs off them: columns, constraints,
+// indexes, triggers, policies, grants.
+
+package schema
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/appydex/smoke/schema/pgident"
+)
+
+func (d *differ) tables() {
+	handledFK := map[string]bool{} // table.constraint of foreign keys already dropped
+	for _, key := range unionKeys(d.want.Tables, d.got.Tables) {
+		w, g := d.want.Tables[key], d.got.Tables[key]
+		switch {
+		case g == nil:
+			d.add(Finding{ObjectType: "table", Object: key, Kind: Missing, Severity: Error, Want: notPlain(w)}, d.createTable(w)...)
+		case w == nil:
+			d.disturbed[key], d.fkDisturbed[key] = true, true
+			d.add(Finding{ObjectType: "table", Object: key, Kind: Unexpected, Severity: Warning, Got: notPlain(g)}, d.dropTable(g, handledFK)...)
+		case describeTable(w) != describeTable(g) && !(w.PartitionOf != "" || g.PartitionOf != ""):
+			// A table cannot become partitioned, or change its key, in place.
+			d.disturbed[key], d.fkDisturbed[key], d.rebuilt[key] = true, true, true
+			stmts := append(d.dropTable(g, handledFK), d.createTable(w)...)
+			d.add(Finding{ObjectType: "table", Object: key, Kind: DefinitionDiffers, Severity: Error, Want: describeTable(w), Got: describeTable(g)},
+				append(stmts, stmt{phase: phaseDropTables, sql: "-- " + key + " is made anew: its rows are not kept"})...)
+		default:
+			d.alterTable(w, g, handledFK)
+		}
+	}
+	d.foreignKeysOfDisturbed(handledFK)
+}
+
+// describeTable says what kind of table it is, for findings.
+func describeTable(t *Table) string {
+	var parts []string
+	if t.Unlogged {
+		parts = append(parts, "unlogged")
+	}
+	switch {
+	case t.Partitioned:
+		parts = append(parts, "table partitioned by "+t.PartitionKey)
+	default:
+		parts = append(parts, "table")
+	}
+	if t.PartitionOf != "" {
+		parts = append(parts, "partition of "+t.PartitionOf+" "+t.PartitionBound)
+	}
+	if len(t.Inherits) > 0 {
+		parts = append(parts, "inheriting from "+strings.Join(t.Inherits, ", "))
+	}
+	return strings.Join(parts, " ")
+}
+
+// notPlain describes a table for a missing or unexpected finding, when it
+// is more than a plain table.
+func notPlain(t *Table) string {
+	if d := describeTable(t); d != "table" {
+		return d
+	}
+	return ""
+}
+
+// depth is how many parents deep a table is: parents are made first and
+// dropped last.
+func depth(s *Snapshot, key string) int {
+	t := s.Tables[key]
+	if t == nil {
+		return 0
+	}
+	parents := slices.Clone(t.Inherits)
+	if t.PartitionOf != "" {
+		parents = append(parents, t.PartitionOf)
+	}
+	deepest := 0
+	for _, p := range parents {
+		if p != key {
+			deepest = max(deepest, 1+depth(s, p))
+		}
+	}
+	return deepest
+}
+
+func (t *Table) sql() string { return sqlName(t.Schema, t.Name) }
+
+// createTable writes the expected table whole: the table, then its
+// constraints and indexes, foreign keys, triggers, policies and grants, each
+// in its phase.
+func (d *differ) createTable(t *Table) []stmt {
+	key := Qualify(t.Schema, t.Name)
+	rank := depth(d.want, key)
+	var create string
+	switch {
+	case t.PartitionOf != "":
+		create = fmt.Sprintf("CREATE TABLE %s PARTITION OF %s %s", t.sql(), d.wantTableSQL(t.PartitionOf), t.PartitionBound)
+	default:
+		var cols []string
+		for _, c := range sortedColumns(t) {
+			if !c.Inherited {
+				cols = append(cols, columnDefinition(c))
+			}
+		}
+		unlogged := ""
+		if t.Unlogged {
+			unlogged = "UNLOGGED "
+		}
+		create = fmt.Sprintf("CREATE %sTABLE %s (%s)", unlogged, t.sql(), strings.Join(cols, ", "))
+		if len(t.Inherits) > 0 {
+			var parents []string
+			for _, p := range t.Inherits {
+				parents = append(parents, d.wantTableSQL(p))
+			}
+			create += " INHERITS (" + strings.Join(parents, ", ") + ")"
+		}
+	}
+	if t.Partitioned {
+		create += " PARTITION BY " + t.PartitionKey
+	}
+	stmts := []stmt{{phase: phaseTables, rank: rank, sql: create + ";"}}
+	alter := "ALTER TABLE " + t.sql()
+	if t.RowSecurity {
+		stmts = append(stmts, stmt{phase: phaseTables, rank: rank, sql: alter + " ENABLE ROW LEVEL SECURITY;"})
+	}
+	if t.ForceSecurity {
+		stmts = append(stmts, stmt{phase: phaseTables, rank: rank, sql: alter + " FORCE ROW LEVEL SECURITY;"})
+	}
+	for _, con := range t.Constraints {
+		if !con.Inherited {
+			stmts = append(stmts, addConstraint(t, con))
+		}
+	}
+	for _, ix := range t.Indexes {
+		if !ix.Inherited {
+			stmts = append(stmts, stmt{phase: phaseConstraints, sql: createIndex(ix) + ";"})
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(t.Triggers)) {
+		stmts = append(stmts, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: t.Triggers[name].Def + ";"})
+	}
+	for _, name := range slices.Sorted(maps.Keys(t.Policies)) {
+		stmts = append(stmts, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createPolicy(t, t.Policies[name])})
+	}
+	stmts = append(stmts, grantStmts("TABLE", t.sql(), t.Privileges, nil)...)
+	for _, col := range slices.Sorted(maps.Keys(t.ColumnPrivileges)) {
+		stmts = append(stmts, columnGrantStmts(t.sql(), col, t.ColumnPrivileges[col], nil)...)
+	}
+	return stmts
+}
+
+// triggerRank puts triggers and policies after the functions and views
+// they call, and their drops before.
+const triggerRank = 1 << 20
+
+// wantTableSQL writes a table of want, by its key, in SQL.
+func (d *differ) wantTableSQL(key string) string {
+	if t := d.want.Tables[key]; t != nil {
+		return t.sql()
+	}
+	return quoteKey(key)
+}
+
+// quoteKey writes a key (name, or schema.name) in SQL.
+func quoteKey(key string) string {
+	schema, name, ok := strings.Cut(key, ".")
+	if !ok {
+		return pgident.Quote(key)
+	}
+	return sqlName(schema, name)
+}
+
+// dropTable drops the table of got, the foreign keys it has first (so that
+// tables dropped together need no order among them), and detaches it from
+// parents that stay.
+func (d *differ) dropTable(t *Table, handledFK map[string]bool) []stmt {
+	key := Qualify(t.Schema, t.Name)
+	var stmts []stmt
+	for _, con := range t.Constraints {
+		if con.Kind == "foreign key" && !con.Inherited {
+			handledFK[key+"."+con.Name] = true
+			stmts = append(stmts, stmt{phase: phaseDropForeignKeys, sql: "ALTER TABLE " + t.sql() + " DROP CONSTRAINT " + pgident.Quote(con.Name) + ";"})
+		}
+	}
+	if t.PartitionOf != "" && d.want.Tables[t.PartitionOf] != nil {
+		stmts = append(stmts, stmt{phase: phaseDropTables, rank: -1 << 20,
+			sql: "ALTER TABLE " + quoteKey(t.PartitionOf) + " DETACH PARTITION " + t.sql() + ";"})
+	}
+	return append(stmts, stmt{phase: phaseDropTables, rank: -depth(d.got, key), sql: "DROP TABLE " + t.sql() + "; -- drops its rows"})
+}
+
+func (d *differ) alterTable(w, g *Table, handledFK map[string]bool) {
+	key := Qualify(w.Schema, w.Name)
+	alter := "ALTER TABLE " + w.sql()
+	rank := depth(d.want, key)
+	if w.Unlogged != g.Unlogged {
+		sql := alter + " SET LOGGED;"
+		if w.Unlogged {
+			sql = alter + " SET UNLOGGED;"
+		}
+		d.add(Finding{ObjectType: "table", Object: key, Kind: PersistenceDiffers, Severity: Warning, Want: logged(w), Got: logged(g)},
+			stmt{phase: phaseTables, rank: rank, sql: sql})
+	}
+	if w.PartitionOf != g.PartitionOf || w.PartitionBound != g.PartitionBound {
+		var stmts []stmt
+		if g.PartitionOf != "" {
+			stmts = append(stmts, stmt{phase: phaseDropTables, rank: -1 << 20, sql: "ALTER TABLE " + quoteKey(g.PartitionOf) + " DETACH PARTITION " + w.sql() + ";"})
+		}
+		if w.PartitionOf != "" {
+			stmts = append(stmts, stmt{phase: phaseTables, rank: rank + 1,
+				sql: "ALTER TABLE " + d.wantTableSQL(w.PartitionOf) + " ATTACH PARTITION " + w.sql() + " " + w.PartitionBound + ";"})
+		}
+		d.add(Finding{ObjectType: "table", Object: key, Kind: PartitionDiffers, Severity: Error,
+			Want: orNone(partitionOf(w)), Got: orNone(partitionOf(g))}, stmts...)
+	}
+	if !slices.Equal(w.Inherits, g.Inherits) {
+		var stmts []stmt
+		for _, p := range g.Inherits {
+			if !slices.Contains(w.Inherits, p) {
+				stmts = append(stmts, stmt{phase: phaseDropTables, rank: -1 << 20, sql: alter + " NO INHERIT " + quoteKey(p) + ";"})
+			}
+		}
+		for _, p := range w.Inherits {
+			if !slices.Contains(g.Inherits, p) {
+				stmts = append(stmts, stmt{phase: phaseTables, rank: rank + 1, sql: alter + " INHERIT " + d.wantTableSQL(p) + ";"})
+			}
+		}
+		d.add(Finding{ObjectType: "table", Object: key, Kind: InheritanceDiffers, Severity: Error,
+			Want: orNone(strings.Join(w.Inherits, ", ")), Got: orNone(strings.Join(g.Inherits, ", "))}, stmts...)
+	}
+	if w.RowSecurity != g.RowSecurity || w.ForceSecurity != g.ForceSecurity {
+		var stmts []stmt
+		if w.RowSecurity != g.RowSecurity {
+			stmts = append(stmts, stmt{phase: phaseTables, rank: rank, sql: alter + map[bool]string{true: " ENABLE", false: " DISABLE"}[w.RowSecurity] + " ROW LEVEL SECURITY;"})
+		}
+		if w.ForceSecurity != g.ForceSecurity {
+			stmts = append(stmts, stmt{phase: phaseTables, rank: rank, sql: alter + map[bool]string{true: " FORCE", false: " NO FORCE"}[w.ForceSecurity] + " ROW LEVEL SECURITY;"})
+		}
+		d.add(Finding{ObjectType: "table", Object: key, Kind: RowSecurityDiffers, Severity: Error, Want: rowSecurity(w), Got: rowSecurity(g)}, stmts...)
+	}
+	d.columns(w, g, rank)
+	d.constraints(w, g, handledFK)
+	d.indexes(key, w.Indexes, g.Indexes)
+	d.triggers(key, w.Triggers, g.Triggers)
+	d.policies(w, g)
+	d.grants("TABLE", key, w.sql(), w.Privileges, g.Privileges)
+	for _, col := range unionKeys(w.ColumnPrivileges, g.ColumnPrivileges) {
+		if _, ok := w.Columns[col]; !ok {
+			continue // the column goes, and its grants with it
+		}
+		wp, gp := w.ColumnPrivileges[col], g.ColumnPrivileges[col]
+		if !maps.Equal(wp, gp) {
+			d.add(Finding{ObjectType: "privilege", Object: key + "." + col, Kind: PrivilegesDiffer, Severity: Warning,
+				Want: describeGrants(wp), Got: describeGrants(gp)}, columnGrantStmts(w.sql(), col, wp, gp)...)
+		}
+	}
+}
+
+func logged(t *Table) string {
+	if t.Unlogged {
+		return "UNLOGGED"
+	}
+	return "LOGGED"
+}
+
+func partitionOf(t *Table) string {
+	if t.PartitionOf == "" {
+		return ""
+	}
+	return "partition of " + t.PartitionOf + " " + t.PartitionBound
+}
+
+func rowSecurity(t *Table) string {
+	s := "row level security disabled"
+	if t.RowSecurity {
+		s = "row level security enabled"
+	}
+	if t.ForceSecurity {
+		s += ", forced"
+	}
+	return s
+}
+
+func sortedColumns(t *Table) []*Column {
+	cols := slices.Collect(maps.Values(t.Columns))
+	slices.SortFunc(cols, func(a, b *Column) int { return a.Position - b.Position })
+	return cols
+}
+
+// columns compares the columns a table declares itself; a column it only
+// inherits is its parent's to change.
+func (d *differ) columns(w, g *Table, rank int) {
+	key := Qualify(w.Schema, w.Name)
+	alter := "ALTER TABLE " + w.sql()
+	at := func(sql string) stmt { return stmt{phase: phaseTables, rank: rank, sql: sql} }
+	for _, name := range unionKeys(w.Columns, g.Columns) {
+		wc, gc := w.Columns[name], g.Columns[name]
+		obj := key + "." + name
+		switch {
+		case (wc == nil || wc.Inherited) && (gc == nil || gc.Inherited):
+			continue // the parent's
+		case gc != nil && gc.Inherited && !d.parentsKeep(w, name):
+			// Declared here in want, only inherited in got, and the parent
+			// drops it: the column goes with the parent's, then comes back.
+			gc = nil
+		case gc != nil && gc.Inherited, wc != nil && wc.Inherited:
+			d.add(Finding{ObjectType: "column", Object: obj, Kind: InheritanceDiffers, Severity: Notice,
+				Want: declared(wc), Got: declared(gc)}, comment(phaseTables, obj+" is declared by the table in one and only inherited in the other: no statement changes that"))
+			continue
+		}
+		if gc == nil {
+			add := at(alter + " ADD COLUMN " + columnDefinition(wc) + ";" + addNotNullNote(wc))
+			add.order = orderColumns
+			d.add(Finding{ObjectType: "column", Object: obj, Kind: Missing, Severity: Error, Want: describeColumn(wc)}, add)
+			continue
+		}
+		if wc == nil {
+			sev := Warning
+			if gc.NotNull && gc.Default == "" && gc.Identity == "" && gc.Generated == "" {
+				sev = Error // every INSERT written from the expected schema leaves it null and fails
+			}
+			d.disturbed[key] = true
+			drop := at(alter + " DROP COLUMN " + pgident.Quote(name) + "; -- drops its data")
+			drop.order = orderDropDefault
+			d.add(Finding{ObjectType: "column", Object: obj, Kind: Unexpected, Severity: sev, Got: describeColumn(gc)}, drop)
+			continue
+		}
+		d.column(key, alter, wc, gc, at)
+	}
+}
+
+// parentsKeep reports whether some parent of t in want has the column.
+func (d *differ) parentsKeep(t *Table, column string) bool {
+	parents := slices.Clone(t.Inherits)
+	if t.PartitionOf != "" {
+		parents = append(parents, t.PartitionOf)
+	}
+	for _, p := range parents {
+		if pt := d.want.Tables[p]; pt != nil && pt.Columns[column] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func declared(c *Column) string {
+	switch {
+	case c == nil:
+		return "none"
+	case c.Inherited:
+		return "inherited only"
+	}
+	return "declared by the table"
+}
+
+// The order of a column's steps within its table: a generation or default
+// dropped, columns dropped and added, the type, nullability, identity, then
+// the default set.
+const (
+	orderDropDefault = iota
+	orderColumns
+	orderType
+	orderNull
+	orderIdentity
+	orderSetDefault
+)
+
+// column compares one column both tables declare.
+func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt) {
+	obj := key + "." + wc.Name
+	col := alter + " ALTER COLUMN " + pgident.Quote(wc.Name)
+	step := func(order int, sql string) stmt {
+		s := at(sql)
+		s.order = order
+		return s
+	}
+	if wc.Generated != gc.Generated {
+		switch {
+		case wc.Generated == "":
+			d.add(Finding{ObjectType: "column", Object: obj, Kind: GeneratedDiffers, Severity: Error, Want: "none", Got: gc.Generated},
+				step(orderDropDefault, col+" DROP EXPRESSION;"))
+		default:
+			// PostgreSQL cannot change a generation expression in place.
+			d.disturbed[key] = true
+			d.add(Finding{ObjectType: "column", Object: obj, Kind: GeneratedDiffers, Severity: Error, Want: wc.Generated, Got: orNone(gc.Generated)},
+				step(orderColumns, alter+" DROP COLUMN "+pgident.Quote(wc.Name)+";"), step(orderColumns, alter+" ADD COLUMN "+columnDefinition(wc)+";"))
+			return
+		}
+	}
+	typeChanges := wc.Type != gc.Type
+	if typeChanges {
+		d.disturbed[key] = true
+		d.add(Finding{ObjectType: "column", Object: obj, Kind: TypeDiffers, Severity: Error, Want: wc.Type, Got: gc.Type},
+			step(orderType, col+" TYPE "+wc.Type+" USING "+d.cast(pgident.Quote(wc.Name), gc.Type, wc.Type)+";"))
+	}
+	// An old default may not cast to a new type, nor sit beside a new
+	// identity: it is dropped before them, and the new one set after.
+	dropDefault, setDefault := step(orderDropDefault, col+" DROP DEFAULT;"), step(orderSetDefault, col+" SET DEFAULT "+wc.Default+";")
+	switch {
+	case wc.Default == gc.Default:
+		if gc.Default != "" && typeChanges {
+			d.script(dropDefault, setDefault)
+		}
+	case wc.Default == "":
+		d.add(Finding{ObjectType: "column", Object: obj, Kind: DefaultAdded, Severity: Warning, Got: gc.Default}, dropDefault)
+	case gc.Default == "":
+		sev := Warning
+		if wc.NotNull {
+			sev = Error // an INSERT that leaves the column to its default now fails
+		}
+		d.add(Finding{ObjectType: "column", Object: obj, Kind: DefaultRemoved, Severity: sev, Want: wc.Default}, setDefault)
+	default:
+		stmts := []stmt{setDefault}
+		if typeChanges || wc.Identity != gc.Identity {
+			stmts = []stmt{dropDefault, setDefault}
+		}
+		d.add(Finding{ObjectType: "column", Object: obj, Kind: DefaultDiffers, Severity: Warning, Want: wc.Default, Got: gc.Default}, stmts...)
+	}
+	if wc.NotNull != gc.NotNull {
+		f := Finding{ObjectType: "column", Object: obj, Kind: NullabilityDiffers, Want: nullability(wc), Got: nullability(gc)}
+		sql := col + " SET NOT NULL;"
+		f.Severity = Warning
+		if gc.NotNull {
+			f.Severity, sql = Error, col+" DROP NOT NULL;" // writes of a null now fail
+		}
+		d.add(f, step(orderNull, sql))
+	}
+	if wc.Identity != gc.Identity {
+		var sql string
+		switch {
+		case gc.Identity == "":
+			sql = col + " ADD GENERATED " + wc.Identity + " AS IDENTITY;"
+		case wc.Identity == "":
+			sql = col + " DROP IDENTITY;"
+		default:
+			sql = col + " SET GENERATED " + wc.Identity + ";"
+		}
+		d.add(Finding{ObjectType: "column", Object: obj, Kind: IdentityDiffers, Severity: Error,
+			Want: orNone(identity(wc)), Got: orNone(identity(gc))}, step(orderIdentity, sql))
+	}
+}
+
+// cast is the USING expression that converts a column from one type to
+// another: through text where an enum is involved (PostgreSQL has no cast
+// from one enum to another, nor from most types to an enum).
+func (d *differ) cast(column, from, to string) string {
+	if d.isEnum(baseType(from)) || d.isEnum(baseType(to)) {
+		return column + "::text::" + baseType(to)
+	}
+	return column + "::" + baseType(to)
+}
+
+// isEnum reports whether a type, as format_type prints it, is an enum of
+// either snapshot.
+func (d *differ) isEnum(typ string) bool {
+	typ = strings.TrimSuffix(typ, "[]")
+	for _, s := range []*Snapshot{d.want, d.got} {
+		for _, e := range s.Enums {
+			if typ == sqlName(e.Schema, e.Name) || typ == pgident.Quote(e.Schema)+"."+pgident.Quote(e.Name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// constraints compares the constraints a table declares itself: pairs
+// first by definition (a differing name is a notice), then by kind and name
+// (the definition differs); the rest is missing or unexpected.
+func (d *differ) constraints(w, g *Table, handledFK map[string]bool) {
+	key := Qualify(w.Schema, w.Name)
+	alter := "ALTER TABLE " + w.sql()
+	local := func(cs []*Constraint) []*Constraint {
+		return slices.DeleteFunc(slices.Clone(cs), func(c *Constraint) bool { return c.Inherited })
+	}
+	pairs, missing, unexpected := pair(local(w.Constraints), local(g.Constraints),
+		func(a, b *Constraint) bool { return a.Kind == b.Kind && a.Def == b.Def },
+		func(a, b *Constraint) bool { return a.Kind == b.Kind && a.Name == b.Name })
+	drop := func(c *Constraint) stmt {
+		if c.Kind == "foreign key" {
+			handledFK[key+"."+c.Name] = true
+			return stmt{phase: phaseDropForeignKeys, sql: alter + " DROP CONSTRAINT " + pgident.Quote(c.Name) + ";"}
+		}
+		if c.Kind == "primary key" || c.Kind == "unique" {
+			d.fkDisturbed[key] = true
+		}
+		return stmt{phase: phaseDropConstraints, sql: alter + " DROP CONSTRAINT " + pgident.Quote(c.Name) + ";"}
+	}
+	for _, p := range pairs {
+		wc, gc := p[0], p[1]
+		obj := key + "." + wc.Name
+		if wc.Def != gc.Def {
+			d.add(Finding{ObjectType: wc.Kind, Object: obj, Kind: DefinitionDiffers, Severity: Error, Want: wc.Def, Got: gc.Def},
+				drop(gc), addConstraint(w, wc))
+		} else if wc.Name != gc.Name {
+			d.add(Finding{ObjectType: wc.Kind, Object: obj, Kind: NameDiffers, Severity: Notice, Want: wc.Name, Got: gc.Name},
+				stmt{phase: phaseConstraints, sql: alter + " RENAME CONSTRAINT " + pgident.Quote(gc.Name) + " TO " + pgident.Quote(wc.Name) + ";"})
+		}
+		if wc.Def == gc.Def && wc.Validated && !gc.Validated {
+			d.add(Finding{ObjectType: wc.Kind, Object: key + "." + gc.Name, Kind: NotValidated, Severity: Warning,
+				Want: "validated", Got: "NOT VALID: existing rows were never checked"},
+				stmt{phase: phaseForeignKeys, rank: 1, sql: alter + " VALIDATE CONSTRAINT " + pgident.Quote(wc.Name) + ";"})
+		}
+	}
+	for _, wc := range missing {
+		d.add(Finding{ObjectType: wc.Kind, Object: key + "." + wc.Name, Kind: Missing, Severity: Error, Want: wc.Def}, addConstraint(w, wc))
+	}
+	for _, gc := range unexpected {
+		d.add(Finding{ObjectType: gc.Kind, Object: key + "." + gc.Name, Kind: Unexpected, Severity: Warning, Got: gc.Def}, drop(gc))
+	}
+}
+
+// addConstraint adds a constraint of want to its table: foreign keys in
+// their own phase, after every key they may reference.
+func addConstraint(t *Table, c *Constraint) stmt {
+	sql := "ALTER TABLE " + t.sql() + " ADD CONSTRAINT " + pgident.Quote(c.Name) + " " + c.Def
+	if !c.Validated {
+		sql += " NOT VALID"
+	}
+	phase := phaseConstraints
+	if c.Kind == "foreign key" {
+		phase = phaseForeignKeys
+	}
+	return stmt{phase: phase, sql: sql + ";"}
+}
+
+// foreignKeysOfDisturbed drops the foreign keys that reference a table
+// whose keys are dropped (or the table itself), and adds again those want
+// still has: PostgreSQL refuses to drop a key a foreign key needs.
+func (d *differ) foreignKeysOfDisturbed(handledFK map[string]bool) {
+	for _, key := range slices.Sorted(maps.Keys(d.got.Tables)) {
+		g := d.got.Tables[key]
+		w := d.want.Tables[key]
+		if w == nil || d.rebuilt[key] {
+			continue // dropped whole, its keys with it
+		}
+		for _, c := range g.Constraints {
+			if c.Kind != "foreign key" || c.Inherited || !d.fkDisturbed[c.References] || handledFK[key+"."+c.Name] {
+				continue
+			}
+			handledFK[key+"."+c.Name] = true
+			stmts := []stmt{{phase: phaseDropForeignKeys, sql: "ALTER TABLE " + g.sql() + " DROP CONSTRAINT " + pgident.Quote(c.Name) + ";"}}
+			for _, wc := range w.Constraints {
+				if wc.Name == c.Name && wc.Kind == c.Kind && !wc.Inherited {
+					stmts = append(stmts, addConstraint(w, wc))
+				}
+			}
+			d.script(stmts...)
+		}
+	}
+}
+
+// indexes pairs indexes as constraints pairs constraints, leaving out a
+// partition's indexes attached to its parent's.
+func (d *differ) indexes(key string, want, got []*Index) {
+	local := func(ix []*Index) []*Index {
+		return slices.DeleteFunc(slices.Clone(ix), func(i *Index) bool { return i.Inherited })
+	}
+	pairs, missing, unexpected := pair(local(want), local(got),
+		func(a, b *Index) bool { return a.Def == b.Def },
+		func(a, b *Index) bool { return a.Name == b.Name })
+	schema, _, _ := strings.Cut(key, ".")
+	if !strings.Contains(key, ".") {
+		schema = "public"
+	}
+	drop := func(ix *Index) stmt {
+		if ix.Unique {
+			d.fkDisturbed[key] = true
+		}
+		return stmt{phase: phaseDropConstraints, sql: "DROP INDEX " + sqlName(schema, ix.Name) + ";"}
+	}
+	for _, p := range pairs {
+		wi, gi := p[0], p[1]
+		obj := key + "." + wi.Name
+		if wi.Def != gi.Def {
+			d.add(Finding{ObjectType: "index", Object: obj, Kind: DefinitionDiffers, Severity: Warning, Want: wi.Def, Got: gi.Def},
+				drop(gi), stmt{phase: phaseConstraints, sql: createIndex(wi) + ";"})
+		} else if wi.Name != gi.Name {
+			d.add(Finding{ObjectType: "index", Object: obj, Kind: NameDiffers, Severity: Notice, Want: wi.Name, Got: gi.Name},
+				stmt{phase: phaseConstraints, sql: "ALTER INDEX " + sqlName(schema, gi.Name) + " RENAME TO " + pgident.Quote(wi.Name) + ";"})
+		}
+		if wi.Def == gi.Def && wi.Valid && !gi.Valid {
+			d.add(Finding{ObjectType: "index", Object: key + "." + gi.Name, Kind: Invalid, Severity: Warning,
+				Want: "valid", Got: "invalid: a CREATE INDEX CONCURRENTLY failed, so queries do not use it"},
+				stmt{phase: phaseConstraints, sql: "REINDEX INDEX " + sqlName(schema, gi.Name) + ";"})
+		}
+	}
+	for _, wi := range missing {
+		sev := Warning
+		if wi.Unique {
+			sev = Error
+		}
+		d.add(Finding{ObjectType: "index", Object: key + "." + wi.Name, Kind: Missing, Severity: sev, Want: wi.Def},
+			stmt{phase: phaseConstraints, sql: createIndex(wi) + ";"})
+	}
+	for _, gi := range unexpected {
+		sev := Notice
+		if gi.Unique {
+			sev = Warning // it can reject writes the expected schema allows
+		}
+		d.add(Finding{ObjectType: "index", Object: key + "." + gi.Name, Kind: Unexpected, Severity: sev, Got: gi.Def}, drop(gi))
+	}
+}
+
+// createIndex puts the index's name back into its name-less definition.
+func createIndex(ix *Index) string {
+	return strings.Replace(ix.Def, "INDEX ON ", "INDEX "+pgident.Quote(ix.Name)+" ON ", 1)
+}
+
+// triggers compares the triggers of a table or view by name.
+func (d *differ) triggers(key string, want, got map[string]*Trigger) {
+	on := quoteKey(key)
+	for _, name := range unionKeys(want, got) {
+		w, g := want[name], got[name]
+		obj := key + "." + name
+		dropSQL := stmt{phase: phaseDropDependents, rank: -triggerRank, sql: "DROP TRIGGER " + pgident.Quote(name) + " ON " + on + ";"}
+		switch {
+		case g == nil:
+			d.add(Finding{ObjectType: "trigger", Object: obj, Kind: Missing, Severity: Warning, Want: w.Def},
+				stmt{phase: phaseCreateDependents, rank: triggerRank, sql: w.Def + ";"})
+		case w == nil:
+			d.add(Finding{ObjectType: "trigger", Object: obj, Kind: Unexpected, Severity: Warning, Got: g.Def}, dropSQL)
+		case w.Def != g.Def:
+			d.add(Finding{ObjectType: "trigger", Object: obj, Kind: DefinitionDiffers, Severity: Warning, Want: w.Def, Got: g.Def},
+				dropSQL, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: w.Def + ";"})
+		}
+	}
+}
+
+func (d *differ) policies(w, g *Table) {
+	key := Qualify(w.Schema, w.Name)
+	for _, name := range unionKeys(w.Policies, g.Policies) {
+		wp, gp := w.Policies[name], g.Policies[name]
+		obj := key + "." + name
+		dropSQL := stmt{phase: phaseDropDependents, rank: -triggerRank, sql: "DROP POLICY " + pgident.Quote(name) + " ON " + w.sql() + ";"}
+		switch {
+		case gp == nil:
+			d.add(Finding{ObjectType: "policy", Object: obj, Kind: Missing, Severity: Error, Want: describePolicy(wp)},
+				stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createPolicy(w, wp)})
+		case wp == nil:
+			d.add(Finding{ObjectType: "policy", Object: obj, Kind: Unexpected, Severity: Warning, Got: describePolicy(gp)}, dropSQL)
+		case *wp != *gp:
+			d.add(Finding{ObjectType: "policy", Object: obj, Kind: DefinitionDiffers, Severity: Error, Want: describePolicy(wp), Got: describePolicy(gp)},
+				dropSQL, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createPolicy(w, wp)})
+		}
+	}
+}
+
+func describePolicy(p *Policy) string {
+	return strings.TrimSuffix(strings.TrimPrefix(policyClauses(p), " "), ";")
+}
+
+func policyClauses(p *Policy) string {
+	s := " AS RESTRICTIVE"
+	if p.Permissive {
+		s = " AS PERMISSIVE"
+	}
+	s += " FOR " + p.Command + " TO " + p.Roles
+	if p.Using != "" {
+		s += " USING (" + p.Using + ")"
+	}
+	if p.WithCheck != "" {
+		s += " WITH CHECK (" + p.WithCheck + ")"
+	}
+	return s + ";"
+}
+
+func createPolicy(t *Table, p *Policy) string {
+	return "CREATE POLICY " + pgident.Quote(p.Name) + " ON " + t.sql() + policyClauses(p)
+}
