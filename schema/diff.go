@@ -45,18 +45,18 @@ func byScriptOrder(a, b stmt) int {
 
 // The phases of a script, in the order they run.
 const (
-	phaseCreateSchemas   = iota // schemas, extensions, collations
-	phaseDropDependents         // triggers, policies, views, functions: dependents first
-	phaseDropForeignKeys        // before the keys they reference, and the tables
-	phaseDropConstraints        // other constraints, and indexes
-	phaseTypes                  // enum types and labels, sequences
-	phaseDropTables             // partitions and children first
-	phaseTables                 // CREATE TABLE (parents first), ALTER TABLE, columns
-	phaseConstraints            // primary keys, uniques, checks, exclusions, indexes, sequence ownership
-	phaseForeignKeys            //
-	phaseCreateDependents       // functions and views (what they need first), triggers, policies
-	phaseGrants                 //
-	phaseDropLast               // unexpected types, sequences, collations, extensions, schemas
+	phaseCreateSchemas    = iota // schemas, extensions, collations
+	phaseDropDependents          // triggers, policies, views, functions: dependents first
+	phaseDropForeignKeys         // before the keys they reference, and the tables
+	phaseDropConstraints         // other constraints, and indexes
+	phaseTypes                   // enum types and labels, sequences
+	phaseDropTables              // partitions and children first
+	phaseTables                  // CREATE TABLE (parents first), ALTER TABLE, columns
+	phaseConstraints             // primary keys, uniques, checks, exclusions, indexes, sequence ownership
+	phaseForeignKeys             //
+	phaseCreateDependents        // functions and views (what they need first), triggers, policies
+	phaseGrants                  //
+	phaseDropLast                // unexpected types, sequences, collations, extensions, schemas
 )
 
 // stmt is one statement of the script.

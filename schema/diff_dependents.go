@@ -16,7 +16,7 @@ import (
 // dependents compares views and functions, works out what must be
 // dropped and made again around the other changes, and writes it.
 func (d *differ) dependents() {
-	drop := map[string]bool{}         // keys of got's views and functions to drop
+	drop := map[string]bool{}        // keys of got's views and functions to drop
 	findings := map[string]Finding{} // their findings, written with their statements below
 	for _, key := range unionKeys(d.want.Views, d.got.Views) {
 		w, g := d.want.Views[key], d.got.Views[key]

@@ -56,9 +56,9 @@ type Table struct {
 	RowSecurity    bool     `json:"row_security,omitempty"`
 	ForceSecurity  bool     `json:"force_row_security,omitempty"`
 
-	Columns     map[string]*Column `json:"columns"`
-	Constraints []*Constraint      `json:"constraints"`
-	Indexes     []*Index           `json:"indexes"` // those that back no constraint
+	Columns     map[string]*Column  `json:"columns"`
+	Constraints []*Constraint       `json:"constraints"`
+	Indexes     []*Index            `json:"indexes"` // those that back no constraint
 	Triggers    map[string]*Trigger `json:"triggers,omitempty"`
 	Policies    map[string]*Policy  `json:"policies,omitempty"`
 	// Privileges are the table's grants, grantee → "INSERT, SELECT";
