@@ -301,6 +301,12 @@ func (d *differ) columns(w, g *Table, rank int) {
 		switch {
 		case (wc == nil || wc.Inherited) && (gc == nil || gc.Inherited):
 			continue // the parent's
+		case gc != nil && gc.Inherited && !d.parentsKeep(w, name) && d.detachedFromAll(w, g, name):
+			// Only inherited in got, from parents it leaves: detached, the
+			// table keeps the column as its own.
+			local := *gc
+			local.Inherited = false
+			gc = &local
 		case gc != nil && gc.Inherited && !d.parentsKeep(w, name):
 			// Declared here in want, only inherited in got, and the parent
 			// drops it: the column goes with the parent's, then comes back.
@@ -345,6 +351,26 @@ func (d *differ) parentsKeep(t *Table, column string) bool {
 	return false
 }
 
+// detachedFromAll reports whether every parent of g (in got) with the
+// column stops being a parent of the table in want: detached or no longer
+// inherited from, the table keeps the column.
+func (d *differ) detachedFromAll(w, g *Table, column string) bool {
+	parents := func(t *Table) []string {
+		ps := slices.Clone(t.Inherits)
+		if t.PartitionOf != "" {
+			ps = append(ps, t.PartitionOf)
+		}
+		return ps
+	}
+	wantParents := parents(w)
+	for _, p := range parents(g) {
+		if pt := d.got.Tables[p]; pt != nil && pt.Columns[column] != nil && slices.Contains(wantParents, p) {
+			return false
+		}
+	}
+	return true
+}
+
 func declared(c *Column) string {
 	switch {
 	case c == nil:
@@ -356,12 +382,14 @@ func declared(c *Column) string {
 }
 
 // The order of a column's steps within its table: a generation or default
-// dropped, columns dropped and added, the type, nullability, identity, then
-// the default set.
+// dropped, columns dropped and added, the type, an identity dropped (an
+// identity column cannot drop NOT NULL), nullability, identity added or
+// changed (it needs NOT NULL), then the default set.
 const (
 	orderDropDefault = iota
 	orderColumns
 	orderType
+	orderDropIdentity
 	orderNull
 	orderIdentity
 	orderSetDefault
@@ -429,16 +457,17 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 	}
 	if wc.Identity != gc.Identity {
 		var sql string
+		order := orderIdentity
 		switch {
 		case gc.Identity == "":
 			sql = col + " ADD GENERATED " + wc.Identity + " AS IDENTITY;"
 		case wc.Identity == "":
-			sql = col + " DROP IDENTITY;"
+			sql, order = col+" DROP IDENTITY;", orderDropIdentity
 		default:
 			sql = col + " SET GENERATED " + wc.Identity + ";"
 		}
 		d.add(Finding{ObjectType: "column", Object: obj, Kind: IdentityDiffers, Severity: Error,
-			Want: orNone(identity(wc)), Got: orNone(identity(gc))}, step(orderIdentity, sql))
+			Want: orNone(identity(wc)), Got: orNone(identity(gc))}, step(order, sql))
 	}
 }
 
