@@ -48,7 +48,7 @@ func ReadSchemas(ctx context.Context, db Beginner, filter Filter, source string)
 	}
 	s := &Snapshot{Source: source, Schemas: map[string]*Namespace{}, Tables: map[string]*Table{}, Views: map[string]*View{},
 		Functions: map[string]*Function{}, Enums: map[string]*Enum{}, Sequences: map[string]*Sequence{},
-		Extensions: map[string]*Extension{}, Collations: map[string]*Collation{}}
+		Extensions: map[string]*Extension{}, Collations: map[string]*Collation{}, Others: map[string]*Other{}}
 	oids, err := s.readNamespaces(ctx, tx, filter)
 	if err != nil {
 		return nil, err
@@ -58,7 +58,6 @@ func ReadSchemas(ctx context.Context, db Beginner, filter Filter, source string)
 			return nil, err
 		}
 	}
-	slices.Sort(s.Unsupported)
 	return s, nil
 }
 

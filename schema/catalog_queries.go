@@ -5,11 +5,13 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/appydex/smoke/schema/pgident"
 )
 
 // The catalog queries, each reading one kind of object in the schemas of
 // $1 (their oids). What no query reads is not in the snapshot; what a query
-// reads but the snapshot does not compare is listed in Unsupported.
+// reads of a kind compared only by a summary is in Others.
 var catalogQueries = []catalogQuery{
 	{
 		reads: "pg_catalog.pg_class",
@@ -22,7 +24,10 @@ var catalogQueries = []catalogQuery{
 			       ARRAY(SELECT ` + disp("pn", "p.relname") + ` FROM pg_catalog.pg_inherits i
 			               JOIN pg_catalog.pg_class p ON p.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
 			              WHERE i.inhrelid = c.oid AND NOT c.relispartition ORDER BY i.inhseqno),
-			       coalesce(CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, ''),
+			       coalesce(CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END,
+			                CASE WHEN c.relkind = 'c' THEN
+			                  (SELECT string_agg(pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
+			                     FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) END, ''),
 			       ` + privileges("c.relacl", "'r'", "c.relowner") + `
 			FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 			WHERE c.relnamespace = ANY ($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c')
@@ -44,8 +49,11 @@ var catalogQueries = []catalogQuery{
 			case "v", "m":
 				s.view(schema, name).Materialized, s.view(schema, name).Def = kind == "m", def
 				s.view(schema, name).Privileges = grants(acl)
-			default:
-				s.Unsupported = append(s.Unsupported, relkindNames[kind]+" "+Qualify(schema, name))
+			case "c":
+				s.Others["composite type "+Qualify(schema, name)] = &Other{Kind: "composite type", Def: "(" + def + ")",
+					Create: "CREATE TYPE " + sqlName(schema, name) + " AS (" + def + ");", Drop: "DROP TYPE " + sqlName(schema, name) + ";"}
+			case "f":
+				s.Others["foreign table "+Qualify(schema, name)] = &Other{Kind: "foreign table", Drop: "DROP FOREIGN TABLE " + sqlName(schema, name) + ";"}
 			}
 			return nil
 		},
@@ -120,7 +128,8 @@ var catalogQueries = []catalogQuery{
 			}
 			name, ok := contypeNames[kind]
 			if !ok {
-				s.Unsupported = append(s.Unsupported, fmt.Sprintf("constraint %s on %s (type %s)", con.Name, Qualify(schema, table), kind))
+				s.Others[fmt.Sprintf("constraint %s on %s", con.Name, Qualify(schema, table))] = &Other{Kind: "constraint", Def: con.Def,
+					Drop: "ALTER TABLE " + sqlName(schema, table) + " DROP CONSTRAINT " + pgident.Quote(con.Name) + ";"}
 				return nil
 			}
 			con.Kind = name
@@ -198,7 +207,8 @@ var catalogQueries = []catalogQuery{
 				}
 				v.Triggers[tr.Name] = tr
 			default:
-				s.Unsupported = append(s.Unsupported, "trigger "+tr.Name+" on "+Qualify(schema, rel))
+				s.Others["trigger "+tr.Name+" on "+Qualify(schema, rel)] = &Other{Kind: "trigger", Def: tr.Def, Create: tr.Def + ";",
+					Drop: "DROP TRIGGER " + pgident.Quote(tr.Name) + " ON " + sqlName(schema, rel) + ";"}
 			}
 			return nil
 		},
@@ -250,19 +260,39 @@ var catalogQueries = []catalogQuery{
 		// Types other than enums, the implicit array types, and the row
 		// types of relations (those are covered by pg_class).
 		reads: "pg_catalog.pg_type",
-		sql: `SELECT t.typtype::text, ` + disp("n", "t.typname") + ` FROM pg_catalog.pg_type t
+		sql: `SELECT t.typtype::text, n.nspname, t.typname,
+			       CASE t.typtype
+			       WHEN 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod)
+			         || CASE WHEN t.typcollation <> 0 AND t.typcollation <> (SELECT bt.typcollation FROM pg_catalog.pg_type bt WHERE bt.oid = t.typbasetype)
+			                 THEN ' COLLATE ' || t.typcollation::pg_catalog.regcollation::text ELSE '' END
+			         || coalesce(' DEFAULT ' || t.typdefault, '')
+			         || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END
+			         || coalesce((SELECT string_agg(' CONSTRAINT ' || pg_catalog.quote_ident(con.conname) || ' ' || pg_catalog.pg_get_constraintdef(con.oid), '' ORDER BY con.conname)
+			                        FROM pg_catalog.pg_constraint con WHERE con.contypid = t.oid), '')
+			       WHEN 'r' THEN (SELECT 'SUBTYPE = ' || pg_catalog.format_type(r.rngsubtype, NULL)
+			                             || CASE WHEN r.rngsubdiff <> 0 THEN ', SUBTYPE_DIFF = ' || r.rngsubdiff::pg_catalog.regproc::text ELSE '' END
+			                        FROM pg_catalog.pg_range r WHERE r.rngtypid = t.oid)
+			       ELSE '' END
+			FROM pg_catalog.pg_type t
 			JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 			WHERE t.typnamespace = ANY ($1) AND t.typtype IN ('b', 'd', 'r', 'p', 'm')
 			  AND NOT (t.typtype = 'b' AND t.typcategory = 'A')
 			  AND ` + fmt.Sprintf(notExtension, "pg_catalog.pg_type", "t.oid"),
 		row: func(s *Snapshot, rows pgx.Rows) error {
-			var kind, name string
-			if err := rows.Scan(&kind, &name); err != nil {
+			var kind, schema, name, def string
+			if err := rows.Scan(&kind, &schema, &name, &def); err != nil {
 				return err
 			}
-			if kind != "m" { // a range type's multirange comes with it
-				s.Unsupported = append(s.Unsupported, typtypeNames[kind]+" "+name)
+			o := &Other{Kind: typtypeNames[kind], Def: def, Drop: "DROP TYPE " + sqlName(schema, name) + ";"}
+			switch kind {
+			case "m":
+				return nil // a range type's multirange comes with it
+			case "d":
+				o.Create, o.Drop = "CREATE DOMAIN "+sqlName(schema, name)+" AS "+def+";", "DROP DOMAIN "+sqlName(schema, name)+";"
+			case "r":
+				o.Create = "CREATE TYPE " + sqlName(schema, name) + " AS RANGE (" + def + ");"
 			}
+			s.Others[o.Kind+" "+Qualify(schema, name)] = o
 			return nil
 		},
 	},
@@ -306,11 +336,21 @@ var catalogQueries = []catalogQuery{
 	{
 		reads: "pg_catalog.pg_proc",
 		sql: `SELECT n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), p.prokind::text,
-			       CASE WHEN p.prokind IN ('f', 'p') THEN pg_catalog.pg_get_functiondef(p.oid) ELSE '' END,
+			       CASE WHEN p.prokind IN ('f', 'p', 'w') THEN pg_catalog.pg_get_functiondef(p.oid)
+			            ELSE (SELECT a.aggkind::text || 'SFUNC = ' || a.aggtransfn::pg_catalog.regproc::text
+			                         || ', STYPE = ' || pg_catalog.format_type(a.aggtranstype, NULL)
+			                         || CASE WHEN a.aggfinalfn <> 0 THEN ', FINALFUNC = ' || a.aggfinalfn::pg_catalog.regproc::text ELSE '' END
+			                         || CASE WHEN a.aggcombinefn <> 0 THEN ', COMBINEFUNC = ' || a.aggcombinefn::pg_catalog.regproc::text ELSE '' END
+			                         || CASE WHEN a.aggsortop <> 0 THEN ', SORTOP = OPERATOR(' || a.aggsortop::pg_catalog.regoperator::text || ')' ELSE '' END
+			                         || coalesce(', INITCOND = ' || pg_catalog.quote_literal(a.agginitval), '')
+			                    FROM pg_catalog.pg_aggregate a WHERE a.aggfnoid = p.oid) END,
 			       coalesce(pg_catalog.pg_get_function_result(p.oid), ''),
 			       ` + privileges("p.proacl", "'f'", "p.proowner") + `
 			FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-			WHERE p.pronamespace = ANY ($1) AND ` + fmt.Sprintf(notExtension, "pg_catalog.pg_proc", "p.oid"),
+			WHERE p.pronamespace = ANY ($1) AND ` + fmt.Sprintf(notExtension, "pg_catalog.pg_proc", "p.oid") + `
+			  -- a range type's constructors are part of the type
+			  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+			                     AND dep.objid = p.oid AND dep.deptype = 'i')`,
 		row: func(s *Snapshot, rows pgx.Rows) error {
 			f := &Function{}
 			var kind string
@@ -320,12 +360,24 @@ var catalogQueries = []catalogQuery{
 			}
 			key := Qualify(f.Schema, f.Name) + "(" + f.Arguments + ")"
 			switch kind {
-			case "f", "p":
-				f.Kind = map[string]string{"f": "function", "p": "procedure"}[kind]
+			case "f", "p", "w":
+				f.Kind = map[string]string{"f": "function", "p": "procedure", "w": "function"}[kind]
 				f.Privileges = grants(acl)
 				s.Functions[key] = f
-			default:
-				s.Unsupported = append(s.Unsupported, map[string]string{"a": "aggregate", "w": "window function"}[kind]+" "+key)
+			case "a":
+				// f.Def is the aggregate's kind (n: normal), then its parts.
+				if f.Def == "" {
+					f.Def = "?"
+				}
+				aggkind, def := f.Def[:1], f.Def[1:]
+				name := sqlName(f.Schema, f.Name) + "(" + f.Arguments + ")"
+				o := &Other{Kind: "aggregate", Def: def, Drop: "DROP AGGREGATE " + name + ";"}
+				if aggkind == "n" {
+					o.Create = "CREATE AGGREGATE " + name + " (" + def + ");"
+				} else {
+					o.Def = "ordered-set " + def
+				}
+				s.Others["aggregate "+key] = o
 			}
 			return nil
 		},
@@ -381,12 +433,15 @@ var catalogQueries = []catalogQuery{
 	},
 	{
 		reads: "pg_catalog.pg_extension",
-		sql: `SELECT e.extname, n.nspname, e.extversion FROM pg_catalog.pg_extension e
+		sql: `SELECT e.extname, n.nspname, e.extversion,
+			       ARRAY(SELECT p.target FROM pg_catalog.pg_extension_update_paths(e.extname) p
+			              WHERE p.source = e.extversion AND p.path IS NOT NULL)
+			FROM pg_catalog.pg_extension e
 			JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
 			WHERE e.extname <> 'plpgsql' AND (e.extnamespace = ANY ($1) OR n.nspname = 'pg_catalog')`,
 		row: func(s *Snapshot, rows pgx.Rows) error {
 			e := &Extension{}
-			if err := rows.Scan(&e.Name, &e.Schema, &e.Version); err != nil {
+			if err := rows.Scan(&e.Name, &e.Schema, &e.Version, &e.UpdatesTo); err != nil {
 				return err
 			}
 			s.Extensions[e.Name] = e
@@ -414,19 +469,19 @@ var catalogQueries = []catalogQuery{
 		},
 	},
 	{
-		// What else a schema can hold that the snapshot does not compare:
-		// named, so a reader knows what was not checked.
+		// Rules other than a view's own.
 		reads: "pg_catalog.pg_rewrite",
-		sql: `SELECT 'rule ' || r.rulename || ' on ' || ` + disp("n", "c.relname") + `
+		sql: `SELECT n.nspname, c.relname, r.rulename, pg_catalog.pg_get_ruledef(r.oid)
 			  FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
 			  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 			 WHERE c.relnamespace = ANY ($1) AND r.rulename <> '_RETURN'`,
 		row: func(s *Snapshot, rows pgx.Rows) error {
-			var what string
-			if err := rows.Scan(&what); err != nil {
+			var schema, table, name, def string
+			if err := rows.Scan(&schema, &table, &name, &def); err != nil {
 				return err
 			}
-			s.Unsupported = append(s.Unsupported, what)
+			s.Others["rule "+name+" on "+Qualify(schema, table)] = &Other{Kind: "rule", Def: oneLine(def), Create: def,
+				Drop: "DROP RULE " + pgident.Quote(name) + " ON " + sqlName(schema, table) + ";"}
 			return nil
 		},
 	},
@@ -450,8 +505,6 @@ func appendNew(list []string, s string) []string {
 	}
 	return append(list, s)
 }
-
-var relkindNames = map[string]string{"f": "foreign table", "c": "composite type"}
 
 var typtypeNames = map[string]string{"b": "base type", "d": "domain", "r": "range type", "p": "pseudo-type"}
 

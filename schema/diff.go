@@ -98,7 +98,7 @@ func diff(want, got *Snapshot) *differ {
 	d.tables()
 	d.dependents() // after everything that can disturb them
 	d.grantsOfRecreated()
-	d.unsupported()
+	d.others()
 	sortFindings(d.findings)
 	return d
 }
@@ -114,12 +114,28 @@ func (d *differ) add(f Finding, stmts ...stmt) {
 	slices.SortStableFunc(stmts, byScriptOrder)
 	var sqls []string
 	for _, s := range stmts {
+		if len(stmts) > 1 {
+			s.sql = blockComments(s.sql)
+		}
 		sqls = append(sqls, s.sql)
 	}
 	if len(sqls) > 0 {
 		f.Fix = strings.Join(sqls, " ")
 	}
 	d.findings = append(d.findings, f)
+}
+
+// blockComments turns a statement's "-- why" (the whole statement, or a
+// note after its semicolon) into "/* why */", so that statements joined on
+// one line, as a finding's Fix shows them, still all run.
+func blockComments(sql string) string {
+	if why, ok := strings.CutPrefix(sql, "-- "); ok && !strings.Contains(why, "\n") {
+		return "/* " + why + " */"
+	}
+	if i := strings.LastIndex(sql, "; -- "); i >= 0 && !strings.Contains(sql[i:], "\n") {
+		return sql[:i+1] + " /* " + sql[i+5:] + " */"
+	}
+	return sql
 }
 
 // script adds statements no finding of its own shows (a dependent made

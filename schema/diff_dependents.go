@@ -249,7 +249,9 @@ func dependencyDepth(s *Snapshot, key string, seen map[string]bool) int {
 
 // oneLine folds a definition PostgreSQL prints over several lines onto one,
 // for a finding.
-func oneLine(def string) string { return strings.Join(strings.Fields(def), " ") }
+func oneLine(def string) string {
+	return strings.TrimSuffix(strings.Join(strings.Fields(def), " "), ";")
+}
 
 // returns says what a function returns ("" for a procedure).
 func returns(f *Function) string {

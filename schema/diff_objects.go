@@ -40,6 +40,10 @@ func (d *differ) extensions() {
 		case w == nil:
 			d.add(Finding{ObjectType: "extension", Object: name, Kind: Unexpected, Severity: Notice, Got: describeExtension(g)},
 				stmt{phase: phaseDropLast, rank: 1 << 19, sql: "DROP EXTENSION " + pgident.Quote(name) + ";"})
+		case w.Version != g.Version && g.UpdatesTo != nil && !slices.Contains(g.UpdatesTo, w.Version):
+			d.add(Finding{ObjectType: "extension", Object: name, Kind: VersionDiffers, Severity: Notice, Want: w.Version, Got: g.Version},
+				comment(phaseCreateSchemas, fmt.Sprintf("extension %s has no update path from %s to %s on this server; DROP EXTENSION and CREATE EXTENSION %s VERSION %s would drop what uses it",
+					name, g.Version, w.Version, name, pgident.Literal(w.Version))))
 		case w.Version != g.Version:
 			d.add(Finding{ObjectType: "extension", Object: name, Kind: VersionDiffers, Severity: Notice, Want: w.Version, Got: g.Version},
 				stmt{phase: phaseCreateSchemas, rank: 1, sql: "ALTER EXTENSION " + pgident.Quote(name) + " UPDATE TO " + pgident.Literal(w.Version) + ";"})
@@ -62,11 +66,52 @@ func (d *differ) collations() {
 		case w == nil:
 			d.add(Finding{ObjectType: "collation", Object: key, Kind: Unexpected, Severity: Notice, Got: describeCollation(g)},
 				stmt{phase: phaseDropLast, sql: "DROP COLLATION " + sqlName(g.Schema, g.Name) + ";"})
+		case *w != *g && usesCollation(d.got, g):
+			d.add(Finding{ObjectType: "collation", Object: key, Kind: DefinitionDiffers, Severity: Warning, Want: describeCollation(w), Got: describeCollation(g)},
+				comment(phaseCreateSchemas, "collation "+key+" differs: columns or indexes use it, so it cannot be dropped and made again here"))
 		case *w != *g:
 			d.add(Finding{ObjectType: "collation", Object: key, Kind: DefinitionDiffers, Severity: Warning, Want: describeCollation(w), Got: describeCollation(g)},
-				comment(phaseCreateSchemas, "collation "+key+" differs: columns use it, so it cannot be dropped and made again here"))
+				stmt{phase: phaseCreateSchemas, rank: 1, sql: "DROP COLLATION " + sqlName(g.Schema, g.Name) + ";"},
+				stmt{phase: phaseCreateSchemas, rank: 2, sql: createCollation(w)})
 		}
 	}
+}
+
+// usesCollation reports whether a column, index, view or domain of s
+// names the collation c.
+func usesCollation(s *Snapshot, c *Collation) bool {
+	names := []string{"COLLATE " + pgident.Quote(c.Schema) + "." + pgident.Quote(c.Name), "COLLATE " + sqlName(c.Schema, c.Name)}
+	uses := func(def string) bool {
+		for _, n := range names {
+			if strings.Contains(def, n) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, t := range s.Tables {
+		for _, col := range t.Columns {
+			if uses(col.Type) {
+				return true
+			}
+		}
+		for _, ix := range t.Indexes {
+			if uses(ix.Def) {
+				return true
+			}
+		}
+	}
+	for _, v := range s.Views {
+		if uses(v.Def) {
+			return true
+		}
+	}
+	for _, o := range s.Others {
+		if uses(o.Def) {
+			return true
+		}
+	}
+	return false
 }
 
 func describeCollation(c *Collation) string {
@@ -114,6 +159,15 @@ func (d *differ) enums() {
 		if slices.Equal(w.Labels, g.Labels) {
 			continue
 		}
+		if renames := renamedLabels(w.Labels, g.Labels); renames != nil {
+			var stmts []stmt
+			for _, r := range renames {
+				stmts = append(stmts, stmt{phase: phaseTypes, sql: "ALTER TYPE " + sqlName(w.Schema, w.Name) + " RENAME VALUE " +
+					pgident.Literal(r[1]) + " TO " + pgident.Literal(r[0]) + ";"})
+			}
+			d.add(Finding{ObjectType: "enum", Object: key, Kind: LabelsRenamed, Severity: Warning, Want: labelList(w.Labels), Got: labelList(g.Labels)}, stmts...)
+			continue
+		}
 		if isSubsequence(g.Labels, w.Labels) {
 			for i, label := range w.Labels {
 				if !slices.Contains(g.Labels, label) {
@@ -130,9 +184,32 @@ func (d *differ) enums() {
 				kind = LabelsRemoved
 			}
 		}
-		d.add(Finding{ObjectType: "enum", Object: key, Kind: kind, Severity: Warning, Want: labelList(w.Labels), Got: labelList(g.Labels)},
-			d.retypeEnum(w, g)...)
+		stmts := d.retypeEnum(w, g)
+		if removed := minus(g.Labels, w.Labels); len(removed) > 0 {
+			stmts = append(stmts, comment(phaseTypes, "the retype fails if a row still holds "+labelList(removed)+": change those rows first"))
+		}
+		d.add(Finding{ObjectType: "enum", Object: key, Kind: kind, Severity: Warning, Want: labelList(w.Labels), Got: labelList(g.Labels)}, stmts...)
 	}
+}
+
+// renamedLabels finds labels renamed in place: the same number of labels,
+// and where they differ, want's label is not in got and got's not in want.
+// It returns [want, got] pairs, or nil when the change is not only that.
+func renamedLabels(want, got []string) [][2]string {
+	if len(want) != len(got) {
+		return nil
+	}
+	var renames [][2]string
+	for i := range want {
+		if want[i] == got[i] {
+			continue
+		}
+		if slices.Contains(got, want[i]) || slices.Contains(want, got[i]) {
+			return nil
+		}
+		renames = append(renames, [2]string{want[i], got[i]})
+	}
+	return renames
 }
 
 // isSubsequence reports whether every item of a is in b, in a's order.
@@ -281,7 +358,7 @@ func (d *differ) sequences() {
 		default:
 			if alter := alterSequence(w, g); alter != "" {
 				d.add(Finding{ObjectType: "sequence", Object: key, Kind: DefinitionDiffers, Severity: Notice, Want: describeSequence(w), Got: describeSequence(g)},
-					stmt{phase: phaseTypes, sql: "ALTER SEQUENCE " + sqlName(w.Schema, w.Name) + alter + ";"})
+					stmt{phase: phaseTypes, sql: alterSequenceSQL(w, g, alter)})
 			}
 			if w.OwnedBy != g.OwnedBy {
 				owner := "NONE"
@@ -303,6 +380,28 @@ func createSequence(s *Sequence) string {
 }
 
 // alterSequence is what ALTER SEQUENCE needs to make got's sequence want's.
+// alterSequenceSQL is the ALTER SEQUENCE that makes g w. Where the bound
+// the sequence moves towards tightens past the value it stands at (a
+// MINVALUE raised above an ascending sequence that has not reached it),
+// PostgreSQL refuses the ALTER alone: it restarts at the new bound then, a
+// value the sequence has never handed out.
+func alterSequenceSQL(w, g *Sequence, alter string) string {
+	name := sqlName(w.Schema, w.Name)
+	plain := "ALTER SEQUENCE " + name + alter + ";"
+	var cond string
+	var restart int64
+	switch {
+	case w.Increment > 0 && w.Min > g.Min:
+		cond, restart = fmt.Sprintf("last_value < %d", w.Min), w.Min
+	case w.Increment < 0 && w.Max < g.Max:
+		cond, restart = fmt.Sprintf("last_value > %d", w.Max), w.Max
+	default:
+		return plain
+	}
+	return fmt.Sprintf("DO $$ BEGIN IF (SELECT %s FROM %s) THEN ALTER SEQUENCE %s%s RESTART WITH %d; ELSE %s END IF; END $$;",
+		cond, name, name, alter, restart, plain)
+}
+
 func alterSequence(w, g *Sequence) string {
 	var s string
 	if w.Type != g.Type {
@@ -360,22 +459,68 @@ func hasColumn(s *Snapshot, tableDotColumn string) bool {
 	return t != nil && t.Columns[column] != nil
 }
 
-// unsupported reports the objects neither snapshot compares, so nobody
-// mistakes silence about them for agreement.
-func (d *differ) unsupported() {
-	for _, obj := range union(d.want.Unsupported, d.got.Unsupported) {
-		inWant, inGot := slices.Contains(d.want.Unsupported, obj), slices.Contains(d.got.Unsupported, obj)
-		f := Finding{ObjectType: "object", Object: obj}
+// others compares the objects of kinds the engine knows only by a summary
+// of their definition: what it can write it writes (a domain, a composite
+// or range type, an aggregate, a rule made or dropped); the rest is a
+// comment saying what to do by hand.
+func (d *differ) others() {
+	for _, key := range unionKeys(d.want.Others, d.got.Others) {
+		w, g := d.want.Others[key], d.got.Others[key]
+		kind := otherKind(w, g)
+		f := Finding{ObjectType: kind, Object: strings.TrimPrefix(key, kind+" ")}
+		createPhase, createRank, dropPhase, dropRank := otherPhases(w, g)
 		switch {
-		case inWant && inGot:
+		case g == nil:
+			f.Kind, f.Severity, f.Want = Missing, Warning, w.Def
+			if w.Create == "" {
+				d.add(f, comment(createPhase, key+" is missing, and this engine does not write it: add it by hand"))
+			} else {
+				d.add(f, stmt{phase: createPhase, rank: createRank, sql: w.Create})
+			}
+		case w == nil:
+			f.Kind, f.Severity, f.Got = Unexpected, Warning, g.Def
+			if g.Drop == "" {
+				d.add(f, comment(dropPhase, key+" is unexpected, and this engine does not drop it: drop it by hand"))
+			} else {
+				d.add(f, stmt{phase: dropPhase, rank: dropRank, sql: g.Drop})
+			}
+		case w.Def == "" && g.Def == "":
 			f.Kind, f.Severity = NotCompared, Notice
-			d.add(f)
-		case inWant:
-			f.Kind, f.Severity = Missing, Warning
-			d.add(f, comment(phaseDropLast, obj+" is missing, and this engine does not write it: add it by hand"))
-		default:
-			f.Kind, f.Severity = Unexpected, Warning
-			d.add(f, comment(phaseDropLast, obj+" is unexpected, and this engine does not drop it: drop it by hand"))
+			d.add(f, comment(phaseDropLast, key+" is in both, and this engine does not compare its kind: compare it by hand"))
+		case w.Def != g.Def:
+			f.Kind, f.Severity, f.Want, f.Got = DefinitionDiffers, Warning, w.Def, g.Def
+			if (w.Kind == "aggregate" || w.Kind == "rule") && w.Create != "" && g.Drop != "" {
+				d.add(f, stmt{phase: dropPhase, rank: dropRank, sql: g.Drop}, stmt{phase: createPhase, rank: createRank, sql: w.Create})
+			} else {
+				d.add(f, comment(createPhase, key+" differs, and this engine does not alter its kind: change it by hand (objects that use it stay)"))
+			}
 		}
 	}
+}
+
+func otherKind(w, g *Other) string {
+	if w != nil {
+		return w.Kind
+	}
+	return g.Kind
+}
+
+// otherPhases says when an object of another kind is made and dropped:
+// types before the tables that use them and after those dropped;
+// aggregates, rules and triggers after the functions and tables they use
+// and before those dropped.
+func otherPhases(w, g *Other) (createPhase, createRank, dropPhase, dropRank int) {
+	o := w
+	if o == nil {
+		o = g
+	}
+	switch o.Kind {
+	case "aggregate", "rule", "trigger":
+		return phaseCreateDependents, triggerRank + 1, phaseDropDependents, -(triggerRank + 1)
+	case "foreign table":
+		return phaseTables, 0, phaseDropTables, 0
+	case "constraint":
+		return phaseConstraints, 0, phaseDropConstraints, 0
+	}
+	return phaseTypes, -1, phaseDropLast, 1
 }

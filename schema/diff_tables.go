@@ -22,7 +22,7 @@ func (d *differ) tables() {
 		case w == nil:
 			d.disturbed[key], d.fkDisturbed[key] = true, true
 			d.add(Finding{ObjectType: "table", Object: key, Kind: Unexpected, Severity: Warning, Got: notPlain(g)}, d.dropTable(g, handledFK)...)
-		case describeTable(w) != describeTable(g) && !(w.PartitionOf != "" || g.PartitionOf != ""):
+		case w.Partitioned != g.Partitioned || w.PartitionKey != g.PartitionKey:
 			// A table cannot become partitioned, or change its key, in place.
 			d.disturbed[key], d.fkDisturbed[key], d.rebuilt[key] = true, true, true
 			stmts := append(d.dropTable(g, handledFK), d.createTable(w)...)
@@ -209,8 +209,15 @@ func (d *differ) alterTable(w, g *Table, handledFK map[string]bool) {
 			stmts = append(stmts, stmt{phase: phaseDropTables, rank: -1 << 20, sql: "ALTER TABLE " + quoteKey(g.PartitionOf) + " DETACH PARTITION " + w.sql() + ";"})
 		}
 		if w.PartitionOf != "" {
-			stmts = append(stmts, stmt{phase: phaseTables, rank: rank + 1,
-				sql: "ALTER TABLE " + d.wantTableSQL(w.PartitionOf) + " ATTACH PARTITION " + w.sql() + " " + w.PartitionBound + ";"})
+			attach := stmt{phase: phaseTables, rank: rank + 1,
+				sql: "ALTER TABLE " + d.wantTableSQL(w.PartitionOf) + " ATTACH PARTITION " + w.sql() + " " + w.PartitionBound + ";"}
+			if w.PartitionOf == g.PartitionOf {
+				// Only the bound changes: attached again at once, after the
+				// partitions dropped, so that the parent's column changes
+				// reach it as they reach its siblings.
+				attach.phase, attach.rank = phaseDropTables, 1<<20
+			}
+			stmts = append(stmts, attach)
 		}
 		d.add(Finding{ObjectType: "table", Object: key, Kind: PartitionDiffers, Severity: Error,
 			Want: orNone(partitionOf(w)), Got: orNone(partitionOf(g))}, stmts...)

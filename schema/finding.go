@@ -42,6 +42,7 @@ const (
 	Invalid            Kind = "invalid"
 	LabelsReordered    Kind = "labels reordered"
 	LabelsRemoved      Kind = "labels removed"
+	LabelsRenamed      Kind = "labels renamed"
 	PersistenceDiffers Kind = "persistence differs"
 	PartitionDiffers   Kind = "partitioning differs"
 	InheritanceDiffers Kind = "inheritance differs"
@@ -58,8 +59,10 @@ type Finding struct {
 	// "enum", "enum label", "sequence", "table", "column", "primary key",
 	// "unique", "foreign key", "check", "exclusion", "index", "trigger",
 	// "policy", "privilege", "view", "materialized view", "function",
-	// "procedure", "object" (one the snapshot does not compare), "migration"
-	// (the migration state of a live database).
+	// "procedure"; the kinds compared by a summary only ("domain",
+	// "composite type", "range type", "base type", "aggregate", "rule",
+	// "foreign table", "constraint"); "migration" (the migration state of a
+	// live database).
 	ObjectType string `json:"object_type"`
 	// Object is the table, table.column, table.constraint, table.index,
 	// enum or sequence.
@@ -158,9 +161,10 @@ func rank(s Severity) int {
 	return 3
 }
 
-var objectTypeOrder = []string{"migration", "schema", "extension", "collation", "enum", "enum label", "sequence", "table", "column",
-	"primary key", "unique", "foreign key", "check", "exclusion", "index", "trigger", "policy", "privilege",
-	"view", "materialized view", "function", "procedure", "object"}
+var objectTypeOrder = []string{"migration", "schema", "extension", "collation", "enum", "enum label",
+	"domain", "composite type", "range type", "base type", "pseudo-type", "sequence", "table", "column",
+	"primary key", "unique", "foreign key", "check", "exclusion", "constraint", "index", "trigger", "policy", "rule", "privilege",
+	"foreign table", "view", "materialized view", "function", "procedure", "aggregate"}
 
 // sortFindings orders findings by table (or enum, sequence), then object
 // type — a table's columns before its constraints and indexes — then
@@ -191,17 +195,19 @@ func (f Finding) owner() string {
 		return "" // the migration state comes first
 	case "schema", "extension", "collation":
 		return "\x01" + f.Object
-	case "enum", "enum label", "sequence":
+	case "enum", "enum label", "sequence", "domain", "composite type", "range type", "base type", "pseudo-type":
 		// Types and sequences are made before the tables that use them,
 		// and dropped after.
 		if f.Kind == Unexpected {
 			return "\x7f" + f.Object
 		}
 		return "\x02" + f.Object
-	case "view", "materialized view", "function", "procedure":
+	case "view", "materialized view", "function", "procedure", "aggregate", "foreign table":
 		return "}" + f.Object // after the tables they are built on
-	case "object":
-		return "~" // objects not compared come last
+	case "rule", "constraint":
+		if _, table, ok := strings.Cut(f.Object, " on "); ok {
+			return table // with the table it is on
+		}
 	case "table", "privilege":
 		return f.Object
 	}

@@ -52,7 +52,7 @@ func TestSnapshotReadsWhatPostgresPrints(t *testing.T) {
 		"refresh_tokens_user_id_idx: CREATE INDEX ON public.refresh_tokens USING btree (user_id)",
 		"refresh_tokens_family_id_idx: CREATE INDEX ON public.refresh_tokens USING btree (family_id)",
 	}, indexes, "indexes that back constraints are listed with their constraints only")
-	assert.Empty(t, snap.Unsupported)
+	assert.Empty(t, snap.Others)
 }
 
 func TestSnapshotOfIdentityAndSerialColumns(t *testing.T) {
@@ -84,7 +84,7 @@ func TestExtensionObjectsAreLeftOut(t *testing.T) {
 	db.Exec(t, "CREATE EXTENSION pgcrypto; CREATE TABLE t (id int PRIMARY KEY)")
 	snap := read(t, db, "live")
 	assert.Equal(t, []string{"t"}, keys(snap.Tables))
-	assert.Empty(t, snap.Unsupported, "pgcrypto's functions belong to the extension")
+	assert.Empty(t, snap.Others, "pgcrypto's functions belong to the extension")
 }
 
 // A role that may not read a catalog gets an error naming it.

@@ -28,10 +28,27 @@ type Snapshot struct {
 	Sequences  map[string]*Sequence  `json:"sequences"` // standalone and owned by columns; not identities'
 	Extensions map[string]*Extension `json:"extensions,omitempty"`
 	Collations map[string]*Collation `json:"collations,omitempty"`
-	// Unsupported lists objects the snapshot does not compare (domains,
-	// composite and range types, aggregates, rules, foreign tables), each as
-	// "domain d": they are reported as findings, never skipped silently.
-	Unsupported []string `json:"unsupported,omitempty"`
+	// Others are objects of kinds compared only by a summary of their
+	// definition (domains, composite and range types, aggregates, rules,
+	// foreign tables), keyed "domain d": a difference in them is a
+	// finding, and where no summary could be read, so is their presence —
+	// never skipped silently.
+	Others map[string]*Other `json:"others,omitempty"`
+}
+
+// Other is an object of a kind the engine compares only by a summary.
+type Other struct {
+	// Kind is what it is: "domain", "composite type", "range type",
+	// "base type", "aggregate", "rule", "foreign table", "trigger",
+	// "constraint".
+	Kind string `json:"kind"`
+	// Def summarises its definition; "" where the engine reads none (it
+	// is then reported as not compared).
+	Def string `json:"def,omitempty"`
+	// Create and Drop are the SQL that make and drop it, where the engine
+	// can write them.
+	Create string `json:"create,omitempty"`
+	Drop   string `json:"drop,omitempty"`
 }
 
 // Namespace is a schema itself.
@@ -177,6 +194,10 @@ type Extension struct {
 	Name    string `json:"name"`
 	Schema  string `json:"schema"`
 	Version string `json:"version"`
+	// UpdatesTo are the versions this server can update it to from
+	// Version (its update scripts); nil when not known. A fact of the
+	// server, not of the schema: never compared.
+	UpdatesTo []string `json:"updates_to,omitempty"`
 }
 
 // Collation is a collation of the schema.

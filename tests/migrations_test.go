@@ -71,5 +71,5 @@ func requireEmpty(t *testing.T, snap *schema.Snapshot, msg string) {
 	require.Empty(t, snap.Tables, msg)
 	require.Empty(t, snap.Enums, msg)
 	require.Empty(t, snap.Sequences, msg)
-	require.Empty(t, snap.Unsupported, msg)
+	require.Empty(t, snap.Others, msg)
 }

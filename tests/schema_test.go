@@ -56,6 +56,6 @@ func onlyTable(snap *schema.Snapshot, name string) *schema.Snapshot {
 	if table, ok := snap.Tables[name]; ok {
 		cut.Tables[name] = table
 	}
-	cut.Enums, cut.Sequences, cut.Unsupported = nil, nil, nil
+	cut.Enums, cut.Sequences, cut.Others = nil, nil, nil
 	return &cut
 }
