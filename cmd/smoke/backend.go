@@ -72,8 +72,11 @@ func recordCommand(step *report.Step, what, image string, cmd []string, out dock
 // command in another, unless migrations is already that snapshot) and
 // live, plus the revision live records — which revisions finds, meanwhile
 // — against the image's heads.
+//
+// liveFindings are findings about the live database beyond the comparison
+// (a table shadowed on its search_path), reported with the migration state.
 func backendSchemaStep(ctx context.Context, rep *report.Report, stack *backend.Stack, name, image string, migrations, live *schema.Snapshot,
-	revisions func() (backend.Revisions, error)) (backend.Revisions, []drift.Comparison, []schema.Finding, error) {
+	liveFindings []schema.Finding, revisions func() (backend.Revisions, error)) (backend.Revisions, []drift.Comparison, []schema.Finding, error) {
 	step := rep.Start(name)
 	var model *schema.Snapshot
 	var revs backend.Revisions
@@ -107,7 +110,7 @@ func backendSchemaStep(ctx context.Context, rep *report.Report, stack *backend.S
 	if current == "" {
 		current = "no revision"
 	}
-	reportCheck(step, fmt.Sprintf("the database is at %s; the image's heads: %s", current, strings.Join(revs.Heads, ", ")), state, comparisons)
+	reportCheck(step, fmt.Sprintf("the database is at %s; the image's heads: %s", current, strings.Join(revs.Heads, ", ")), append(state, liveFindings...), comparisons)
 	return revs, comparisons, state, nil
 }
 
@@ -153,7 +156,7 @@ func backendRun(ctx context.Context, o *options) (*report.Report, error) {
 	// are mostly containers starting.
 	started := make(chan *startup, 1)
 	go func() { started <- startBackend(ctx, stack, desc.Image, db) }()
-	_, _, _, schemaErr := backendSchemaStep(ctx, rep, stack, "schema check", desc.Image, migrations, live,
+	_, _, _, schemaErr := backendSchemaStep(ctx, rep, stack, "schema check", desc.Image, migrations, live, nil,
 		func() (backend.Revisions, error) { return stack.Revisions(ctx, desc.Image, db) })
 	svc, err := (<-started).report(rep, stack, "backend")
 	if err == nil {
@@ -301,7 +304,7 @@ func backendRepro(ctx context.Context, o *options) (*report.Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	_, _, state, err := backendSchemaStep(ctx, rep, stack, "incident schema check", incident, nil, live,
+	_, _, state, err := backendSchemaStep(ctx, rep, stack, "incident schema check", incident, nil, live, nil,
 		func() (backend.Revisions, error) { return revisions, nil })
 	if err != nil {
 		return rep, err
@@ -327,7 +330,7 @@ func backendRepro(ctx context.Context, o *options) (*report.Report, error) {
 	if live, err = liveSnapshot(ctx, db.URL); err != nil {
 		return rep, err
 	}
-	_, comparisons, state, err := backendSchemaStep(ctx, rep, stack, "schema after the fix", desc.Image, nil, live,
+	_, comparisons, state, err := backendSchemaStep(ctx, rep, stack, "schema after the fix", desc.Image, nil, live, nil,
 		func() (backend.Revisions, error) { return stack.Revisions(ctx, desc.Image, db) })
 	if err != nil {
 		return rep, err
@@ -382,7 +385,11 @@ func backendVerify(ctx context.Context, o *options, live *pgx.Conn, rep *report.
 	if err != nil {
 		return err
 	}
-	_, _, _, err = backendSchemaStep(ctx, rep, stack, "schema check", desc.Image, nil, snapshot, func() (backend.Revisions, error) {
+	shadows, err := drift.SearchPathShadows(ctx, live, drift.TableNames(snapshot))
+	if err != nil {
+		return err
+	}
+	_, _, _, err = backendSchemaStep(ctx, rep, stack, "schema check", desc.Image, nil, snapshot, shadows, func() (backend.Revisions, error) {
 		heads, err := stack.Heads(ctx, desc.Image, scratch)
 		return backend.Revisions{Current: current, Heads: heads}, err
 	})

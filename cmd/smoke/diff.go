@@ -51,7 +51,16 @@ type diffOptions struct {
 // diffSide is one of the two schemas compared.
 type diffSide struct {
 	arg   string // as given: a URL, "migrations" or "model"
-	label string // how findings name it: host:port/database, "migrations", "model"
+	name  string // how findings name it: "FROM", "TO", "migrations", "model"
+	label string // what it is: host:port/database, "migrations", "model"
+}
+
+// String names the side with what it is: "FROM (db.internal:5432/appydex)".
+func (s diffSide) String() string {
+	if s.name == s.label {
+		return s.name
+	}
+	return s.name + " (" + s.label + ")"
 }
 
 func (s diffSide) isURL() bool { return s.arg != "migrations" && s.arg != "model" }
@@ -146,9 +155,8 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 			return fail(err.Error())
 		}
 	}
-	if o.from.label == o.to.label {
-		o.from.label += " (FROM)"
-		o.to.label += " (TO)"
+	if o.from.name == o.to.name { // "migrations migrations"
+		o.from.name, o.to.name = "FROM", "TO"
 	}
 	if pgURL != "" {
 		o.pg.URL = pgURL
@@ -176,13 +184,13 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 func parseDiffSide(arg, which string) (diffSide, error) {
 	switch {
 	case arg == "migrations" || arg == "model":
-		return diffSide{arg: arg, label: arg}, nil
+		return diffSide{arg: arg, name: arg, label: arg}, nil
 	case strings.HasPrefix(arg, "postgres://") || strings.HasPrefix(arg, "postgresql://"):
 		cfg, err := pgx.ParseConfig(arg)
 		if err != nil {
 			return diffSide{}, fmt.Errorf("%s %s: %v", which, redact.URL(arg), redact.Error(err, arg))
 		}
-		return diffSide{arg: arg, label: net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)) + "/" + cfg.Database}, nil
+		return diffSide{arg: arg, name: which, label: net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)) + "/" + cfg.Database}, nil
 	}
 	return diffSide{}, fmt.Errorf("%s is %q: give a database URL (postgres://user@host:5432/db), migrations or model", which, redact.URL(arg))
 }
@@ -267,16 +275,16 @@ func (o *diffOptions) read(ctx context.Context, side diffSide, scratch scratchDa
 		return nil, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	snap, err := schema.ReadSchemas(ctx, conn, o.filter, side.label)
+	snap, err := schema.ReadSchemas(ctx, conn, o.filter, side.name)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", side.label, err)
+		return nil, fmt.Errorf("%s: %w", side, err)
 	}
 	return snap, nil
 }
 
 // diffJSON is what --json prints.
 type diffJSON struct {
-	From     string           `json:"from"`
+	From     string           `json:"from"` // "FROM (host:port/database)", "migrations", "model"
 	To       string           `json:"to"`
 	Same     bool             `json:"same"`
 	Findings []schema.Finding `json:"findings"`
@@ -295,14 +303,14 @@ func (o *diffOptions) print(w io.Writer, findings []schema.Finding, script []str
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(diffJSON{From: o.from.label, To: o.to.label, Same: len(findings) == 0, Findings: findings, SQL: script})
+		return enc.Encode(diffJSON{From: o.from.String(), To: o.to.String(), Same: len(findings) == 0, Findings: findings, SQL: script})
 	case o.sql:
 		if len(script) == 0 {
-			_, err := fmt.Fprintf(w, "-- %s and %s are the same: nothing to do\n", o.from.label, o.to.label)
+			_, err := fmt.Fprintf(w, "-- %s and %s are the same: nothing to do\n", o.from, o.to)
 			return err
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "-- turns %s into %s; apply in one transaction:\n", o.from.label, o.to.label)
+		fmt.Fprintf(&b, "-- turns %s into %s; apply in one transaction:\n", o.from, o.to)
 		fmt.Fprintf(&b, "--   psql --single-transaction -v ON_ERROR_STOP=1 -f THIS_FILE\n")
 		for _, s := range script {
 			b.WriteString(s)
@@ -312,7 +320,7 @@ func (o *diffOptions) print(w io.Writer, findings []schema.Finding, script []str
 		return err
 	}
 	if len(findings) == 0 {
-		_, err := fmt.Fprintf(w, "smoke diff: %s and %s are the same\n", o.from.label, o.to.label)
+		_, err := fmt.Fprintf(w, "smoke diff: %s and %s are the same\n", o.from, o.to)
 		return err
 	}
 	counts := map[schema.Severity]int{}
@@ -325,8 +333,8 @@ func (o *diffOptions) print(w io.Writer, findings []schema.Finding, script []str
 			parts = append(parts, plural(counts[s], string(s)))
 		}
 	}
-	_, err := fmt.Fprintf(w, "%ssmoke diff: %s differs from %s: %s (%s); --sql prints the SQL that turns it into %s\n",
-		schema.Lines(findings), o.from.label, o.to.label, plural(len(findings), "difference"), strings.Join(parts, ", "), o.to.label)
+	_, err := fmt.Fprintf(w, "%ssmoke diff: %s differs from %s: %s (%s); --sql prints the SQL that turns %s into %s\n",
+		schema.Lines(findings), o.from, o.to, plural(len(findings), "difference"), strings.Join(parts, ", "), o.from.name, o.to.name)
 	return err
 }
 

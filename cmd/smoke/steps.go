@@ -47,7 +47,7 @@ func schemaStep(ctx context.Context, rep *report.Report, name string, opts drift
 		step.Fail("could not compare")
 		return nil, fmt.Errorf("check the schema: %w", err)
 	}
-	reportCheck(step, describeState(check.State), check.StateFindings, check.Comparisons)
+	reportCheck(step, describeState(check.State), append(check.StateFindings, check.LiveFindings...), check.Comparisons)
 	return check, nil
 }
 

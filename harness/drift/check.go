@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -40,6 +41,9 @@ type Report struct {
 	State *State `json:"migration_state,omitempty"`
 	// StateFindings are the problems State shows.
 	StateFindings []schema.Finding `json:"migration_findings"`
+	// LiveFindings are what the application would meet that no
+	// comparison shows: a table shadowed on the search_path.
+	LiveFindings []schema.Finding `json:"live_findings,omitempty"`
 	// Comparisons: model vs migrations, then, with a live database,
 	// migrations vs live and model vs live.
 	Comparisons []Comparison `json:"comparisons"`
@@ -47,7 +51,7 @@ type Report struct {
 
 // Findings lists every finding of the report: the migration state first.
 func (r *Report) Findings() []schema.Finding {
-	all := append([]schema.Finding(nil), r.StateFindings...)
+	all := append(append([]schema.Finding(nil), r.StateFindings...), r.LiveFindings...)
 	for _, c := range r.Comparisons {
 		all = append(all, c.Findings...)
 	}
@@ -81,7 +85,23 @@ func Check(ctx context.Context, opts Options) (*Report, error) {
 	}
 	r.Comparisons = Compare(fromModel, fromMigrations, live)
 	r.StateFindings = r.State.Findings(len(r.Comparisons[1].Findings) > 0)
+	if r.LiveFindings, err = SearchPathShadows(ctx, opts.Live, TableNames(fromMigrations)); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// TableNames are the names of a snapshot's tables in public: those the
+// application names without a schema.
+func TableNames(s *schema.Snapshot) []string {
+	var out []string
+	for _, t := range s.Tables {
+		if t.Schema == "public" {
+			out = append(out, t.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Compare is the three-way comparison of snapshots: model vs migrations

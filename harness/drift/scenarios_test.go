@@ -128,7 +128,9 @@ func check(t *testing.T, url string, want *schema.Snapshot) []schema.Finding {
 	state, err := drift.ReadState(ctx, conn, migrations.FS, "migrations")
 	require.NoError(t, err)
 	schemaFindings := schema.Diff(want, live)
-	return append(state.Findings(len(schemaFindings) > 0), schemaFindings...)
+	shadows, err := drift.SearchPathShadows(ctx, conn, drift.TableNames(want))
+	require.NoError(t, err)
+	return append(append(state.Findings(len(schemaFindings) > 0), shadows...), schemaFindings...)
 }
 
 // executable: the finding's fix is SQL for the schema (migration-state fixes

@@ -15,10 +15,14 @@ import (
 
 // State is what a live database says about the migrations applied to it.
 type State struct {
-	// Recorded: golang-migrate's schema_migrations table exists.
+	// Recorded: golang-migrate's schema_migrations table holds a version.
 	Recorded bool `json:"recorded"`
-	Version  uint `json:"version"`
-	Dirty    bool `json:"dirty"`
+	// MigrateTable and AlembicTable: golang-migrate's schema_migrations,
+	// alembic's alembic_version exist (with or without a row).
+	MigrateTable bool `json:"schema_migrations_table"`
+	AlembicTable bool `json:"alembic_version_table"`
+	Version      uint `json:"version"`
+	Dirty        bool `json:"dirty"`
 	// Head is the newest migration among the files, HeadFile its up file.
 	Head     uint   `json:"head"`
 	HeadFile string `json:"head_file"`
@@ -58,6 +62,7 @@ func ReadState(ctx context.Context, conn *pgx.Conn, fsys fs.FS, dir string) (*St
 	if err != nil {
 		return nil, fmt.Errorf("read the migration state: %w", err)
 	}
+	st.MigrateTable, st.AlembicTable = hasMigrate, hasAlembic
 	if hasMigrate {
 		var version int64
 		err := conn.QueryRow(ctx, "SELECT version, dirty FROM schema_migrations LIMIT 1").Scan(&version, &st.Dirty)
@@ -109,6 +114,12 @@ func (st *State) Findings(schemaDiffers bool) []schema.Finding {
 		out = append(out, f)
 	}
 	head := st.describe(st.Head)
+	if !st.MigrateTable && !st.AlembicTable {
+		add(schema.Finding{Object: "schema_migrations", Kind: KindNotRecorded, Severity: schema.Error, Want: head, Got: "no version table",
+			Detail: "the database has neither golang-migrate's schema_migrations nor alembic's alembic_version: the next deploy would run every migration again, against tables that exist",
+			Fix:    fmt.Sprintf("-- find the migration the schema matches, then record it: migrate -path %s -database URL force VERSION", st.files.Dir)})
+		return out
+	}
 	if !st.Recorded {
 		f := schema.Finding{Object: "schema_migrations", Kind: KindNotRecorded, Severity: schema.Warning,
 			Want: head, Got: "no version",

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/harness/pgtest"
+	"github.com/appydex/smoke/schema"
+)
+
+func diff(t *testing.T, args ...string) (int, string, string) {
+	return smoke(t, nil, append([]string{"diff"}, args...)...)
+}
+
+// The question users ask first — what differs between two databases — and
+// the SQL that settles it, applied as the usage says: in one transaction.
+func TestDiffOfTwoDatabasesAndTheSQLThatMendsIt(t *testing.T) {
+	from, to := pgtest.Clone(t), pgtest.Clone(t)
+	code, out, errOut := diff(t, from.URL, to.URL)
+	require.Equal(t, exitOK, code, "two clones of one template: %s%s", out, errOut)
+	assert.Contains(t, out, "are the same")
+
+	from.Exec(t, `ALTER TABLE refresh_tokens DROP COLUMN token_hash;
+		CREATE SCHEMA reporting; CREATE VIEW reporting.active AS SELECT id FROM public.users WHERE is_active`)
+	code, out, errOut = diff(t, from.URL, to.URL)
+	require.Equal(t, exitFailed, code, "%s%s", out, errOut)
+	assert.Contains(t, out, "error   column refresh_tokens.token_hash: missing in FROM (TO has character varying(255)); fix: ALTER TABLE refresh_tokens ADD COLUMN token_hash character varying(255);")
+	assert.Contains(t, out, "warning schema reporting: unexpected in FROM, which TO does not have; fix: DROP SCHEMA reporting;")
+	assert.Contains(t, out, "notice  view reporting.active: unexpected in FROM")
+	assert.Regexp(t, `smoke diff: FROM \(127\.0\.0\.1:\d+/smoke_\w+\) differs from TO \(127\.0\.0\.1:\d+/smoke_\w+\): `+
+		`5 differences \(3 errors, 1 warning, 1 notice\); --sql prints the SQL that turns FROM into TO\n$`, out)
+
+	code, sql, errOut := diff(t, "--sql", from.URL, to.URL)
+	require.Equal(t, exitFailed, code, errOut)
+	assert.True(t, strings.HasPrefix(sql, "-- turns "), sql)
+	assert.Less(t, strings.Index(sql, "DROP VIEW reporting.active"), strings.Index(sql, "DROP SCHEMA reporting"), "a dependent goes before what holds it:\n%s", sql)
+	_, err := from.Pool.Exec(context.Background(), sql) // one simple query: one transaction
+	require.NoError(t, err, sql)
+
+	code, out, errOut = diff(t, from.URL, to.URL)
+	assert.Equal(t, exitOK, code, "after the SQL: %s%s", out, errOut)
+	code, sql, _ = diff(t, "--sql", from.URL, to.URL)
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, sql, "nothing to do")
+}
+
+func TestDiffJSONAndSchemaFilters(t *testing.T) {
+	from, to := pgtest.Clone(t), pgtest.Clone(t)
+	from.Exec(t, `CREATE SCHEMA scratch; CREATE TABLE scratch.notes (id int);
+		ALTER TABLE users ALTER COLUMN phone TYPE text`)
+
+	code, out, errOut := diff(t, "--json", from.URL, to.URL)
+	require.Equal(t, exitFailed, code, errOut)
+	var got diffJSON
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	assert.False(t, got.Same)
+	var objects []string
+	for _, f := range got.Findings {
+		objects = append(objects, f.ObjectType+" "+f.Object)
+	}
+	assert.ElementsMatch(t, []string{"schema scratch", "table scratch.notes", "column users.phone"}, objects)
+	assert.Contains(t, got.SQL, "DROP SCHEMA scratch;")
+	assert.Regexp(t, `^FROM \(127\.0\.0\.1:\d+/smoke_\w+\)$`, got.From)
+
+	code, out, _ = diff(t, "--json", "--schema", "public", from.URL, to.URL)
+	require.Equal(t, exitFailed, code)
+	require.NoError(t, json.Unmarshal([]byte(out), &got))
+	require.Len(t, got.Findings, 1, out)
+	assert.Equal(t, "users.phone", got.Findings[0].Object)
+
+	code, out, _ = diff(t, from.URL, to.URL, "--exclude-schema", "scratch", "--exclude-schema", "nothing_by_this_name")
+	require.Equal(t, exitFailed, code, "flags after the arguments count too")
+	assert.NotContains(t, out, "scratch")
+	assert.Contains(t, out, "users.phone")
+
+	code, out, _ = diff(t, "--schema", "scratch", from.URL, to.URL)
+	assert.Equal(t, exitProblem, code, "TO has no schema scratch: %s", out)
+}
+
+// migrations and model are schemas in a scratch database: the migrations
+// agree with a clone of their own template and with the model.
+func TestDiffAgainstTheMigrationsAndTheModel(t *testing.T) {
+	db := pgtest.Clone(t)
+	args := append(onTestServer(t), "migrations", db.URL)
+	code, out, errOut := diff(t, args...)
+	require.Equal(t, exitOK, code, "%s%s", out, errOut)
+	assert.Contains(t, out, "smoke diff: migrations and TO (127.0.0.1:")
+
+	code, out, errOut = diff(t, append(onTestServer(t), "model", "migrations")...)
+	require.Equal(t, exitOK, code, "%s%s", out, errOut)
+
+	db.Exec(t, "ALTER TABLE refresh_tokens DROP COLUMN token_hash")
+	code, out, _ = diff(t, append(onTestServer(t), db.URL, "model")...)
+	require.Equal(t, exitFailed, code)
+	assert.Contains(t, out, "column refresh_tokens.token_hash: missing in FROM")
+	assert.Contains(t, out, "(model has character varying(255))")
+}
+
+func TestDiffUsageAndConnectionErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"postgres://x@127.0.0.1/a"}, "diff needs two schemas, FROM and TO; got 1 argument(s)"},
+		{[]string{"staging", "migrations"}, `FROM is "staging": give a database URL (postgres://user@host:5432/db), migrations or model`},
+		{[]string{"--sql", "--json", "model", "migrations"}, "--sql and --json: choose one"},
+		{[]string{"--pg-source", "elsewhere", "model", "migrations"}, "elsewhere"},
+	} {
+		code, _, errOut := diff(t, tc.args...)
+		assert.Equal(t, exitProblem, code, tc.args)
+		assert.Contains(t, errOut, tc.says, tc.args)
+	}
+
+	// A database that does not answer: exit 2, and the password is not
+	// shown.
+	dead := "postgres://app:hunter2-secret@127.0.0.1:1/appydex?sslmode=disable"
+	code, out, errOut := diff(t, dead, pgtest.Clone(t).URL)
+	assert.Equal(t, exitProblem, code)
+	assert.Contains(t, errOut, "127.0.0.1:1")
+	assert.NotContains(t, out+errOut, "hunter2")
+}
+
+// diff only reads: it connects with default_transaction_read_only, so even
+// a catalog read cannot write.
+func TestDiffLeavesBothDatabasesAsTheyWere(t *testing.T) {
+	from, to := pgtest.Clone(t), pgtest.Clone(t)
+	from.Exec(t, "ALTER TABLE users DROP COLUMN phone")
+	before := snapshotOf(t, from.URL)
+	code, _, _ := diff(t, "--sql", from.URL, to.URL)
+	require.Equal(t, exitFailed, code)
+	assert.Empty(t, schema.Lines(schema.Diff(before, snapshotOf(t, from.URL))), "printing the SQL applies none of it")
+}
+
+func snapshotOf(t *testing.T, url string) *schema.Snapshot {
+	snap, err := schema.ReadSchemas(context.Background(), pgtest.Pool(t, url), schema.Filter{}, "db")
+	require.NoError(t, err)
+	return snap
+}
