@@ -136,3 +136,18 @@ func TestVerifyOfADeploymentOfTheFastAPIBackend(t *testing.T) {
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "migration state: the database is at c5d8e1f4a7b3; the image's heads: c5d8e1f4a7b3")
 }
+
+// smoke diff --backend: the backend's own model and migrations, each made
+// by its own commands in a scratch database. The fixed image's agree; the
+// incident's image has a model that no migration matches.
+func TestDiffOfABackendsModelAndMigrations(t *testing.T) {
+	pgtest.RequireDocker(t)
+	code, out, errOut := smoke(t, backendEnv, "diff", "--backend", fastapi, "model", "migrations")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "smoke diff: model and migrations are the same")
+
+	incident := describe(t, "image: appydex-smoke/fastapi:fixed", "image: appydex-smoke/fastapi:incident")
+	code, out, errOut = smoke(t, backendEnv, "diff", "--backend", incident, "migrations", "model")
+	require.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "error   column refresh_tokens.token_hash: missing in migrations (model has character varying(255))")
+}
