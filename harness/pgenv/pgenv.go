@@ -141,24 +141,37 @@ type Server struct {
 
 	tplMu     sync.Mutex
 	templates map[string]*Template // by the hash of their migration files
+
+	log func(format string, args ...any) // Config.Logf
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.log != nil {
+		s.log(format, args...)
+	}
 }
 
 // Start returns a running server from the configured source. Close it when
 // done: Close stops and removes what Start started.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
+	var srv *Server
+	var err error
 	switch cfg.Chosen() {
 	case Auto:
-		return startAuto(ctx, cfg)
+		srv, err = startAuto(ctx, cfg)
 	case Container:
-		return startContainer(ctx, cfg)
+		srv, err = startContainer(ctx, cfg)
 	case Local:
-		return startLocal(ctx, cfg)
+		srv, err = startLocal(ctx, cfg)
 	case External:
-		return startExternal(ctx, cfg)
+		srv, err = startExternal(ctx, cfg)
 	default:
-		_, err := ParseSource(string(cfg.Source))
-		return nil, err
+		_, err = ParseSource(string(cfg.Source))
 	}
+	if srv != nil {
+		srv.log = cfg.Logf
+	}
+	return srv, err
 }
 
 // startAuto tries a container when a Docker Engine answers, then the local
@@ -254,6 +267,9 @@ func (s *Server) Close(ctx context.Context) error {
 		shared := s.source == External
 		if shared {
 			errs = append(errs, s.dropCreated(ctx))
+		}
+		for _, t := range s.templates {
+			errs = append(errs, t.stopPrefetch(ctx, shared))
 		}
 		for _, t := range s.templates {
 			errs = append(errs, t.release(ctx, shared))

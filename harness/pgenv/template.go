@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -29,6 +31,13 @@ type Template struct {
 	key  int32     // the advisory lock key derived from the hash
 	conn *pgx.Conn // holds the shared "in use" lock until release
 	seq  atomic.Int64
+
+	// The clones made ahead (Prefetch): ready holds them; the filler stops
+	// when stop closes, and done closes when it has.
+	prefetchOnce sync.Once
+	ready        chan *Database
+	stop         chan struct{}
+	done         chan struct{}
 }
 
 // Advisory lock namespaces (the first key of PostgreSQL's two-key form): one
@@ -184,13 +193,96 @@ type Database struct {
 	srv  *Server
 }
 
-// Clone creates a new database from the template.
+// Clone returns a new database copied from the template: one made ahead
+// when Prefetch has one ready, else one made now.
 func (t *Template) Clone(ctx context.Context) (*Database, error) {
+	select {
+	case db := <-t.ready: // a nil channel (no Prefetch) is never ready
+		return db, nil
+	default:
+	}
+	return t.clone(ctx)
+}
+
+func (t *Template) clone(ctx context.Context) (*Database, error) {
 	name := fmt.Sprintf("%s_%d_%s", t.name, t.seq.Add(1), randomHex(3))
 	if err := t.srv.createDatabase(ctx, name, t.name); err != nil {
 		return nil, err
 	}
 	return &Database{Name: name, URL: t.srv.URL(name), srv: t.srv}, nil
+}
+
+// Prefetch keeps up to n clones made ahead, in the background, so that
+// Clone is a channel receive while they last. A clone handed out is its
+// user's to drop; it never comes back to the pool. The clones still waiting
+// are dropped when the server closes. Calls after the first change nothing.
+func (t *Template) Prefetch(n int) {
+	if n <= 0 {
+		return
+	}
+	t.prefetchOnce.Do(func() {
+		t.ready, t.stop, t.done = make(chan *Database, n), make(chan struct{}), make(chan struct{})
+		go t.fill()
+	})
+}
+
+// fill makes clones while there is room for them, until stopped. A clone it
+// cannot make is left to Clone, which makes its own and reports the error.
+func (t *Template) fill() {
+	defer close(t.done)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-t.stop:
+			cancel() // a CREATE DATABASE under way ends at once
+		case <-ctx.Done():
+		}
+	}()
+	for failures := 0; ; {
+		db, err := t.clone(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			failures++
+			t.srv.logf("pgenv: making a clone of %s ahead failed (%d): %v", t.name, failures, err)
+			select { // back off: Clone makes clones itself meanwhile
+			case <-t.stop:
+				return
+			case <-time.After(time.Duration(min(failures, 20)) * 50 * time.Millisecond):
+			}
+			continue
+		}
+		failures = 0
+		select {
+		case t.ready <- db:
+		case <-t.stop:
+			_ = db.Drop(context.Background())
+			return
+		}
+	}
+}
+
+// stopPrefetch stops the filler; with drop, it drops the clones it made
+// that nobody took (a server that stops takes them with it).
+func (t *Template) stopPrefetch(ctx context.Context, drop bool) error {
+	if t.stop == nil {
+		return nil
+	}
+	close(t.stop)
+	<-t.done
+	var errs []error
+	for {
+		select {
+		case db := <-t.ready:
+			if drop {
+				errs = append(errs, db.Drop(ctx))
+			}
+		default:
+			return errors.Join(errs...)
+		}
+	}
 }
 
 // Drop drops the database.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
@@ -106,4 +107,36 @@ func TestCloneNamesStayWithinPostgresLimit(t *testing.T) {
 	db := pgtest.CloneOf(t, tpl)
 	assert.LessOrEqual(t, len(db.Name), 63, "PostgreSQL truncates names past 63 bytes: %q", db.Name)
 	assert.True(t, strings.HasPrefix(db.Name, tpl.Name()))
+}
+
+// Clones made ahead are as fresh as clones made on demand, each handed out
+// once; on a shared (external) server the ones nobody took are dropped when
+// the server closes, with the template once its last user is gone.
+func TestPrefetchedClonesAreFreshAndDroppedAtClose(t *testing.T) {
+	ctx := context.Background()
+	srv, err := pgenv.Start(ctx, pgenv.Config{Source: pgenv.External, URL: pgtest.Server(t).AdminURL()})
+	require.NoError(t, err)
+	tpl, err := srv.Template(ctx, scratchMigrations(t), "scratch")
+	require.NoError(t, err)
+	tpl.Prefetch(2)
+	require.Eventually(t, func() bool { return len(databases(t, srv, tpl.Name()+"_")) == 2 }, 10*time.Second, 10*time.Millisecond,
+		"two clones made ahead")
+
+	seen := map[string]bool{}
+	for i := range 4 { // two from the pool, then ones made while it refills
+		db, err := tpl.Clone(ctx)
+		require.NoError(t, err)
+		require.False(t, seen[db.Name], "handed out twice: %s", db.Name)
+		seen[db.Name] = true
+		pool := pgtest.Pool(t, db.URL)
+		var rows int
+		require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM a").Scan(&rows))
+		assert.Zero(t, rows, "clone %d holds what another test wrote", i)
+		_, err = pool.Exec(ctx, "INSERT INTO a (id, b) VALUES (1, 'written by a test')")
+		require.NoError(t, err)
+		pool.Close()
+	}
+
+	require.NoError(t, srv.Close(ctx))
+	assert.Empty(t, databases(t, pgtest.Server(t), tpl.Name()), "the template, its clones and those made ahead are gone")
 }

@@ -25,6 +25,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -148,14 +149,41 @@ func Template(tb testing.TB) *pgenv.Template {
 }
 
 // TemplateOf returns the template of the migrations in fsys (dir names the
-// folder in messages), building it once per test binary.
+// folder in messages), building it once per test binary. Clones of it are
+// made ahead in the background (EnvClonesAhead), so that a test gets one
+// without waiting for CREATE DATABASE.
 func TemplateOf(tb testing.TB, fsys fs.FS, dir string) *pgenv.Template {
 	tb.Helper()
 	tpl, err := Server(tb).Template(context.Background(), fsys, dir)
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
+	ahead, err := clonesAhead()
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	tpl.Prefetch(ahead)
 	return tpl
+}
+
+// EnvClonesAhead sets how many clones of each template pgtest keeps made
+// ahead (default DefaultClonesAhead; 0 makes each one when asked).
+const EnvClonesAhead = "SMOKE_CLONES_AHEAD"
+
+// DefaultClonesAhead is a few: enough for the parallel tests of a package
+// on a small machine, few enough to cost little when a package needs one.
+const DefaultClonesAhead = 3
+
+func clonesAhead() (int, error) {
+	v := os.Getenv(EnvClonesAhead)
+	if v == "" {
+		return DefaultClonesAhead, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 64 {
+		return 0, fmt.Errorf("%s=%q: give a number of clones from 0 to 64", EnvClonesAhead, v)
+	}
+	return n, nil
 }
 
 // DB is a database of one test's own, and a ready connection pool to it.
