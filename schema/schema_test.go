@@ -89,13 +89,14 @@ func TestExtensionObjectsAreLeftOut(t *testing.T) {
 
 // A role that may not read a catalog gets an error naming it.
 func TestRoleThatCannotReadACatalog(t *testing.T) {
-	db := pgtest.Clone(t)
+	srv := pgtest.OwnServer(t, "it creates a role, which is the server's, not a database's")
+	db := pgtest.CloneOf(t, pgtest.TemplateOn(t, srv))
 	role := "smoke_reader_" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "_"))[:20]
 	db.Exec(t, fmt.Sprintf(`CREATE ROLE %[1]s LOGIN PASSWORD 'reader';
 		GRANT CONNECT ON DATABASE %[2]s TO %[1]s;
 		REVOKE SELECT ON pg_catalog.pg_attrdef FROM PUBLIC;`, role, db.Name))
 	t.Cleanup(func() { // before the clone is dropped: roles are the server's, not the database's
-		admin := pgtest.Pool(t, pgtest.Server(t).AdminURL())
+		admin := pgtest.Pool(t, srv.AdminURL())
 		for _, sql := range []string{fmt.Sprintf("REVOKE CONNECT ON DATABASE %s FROM %s", db.Name, role), "DROP ROLE " + role} {
 			_, err := admin.Exec(context.Background(), sql)
 			assert.NoError(t, err, sql)

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/pgenv"
@@ -35,18 +37,38 @@ func BenchmarkSmokeRun(b *testing.B) {
 		}
 	})
 	for _, source := range []string{"container", "local"} {
-		b.Run(source, func(b *testing.B) {
-			if source == "container" {
-				if err := docker.Answers(context.Background(), os.Getenv("DOCKER_HOST")); err != nil {
-					b.Skipf("no Docker Engine answers: %v", err)
-				}
+		// Fresh: a server started and stopped by every run. Reused: every
+		// run attaches to the server a first run (outside the timer) kept,
+		// as `smoke run --reuse` does run after run.
+		for _, reuse := range []bool{false, true} {
+			name, args := source, []string{"run", "--pg-source", source}
+			if reuse {
+				name, args = source+"-reused", append(args, "--reuse")
 			}
-			for b.Loop() {
-				if code := run(context.Background(), []string{"run", "--pg-source", source}, os.Getenv, io.Discard, io.Discard); code != exitOK {
-					b.Fatalf("smoke run --pg-source %s exited %d", source, code)
+			b.Run(name, func(b *testing.B) {
+				if source == "container" {
+					if err := docker.Answers(context.Background(), os.Getenv("DOCKER_HOST")); err != nil {
+						b.Skipf("no Docker Engine answers: %v", err)
+					}
 				}
-			}
-		})
+				if reuse {
+					if code := run(context.Background(), args, os.Getenv, io.Discard, io.Discard); code != exitOK {
+						b.Fatalf("smoke %v exited %d", args, code)
+					}
+					b.Cleanup(func() { run(context.Background(), []string{"down"}, os.Getenv, io.Discard, io.Discard) })
+				}
+				var samples []time.Duration
+				for b.Loop() {
+					start := time.Now()
+					if code := run(context.Background(), args, os.Getenv, io.Discard, io.Discard); code != exitOK {
+						b.Fatalf("smoke %v exited %d", args, code)
+					}
+					samples = append(samples, time.Since(start))
+				}
+				slices.Sort(samples)
+				b.ReportMetric(float64(samples[len(samples)/2].Milliseconds()), "median-ms")
+			})
+		}
 	}
 }
 

@@ -6,6 +6,7 @@
 //	smoke verify   check a real deployment before it goes live, read-only
 //	smoke diff     compare two schemas (databases, the migrations, the model)
 //	               and print the SQL that turns one into the other
+//	smoke down     stop the PostgreSQL servers kept for the next run (--reuse)
 //
 // Exit codes: 0 all good, 1 findings or failed checks, 2 usage or
 // infrastructure error, 130 interrupted.
@@ -21,10 +22,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
 )
 
 func main() {
+	pgenv.ServeIfKeeper() // started again to keep a server for --reuse, it keeps it and exits
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -71,6 +74,7 @@ Commands:
   diff     compare two schemas — FROM and TO each a database URL, migrations
            or model — naming every difference; --sql prints the SQL that
            turns FROM into TO, for psql --single-transaction
+  down     stop the PostgreSQL servers kept for the next run (--reuse, SMOKE_REUSE)
 
 Run "smoke <command> -h" for a command's flags.
 
@@ -107,8 +111,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stderr, "smoke: no command given")
 		return exitProblem
 	}
-	if args[0] == "diff" {
+	switch args[0] {
+	case "diff":
 		return diffMain(ctx, args[1:], getenv, stdout, stderr)
+	case "down":
+		return downMain(ctx, args[1:], stdout, stderr)
 	}
 	commands := map[string]command{"run": runCommand, "repro": reproCommand, "verify": verifyCommand}
 	name := args[0]

@@ -164,3 +164,35 @@ func TestRunWithNoPostgresAnywhereExitsTwo(t *testing.T) {
 	assert.Contains(t, errOut, "no PostgreSQL server could be started; tried:")
 	assert.True(t, strings.Contains(errOut, "apt-get install postgresql-15"), errOut)
 }
+
+// --reuse keeps the harness's PostgreSQL for the next run, which attaches
+// to it and finds its template built; smoke down stops it.
+func TestReuseKeepsTheServerForTheNextRun(t *testing.T) {
+	pgtest.RequireSource(t, pgenv.Local, nil)
+	// A cache folder of this test's own: a shared server of its own too.
+	env := map[string]string{pgenv.EnvCache: t.TempDir(), pgenv.EnvReuse: ""}
+	t.Cleanup(func() { smoke(t, nil, "down") })
+
+	code, out, errOut := smoke(t, env, "run", "--pg-source", "local", "--reuse")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Regexp(t, `ok   postgres .*PostgreSQL 15\.\d+ \(local source\), kept for the next run until unused for 30m0s \(smoke down stops it\)`, out)
+	assert.Contains(t, out, "4 migrations applied to a template database")
+
+	code, out, errOut = smoke(t, env, "run", "--pg-source", "local", "--reuse=45m")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "4 migrations: their template database was already built on this server")
+	assert.Contains(t, out, "kept for the next run until unused for 45m0s")
+
+	code, out, _ = smoke(t, nil, "down")
+	require.Equal(t, exitOK, code)
+	assert.Regexp(t, `smoke down: stopped PostgreSQL 15\.\d+ .*local cluster in`, out)
+
+	code, out, _ = smoke(t, env, "run", "--pg-source", "local", "--reuse=0")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, out, "4 migrations applied to a template database", "a new server, and not kept")
+	assert.NotContains(t, out, "kept for the next run")
+
+	code, _, errOut = smoke(t, env, "run", "--reuse=sometimes")
+	assert.Equal(t, exitProblem, code)
+	assert.Contains(t, errOut, "give --reuse alone, --reuse=0, or how long to keep the server, e.g. --reuse=2h")
+}

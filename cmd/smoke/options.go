@@ -31,6 +31,10 @@ type options struct {
 	// in this process.
 	backend *backend.Description
 
+	// reuse: attach to a kept server, or start one and keep it after the
+	// run (--reuse, SMOKE_REUSE).
+	reuse pgenv.ShareOptions
+
 	// verify only
 	databaseURL, apiURL             string
 	email, password, otp, totp      string
@@ -62,6 +66,11 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON (schema: harness/report/report.schema.json)")
 	fs.StringVar(&o.junit, "junit", "", "also write the report as JUnit XML to this file")
 	fs.BoolVar(&o.verbose, "v", false, "print the harness's progress lines on stderr")
+	if o.reuse, err = pgenv.ReuseFromEnv(getenv); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	fs.Var(reuseFlag{&o.reuse}, "reuse", "keep the harness's PostgreSQL after the run for the next one, which attaches to it: --reuse (for "+
+		pgenv.DefaultIdle.String()+" unused) or --reuse=2h; `smoke down` stops it ($"+pgenv.EnvReuse+")")
 	if command == "verify" {
 		fs.StringVar(&o.databaseURL, "database-url", "", "the deployment's database: postgres://user:password@host:5432/appydex (read-only)")
 		fs.StringVar(&o.apiURL, "api-url", "", "the deployment's API, e.g. https://staging.example.com; runs the login flow against it")
@@ -127,6 +136,28 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	o.progress = newProgress(stderr)
 	return o, nil
 }
+
+// reuseFlag is --reuse: alone it keeps the server for pgenv.DefaultIdle;
+// with a value, for that long (or not at all: --reuse=0).
+type reuseFlag struct{ opts *pgenv.ShareOptions }
+
+func (f reuseFlag) String() string {
+	if f.opts == nil || !f.opts.Keep {
+		return ""
+	}
+	return f.opts.Idle.String()
+}
+
+func (f reuseFlag) Set(v string) error {
+	opts, err := pgenv.ParseReuse(v)
+	if err != nil {
+		return fmt.Errorf("give --reuse alone, --reuse=0, or how long to keep the server, e.g. --reuse=2h")
+	}
+	*f.opts = opts
+	return nil
+}
+
+func (f reuseFlag) IsBoolFlag() bool { return true }
 
 // write prints the report: text or JSON on stdout, and JUnit to a file.
 func (o *options) write(rep *report.Report, stdout io.Writer) error {

@@ -17,14 +17,26 @@ import (
 // startPostgres is the step that gets the harness its PostgreSQL.
 func startPostgres(ctx context.Context, o *options, rep *report.Report, name string) (*pgenv.Server, error) {
 	step := rep.Start(name)
-	end := o.progress.begin(fmt.Sprintf("starting PostgreSQL (%s source)", o.pg.Chosen()))
-	srv, err := pgenv.Start(ctx, o.pg)
-	end()
+	var srv *pgenv.Server
+	var err error
+	if o.reuse.Keep {
+		end := o.progress.begin(fmt.Sprintf("attaching to the kept PostgreSQL, or starting it (%s source)", o.pg.Chosen()))
+		srv, err = pgenv.Attach(ctx, o.pg, o.reuse)
+		end()
+	} else {
+		end := o.progress.begin(fmt.Sprintf("starting PostgreSQL (%s source)", o.pg.Chosen()))
+		srv, err = pgenv.Start(ctx, o.pg)
+		end()
+	}
 	if err != nil {
 		step.Fail("no PostgreSQL")
 		return nil, fmt.Errorf("start PostgreSQL: %w", err)
 	}
-	step.Pass("PostgreSQL %s (%s source)", majorMinor(srv.Version()), srv.Source())
+	if srv.Shared() {
+		step.Pass("PostgreSQL %s (%s source), kept for the next run until unused for %s (smoke down stops it)", majorMinor(srv.Version()), srv.Source(), o.reuse.Idle)
+	} else {
+		step.Pass("PostgreSQL %s (%s source)", majorMinor(srv.Version()), srv.Source())
+	}
 	if o.verbose {
 		step.Line("%s", srv)
 	}

@@ -2,9 +2,11 @@ package drift
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -62,27 +64,42 @@ func (r *Report) Findings() []schema.Finding {
 // a migration) and, given a live database, both with it (before a deploy:
 // a database that claims its newest migration but differs), and reads the
 // live database's migration state.
+//
+// The model's and the migrations' snapshots are made at once, each in a
+// scratch database of its own, while the live database is read.
 func Check(ctx context.Context, opts Options) (*Report, error) {
-	fromModel, err := FromModel(ctx, opts.Server, opts.Model)
-	if err != nil {
+	var fromModel, fromMigrations *schema.Snapshot
+	var modelErr, migrationsErr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		fromModel, modelErr = FromModel(ctx, opts.Server, opts.Model)
+	}()
+	go func() {
+		defer wg.Done()
+		fromMigrations, migrationsErr = FromMigrations(ctx, opts.Server, opts.Migrations, opts.Dir, 0)
+		if migrationsErr != nil {
+			migrationsErr = fmt.Errorf("apply %s to a scratch database: %w", opts.Dir, migrationsErr)
+		}
+	}()
+	r := &Report{StateFindings: []schema.Finding{}}
+	var live *schema.Snapshot
+	var liveErr error
+	if opts.Live != nil { // one connection: read on this goroutine, one query at a time
+		if live, liveErr = schema.Read(ctx, opts.Live, "public", "live"); liveErr == nil {
+			r.State, liveErr = ReadState(ctx, opts.Live, opts.Migrations, opts.Dir)
+		}
+	}
+	wg.Wait()
+	if err := errors.Join(modelErr, migrationsErr, liveErr); err != nil {
 		return nil, err
 	}
-	fromMigrations, err := FromMigrations(ctx, opts.Server, opts.Migrations, opts.Dir, 0)
-	if err != nil {
-		return nil, fmt.Errorf("apply %s to a scratch database: %w", opts.Dir, err)
-	}
-	r := &Report{StateFindings: []schema.Finding{}}
 	if opts.Live == nil {
 		r.Comparisons = Compare(fromModel, fromMigrations, nil)
 		return r, nil
 	}
-	live, err := schema.Read(ctx, opts.Live, "public", "live")
-	if err != nil {
-		return nil, err
-	}
-	if r.State, err = ReadState(ctx, opts.Live, opts.Migrations, opts.Dir); err != nil {
-		return nil, err
-	}
+	var err error
 	r.Comparisons = Compare(fromModel, fromMigrations, live)
 	r.StateFindings = r.State.Findings(len(r.Comparisons[1].Findings) > 0)
 	if r.LiveFindings, err = SearchPathShadows(ctx, opts.Live, TableNames(fromMigrations)); err != nil {

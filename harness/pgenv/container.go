@@ -50,7 +50,9 @@ func startContainer(ctx context.Context, cfg Config) (*Server, error) {
 		// The cluster lives in memory: clones are ~10x faster than on this
 		// machine's disk, and nothing is left on disk after removal.
 		testcontainers.WithTmpfs(map[string]string{containerPGData: "rw"}),
-		testcontainers.WithCmdArgs("-c", "synchronous_commit=off", "-c", "full_page_writes=off"),
+		// One server for every package of a go test ./...: room for their
+		// pools.
+		testcontainers.WithCmdArgs("-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=500"),
 		// The entrypoint runs a temporary server for its init scripts, which
 		// logs the ready line too: wait for the second one, then for
 		// pg_isready over TCP inside the container.

@@ -110,7 +110,7 @@ func (p *postmaster) start(ctx context.Context) error {
 		"-D", dataDir, "-p", strconv.Itoa(p.port), "-k", p.dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_permissions=0700",
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-		"-c", "max_connections=200")
+		"-c", "max_connections=500") // one server for every package of a go test ./...
 	cmd.Env = serverEnv()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = serverProcAttr(p.cred)

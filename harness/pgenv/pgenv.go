@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -93,7 +94,7 @@ type Config struct {
 	// so initdb runs once per machine. "" means the user's cache folder.
 	CacheDir string
 	// Logf receives progress and diagnostic lines; nil discards them.
-	Logf func(format string, args ...any)
+	Logf func(format string, args ...any) `json:"-"`
 }
 
 // Chosen is the source Start uses: Source when set; else External when a
@@ -143,6 +144,11 @@ type Server struct {
 	templates map[string]*Template // by the hash of their migration files
 
 	log func(format string, args ...any) // Config.Logf
+
+	// attached: a shared server (Attach) that its keeper stops, not Close;
+	// lease holds this process's share of it until Close.
+	attached bool
+	lease    *os.File
 }
 
 func (s *Server) logf(format string, args ...any) {
@@ -198,6 +204,10 @@ func startAuto(ctx context.Context, cfg Config) (*Server, error) {
 		"or point at a server with SMOKE_PG_SOURCE=external SMOKE_DATABASE_URL=postgres://…",
 		strings.Join(tried, "\n  - "))
 }
+
+// Shared reports whether the server is a shared one (Attach), which its
+// keeper stops, not Close.
+func (s *Server) Shared() bool { return s.attached }
 
 // Source reports where the server came from (never Auto).
 func (s *Server) Source() Source { return s.source }
@@ -263,22 +273,27 @@ func (s *Server) adminPool(ctx context.Context) (*pgxpool.Pool, error) {
 func (s *Server) Close(ctx context.Context) error {
 	s.stopOnce.Do(func() {
 		var errs []error
-		// Only on a shared server do databases outlive the server.
-		shared := s.source == External
+		// Only on a server others use do databases outlive this Server.
+		shared := s.source == External || s.attached
+		for _, t := range s.templates {
+			errs = append(errs, t.stopPrefetch(ctx, shared))
+		}
 		if shared {
 			errs = append(errs, s.dropCreated(ctx))
 		}
 		for _, t := range s.templates {
-			errs = append(errs, t.stopPrefetch(ctx, shared))
-		}
-		for _, t := range s.templates {
-			errs = append(errs, t.release(ctx, shared))
+			// An external server's last user drops the template; a shared
+			// one keeps it for the next user, and goes with its server.
+			errs = append(errs, t.release(ctx, s.source == External))
 		}
 		if s.pool != nil {
 			s.pool.Close()
 		}
 		if s.stop != nil {
 			errs = append(errs, s.stop(ctx))
+		}
+		if s.lease != nil {
+			errs = append(errs, s.lease.Close()) // the keeper sees one user fewer
 		}
 		s.stopErr = errors.Join(errs...)
 	})

@@ -31,6 +31,9 @@ type Template struct {
 	key  int32     // the advisory lock key derived from the hash
 	conn *pgx.Conn // holds the shared "in use" lock until release
 	seq  atomic.Int64
+	// built: this Server built it (else another process, or an earlier
+	// run on a kept server, had).
+	built bool
 
 	// The clones made ahead (Prefetch): ready holds them; the filler stops
 	// when stop closes, and done closes when it has.
@@ -47,6 +50,10 @@ const (
 	lockBuild int32 = 0x5301
 	lockUse   int32 = 0x5302
 )
+
+// Built reports whether asking for the template built it: false when
+// another process, or an earlier run on a kept server, already had.
+func (t *Template) Built() bool { return t.built }
 
 // Name is the template database's name: smoke_tpl_ and a hash of the files.
 func (t *Template) Name() string { return t.name }
@@ -104,6 +111,7 @@ func (t *Template) acquire(ctx context.Context, conn *pgx.Conn, fsys fs.FS, dir 
 		if err := t.build(ctx, conn, fsys, dir); err != nil {
 			return err
 		}
+		t.built = true
 	}
 	_, err := conn.Exec(ctx, "SELECT pg_advisory_lock_shared($1, $2)", lockUse, t.key)
 	return err

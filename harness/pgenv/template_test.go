@@ -35,7 +35,10 @@ func scratchMigrations(t *testing.T, extra ...string) fstest.MapFS {
 func databases(t *testing.T, srv *pgenv.Server, prefix string) map[string]uint32 {
 	t.Helper()
 	ctx := context.Background()
-	rows, err := pgtest.Pool(t, srv.AdminURL()).Query(ctx, "SELECT datname, oid FROM pg_database WHERE starts_with(datname, $1)", prefix)
+	conn, err := pgx.Connect(ctx, srv.AdminURL())
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT datname, oid FROM pg_database WHERE starts_with(datname, $1)", prefix)
 	require.NoError(t, err)
 	got := map[string]uint32{}
 	var name string

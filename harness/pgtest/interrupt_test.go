@@ -43,7 +43,9 @@ type child struct {
 func startChild(t *testing.T, source pgenv.Source) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestChildHoldsServer$", "-test.timeout=5m")
-	cmd.Env = append(os.Environ(), "PGTEST_CHILD=1", pgenv.EnvSource+"="+string(source))
+	// A server of the child's own: these tests are about what one process
+	// leaves (shared_test.go is about shared servers).
+	cmd.Env = append(os.Environ(), "PGTEST_CHILD=1", pgenv.EnvSource+"="+string(source), pgenv.EnvShare+"=0")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = os.Stderr

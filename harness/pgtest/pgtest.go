@@ -55,6 +55,7 @@ func Main(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	pgenv.ServeIfKeeper() // this binary, started again as a shared server's keeper, keeps it
 	if !flag.Parsed() {
 		flag.Parse()
 	}
@@ -125,13 +126,7 @@ func Server(tb testing.TB) *pgenv.Server {
 	}
 	if !shared.started {
 		shared.started = true
-		cfg, err := Config()
-		if err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			shared.srv, err = pgenv.Start(ctx, cfg)
-			cancel()
-		}
-		shared.err = err
+		shared.srv, shared.err = start()
 	}
 	if shared.err != nil {
 		tb.Fatalf("pgtest: start PostgreSQL: %v", shared.err)
@@ -140,6 +135,67 @@ func Server(tb testing.TB) *pgenv.Server {
 		tb.Fatal("pgtest: the server was stopped")
 	}
 	return shared.srv
+}
+
+// start starts this binary's server: the one the packages of go test ./...
+// share (pgenv.Attach), kept after the run with SMOKE_REUSE, or with
+// SMOKE_PG_SHARE=0 a server of this binary's own.
+func start() (*pgenv.Server, error) {
+	cfg, err := Config()
+	if err != nil {
+		return nil, err
+	}
+	reuse, err := pgenv.ReuseFromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if os.Getenv(pgenv.EnvShare) == "0" {
+		return pgenv.Start(ctx, cfg)
+	}
+	return pgenv.Attach(ctx, cfg, reuse)
+}
+
+// OwnServer starts a server for this test alone, stopped when it ends: for
+// a test that changes what the server's other users would see (roles,
+// ALTER SYSTEM, a paused server). It says so in the test's log.
+func OwnServer(tb testing.TB, why string) *pgenv.Server {
+	tb.Helper()
+	cfg, err := Config()
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	ctx := context.Background()
+	srv, err := pgenv.Start(ctx, cfg)
+	if err != nil {
+		tb.Fatalf("pgtest: start a server of this test's own: %v", err)
+	}
+	tb.Cleanup(func() { srv.Close(context.WithoutCancel(ctx)) })
+	tb.Logf("pgtest: %s has a server of its own: %s", tb.Name(), why)
+	return srv
+}
+
+// TemplateOn returns the template of the project's migrations on srv (a
+// server of OwnServer).
+func TemplateOn(tb testing.TB, srv *pgenv.Server) *pgenv.Template {
+	tb.Helper()
+	tpl, err := srv.Template(context.Background(), migrations.FS, "migrations")
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	return tpl
+}
+
+// EmptyOn returns a new empty database on srv (a server of OwnServer),
+// dropped like a clone.
+func EmptyOn(tb testing.TB, srv *pgenv.Server) *DB {
+	tb.Helper()
+	db, err := srv.NewDatabase(context.Background())
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	return handOut(tb, db)
 }
 
 // Template returns the template of the project's migrations.

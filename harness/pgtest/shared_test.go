@@ -1,0 +1,234 @@
+package pgtest_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/harness/owner"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/pgtest"
+)
+
+// TestChildUsesSharedServer is the child process of the tests below: a
+// package of go test ./... that attaches to the shared server, clones the
+// template, says so, and waits to be told to finish (a line on stdin) or
+// to be killed.
+func TestChildUsesSharedServer(t *testing.T) {
+	if os.Getenv("PGTEST_SHARED_CHILD") != "1" {
+		t.Skip("runs only as the child process of the shared-server tests")
+	}
+	db := pgtest.Clone(t)
+	os.Stdout.WriteString("READY " + pgtest.Server(t).AdminURL() + " " + db.Name + "\n")
+	bufio.NewReader(os.Stdin).ReadString('\n')
+}
+
+type user struct {
+	cmd   *exec.Cmd
+	stdin interface{ Close() error }
+	url   string
+	clone string
+}
+
+// attachChild starts a child that attaches to the shared server of source,
+// with a cache folder of this test's own, so that it shares with its
+// siblings and with no other test.
+func attachChild(t *testing.T, source pgenv.Source, cache string, env ...string) *user {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChildUsesSharedServer$", "-test.timeout=5m")
+	cmd.Env = append(os.Environ(), append([]string{"PGTEST_SHARED_CHILD=1", pgenv.EnvSource + "=" + string(source),
+		pgenv.EnvCache + "=" + cache, pgenv.EnvShare + "=1"}, env...)...)
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = os.Stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err, "the child must report its server")
+	fields := strings.Fields(line)
+	require.Len(t, fields, 3, "child said %q", line)
+	requireAnswers(t, fields[1])
+	return &user{cmd: cmd, stdin: stdin, url: fields[1], clone: fields[2]}
+}
+
+// finish tells the child to end its test and waits for it.
+func (u *user) finish(t *testing.T) {
+	t.Helper()
+	u.stdin.Close()
+	require.NoError(t, u.cmd.Wait())
+}
+
+// sharedFolder is the shared server folder of source and cache.
+func sharedFolder(t *testing.T, source pgenv.Source, cache string) string {
+	t.Helper()
+	dirs, _ := filepath.Glob(filepath.Join(pgenv.SharedBase(), "*", "config.json"))
+	for _, f := range dirs {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		if strings.Contains(string(b), cache) && strings.Contains(string(b), `"Source":"`+string(source)+`"`) {
+			return filepath.Dir(f)
+		}
+	}
+	t.Fatalf("no shared server folder for %s with cache %s", source, cache)
+	return ""
+}
+
+// stopShared stops what a test left running in the folder of source and
+// cache, whatever happened.
+func stopShared(t *testing.T, source pgenv.Source, cache string) {
+	t.Cleanup(func() {
+		dirs, _ := filepath.Glob(filepath.Join(pgenv.SharedBase(), "*", "config.json"))
+		for _, f := range dirs {
+			if b, _ := os.ReadFile(f); strings.Contains(string(b), cache) && strings.Contains(string(b), `"Source":"`+string(source)+`"`) {
+				if _, inUse, err := pgenv.StopSharedIn(context.Background(), filepath.Dir(f)); err != nil || inUse {
+					t.Errorf("the shared server of this test is left: in use %t, %v", inUse, err)
+				}
+			}
+		}
+	})
+}
+
+// The packages of one go test ./... share one server: the first starts it
+// (through its keeper), the next attaches; it outlives the first, and
+// stops once the last has been gone for pgenv.Linger. Each keeps its own
+// clones, dropped when it finishes.
+func TestPackagesShareOneServer(t *testing.T) {
+	for _, source := range pgtest.Sources(t) {
+		t.Run(string(source), func(t *testing.T) {
+			cache := t.TempDir()
+			stopShared(t, source, cache)
+			first := attachChild(t, source, cache)
+			second := attachChild(t, source, cache)
+			assert.Equal(t, first.url, second.url, "one server for both")
+			assert.NotEqual(t, first.clone, second.clone, "a clone each")
+
+			first.finish(t)
+			requireAnswers(t, second.url) // the first's exit does not stop it
+			names := databaseNames(t, second.url)
+			assert.NotContains(t, names, first.clone, "a finished user's clones are dropped")
+			assert.Contains(t, names, second.clone)
+
+			dir := sharedFolder(t, source, cache)
+			second.finish(t)
+			time.Sleep(pgenv.Linger / 2)
+			requireAnswers(t, second.url) // a package starting next would still find it
+			eventuallyRefusesWithin(t, second.url, pgenv.Linger+10*time.Second)
+			assert.NoFileExists(t, filepath.Join(dir, "server.json"))
+		})
+	}
+}
+
+// A user killed outright holds no lease any more; its keeper stops the
+// server all the same. A keeper killed outright takes its local server with
+// it, and the next user starts another.
+func TestKilledUsersAndKeepersLeaveNothingRunning(t *testing.T) {
+	for _, source := range pgtest.Sources(t) {
+		t.Run(string(source), func(t *testing.T) {
+			cache := t.TempDir()
+			stopShared(t, source, cache)
+			u := attachChild(t, source, cache)
+			require.NoError(t, u.cmd.Process.Signal(syscall.SIGKILL))
+			u.cmd.Wait()
+			eventuallyRefusesWithin(t, u.url, pgenv.Linger+10*time.Second)
+
+			if source != pgenv.Local {
+				return // a dead keeper's container is swept as any dead owner's (TestKilledRunIsSweptByTheNext)
+			}
+			u = attachChild(t, source, cache)
+			dir := sharedFolder(t, source, cache)
+			b, err := os.ReadFile(filepath.Join(dir, "server.json"))
+			require.NoError(t, err)
+			keeper := keeperPID(t, string(b))
+			require.NoError(t, syscall.Kill(keeper, syscall.SIGKILL))
+			eventuallyRefusesWithin(t, u.url, 10*time.Second)
+			u.stdin.Close()
+			assert.Error(t, u.cmd.Wait(), "its server went with its keeper: the user cannot drop its clones, and says so")
+
+			next := attachChild(t, source, cache)
+			assert.NotEqual(t, u.url, next.url, "a new server, from a new keeper")
+			next.finish(t)
+		})
+	}
+}
+
+// With SMOKE_REUSE the server waits for the next run past the linger time;
+// the next run attaches to it; pgenv.StopShared (smoke down) stops it now.
+func TestReusedServerWaitsForTheNextRun(t *testing.T) {
+	source := pgtest.Sources(t)[0]
+	cache := t.TempDir()
+	stopShared(t, source, cache)
+	first := attachChild(t, source, cache, pgenv.EnvReuse+"=1")
+	first.finish(t)
+	time.Sleep(pgenv.Linger + time.Second)
+	requireAnswers(t, first.url)
+
+	next := attachChild(t, source, cache)
+	assert.Equal(t, first.url, next.url, "the next run attaches")
+	next.finish(t)
+	time.Sleep(pgenv.Linger + time.Second)
+	requireAnswers(t, first.url) // the longest wish holds: still kept
+
+	what, inUse, err := pgenv.StopSharedIn(context.Background(), sharedFolder(t, source, cache))
+	require.NoError(t, err)
+	assert.False(t, inUse)
+	assert.NotEmpty(t, what)
+	eventuallyRefusesWithin(t, first.url, 10*time.Second)
+}
+
+func keeperPID(t *testing.T, serverJSON string) int {
+	t.Helper()
+	var st struct {
+		Keeper string `json:"keeper"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(serverJSON), &st))
+	o, ok := owner.Parse(st.Keeper)
+	require.True(t, ok, serverJSON)
+	return o.PID
+}
+
+func databaseNames(t *testing.T, adminURL string) []string {
+	t.Helper()
+	rows, err := pgtest.Pool(t, adminURL).Query(context.Background(), "SELECT datname FROM pg_database")
+	require.NoError(t, err)
+	var names []string
+	for rows.Next() {
+		var n string
+		require.NoError(t, rows.Scan(&n))
+		names = append(names, n)
+	}
+	return names
+}
+
+func eventuallyRefusesWithin(t *testing.T, url string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if refuses(url) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("the server still answers after %s", within)
+}
+
+func refuses(url string) bool {
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		return true
+	}
+	conn.Close(context.Background())
+	return false
+}
