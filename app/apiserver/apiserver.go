@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -86,15 +87,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{pool: pool, done: make(chan error, 1)}
 	st := store.New(pool)
-	if cfg.SeedDevAccounts {
-		if s.AdminID, err = seed.DevAdmin(ctx, st, cfg.PasswordParams); err == nil {
-			_, err = seed.DevInactive(ctx, st, cfg.PasswordParams)
-		}
-		if err != nil {
-			pool.Close()
-			return nil, err
-		}
-	}
 	expected, err := tables.Snapshot()
 	if err != nil {
 		pool.Close()
@@ -103,7 +95,18 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	tokens := &auth.Tokens{Secret: []byte(cfg.JWTSecret), Issuer: cfg.Issuer, Audience: cfg.Audience,
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Now: cfg.Now}
 	otp := &auth.OTP{DevCode: cfg.DevOTP, Now: cfg.Now}
-	if s.Handler, err = httpapi.New(st, tokens, otp, expected, slog.New(slog.NewJSONHandler(cfg.Log, nil)), cfg.PasswordParams); err != nil {
+	// Each of these hashes a password (argon2id, by design slow): at once.
+	var handlerErr, adminErr, inactiveErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		s.Handler, handlerErr = httpapi.New(st, tokens, otp, expected, slog.New(slog.NewJSONHandler(cfg.Log, nil)), cfg.PasswordParams)
+	})
+	if cfg.SeedDevAccounts {
+		wg.Go(func() { s.AdminID, adminErr = seed.DevAdmin(ctx, st, cfg.PasswordParams) })
+		wg.Go(func() { _, inactiveErr = seed.DevInactive(ctx, st, cfg.PasswordParams) })
+	}
+	wg.Wait()
+	if err := errors.Join(handlerErr, adminErr, inactiveErr); err != nil {
 		pool.Close()
 		return nil, err
 	}
