@@ -11,7 +11,7 @@ import (
 // downMain is `smoke down`: it stops the PostgreSQL servers kept for the
 // next run (--reuse, SMOKE_REUSE) and the ones the packages of a go test
 // ./... share, except those a process uses now, which it names.
-func downMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func downMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 			fmt.Fprintln(stdout, "Usage: smoke down\n\nStops the PostgreSQL servers kept for the next run (--reuse, SMOKE_REUSE), except those in use.")
@@ -20,7 +20,12 @@ func downMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "smoke down: unexpected arguments %q: it takes none\n", args)
 		return exitProblem
 	}
-	stopped, inUse, err := pgenv.StopShared(ctx)
+	cfg, err := pgenv.ConfigFromEnv(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "smoke down: %v\n", err)
+		return exitProblem
+	}
+	stopped, inUse, err := pgenv.StopShared(ctx, cfg)
 	for _, s := range stopped {
 		fmt.Fprintf(stdout, "smoke down: stopped %s\n", s)
 	}

@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "diff":
 		return diffMain(ctx, args[1:], getenv, stdout, stderr)
 	case "down":
-		return downMain(ctx, args[1:], stdout, stderr)
+		return downMain(ctx, args[1:], getenv, stdout, stderr)
 	}
 	commands := map[string]command{"run": runCommand, "repro": reproCommand, "verify": verifyCommand}
 	name := args[0]

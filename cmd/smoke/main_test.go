@@ -169,9 +169,10 @@ func TestRunWithNoPostgresAnywhereExitsTwo(t *testing.T) {
 // to it and finds its template built; smoke down stops it.
 func TestReuseKeepsTheServerForTheNextRun(t *testing.T) {
 	pgtest.RequireSource(t, pgenv.Local, nil)
-	// A cache folder of this test's own: a shared server of its own too.
-	env := map[string]string{pgenv.EnvCache: t.TempDir(), pgenv.EnvReuse: ""}
-	t.Cleanup(func() { smoke(t, nil, "down") })
+	// A folder of shared servers of this test's own: `smoke down` stops
+	// only what this test kept, not what other packages share meanwhile.
+	env := map[string]string{pgenv.EnvSharedDir: t.TempDir(), pgenv.EnvReuse: ""}
+	t.Cleanup(func() { smoke(t, env, "down") })
 
 	code, out, errOut := smoke(t, env, "run", "--pg-source", "local", "--reuse")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
@@ -183,7 +184,7 @@ func TestReuseKeepsTheServerForTheNextRun(t *testing.T) {
 	assert.Contains(t, out, "4 migrations: their template database was already built on this server")
 	assert.Contains(t, out, "kept for the next run until unused for 45m0s")
 
-	code, out, _ = smoke(t, nil, "down")
+	code, out, _ = smoke(t, env, "down")
 	require.Equal(t, exitOK, code)
 	assert.Regexp(t, `smoke down: stopped PostgreSQL 15\.\d+ .*local cluster in`, out)
 

@@ -14,6 +14,8 @@ const (
 	EnvURL    = "SMOKE_DATABASE_URL" // server for the external source
 	EnvBinDir = "SMOKE_PG_BINDIR"    // folder of initdb and postgres for the local source
 	EnvCache  = "SMOKE_PG_CACHE"     // cache folder for the local source's initdb result
+	// EnvSharedDir is where shared servers keep their folders (Config.SharedDir).
+	EnvSharedDir = "SMOKE_PG_SHARED_DIR"
 	// EnvReuse keeps the server after the run, for the next one to attach
 	// to: 1 (for DefaultIdle) or how long it may wait unused ("2h").
 	EnvReuse = "SMOKE_REUSE"
@@ -53,6 +55,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		URL:        getenv(EnvURL),
 		BinDir:     getenv(EnvBinDir),
 		CacheDir:   getenv(EnvCache),
+		SharedDir:  getenv(EnvSharedDir),
 		DockerHost: getenv("DOCKER_HOST"),
 	}
 	if name := getenv(EnvSource); name != "" {

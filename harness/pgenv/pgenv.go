@@ -93,6 +93,9 @@ type Config struct {
 	// CacheDir keeps the local source's pristine data directory between runs,
 	// so initdb runs once per machine. "" means the user's cache folder.
 	CacheDir string
+	// SharedDir holds the folders of shared servers (Attach); "" means
+	// appydex-smoke-shared in /dev/shm, else in the temporary folder.
+	SharedDir string
 	// Logf receives progress and diagnostic lines; nil discards them.
 	Logf func(format string, args ...any) `json:"-"`
 }

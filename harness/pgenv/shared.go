@@ -91,14 +91,21 @@ type sharedState struct {
 	Keeper      string `json:"keeper"` // owner.Owner of the keeper
 }
 
-// SharedBase is the folder holding the shared servers' folders.
-func SharedBase() string { return filepath.Join(tempBase(), sharedDirName) }
+// SharedBase is the folder holding the shared servers' folders:
+// cfg.SharedDir, or appydex-smoke-shared in /dev/shm (else the temporary
+// folder).
+func SharedBase(cfg Config) string {
+	if cfg.SharedDir != "" {
+		return cfg.SharedDir
+	}
+	return filepath.Join(tempBase(), sharedDirName)
+}
 
 // sharedDir is the folder of the shared server for cfg.
 func sharedDir(cfg Config) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%d", sharedRecipe, cfg.Chosen(), cfg.Image, cfg.BinDir, cfg.CacheDir, cfg.DockerHost, os.Getuid())
-	return filepath.Join(SharedBase(), hex.EncodeToString(h.Sum(nil))[:16])
+	return filepath.Join(SharedBase(cfg), hex.EncodeToString(h.Sum(nil))[:16])
 }
 
 // Shareable reports whether Attach would share a server for cfg (else it
@@ -172,12 +179,22 @@ func attachRunning(ctx context.Context, dir string, cfg Config) (*Server, error)
 	}
 	keeper, ok := owner.Parse(st.Keeper)
 	if ok && !keeper.Gone() && st.Recipe == sharedRecipe {
-		if srv, err := fromState(ctx, st); err == nil {
-			return srv, nil
+		// Its keeper runs, and others may be using it: a server that does
+		// not answer is an error to report, never one to stop.
+		var err error
+		for try := 0; try < 5; try++ {
+			var srv *Server
+			if srv, err = fromState(ctx, st); err == nil {
+				return srv, nil
+			}
+			if ctx.Err() != nil {
+				break
+			}
+			time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
 		}
-		// Alive but not answering: it is stopping, or stuck. Ask it to stop.
-		_ = syscall.Kill(keeper.PID, syscall.SIGTERM)
-		waitGone(keeper, 15*time.Second)
+		return nil, fmt.Errorf("the shared PostgreSQL (%s, keeper process %d) does not answer: %w; its keeper's log: %s; "+
+			"smoke down stops it once unused, and %s=0 gives each process a server of its own",
+			st.Where, keeper.PID, err, filepath.Join(dir, "keeper.log"), EnvShare)
 	}
 	cfg.logf("pgenv: clearing the shared server's folder %s (its keeper is gone)", dir)
 	return nil, os.Remove(filepath.Join(dir, "server.json"))
@@ -307,11 +324,25 @@ func keep(dir string) int {
 	idleSince := time.Now()
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
+	health := time.NewTicker(5 * time.Second)
+	defer health.Stop()
 	for {
 		select {
 		case sig := <-stop:
 			logf("keeper: %v: stopping", sig)
 			return closeServer()
+		case <-health.C:
+			// A server that died under its users is not served on: the
+			// next user starts another.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err := srv.ready(ctx, 5*time.Second, false)
+			cancel()
+			if err != nil {
+				logf("keeper: the server does not answer (%v): stopping", err)
+				closeServer()
+				return 1
+			}
+			continue
 		case <-tick.C:
 		}
 		if inUse(dir) {
@@ -355,8 +386,8 @@ func inUse(dir string) bool {
 
 // StopShared stops every shared server no process uses now, as `smoke
 // down` does, and says what it did; a server in use is left, and named.
-func StopShared(ctx context.Context) (stopped, inUseNow []string, err error) {
-	dirs, _ := filepath.Glob(filepath.Join(SharedBase(), "*"))
+func StopShared(ctx context.Context, cfg Config) (stopped, inUseNow []string, err error) {
+	dirs, _ := filepath.Glob(filepath.Join(SharedBase(cfg), "*"))
 	for _, dir := range dirs {
 		what, used, serr := StopSharedIn(ctx, dir)
 		switch {
@@ -372,15 +403,11 @@ func StopShared(ctx context.Context) (stopped, inUseNow []string, err error) {
 }
 
 // StopSharedIn stops the shared server of one folder (of SharedBase) unless
-// a process uses it, and removes the folder. what describes the server
-// ("" when none ran there).
+// a process uses it. what describes the server ("" when none ran there).
+// The folder and its lock files stay: a process may be waiting on them.
 func StopSharedIn(ctx context.Context, dir string) (what string, inUseNow bool, err error) {
 	st, serr := readState(dir)
 	if serr != nil {
-		if gate, gerr := flockTry(filepath.Join(dir, "gate"), syscall.LOCK_EX); gerr == nil {
-			os.RemoveAll(dir) // no server, nobody starting one: files only
-			gate.Close()
-		}
 		return "", false, nil
 	}
 	what = fmt.Sprintf("PostgreSQL %s (%s)", st.Version, st.Where)
@@ -398,7 +425,12 @@ func StopSharedIn(ctx context.Context, dir string) (what string, inUseNow bool, 
 			return what, false, fmt.Errorf("the keeper of %s (process %d) did not stop", what, keeper.PID)
 		}
 	}
-	return what, false, os.RemoveAll(dir)
+	for _, f := range []string{"server.json", "keep", "error"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return what, false, err
+		}
+	}
+	return what, false, nil
 }
 
 func waitGone(o owner.Owner, timeout time.Duration) bool {
@@ -475,9 +507,9 @@ func flockWait(ctx context.Context, path string, how int) (*os.File, error) {
 
 // SharedServers describes the shared servers of this machine's user, for
 // `smoke down` and troubleshooting: one line each.
-func SharedServers() []string {
+func SharedServers(cfg Config) []string {
 	var out []string
-	dirs, _ := filepath.Glob(filepath.Join(SharedBase(), "*"))
+	dirs, _ := filepath.Glob(filepath.Join(SharedBase(cfg), "*"))
 	for _, dir := range dirs {
 		st, err := readState(dir)
 		if err != nil {

@@ -39,6 +39,7 @@ type Template struct {
 	// when stop closes, and done closes when it has.
 	prefetchOnce sync.Once
 	ready        chan *Database
+	slots        chan struct{} // one per clone made ahead, ready or being made
 	stop         chan struct{}
 	done         chan struct{}
 }
@@ -206,6 +207,7 @@ type Database struct {
 func (t *Template) Clone(ctx context.Context) (*Database, error) {
 	select {
 	case db := <-t.ready: // a nil channel (no Prefetch) is never ready
+		<-t.slots // room for the next one
 		return db, nil
 	default:
 	}
@@ -229,7 +231,8 @@ func (t *Template) Prefetch(n int) {
 		return
 	}
 	t.prefetchOnce.Do(func() {
-		t.ready, t.stop, t.done = make(chan *Database, n), make(chan struct{}), make(chan struct{})
+		t.ready, t.slots = make(chan *Database, n), make(chan struct{}, n)
+		t.stop, t.done = make(chan struct{}), make(chan struct{})
 		go t.fill()
 	})
 }
@@ -243,8 +246,14 @@ func (t *Template) Prefetch(n int) {
 func (t *Template) fill() {
 	defer close(t.done)
 	for failures := 0; ; {
+		select { // wait for room: at most n clones made ahead at once
+		case t.slots <- struct{}{}:
+		case <-t.stop:
+			return
+		}
 		db, err := t.clone(context.Background())
 		if err != nil {
+			<-t.slots
 			failures++
 			t.srv.logf("pgenv: making a clone of %s ahead failed (%d): %v", t.name, failures, err)
 			select { // back off: Clone makes clones itself meanwhile
@@ -255,17 +264,11 @@ func (t *Template) fill() {
 			continue
 		}
 		failures = 0
+		t.ready <- db // never blocks: it holds a slot
 		select {
 		case <-t.stop:
-			_ = db.Drop(context.Background())
-			return
+			return // stopPrefetch drops what is ready
 		default:
-		}
-		select {
-		case t.ready <- db:
-		case <-t.stop:
-			_ = db.Drop(context.Background())
-			return
 		}
 	}
 }

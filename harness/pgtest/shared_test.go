@@ -2,12 +2,14 @@ package pgtest_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -53,13 +55,25 @@ func attachChild(t *testing.T, source pgenv.Source, cache string, env ...string)
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	cmd.Stderr = os.Stderr
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err, "the child must report its server")
-	fields := strings.Fields(line)
-	require.Len(t, fields, 3, "child said %q", line)
+	// The first line that says READY; anything else is the child failing.
+	var said strings.Builder
+	r := bufio.NewReader(stdout)
+	var fields []string
+	for {
+		line, err := r.ReadString('\n')
+		said.WriteString(line)
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "READY" {
+			fields = f
+			break
+		}
+		if err != nil {
+			t.Fatalf("the child did not report its server; it said:\n%s\nstderr:\n%s", said.String(), stderr.String())
+		}
+	}
 	requireAnswers(t, fields[1])
 	return &user{cmd: cmd, stdin: stdin, url: fields[1], clone: fields[2]}
 }
@@ -74,7 +88,7 @@ func (u *user) finish(t *testing.T) {
 // sharedFolder is the shared server folder of source and cache.
 func sharedFolder(t *testing.T, source pgenv.Source, cache string) string {
 	t.Helper()
-	dirs, _ := filepath.Glob(filepath.Join(pgenv.SharedBase(), "*", "config.json"))
+	dirs, _ := filepath.Glob(filepath.Join(pgenv.SharedBase(pgenv.Config{}), "*", "config.json"))
 	for _, f := range dirs {
 		b, err := os.ReadFile(f)
 		require.NoError(t, err)
@@ -90,7 +104,7 @@ func sharedFolder(t *testing.T, source pgenv.Source, cache string) string {
 // cache, whatever happened.
 func stopShared(t *testing.T, source pgenv.Source, cache string) {
 	t.Cleanup(func() {
-		dirs, _ := filepath.Glob(filepath.Join(pgenv.SharedBase(), "*", "config.json"))
+		dirs, _ := filepath.Glob(filepath.Join(pgenv.SharedBase(pgenv.Config{}), "*", "config.json"))
 		for _, f := range dirs {
 			if b, _ := os.ReadFile(f); strings.Contains(string(b), cache) && strings.Contains(string(b), `"Source":"`+string(source)+`"`) {
 				if _, inUse, err := pgenv.StopSharedIn(context.Background(), filepath.Dir(f)); err != nil || inUse {
@@ -231,4 +245,22 @@ func refuses(url string) bool {
 	}
 	conn.Close(context.Background())
 	return false
+}
+
+// syncBuffer is a bytes.Buffer a child process writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
