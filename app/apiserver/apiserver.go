@@ -50,8 +50,11 @@ type Config struct {
 	PasswordParams auth.Argon2Params
 	Now            func() time.Time // nil: time.Now
 	Log            io.Writer        // JSON log lines; nil discards them
-	// Middleware, when set, wraps the API's handler: CORS for a panel, or
-	// a test's deliberate fault.
+	// CORSOrigins are the origins whose pages may call the API from a
+	// browser: the admin panel's (see httpapi.CORS).
+	CORSOrigins []string
+	// Middleware, when set, wraps the API's handler (inside CORS): a test's
+	// deliberate fault.
 	Middleware func(http.Handler) http.Handler
 	// SeedDevAccounts creates the development admin and the disabled
 	// development account before serving.
@@ -119,6 +122,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	handler := s.Handler.Handler()
 	if cfg.Middleware != nil {
 		handler = cfg.Middleware(handler)
+	}
+	if len(cfg.CORSOrigins) > 0 {
+		handler = httpapi.CORS(cfg.CORSOrigins, handler)
 	}
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}

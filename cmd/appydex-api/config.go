@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/appydex/smoke/app/apiserver"
@@ -20,7 +22,11 @@ type config struct {
 	RefreshTTL  time.Duration
 	Issuer      string
 	Audience    string
+	CORSOrigins []string
 }
+
+// DefaultCORSOrigins are the admin panel's origins (appydex-admin's port).
+const DefaultCORSOrigins = "http://localhost:42319,http://127.0.0.1:42319"
 
 func parseConfig(command string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	env := func(name, def string) string {
@@ -30,7 +36,7 @@ func parseConfig(command string, args []string, getenv func(string) string, stde
 		return def
 	}
 	var c config
-	var access, refresh string
+	var access, refresh, origins string
 	fs := flag.NewFlagSet("appydex-api "+command, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.DatabaseURL, "database-url", env("APPYDEX_DATABASE_URL", ""), "PostgreSQL URL ($APPYDEX_DATABASE_URL)")
@@ -41,6 +47,8 @@ func parseConfig(command string, args []string, getenv func(string) string, stde
 	fs.StringVar(&refresh, "refresh-ttl", env("APPYDEX_REFRESH_TTL", apiserver.DefaultRefreshTTL.String()), "a session's absolute lifetime ($APPYDEX_REFRESH_TTL)")
 	fs.StringVar(&c.Issuer, "issuer", env("APPYDEX_ISSUER", apiserver.DefaultIssuer), "JWT issuer ($APPYDEX_ISSUER)")
 	fs.StringVar(&c.Audience, "audience", env("APPYDEX_AUDIENCE", apiserver.DefaultAudience), "JWT audience ($APPYDEX_AUDIENCE)")
+	fs.StringVar(&origins, "cors-origins", env("APPYDEX_CORS_ORIGINS", DefaultCORSOrigins),
+		"comma-separated origins whose pages may call the API, the admin panel's; \"\" for none ($APPYDEX_CORS_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -50,6 +58,16 @@ func parseConfig(command string, args []string, getenv func(string) string, stde
 	}
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("set --database-url or APPYDEX_DATABASE_URL (postgres://user:password@host:5432/appydex)"))
+	}
+	for o := range strings.SplitSeq(origins, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			errs = append(errs, fmt.Errorf("--cors-origins: %q is not an origin: want scheme://host[:port], e.g. http://localhost:42319", o))
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
 	var err error
 	if c.AccessTTL, err = time.ParseDuration(access); err != nil || c.AccessTTL <= 0 {

@@ -14,6 +14,8 @@
 //	--refresh-ttl   APPYDEX_REFRESH_TTL   a session's absolute lifetime (default 168h)
 //	--issuer        APPYDEX_ISSUER        JWT iss (default appydex)
 //	--audience      APPYDEX_AUDIENCE      JWT aud (default appydex-admin)
+//	--cors-origins  APPYDEX_CORS_ORIGINS  origins whose pages may call the API
+//	                                      (default: the admin panel's, port 42319)
 //
 // The API does not migrate: as in the incident's deployment, migrations are
 // a separate step (the smoke harness, or golang-migrate's CLI).
@@ -60,7 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	srv, err := apiserver.Start(ctx, apiserver.Config{DatabaseURL: cfg.DatabaseURL, Addr: cfg.Addr, JWTSecret: cfg.JWTSecret,
-		DevOTP: cfg.DevOTP, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Issuer: cfg.Issuer, Audience: cfg.Audience, Log: stderr})
+		DevOTP: cfg.DevOTP, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Issuer: cfg.Issuer, Audience: cfg.Audience,
+		CORSOrigins: cfg.CORSOrigins, Log: stderr})
 	if err != nil {
 		return err
 	}

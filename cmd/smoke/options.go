@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/appydex/smoke/app/apiserver"
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/harness/backend"
+	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
@@ -35,7 +37,15 @@ type options struct {
 	// run (--reuse, SMOKE_REUSE).
 	reuse pgenv.ShareOptions
 
+	// The admin panel's sign-in in a browser (run, repro, verify with
+	// --admin-url): off with --no-browser; a missing browser fails the step
+	// instead of skipping it with $SMOKE_REQUIRE_BROWSER (CI).
+	noBrowser, requireBrowser bool
+	artifacts                 string // where a failing browser step's screenshot goes
+	getenv                    func(string) string
+
 	// verify only
+	adminURL                        string
 	databaseURL, apiURL             string
 	email, password, otp, totp      string
 	inactiveEmail, inactivePassword string
@@ -71,7 +81,12 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	}
 	fs.Var(reuseFlag{&o.reuse}, "reuse", "keep the harness's PostgreSQL after the run for the next one, which attaches to it: --reuse (for "+
 		pgenv.DefaultIdle.String()+" unused) or --reuse=2h; `smoke down` stops it ($"+pgenv.EnvReuse+")")
+	o.getenv, o.requireBrowser = getenv, getenv(browser.EnvRequire) != ""
+	fs.BoolVar(&o.noBrowser, "no-browser", false, "skip the admin panel's sign-in in headless Chromium")
+	fs.StringVar(&o.artifacts, "artifacts", cmp.Or(getenv("SMOKE_ARTIFACTS"), "smoke-artifacts"),
+		"folder for a failing browser step's screenshot ($SMOKE_ARTIFACTS)")
 	if command == "verify" {
+		fs.StringVar(&o.adminURL, "admin-url", "", "the deployment's admin panel, e.g. https://admin.example.com: signs in there in headless Chromium as --email")
 		fs.StringVar(&o.databaseURL, "database-url", "", "the deployment's database: postgres://user:password@host:5432/appydex (read-only)")
 		fs.StringVar(&o.apiURL, "api-url", "", "the deployment's API, e.g. https://staging.example.com; runs the login flow against it")
 		fs.StringVar(&o.email, "email", seed.AdminEmail, "the account the flow signs in as (email or phone)")
@@ -124,6 +139,9 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		}
 		if o.apiURL != "" && (o.password == "" || (o.otp == "" && o.totp == "")) {
 			return fail("--api-url needs the account's --password and --totp-secret or --otp (or $SMOKE_PASSWORD and $SMOKE_TOTP_SECRET or $SMOKE_OTP)")
+		}
+		if o.adminURL != "" && (o.password == "" || (o.otp == "" && o.totp == "")) {
+			return fail("--admin-url needs the account's --password and --totp-secret or --otp (or $SMOKE_PASSWORD and $SMOKE_TOTP_SECRET or $SMOKE_OTP)")
 		}
 		if o.inactiveEmail != "" && o.inactivePassword == "" {
 			return fail("--inactive-email needs --inactive-password (or $SMOKE_INACTIVE_PASSWORD)")

@@ -29,6 +29,12 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 		return backendRepro(ctx, o)
 	}
 	rep := report.New("repro")
+	br := startBrowser(ctx, o)
+	defer br.close()
+	origins, err := br.origins()
+	if err != nil {
+		return rep, err
+	}
 	srv, err := startPostgres(ctx, o, rep, "postgres")
 	if err != nil {
 		return rep, err
@@ -54,7 +60,7 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 	step.Pass("migrated to version %d, 000003_add_service_type_requests_table: refresh_tokens has no token_hash", migrations.IncidentHead)
 
 	logs := &apiserver.LogBuffer{}
-	api, err := startAPI(ctx, rep, db.URL, logs)
+	api, err := startAPI(ctx, rep, db.URL, logs, origins)
 	if err != nil {
 		return rep, err
 	}
@@ -78,6 +84,21 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 		step.Pass("500 INTERNAL_ERROR, and the API's log names the missing column")
 	} else {
 		step.Fail("login answered %d, not the incident's 500 with an undefined-column error in the log", status)
+	}
+
+	// 1b. The admin panel, as the report's reproduction used it: what the
+	// person saw, and the 500 behind it.
+	panelReproduced := true
+	if !o.noBrowser {
+		panelURL, err := br.servePanel(api.URL)
+		if err != nil {
+			return rep, err
+		}
+		step, res, err := br.signInStep(ctx, rep, "browser at the incident", adminSignIn(panelURL))
+		if err != nil {
+			return rep, err
+		}
+		panelReproduced = incident(step, res)
 	}
 
 	// 2. Readiness says so: a probe that answered 200 here would have sent
@@ -153,11 +174,17 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 		return rep, err
 	}
 	fixed := fixStep.Status == report.Pass && len(after.Findings()) == 0 && res.Passed
+	if err := panelStep(ctx, br, rep, "browser after the fix", api.URL); err != nil {
+		return rep, err
+	}
+	if last := rep.Steps[len(rep.Steps)-1]; last.Name == "browser after the fix" && last.Status == report.Fail {
+		fixed = false
+	}
 
 	switch {
-	case loginReproduced && readyReproduced && checkReproduced && fixed:
+	case loginReproduced && readyReproduced && checkReproduced && panelReproduced && fixed:
 		rep.Finish("the incident reproduced — login answered 500 because refresh_tokens.token_hash was missing while the database claimed its newest migration — and after the pending migration, login, refresh and reuse detection work")
-	case !(loginReproduced && readyReproduced && checkReproduced):
+	case !(loginReproduced && readyReproduced && checkReproduced && panelReproduced):
 		rep.Finish("the incident did NOT reproduce: see the steps marked FAIL")
 	default:
 		rep.Finish("the incident reproduced, but the fix did NOT verify: see the steps marked FAIL")

@@ -27,6 +27,12 @@ func runCommand(ctx context.Context, o *options) (*report.Report, error) {
 		return backendRun(ctx, o)
 	}
 	rep := report.New("run")
+	br := startBrowser(ctx, o)
+	defer br.close()
+	origins, err := br.origins()
+	if err != nil {
+		return rep, err
+	}
 	srv, err := startPostgres(ctx, o, rep, "postgres")
 	if err != nil {
 		return rep, err
@@ -65,7 +71,7 @@ func runCommand(ctx context.Context, o *options) (*report.Report, error) {
 	started := make(chan apiStart, 1)
 	go func() {
 		start := time.Now()
-		api, err := reference.Start(ctx, reference.Config{DatabaseURL: db.URL, Log: logs})
+		api, err := reference.Start(ctx, reference.Config{DatabaseURL: db.URL, Log: logs, CORSOrigins: origins})
 		started <- apiStart{api, err, start, time.Now()}
 	}()
 	schemaErr := func() error {
@@ -92,6 +98,9 @@ func runCommand(ctx context.Context, o *options) (*report.Report, error) {
 	api := a.api
 	step.Pass("the reference API on %s, development admin and a disabled account seeded", api.URL)
 	if _, err := flowStep(ctx, rep, api.Flow(db.URL)); err != nil {
+		return rep, err
+	}
+	if err := panelStep(ctx, br, rep, "browser", api.URL); err != nil {
 		return rep, err
 	}
 

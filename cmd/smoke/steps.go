@@ -128,9 +128,9 @@ func describeState(st *drift.State) string {
 
 // startAPI is the step that starts the reference API in this process on the
 // database at url, with the development accounts seeded.
-func startAPI(ctx context.Context, rep *report.Report, url string, logs *apiserver.LogBuffer) (*reference.API, error) {
+func startAPI(ctx context.Context, rep *report.Report, url string, logs *apiserver.LogBuffer, origins []string) (*reference.API, error) {
 	step := rep.Start("api")
-	api, err := reference.Start(ctx, reference.Config{DatabaseURL: url, Log: logs})
+	api, err := reference.Start(ctx, reference.Config{DatabaseURL: url, Log: logs, CORSOrigins: origins})
 	if err != nil {
 		step.Fail("the reference API did not start")
 		return nil, fmt.Errorf("start the reference API: %w", err)

@@ -30,6 +30,8 @@ type Config struct {
 	Now func() time.Time
 	// PasswordParams are the argon2id costs; zero means auth.OWASP.
 	PasswordParams auth.Argon2Params
+	// CORSOrigins may call the API from a browser: the admin panel's.
+	CORSOrigins []string
 	// Middleware wraps the API's handler (tests break it on purpose).
 	Middleware func(http.Handler) http.Handler
 	// Log receives the API's JSON log lines; nil discards them.
@@ -57,7 +59,7 @@ func Start(ctx context.Context, cfg Config) (*API, error) {
 		devOTP = ""
 	}
 	srv, err := apiserver.Start(ctx, apiserver.Config{DatabaseURL: cfg.DatabaseURL, JWTSecret: cfg.JWTSecret, DevOTP: devOTP, Now: now,
-		PasswordParams: cfg.PasswordParams, SeedDevAccounts: true, Middleware: cfg.Middleware, Log: cfg.Log})
+		PasswordParams: cfg.PasswordParams, SeedDevAccounts: true, CORSOrigins: cfg.CORSOrigins, Middleware: cfg.Middleware, Log: cfg.Log})
 	if err != nil {
 		return nil, err
 	}

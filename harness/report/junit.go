@@ -73,6 +73,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		default:
 			c.SystemOut = strings.TrimSpace(s.Summary + "\n" + text)
 		}
+		// Jenkins' and GitLab's convention: a line [[ATTACHMENT|path]] in the
+		// case's output attaches the file to it.
+		for _, a := range s.Attachments {
+			c.SystemOut = strings.TrimSpace(c.SystemOut + "\n[[ATTACHMENT|" + a + "]]")
+		}
 		suite.Cases = append(suite.Cases, c)
 		if s.Flow != nil {
 			for _, fs := range s.Flow.Steps {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/schema"
 )
@@ -43,8 +44,12 @@ type Step struct {
 	Lines      []string         `json:"lines,omitempty"`    // shown beneath the step: a response, a log line
 	Findings   []schema.Finding `json:"findings,omitempty"` // of a schema or migration-state step
 	Flow       *flow.Result     `json:"flow,omitempty"`     // of the flow step
-	started    time.Time
-	ended      time.Time
+	Browser    *browser.Result  `json:"browser,omitempty"`  // of a browser step
+	// Attachments are files the step left: a failing browser step's
+	// screenshot.
+	Attachments []string `json:"attachments,omitempty"`
+	started     time.Time
+	ended       time.Time
 }
 
 // New starts a report for command.

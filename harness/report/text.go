@@ -22,6 +22,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, l := range s.Lines {
 			fmt.Fprintf(&b, "       %s\n", l)
 		}
+		for _, a := range s.Attachments {
+			fmt.Fprintf(&b, "       attached: %s\n", a)
+		}
 		for _, l := range strings.Split(strings.TrimRight(schema.Lines(s.Findings), "\n"), "\n") {
 			if l != "" {
 				fmt.Fprintf(&b, "       %s\n", l)

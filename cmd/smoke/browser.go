@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/appydex/smoke/app/adminpanel"
+	"github.com/appydex/smoke/app/seed"
+	"github.com/appydex/smoke/harness/browser"
+	"github.com/appydex/smoke/harness/report"
+	"github.com/appydex/smoke/redact"
+)
+
+// browserRun is a command's browser steps: the browser, launched when the
+// command starts (it takes a second or two, while PostgreSQL starts), and
+// the reference admin panel the harness serves for an API of its own.
+type browserRun struct {
+	o     *options
+	ready chan struct{}
+	b     *browser.Browser
+	err   error
+	ln    net.Listener // the panel's, opened before the API so the API can allow its origin
+	srv   *http.Server
+}
+
+// startBrowser launches the browser in the background; nothing when
+// --no-browser.
+func startBrowser(ctx context.Context, o *options) *browserRun {
+	r := &browserRun{o: o, ready: make(chan struct{})}
+	if o.noBrowser {
+		close(r.ready)
+		return r
+	}
+	go func() {
+		defer close(r.ready)
+		path, err := browser.Find(o.getenv)
+		if err != nil {
+			r.err = err
+			return
+		}
+		r.b, r.err = browser.Start(ctx, path)
+	}()
+	return r
+}
+
+// panelOrigin opens the panel's listener on a free loopback port and
+// returns its origin, for the API's CORS; "" with --no-browser.
+func (r *browserRun) panelOrigin() (string, error) {
+	if r.o.noBrowser {
+		return "", nil
+	}
+	if r.ln == nil {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", fmt.Errorf("a port for the admin panel: %w", err)
+		}
+		r.ln = ln
+	}
+	return "http://" + r.ln.Addr().String(), nil
+}
+
+// origins is the API's CORS setting: the panel's origin, when there is one.
+func (r *browserRun) origins() ([]string, error) {
+	origin, err := r.panelOrigin()
+	if origin == "" || err != nil {
+		return nil, err
+	}
+	return []string{origin}, nil
+}
+
+// servePanel serves the reference panel for the API at apiURL, and returns
+// its sign-in page's URL.
+func (r *browserRun) servePanel(apiURL string) (string, error) {
+	origin, err := r.panelOrigin()
+	if err != nil {
+		return "", err
+	}
+	h, err := adminpanel.Handler(apiURL)
+	if err != nil {
+		return "", err
+	}
+	if r.srv != nil {
+		r.srv.Close()
+		if r.ln, err = net.Listen("tcp", strings.TrimPrefix(origin, "http://")); err != nil {
+			return "", fmt.Errorf("the admin panel's port: %w", err)
+		}
+	}
+	r.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func(srv *http.Server, ln net.Listener) { _ = srv.Serve(ln) }(r.srv, r.ln)
+	return origin + "/", nil
+}
+
+// close stops the browser and the panel.
+func (r *browserRun) close() {
+	<-r.ready
+	r.b.Close()
+	if r.srv != nil {
+		r.srv.Close()
+	} else if r.ln != nil {
+		r.ln.Close()
+	}
+}
+
+// signInStep is a browser step: sign in at panelURL and report what the
+// page showed. It returns nil when the step did not run (no browser, or
+// --no-browser). A missing browser skips the step with how to install one,
+// or fails it under $SMOKE_REQUIRE_BROWSER.
+func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name string, in browser.SignIn) (*report.Step, *browser.Result, error) {
+	if r.o.noBrowser {
+		return nil, nil, nil
+	}
+	step := rep.Start(name)
+	select {
+	case <-r.ready:
+	case <-ctx.Done():
+		step.Fail("interrupted")
+		return step, nil, ctx.Err()
+	}
+	if r.err != nil {
+		switch {
+		case errors.Is(r.err, browser.ErrNotFound) && !r.o.requireBrowser:
+			step.Skip("no browser: %v", r.err)
+			return nil, nil, nil
+		case errors.Is(r.err, browser.ErrNotFound):
+			step.Fail("no browser, and $%s requires this step: %v", browser.EnvRequire, r.err)
+		default:
+			step.Fail("the browser did not start: %v", r.err)
+		}
+		return step, nil, nil
+	}
+	in.ScreenshotDir = r.o.artifacts
+	in.ScreenshotName = fmt.Sprintf("%s-%s-%s.png", rep.Command, strings.ReplaceAll(name, " ", "-"), time.Now().Format("20060102-150405"))
+	in.SignOut = true
+	res, err := r.b.SignIn(ctx, in)
+	if err != nil {
+		step.Fail("the browser could not drive the page")
+		step.Line("%v", err)
+		return step, nil, nil
+	}
+	step.Browser = res
+	secrets := []string{in.Password, in.OTP}
+	step.Line("%s, signing in as %s", in.PanelURL, in.Login)
+	if res.Landed {
+		step.Line("the page landed on %s: %q", res.Page, redact.Secrets(res.Text, secrets...))
+	} else if res.Page != "" {
+		shown := res.Shown
+		if shown == "" {
+			shown = res.Text
+		}
+		step.Line("the page stayed on %s and showed: %q", res.Page, redact.Secrets(shown, secrets...))
+	}
+	for _, q := range res.Requests {
+		step.Line("request: %s", redact.Secrets(q.String(), secrets...))
+	}
+	for _, c := range res.Console {
+		step.Line("console: %s", redact.Secrets(c, secrets...))
+	}
+	if res.SignedOut != "" {
+		step.Line("session: %s", res.SignedOut)
+	}
+	for _, p := range res.Problems {
+		step.Line("✗ [%s] %s", p.Class, redact.Secrets(p.What, secrets...))
+	}
+	if res.Screenshot != "" {
+		if abs, err := filepath.Abs(res.Screenshot); err == nil {
+			res.Screenshot = abs
+		}
+		step.Attachments = append(step.Attachments, res.Screenshot)
+	}
+	return step, res, nil
+}
+
+// landed ends a step whose sign-in should reach the dashboard.
+func landed(step *report.Step, res *browser.Result) {
+	switch {
+	case step == nil || res == nil || step.Status != "":
+	case res.Passed():
+		step.Pass("signed in through the admin panel in a browser: landed on %s", res.Page)
+	default:
+		step.Fail("the admin panel's sign-in failed in a browser: %s", res.Problems[0].What)
+	}
+}
+
+// incident ends a step that signs in at the incident: reproduced when the
+// page stays on the sign-in with the 500 behind it, and the page does not
+// blame the connection for it.
+func incident(step *report.Step, res *browser.Result) bool {
+	if step == nil || res == nil || step.Status != "" {
+		return step == nil || step.Status == report.Skip
+	}
+	f := res.Failing()
+	blamed := false
+	for _, p := range res.Problems {
+		blamed = blamed || p.Class == browser.ClassBlame
+	}
+	switch {
+	case blamed:
+		step.Fail("the panel blamed the connection for the API's %d", f.Status)
+	case !res.Landed && f != nil && f.Status == http.StatusInternalServerError:
+		what := res.Shown
+		if what == "" {
+			what = res.Text
+		}
+		step.Pass("the panel showed %q; behind it %s", what, f)
+		return true
+	default:
+		step.Fail("the browser's sign-in did not meet the incident's 500 (landed %t on %s)", res.Landed, res.Page)
+	}
+	return false
+}
+
+// panelStep serves the reference panel for the reference API at apiURL and
+// signs in to it as the development admin, expecting the dashboard.
+func panelStep(ctx context.Context, br *browserRun, rep *report.Report, name, apiURL string) error {
+	if br.o.noBrowser {
+		return nil
+	}
+	panelURL, err := br.servePanel(apiURL)
+	if err != nil {
+		return err
+	}
+	step, res, err := br.signInStep(ctx, rep, name, adminSignIn(panelURL))
+	landed(step, res)
+	return err
+}
+
+// adminSignIn is the incident report's sign-in: the development admin
+// with the development one-time code.
+func adminSignIn(panelURL string) browser.SignIn {
+	return browser.SignIn{PanelURL: panelURL, Login: seed.AdminEmail, Password: seed.AdminPassword, OTP: seed.DevOTP}
+}

@@ -1,0 +1,261 @@
+package browser_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/appydex/smoke/app/adminpanel"
+	"github.com/appydex/smoke/app/httpapi"
+	"github.com/appydex/smoke/harness/browser"
+	"github.com/appydex/smoke/harness/browser/browsertest"
+)
+
+// api is a stand-in for the appydex API with one answer to a sign-in: the
+// browser's side is what these tests are about (tests/ signs in to the
+// real backends). cors says whether every answer carries the header.
+func api(t *testing.T, loginStatus int, corsOnErrors bool) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v1/auth/login", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if loginStatus >= 400 && !corsOnErrors {
+			w.Header().Del("Access-Control-Allow-Origin") // as an error raised outside the CORS layer
+		}
+		w.WriteHeader(loginStatus)
+		if loginStatus == 200 {
+			_, _ = w.Write([]byte(`{"access_token":"a.b.c","refresh_token":"d.e.f","token_type":"bearer"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"code":"INTERNAL_ERROR","message":"Something went wrong","details":{}}`))
+	})
+	mux.HandleFunc("GET /api/v1/auth/me", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id":"1","email":"admin@appydex.local"}`))
+	})
+	mux.HandleFunc("POST /api/v1/auth/logout", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{"status":"ok"}`)) })
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// panel serves the reference panel for apiURL, and lets the API allow its
+// origin when cors.
+func panel(t *testing.T, apiURL string) string {
+	t.Helper()
+	h, err := adminpanel.Handler(apiURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// withCORS wraps the API's handler so the panel's origin may read it.
+func withCORS(srv *httptest.Server, origin string) {
+	srv.Config.Handler = httpapi.CORS([]string{origin}, srv.Config.Handler)
+}
+
+func signIn(t *testing.T, b *browser.Browser, panelURL string) *browser.Result {
+	t.Helper()
+	dir := t.TempDir()
+	res, err := b.SignIn(context.Background(), browser.SignIn{PanelURL: panelURL, Login: "admin@appydex.local", Password: "admin123!@#",
+		OTP: "000000", ScreenshotDir: dir, ScreenshotName: "sign-in.png", SignOut: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := json.MarshalIndent(res, "", "  ")
+	t.Logf("result: %s", out)
+	return res
+}
+
+func classes(res *browser.Result) []string {
+	var cs []string
+	for _, p := range res.Problems {
+		cs = append(cs, p.Class)
+	}
+	return cs
+}
+
+func TestSignInLandsAndSignsOut(t *testing.T) {
+	b := browsertest.Start(t)
+	a := api(t, 200, true)
+	p := panel(t, a.URL)
+	withCORS(a, p)
+	res := signIn(t, b, p+"/")
+	if !res.Passed() || res.Page != "/dashboard" {
+		t.Fatalf("want a sign-in that lands on /dashboard; got landed=%v page=%q problems=%v", res.Landed, res.Page, res.Problems)
+	}
+	if !strings.Contains(res.Text, "Signed in as admin@appydex.local") {
+		t.Errorf("the dashboard's text: %q", res.Text)
+	}
+	if !strings.HasPrefix(res.SignedOut, "signed out through the page") {
+		t.Errorf("signed out: %q", res.SignedOut)
+	}
+	if res.Screenshot != "" {
+		t.Errorf("a screenshot of a success: %s", res.Screenshot)
+	}
+}
+
+func TestA500IsShownWithItsEnvelopeAndAScreenshot(t *testing.T) {
+	b := browsertest.Start(t)
+	a := api(t, 500, true)
+	p := panel(t, a.URL)
+	withCORS(a, p)
+	res := signIn(t, b, p+"/")
+	if res.Landed || res.Page != "/" {
+		t.Fatalf("landed=%v page=%q", res.Landed, res.Page)
+	}
+	if want := "Something went wrong (INTERNAL_ERROR, HTTP 500)"; res.Shown != want {
+		t.Errorf("the page showed %q, want %q", res.Shown, want)
+	}
+	f := res.Failing()
+	if f == nil || f.Method != "POST" || !strings.HasSuffix(f.URL, "/api/v1/auth/login") || f.Status != 500 || f.Code != "INTERNAL_ERROR" {
+		t.Errorf("the failing request: %+v", f)
+	}
+	if got := classes(res); len(got) != 1 || got[0] != browser.ClassSignIn {
+		t.Errorf("problems %v, want one of class %s", res.Problems, browser.ClassSignIn)
+	}
+	if !hasLine(res.Console, "500") {
+		t.Errorf("the console's errors do not name the 500: %q", res.Console)
+	}
+	png, err := os.ReadFile(res.Screenshot)
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) || len(png) < 2000 {
+		t.Fatalf("screenshot %q: %d bytes, %v", res.Screenshot, len(png), err)
+	}
+	if filepath.Base(res.Screenshot) != "sign-in.png" {
+		t.Errorf("screenshot named %s", res.Screenshot)
+	}
+}
+
+// An error answer without the CORS header is withheld from the page: the
+// panel says so (not "cannot connect"), and the step sees the status behind
+// it.
+func TestAnAnswerWithoutCORSIsNamed(t *testing.T) {
+	b := browsertest.Start(t)
+	a := api(t, 500, false)
+	p := panel(t, a.URL)
+	withCORS(a, p)
+	res := signIn(t, b, p+"/")
+	if strings.Contains(res.Shown, "Cannot connect") || !strings.Contains(res.Shown, "withheld") {
+		t.Errorf("the page showed %q", res.Shown)
+	}
+	f := res.Failing()
+	if f == nil || !f.Withheld || f.Status != 500 {
+		t.Fatalf("the failing request: %+v", f)
+	}
+	if got := strings.Join(classes(res), ","); got != browser.ClassSignIn+","+browser.ClassCORS {
+		t.Errorf("problem classes %s", got)
+	}
+}
+
+// An API that allows no request from the panel's origin: the browser never
+// sends the sign-in.
+func TestAnOriginTheAPIDoesNotAllow(t *testing.T) {
+	b := browsertest.Start(t)
+	a := api(t, 200, true)
+	res := signIn(t, b, panel(t, a.URL)+"/")
+	f := res.Failing()
+	if f == nil || !f.Withheld || f.Status != 0 || !strings.Contains(f.Failure, "Preflight") {
+		t.Fatalf("the failing request: %+v", f)
+	}
+	if got := strings.Join(classes(res), ","); got != browser.ClassSignIn+","+browser.ClassCORS ||
+		!strings.Contains(res.Problems[1].What, "allows no request from the panel's origin") {
+		t.Errorf("problems %v", res.Problems)
+	}
+}
+
+// Nothing listens at the API's address: "Cannot connect to server" is true,
+// and not a finding against the panel.
+func TestNothingAnswering(t *testing.T) {
+	b := browsertest.Start(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String()
+	ln.Close()
+	res := signIn(t, b, panel(t, dead)+"/")
+	if !strings.HasPrefix(res.Shown, "Cannot connect to server") {
+		t.Errorf("the page showed %q", res.Shown)
+	}
+	if got := strings.Join(classes(res), ","); got != browser.ClassSignIn {
+		t.Errorf("problem classes %s, want only %s", got, browser.ClassSignIn)
+	}
+	if f := res.Failing(); f == nil || f.Status != 0 || !strings.Contains(f.Failure, "ERR_CONNECTION_REFUSED") {
+		t.Errorf("the failing request: %+v", f)
+	}
+}
+
+// A panel that calls every failure a connection problem is a finding when
+// the API did answer.
+func TestAPanelThatBlamesTheConnection(t *testing.T) {
+	b := browsertest.Start(t)
+	a := api(t, 500, true)
+	page := `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
+		<input name=otp placeholder="OTP"><button>Sign In</button><div class=error id=e></div></form>
+		<script>
+		f.onsubmit = async ev => { ev.preventDefault();
+			try { const r = await fetch(API + "/api/v1/auth/login", {method: "POST", headers: {"Content-Type": "application/json"}, body: "{}"});
+			      if (!r.ok) throw new Error(); location = "/dashboard"; }
+			catch (_) { e.textContent = "Cannot connect to server"; } };
+		</script>`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte(strings.Replace(page, "<script>", "<script>const API = "+`"`+a.URL+`";`, 1)))
+	}))
+	t.Cleanup(srv.Close)
+	withCORS(a, srv.URL)
+	res := signIn(t, b, srv.URL+"/")
+	if res.Shown != "Cannot connect to server" {
+		t.Fatalf("the page showed %q", res.Shown)
+	}
+	if got := strings.Join(classes(res), ","); got != browser.ClassSignIn+","+browser.ClassBlame {
+		t.Errorf("problem classes %s", got)
+	}
+}
+
+func TestAPageWithoutAForm(t *testing.T) {
+	b := browsertest.Start(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`<!doctype html><p>Welcome</p>`))
+	}))
+	t.Cleanup(srv.Close)
+	res := signIn(t, b, srv.URL)
+	if got := strings.Join(classes(res), ","); got != browser.ClassNoForm {
+		t.Fatalf("problem classes %s (%v)", got, res.Problems)
+	}
+	if !strings.Contains(res.Problems[0].What, "no box for an email or phone, no password box") || res.Screenshot == "" {
+		t.Errorf("problem %q, screenshot %q", res.Problems[0].What, res.Screenshot)
+	}
+}
+
+func TestFind(t *testing.T) {
+	_, err := browser.Find(func(k string) string {
+		if k == browser.EnvChromium {
+			return "/nonexistent/chromium"
+		}
+		return ""
+	})
+	if err == nil || !strings.Contains(err.Error(), browser.EnvChromium) {
+		t.Errorf("a missing $%s: %v", browser.EnvChromium, err)
+	}
+}
+
+func hasLine(lines []string, s string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,507 @@
+package browser
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// SignIn says which panel to sign in to, and as whom.
+type SignIn struct {
+	// PanelURL is the page with the sign-in form.
+	PanelURL string
+	// Login is the email or phone; OTP the one-time code ("" when the panel
+	// asks for none).
+	Login, Password, OTP string
+	// Landing are the paths of a signed-in page; nil means /dashboard and
+	// /admins (the incident report's).
+	Landing []string
+	// Timeout bounds the wait for the page to land or show an error; zero
+	// means 20 s.
+	Timeout time.Duration
+	// ScreenshotDir receives a PNG of the page when the sign-in fails;
+	// "" keeps none. ScreenshotName is its file name.
+	ScreenshotDir, ScreenshotName string
+	// SignOut ends the session afterwards through the page's own sign-out
+	// control, so a run against a deployment leaves no session behind.
+	SignOut bool
+}
+
+// Request is one call the page made while signing in, and its answer as
+// the browser received it.
+type Request struct {
+	Method string `json:"method"`
+	URL    string `json:"url"` // without its query: it can carry tokens
+	// Status is the HTTP status; 0 when no answer reached the browser.
+	Status int `json:"status,omitempty"`
+	// Code and Message are the error envelope's, when the body was one.
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+	// Failure is the browser's reason for a request that failed:
+	// net::ERR_CONNECTION_REFUSED, or a CORS refusal.
+	Failure string `json:"failure,omitempty"`
+	// Withheld: the server answered, but the browser kept the answer from
+	// the page (no CORS header for its origin).
+	Withheld bool `json:"withheld,omitempty"`
+}
+
+func (r Request) String() string {
+	s := r.Method + " " + r.URL + " → "
+	switch {
+	case r.Status != 0 && r.Code != "":
+		s += fmt.Sprintf("%d %s", r.Status, r.Code)
+	case r.Status != 0:
+		s += fmt.Sprint(r.Status)
+	default:
+		s += "no answer"
+	}
+	if r.Withheld {
+		s += ", withheld from the page by the browser (" + r.Failure + ")"
+	} else if r.Failure != "" {
+		s += " (" + r.Failure + ")"
+	}
+	return s
+}
+
+// Problem is one thing wrong with the sign-in, with its class.
+type Problem struct {
+	Class string `json:"class"`
+	What  string `json:"what"`
+}
+
+// Classes of Problem.
+const (
+	ClassSignIn     = "sign-in"     // the sign-in did not land, or the landing page shows an error
+	ClassBlame      = "panel"       // the page blames the connection for an answer the API gave
+	ClassCORS       = "cors"        // an answer the browser withheld from the page
+	ClassNoForm     = "form"        // no sign-in form the harness can fill
+	ClassPanelDown  = "unreachable" // the panel's page does not load
+	defaultTimeout  = 20 * time.Second
+	maxShownLength  = 300
+	maxConsoleLines = 10
+)
+
+// Result is what the person would have seen.
+type Result struct {
+	// Landed: the page reached a signed-in path.
+	Landed bool `json:"landed"`
+	// Page is the path the page ended on.
+	Page string `json:"page"`
+	// Shown is the page's visible error or notice text ("" when none).
+	Shown string `json:"shown,omitempty"`
+	// Text is the start of the page's visible text.
+	Text     string    `json:"text,omitempty"`
+	Requests []Request `json:"requests"`
+	Console  []string  `json:"console,omitempty"`
+	// Screenshot is the PNG saved on a failure.
+	Screenshot string `json:"screenshot,omitempty"`
+	// SignedOut says how the session ended, when SignIn.SignOut asked.
+	SignedOut string    `json:"signed_out,omitempty"`
+	Problems  []Problem `json:"problems,omitempty"`
+}
+
+// Passed is a sign-in that landed with nothing wrong.
+func (r *Result) Passed() bool { return r.Landed && len(r.Problems) == 0 }
+
+// Failing is the request behind a failure: the first API call the browser
+// got no usable answer to, else nil.
+func (r *Result) Failing() *Request {
+	for i := range r.Requests {
+		if q := &r.Requests[i]; q.Status >= 400 || q.Status == 0 {
+			return q
+		}
+	}
+	return nil
+}
+
+// blame is a page's text that puts a failure on the network.
+var blame = regexp.MustCompile(`(?i)cannot connect|can't connect|could not connect|unable to connect|unable to reach|could not reach|cannot reach|network error|failed to fetch|connection (refused|failed|error|problem)|check your (internet|connection)`)
+
+// SignIn opens the panel in a tab of its own (a fresh profile: no cookies,
+// no storage), fills the form, submits it, and waits until the page lands
+// on a signed-in path or shows an error.
+func (b *Browser) SignIn(ctx context.Context, o SignIn) (*Result, error) {
+	if len(o.Landing) == 0 {
+		o.Landing = []string{"/dashboard", "/admins"}
+	}
+	if o.Timeout == 0 {
+		o.Timeout = defaultTimeout
+	}
+	tab, closeTab := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	defer closeTab()
+	stop := context.AfterFunc(ctx, closeTab) // an interrupt closes the tab at once
+	defer stop()
+
+	rec := newRecorder()
+	if err := chromedp.Listen(tab, rec.event); err != nil {
+		return nil, fmt.Errorf("open a tab: %w", err)
+	}
+	if _, err := chromedp.Call(tab, network.Enable, network.EnableParams{}); err != nil {
+		return nil, fmt.Errorf("watch the tab's network: %w", err)
+	}
+	if _, err := chromedp.Call(tab, log.Enable, cdp.Empty{}); err != nil {
+		return nil, fmt.Errorf("watch the tab's log: %w", err)
+	}
+	res := &Result{Requests: []Request{}}
+	finish := func() (*Result, error) {
+		b.finish(ctx, tab, rec, res, o)
+		return res, ctx.Err()
+	}
+
+	navCtx, cancel := context.WithTimeout(tab, o.Timeout)
+	err := chromedp.Do(navCtx, chromedp.Navigate(o.PanelURL))
+	cancel()
+	if err != nil {
+		res.Problems = append(res.Problems, Problem{ClassPanelDown, fmt.Sprintf("the panel's page %s does not load: %v", o.PanelURL, err)})
+		return finish()
+	}
+	var form struct {
+		Missing []string `json:"missing"`
+	}
+	if form, err = chromedp.Run(tab, chromedp.Evaluate[struct {
+		Missing []string `json:"missing"`
+	}](findFormJS)); err != nil {
+		return nil, fmt.Errorf("read the sign-in page: %w", err)
+	}
+	if slices.Contains(form.Missing, "otp") && o.OTP == "" {
+		form.Missing = slices.DeleteFunc(form.Missing, func(s string) bool { return s == "otp" })
+	}
+	if len(form.Missing) > 0 {
+		res.Problems = append(res.Problems, Problem{ClassNoForm, "the page at " + o.PanelURL + " has no sign-in form to fill: found no " +
+			strings.Join(form.Missing, ", no ")})
+		return finish()
+	}
+	fill := []chromedp.Action[chromedp.Void]{
+		chromedp.SendKeys(`[data-smoke-field="login"]`, o.Login),
+		chromedp.SendKeys(`[data-smoke-field="password"]`, o.Password),
+	}
+	if o.OTP != "" {
+		fill = append(fill, chromedp.SendKeys(`[data-smoke-field="otp"]`, o.OTP))
+	}
+	fill = append(fill, chromedp.Click(`[data-smoke-field="submit"]`))
+	if err := chromedp.Do(tab, fill...); err != nil {
+		return nil, fmt.Errorf("fill and submit the sign-in form: %w", err)
+	}
+
+	// Wait until the page lands or says something, then until its calls
+	// are answered.
+	deadline := time.Now().Add(o.Timeout)
+	var st pageState
+	for {
+		if st, err = readPage(tab); err != nil {
+			return nil, fmt.Errorf("read the page after signing in: %w", err)
+		}
+		if o.landed(st.Path) || st.Shown != "" || time.Now().After(deadline) {
+			break
+		}
+		if !sleep(ctx, 100*time.Millisecond) {
+			return finish()
+		}
+	}
+	rec.settle(ctx, 300*time.Millisecond, 3*time.Second)
+	if st, err = readPage(tab); err != nil {
+		return nil, fmt.Errorf("read the page after signing in: %w", err)
+	}
+	res.Landed, res.Page, res.Shown, res.Text = o.landed(st.Path), st.Path, clip(st.Shown), clip(st.Text)
+	return finish()
+}
+
+// finish reads the answers' bodies, judges, keeps a screenshot of a
+// failure and signs out of a success.
+func (b *Browser) finish(ctx context.Context, tab context.Context, rec *recorder, res *Result, o SignIn) {
+	res.Requests = rec.requests(tab)
+	res.Console = rec.consoleLines()
+	res.Problems = append(res.Problems, judge(res, o)...)
+	if !res.Passed() && o.ScreenshotDir != "" && ctx.Err() == nil {
+		if png, err := chromedp.Run(tab, chromedp.CaptureScreenshot()); err == nil {
+			name := o.ScreenshotName
+			if name == "" {
+				name = "browser-sign-in.png"
+			}
+			path := filepath.Join(o.ScreenshotDir, name)
+			if err := os.MkdirAll(o.ScreenshotDir, 0o755); err == nil && os.WriteFile(path, png, 0o644) == nil {
+				res.Screenshot = path
+			}
+		}
+	}
+	if res.Landed && o.SignOut && ctx.Err() == nil {
+		res.SignedOut = signOut(tab, o)
+	}
+}
+
+// judge names what is wrong with a finished sign-in.
+func judge(res *Result, o SignIn) []Problem {
+	var ps []Problem
+	if res.Page == "" && len(res.Requests) == 0 && res.Text == "" && res.Shown == "" {
+		return nil // the page never loaded: already said
+	}
+	failing := res.Failing()
+	switch {
+	case !res.Landed && res.Shown != "":
+		what := fmt.Sprintf("the sign-in stayed on %s; the page showed %q", res.Page, res.Shown)
+		if failing != nil {
+			what += "; behind it: " + failing.String()
+		}
+		ps = append(ps, Problem{ClassSignIn, what})
+	case !res.Landed:
+		what := fmt.Sprintf("the sign-in did not reach %s within %s; the page (%s) showed no error: %q",
+			strings.Join(o.Landing, " or "), o.Timeout, res.Page, res.Text)
+		if failing != nil {
+			what += "; behind it: " + failing.String()
+		}
+		ps = append(ps, Problem{ClassSignIn, what})
+	case res.Shown != "":
+		ps = append(ps, Problem{ClassSignIn, fmt.Sprintf("signed in to %s, but the page shows %q", res.Page, res.Shown)})
+	}
+	if blame.MatchString(res.Shown) {
+		for _, q := range res.Requests {
+			if q.Status != 0 {
+				ps = append(ps, Problem{ClassBlame, fmt.Sprintf("the page says %q, but the API answered: %s", res.Shown, q)})
+				break
+			}
+		}
+	}
+	for _, q := range res.Requests {
+		if q.Withheld && q.Status == 0 {
+			ps = append(ps, Problem{ClassCORS, fmt.Sprintf("the browser did not send %s %s: the API allows no request from the panel's origin (%s): "+
+				"add the panel's origin to the API's allowed origins", q.Method, q.URL, q.Failure)})
+		} else if q.Withheld {
+			ps = append(ps, Problem{ClassCORS, fmt.Sprintf("the API's answer to %s %s (HTTP %d) carried no CORS header for the panel's origin, "+
+				"so the browser withheld it from the page: set the header on every answer, errors included", q.Method, q.URL, q.Status)})
+		}
+	}
+	return ps
+}
+
+func (o SignIn) landed(path string) bool {
+	for _, p := range o.Landing {
+		if path == p || strings.HasPrefix(path, strings.TrimRight(p, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+type pageState struct {
+	Path  string `json:"path"`
+	Shown string `json:"shown"`
+	Text  string `json:"text"`
+}
+
+func readPage(tab context.Context) (pageState, error) {
+	return chromedp.Run(tab, chromedp.Evaluate[pageState](readPageJS))
+}
+
+// signOut clicks the page's sign-out control and waits for it to leave the
+// signed-in page.
+func signOut(tab context.Context, o SignIn) string {
+	found, err := chromedp.Run(tab, chromedp.Evaluate[bool](findSignOutJS))
+	if err != nil || !found {
+		return "the page has no sign-out control: the browser's session stays until it expires"
+	}
+	if err := chromedp.Do(tab, chromedp.Click(`[data-smoke-field="signout"]`)); err != nil {
+		return "the sign-out control did not respond: " + err.Error()
+	}
+	for range 50 {
+		st, err := readPage(tab)
+		if err == nil && !o.landed(st.Path) {
+			return "signed out through the page (now on " + st.Path + ")"
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return "the page's sign-out control was clicked, but the page stayed signed in"
+}
+
+func clip(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > maxShownLength {
+		return string(r[:maxShownLength]) + "…"
+	}
+	return s
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// recorder keeps the tab's requests and console errors as the events come.
+type recorder struct {
+	mu      sync.Mutex
+	order   []network.RequestID
+	reqs    map[network.RequestID]*tracked
+	console []string
+	changed time.Time
+}
+
+type tracked struct {
+	Request
+	done bool
+}
+
+func newRecorder() *recorder {
+	return &recorder{reqs: map[network.RequestID]*tracked{}, changed: time.Now()}
+}
+
+// event runs on the tab's reading goroutine: it only records.
+func (r *recorder) event(ev any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch e := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		if e.Type != network.ResourceTypeFetch && e.Type != network.ResourceTypeXHR {
+			return
+		}
+		if _, ok := r.reqs[e.RequestID]; !ok {
+			r.order = append(r.order, e.RequestID)
+		}
+		r.reqs[e.RequestID] = &tracked{Request: Request{Method: e.Request.Method, URL: withoutQuery(e.Request.URL)}}
+	case *network.EventResponseReceived:
+		if t := r.reqs[e.RequestID]; t != nil {
+			t.Status = int(e.Response.Status)
+		}
+	case *network.EventResponseReceivedExtraInfo:
+		// The only place a status shows when the browser withholds the answer.
+		if t := r.reqs[e.RequestID]; t != nil && t.Status == 0 {
+			t.Status = int(e.StatusCode)
+		}
+	case *network.EventLoadingFinished:
+		if t := r.reqs[e.RequestID]; t != nil {
+			t.done = true
+		}
+	case *network.EventLoadingFailed:
+		if t := r.reqs[e.RequestID]; t != nil {
+			t.done, t.Failure = true, e.ErrorText
+			if e.CorsErrorStatus != nil {
+				t.Withheld = true
+				t.Failure = "CORS: " + string(e.CorsErrorStatus.CorsError)
+			}
+		}
+	case *cdpruntime.EventConsoleAPICalled:
+		if e.Type == cdpruntime.ConsoleAPICalledTypeError || e.Type == cdpruntime.ConsoleAPICalledTypeAssert {
+			var parts []string
+			for _, a := range e.Args {
+				if a.Value != nil {
+					var s string
+					if json.Unmarshal(a.Value, &s) == nil {
+						parts = append(parts, s)
+						continue
+					}
+					parts = append(parts, string(a.Value))
+				} else {
+					parts = append(parts, a.Description)
+				}
+			}
+			r.addConsole("console.error: " + strings.Join(parts, " "))
+		}
+	case *cdpruntime.EventExceptionThrown:
+		text := e.ExceptionDetails.Text
+		if ex := e.ExceptionDetails.Exception; ex != nil && ex.Description != "" {
+			text = ex.Description
+		}
+		r.addConsole("uncaught: " + firstLine(text))
+	case *log.EventEntryAdded:
+		if e.Entry.Level == log.EntryLevelError && !strings.HasSuffix(e.Entry.URL, "/favicon.ico") {
+			r.addConsole(firstLine(e.Entry.Text))
+		}
+	default:
+		return
+	}
+	r.changed = time.Now()
+}
+
+func (r *recorder) addConsole(line string) {
+	if len(r.console) < maxConsoleLines {
+		r.console = append(r.console, clip(line))
+	}
+}
+
+// settle waits until every call is answered and nothing has happened for
+// quiet, at most max.
+func (r *recorder) settle(ctx context.Context, quiet, max time.Duration) {
+	deadline := time.Now().Add(max)
+	for time.Now().Before(deadline) {
+		r.mu.Lock()
+		pending := false
+		for _, t := range r.reqs {
+			pending = pending || !t.done
+		}
+		idle := time.Since(r.changed) >= quiet
+		r.mu.Unlock()
+		if !pending && idle {
+			return
+		}
+		if !sleep(ctx, 50*time.Millisecond) {
+			return
+		}
+	}
+}
+
+// requests are the calls in the order made, an error answer's envelope
+// read from its body.
+func (r *recorder) requests(tab context.Context) []Request {
+	r.mu.Lock()
+	ids := slices.Clone(r.order)
+	out := make([]Request, len(ids))
+	for i, id := range ids {
+		out[i] = r.reqs[id].Request
+	}
+	r.mu.Unlock()
+	for i, id := range ids {
+		if out[i].Status < 400 || out[i].Withheld {
+			continue
+		}
+		body, err := chromedp.Call(tab, network.GetResponseBody, network.GetResponseBodyParams{RequestID: id})
+		if err != nil {
+			continue
+		}
+		var env struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		}
+		if json.Unmarshal([]byte(body.Body), &env) == nil {
+			out[i].Code, out[i].Message = env.Code, env.Message
+		}
+	}
+	return out
+}
+
+func (r *recorder) consoleLines() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.console)
+}
+
+func withoutQuery(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.RawQuery, u.Fragment, u.User = "", "", nil
+	return u.String()
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
