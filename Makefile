@@ -6,6 +6,7 @@
 #   make lint       gofmt, import grouping (goimports), go vet, go mod tidy, actionlint
 #   make fuzz       fuzz the login and refresh handlers for FUZZTIME each (default 10s)
 #   make api        run the reference API on :16110 (APPYDEX_DATABASE_URL, APPYDEX_JWT_SECRET)
+#   make admin      run the reference admin panel on :42319, calling the API on :16110
 #   make pg-image   build appydex-smoke/postgres:15 from Debian's packages (no registry needed)
 #   make api-image  build appydex-smoke/api:dev, the API and its migration tool in a FROM scratch image
 #   make backend-images  build the backends' images: the reference API, and the incident's own
@@ -25,7 +26,7 @@ ifneq ($(PG_SOURCE),)
 export SMOKE_PG_SOURCE := $(PG_SOURCE)
 endif
 
-.PHONY: smoke test bench lint fuzz api pg-image api-image backend-images ensure-images ensure-pg-image ensure-backend-images
+.PHONY: smoke test bench lint fuzz api admin pg-image api-image backend-images ensure-images ensure-pg-image ensure-backend-images
 
 smoke: ensure-pg-image
 	$(GO) run ./cmd/smoke run
@@ -51,6 +52,9 @@ fuzz: ensure-pg-image
 
 api:
 	$(GO) run ./cmd/appydex-api
+
+admin:
+	$(GO) run ./cmd/appydex-admin
 
 api-image:
 	images/api/build.sh appydex-smoke/api:dev

@@ -35,6 +35,8 @@ type Options struct {
 	PasswordParams auth.Argon2Params
 	// Middleware wraps the API's handler: a test breaks the API on purpose.
 	Middleware func(http.Handler) http.Handler
+	// CORSOrigins may call the API from a browser: an admin panel's.
+	CORSOrigins []string
 }
 
 // API is a running reference API.
@@ -60,7 +62,7 @@ func Start(tb testing.TB, opts Options) *API {
 	}
 	logs := &apiserver.LogBuffer{}
 	ref, err := reference.Start(context.Background(), reference.Config{DatabaseURL: opts.DatabaseURL, JWTSecret: opts.JWTSecret, NoDevOTP: opts.NoDevOTP,
-		Now: opts.Now, PasswordParams: opts.PasswordParams, Middleware: opts.Middleware, Log: logs})
+		Now: opts.Now, PasswordParams: opts.PasswordParams, Middleware: opts.Middleware, CORSOrigins: opts.CORSOrigins, Log: logs})
 	if err != nil {
 		tb.Fatalf("apitest: %v", err)
 	}

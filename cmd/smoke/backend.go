@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/appydex/smoke/harness/backend"
+	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/pgenv"
@@ -22,7 +23,8 @@ import (
 
 // upStack is the step that starts a backend's world: its images (built if
 // missing), a Docker network, PostgreSQL on it under the backend's alias.
-func upStack(ctx context.Context, o *options, rep *report.Report) (*backend.Stack, error) {
+// With br, the backend is told the admin panel's origin ({admin_origin}).
+func upStack(ctx context.Context, o *options, rep *report.Report, br *browserRun) (*backend.Stack, error) {
 	step := rep.Start("postgres")
 	end := o.progress.begin(fmt.Sprintf("starting PostgreSQL for %s, on a Docker network as %s", o.backend.Name, o.backend.Database.Alias))
 	stack, err := backend.Up(ctx, o.backend, o.pg)
@@ -32,7 +34,18 @@ func upStack(ctx context.Context, o *options, rep *report.Report) (*backend.Stac
 		return nil, fmt.Errorf("start %s's PostgreSQL: %w", o.backend.Name, err)
 	}
 	step.Pass("PostgreSQL %s (container), reachable by %s as %s", majorMinor(stack.Server.Version()), o.backend.Name, o.backend.Database.Alias)
+	if br != nil {
+		if stack.AdminOrigin, err = br.panelOrigin(); err != nil {
+			return nil, errors.Join(err, stack.Close(context.WithoutCancel(ctx)))
+		}
+	}
 	return stack, nil
+}
+
+// accountSignIn is the browser's sign-in as the description's admin.
+func accountSignIn(desc *backend.Description) browser.SignIn {
+	a := desc.Accounts.Admin
+	return browser.SignIn{Login: a.Email, Password: a.Password, OTP: a.OTP}
 }
 
 // commandStep runs one of the backend's commands as a step; a command that
@@ -130,7 +143,9 @@ func liveSnapshot(ctx context.Context, url string) (*schema.Snapshot, error) {
 func backendRun(ctx context.Context, o *options) (*report.Report, error) {
 	rep := report.New("run")
 	desc := o.backend
-	stack, err := upStack(ctx, o, rep)
+	br := startBrowser(ctx, o)
+	defer br.close()
+	stack, err := upStack(ctx, o, rep, br)
 	if err != nil {
 		return rep, err
 	}
@@ -167,6 +182,9 @@ func backendRun(ctx context.Context, o *options) (*report.Report, error) {
 		return rep, err
 	}
 	if _, err := flowStep(ctx, rep, desc.Flow(svc.URL, db.URL)); err != nil {
+		return rep, err
+	}
+	if err := panelStep(ctx, br, rep, "browser", svc.URL, accountSignIn(desc)); err != nil {
 		return rep, err
 	}
 	rep.Finish(fmt.Sprintf("%s's model, its migrations and a freshly migrated database agree, and login, refresh, reuse detection and logout work against it", desc.Name))
@@ -238,7 +256,9 @@ func backendRepro(ctx context.Context, o *options) (*report.Report, error) {
 	if desc.Incident.Image == "" {
 		return rep, usageError{fmt.Sprintf("%s names no incident image (incident.image): nothing to reproduce", desc.File)}
 	}
-	stack, err := upStack(ctx, o, rep)
+	br := startBrowser(ctx, o)
+	defer br.close()
+	stack, err := upStack(ctx, o, rep, br)
 	if err != nil {
 		return rep, err
 	}
@@ -282,6 +302,12 @@ func backendRepro(ctx context.Context, o *options) (*report.Report, error) {
 		step.Pass("500 INTERNAL_ERROR, and the backend's log names the cause")
 	} else {
 		step.Fail("login answered %d, not the incident's 500 with %q in the backend's log", status, desc.Incident.Log)
+	}
+
+	// 1b. The admin panel, as the report's reproduction used it.
+	panelReproduced, err := incidentStep(ctx, br, rep, "browser at the incident", svc.URL, accountSignIn(desc))
+	if err != nil {
+		return rep, err
 	}
 
 	// 2. The revision the database claims, as `alembic current` printed it.
@@ -350,9 +376,15 @@ func backendRepro(ctx context.Context, o *options) (*report.Report, error) {
 			return rep, err
 		}
 		flowPassed = res.Passed
+		if err := panelStep(ctx, br, rep, "browser after the fix", fixed.URL, accountSignIn(desc)); err != nil {
+			return rep, err
+		}
+		if last := rep.Steps[len(rep.Steps)-1]; last.Name == "browser after the fix" && last.Status == report.Fail {
+			flowPassed = false
+		}
 	}
 	switch {
-	case !(loginReproduced && claimsHead && rootCause):
+	case !(loginReproduced && claimsHead && rootCause && panelReproduced):
 		rep.Finish("the incident did NOT reproduce: see the steps marked FAIL")
 	case agree && flowPassed:
 		rep.Finish(fmt.Sprintf("the incident reproduced in %s — login answered 500, the database at the image's only head, the model ahead of every migration — and after the fixed image's migrations, login, refresh and reuse detection work", desc.Name))
@@ -368,7 +400,7 @@ func backendRepro(ctx context.Context, o *options) (*report.Report, error) {
 // heads; the flow against --api-url.
 func backendVerify(ctx context.Context, o *options, live *pgx.Conn, rep *report.Report) error {
 	desc := o.backend
-	stack, err := upStack(ctx, o, rep)
+	stack, err := upStack(ctx, o, rep, nil)
 	if err != nil {
 		return err
 	}

@@ -215,9 +215,9 @@ func incident(step *report.Step, res *browser.Result) bool {
 	return false
 }
 
-// panelStep serves the reference panel for the reference API at apiURL and
-// signs in to it as the development admin, expecting the dashboard.
-func panelStep(ctx context.Context, br *browserRun, rep *report.Report, name, apiURL string) error {
+// panelStep serves the reference panel for the API at apiURL and signs in
+// to it as in says, expecting the dashboard.
+func panelStep(ctx context.Context, br *browserRun, rep *report.Report, name, apiURL string, in browser.SignIn) error {
 	if br.o.noBrowser {
 		return nil
 	}
@@ -225,13 +225,31 @@ func panelStep(ctx context.Context, br *browserRun, rep *report.Report, name, ap
 	if err != nil {
 		return err
 	}
-	step, res, err := br.signInStep(ctx, rep, name, adminSignIn(panelURL))
+	in.PanelURL = panelURL
+	step, res, err := br.signInStep(ctx, rep, name, in)
 	landed(step, res)
 	return err
 }
 
+// incidentStep serves the reference panel for the API at apiURL, signs in
+// as in says, and judges it as the incident's sign-in: true when it
+// reproduced (or did not run).
+func incidentStep(ctx context.Context, br *browserRun, rep *report.Report, name, apiURL string, in browser.SignIn) (bool, error) {
+	if br.o.noBrowser {
+		return true, nil
+	}
+	panelURL, err := br.servePanel(apiURL)
+	if err != nil {
+		return false, err
+	}
+	in.PanelURL = panelURL
+	step, res, err := br.signInStep(ctx, rep, name, in)
+	if err != nil {
+		return false, err
+	}
+	return incident(step, res), nil
+}
+
 // adminSignIn is the incident report's sign-in: the development admin
 // with the development one-time code.
-func adminSignIn(panelURL string) browser.SignIn {
-	return browser.SignIn{PanelURL: panelURL, Login: seed.AdminEmail, Password: seed.AdminPassword, OTP: seed.DevOTP}
-}
+var adminSignIn = browser.SignIn{Login: seed.AdminEmail, Password: seed.AdminPassword, OTP: seed.DevOTP}

@@ -29,11 +29,16 @@ func TestMain(m *testing.M) {
 
 // smoke runs the command as a user would, with this process's environment
 // plus env, and returns its exit code and output.
+// A failing browser step's screenshot goes to the test's own folder.
 func smoke(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	artifacts := t.TempDir()
 	getenv := func(k string) string {
 		if v, ok := env[k]; ok {
 			return v
+		}
+		if k == "SMOKE_ARTIFACTS" {
+			return artifacts
 		}
 		return os.Getenv(k)
 	}
@@ -84,9 +89,11 @@ func golden(t *testing.T, name, output string) {
 	assert.Equal(t, string(want), got, "output of %s (normalized)", name)
 }
 
-// The default: auto source, nothing configured, as `make smoke` runs it.
+// The default: auto source, nothing configured, as `make smoke` runs it —
+// but for the browser step, which browser_test.go covers (the golden file
+// must not depend on whether Chromium is installed).
 func TestRunOnItsEmbeddedDefault(t *testing.T) {
-	code, out, errOut := smoke(t, map[string]string{pgenv.EnvSource: "", pgenv.EnvURL: ""}, "run")
+	code, out, errOut := smoke(t, map[string]string{pgenv.EnvSource: "", pgenv.EnvURL: ""}, "run", "--no-browser")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	golden(t, "run", out)
 	assert.Contains(t, errOut, "smoke: starting PostgreSQL (auto source)…", "progress goes to stderr, as a plain line when it is no terminal")
@@ -94,7 +101,7 @@ func TestRunOnItsEmbeddedDefault(t *testing.T) {
 }
 
 func TestReproTellsTheIncidentAndExitsZero(t *testing.T) {
-	code, out, errOut := smoke(t, nil, append([]string{"repro"}, onTestServer(t)...)...)
+	code, out, errOut := smoke(t, nil, append([]string{"repro", "--no-browser"}, onTestServer(t)...)...)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	golden(t, "repro", out)
 	for _, want := range []string{

@@ -88,17 +88,9 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 
 	// 1b. The admin panel, as the report's reproduction used it: what the
 	// person saw, and the 500 behind it.
-	panelReproduced := true
-	if !o.noBrowser {
-		panelURL, err := br.servePanel(api.URL)
-		if err != nil {
-			return rep, err
-		}
-		step, res, err := br.signInStep(ctx, rep, "browser at the incident", adminSignIn(panelURL))
-		if err != nil {
-			return rep, err
-		}
-		panelReproduced = incident(step, res)
+	panelReproduced, err := incidentStep(ctx, br, rep, "browser at the incident", api.URL, adminSignIn)
+	if err != nil {
+		return rep, err
 	}
 
 	// 2. Readiness says so: a probe that answered 200 here would have sent
@@ -174,7 +166,7 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 		return rep, err
 	}
 	fixed := fixStep.Status == report.Pass && len(after.Findings()) == 0 && res.Passed
-	if err := panelStep(ctx, br, rep, "browser after the fix", api.URL); err != nil {
+	if err := panelStep(ctx, br, rep, "browser after the fix", api.URL, adminSignIn); err != nil {
 		return rep, err
 	}
 	if last := rep.Steps[len(rep.Steps)-1]; last.Name == "browser after the fix" && last.Status == report.Fail {

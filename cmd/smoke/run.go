@@ -100,7 +100,7 @@ func runCommand(ctx context.Context, o *options) (*report.Report, error) {
 	if _, err := flowStep(ctx, rep, api.Flow(db.URL)); err != nil {
 		return rep, err
 	}
-	if err := panelStep(ctx, br, rep, "browser", api.URL); err != nil {
+	if err := panelStep(ctx, br, rep, "browser", api.URL, adminSignIn); err != nil {
 		return rep, err
 	}
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/appydex/smoke/app/tables"
+	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/report"
@@ -19,6 +20,14 @@ import (
 // own — and runs the login flow against the deployment's API when given one.
 func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 	rep := report.New("verify")
+	if o.adminURL == "" {
+		o.noBrowser = true // the only browser step is the deployment's panel
+	} else {
+		o.requireBrowser = true // asked for by name: a missing browser is a failure
+	}
+	br := startBrowser(ctx, o)
+	defer br.close()
+	codes := flow.NewCodes(o.otp, o.totp)
 	step := rep.Start("database")
 	live, err := drift.ConnectLive(ctx, o.databaseURL)
 	if err != nil {
@@ -51,7 +60,7 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 	if o.apiURL != "" {
 		cfg := flow.Config{BaseURL: o.apiURL, DatabaseURL: o.databaseURL,
 			Email: o.email, Password: o.password, OTP: o.otp, TOTPSecret: o.totp,
-			InactiveEmail: o.inactiveEmail, InactivePassword: o.inactivePassword, RefreshTTL: o.refreshTTL}
+			InactiveEmail: o.inactiveEmail, InactivePassword: o.inactivePassword, RefreshTTL: o.refreshTTL, Codes: codes}
 		if o.backend != nil {
 			cfg.Paths = o.backend.Flow("", "").Paths
 		}
@@ -66,7 +75,25 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 			rep.Steps[len(rep.Steps)-1].Line("login rejected: %s", login.ErrorCode)
 		}
 	}
-	rep.Finish("the deployment's database matches the model and the migrations" + map[bool]string{true: ", and the login flow passes against its API", false: ""}[o.apiURL != ""])
+	if o.adminURL != "" {
+		code, err := codes.Next(ctx)
+		if err != nil {
+			return rep, err
+		}
+		step, res, err := br.signInStep(ctx, rep, "admin panel", browser.SignIn{PanelURL: o.adminURL, Login: o.email, Password: o.password, OTP: code})
+		if err != nil {
+			return rep, err
+		}
+		landed(step, res)
+	}
+	verdict := "the deployment's database matches the model and the migrations"
+	if o.apiURL != "" {
+		verdict += ", and the login flow passes against its API"
+	}
+	if o.adminURL != "" {
+		verdict += ", and its admin panel signs in to the dashboard"
+	}
+	rep.Finish(verdict)
 	if !rep.Passed {
 		rep.Verdict = "do not deploy: see the steps marked FAIL"
 	}

@@ -50,7 +50,9 @@ type Description struct {
 	} `yaml:"database"`
 	// Env is the backend's environment. Values may hold placeholders the
 	// harness fills in: {db_user} {db_password} {db_host} {db_port}
-	// {db_name} {jwt_secret} {dev_otp}.
+	// {db_name} {jwt_secret} {dev_otp} {admin_origin} (the origin of the
+	// admin panel the browser step serves, for the backend's CORS; "" when
+	// there is no browser step).
 	Env map[string]string `yaml:"env"`
 	// Commands are run in the backend's image, each as a whole argv in
 	// place of its entrypoint, with Env set.
@@ -136,7 +138,7 @@ var placeholder = regexp.MustCompile(`\{([a-z_]+)\}`)
 // The placeholders Env values may use, and the one migrate_to adds.
 var (
 	envPlaceholders = map[string]bool{"db_user": true, "db_password": true, "db_host": true, "db_port": true,
-		"db_name": true, "jwt_secret": true, "dev_otp": true}
+		"db_name": true, "jwt_secret": true, "dev_otp": true, "admin_origin": true}
 	revisionPlaceholder = "revision"
 )
 
@@ -167,7 +169,7 @@ func (d *Description) validate() error {
 	for name, value := range d.Env {
 		for _, m := range placeholder.FindAllStringSubmatch(value, -1) {
 			if !envPlaceholders[m[1]] {
-				errs = append(errs, fmt.Errorf("%s: env.%s: unknown placeholder {%s}; use {db_user} {db_password} {db_host} {db_port} {db_name} {jwt_secret} {dev_otp}",
+				errs = append(errs, fmt.Errorf("%s: env.%s: unknown placeholder {%s}; use {db_user} {db_password} {db_host} {db_port} {db_name} {jwt_secret} {dev_otp} {admin_origin}",
 					d.File, name, m[1]))
 			}
 		}

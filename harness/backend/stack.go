@@ -24,6 +24,9 @@ type Stack struct {
 	Desc *Description
 	// Server is the run's PostgreSQL, a container on the network.
 	Server *pgenv.Server
+	// AdminOrigin is the admin panel's origin ({admin_origin}): set it
+	// before Start so the backend allows the panel's calls.
+	AdminOrigin string
 
 	cli       *testcontainers.DockerClient
 	network   *testcontainers.DockerNetwork
@@ -129,7 +132,8 @@ func (s *Stack) vars(db *pgenv.Database) Vars {
 	u, _ := url.Parse(s.Server.NetworkURL(db.Name))
 	password, _ := u.User.Password()
 	return Vars{"db_user": u.User.Username(), "db_password": password, "db_host": u.Hostname(), "db_port": u.Port(),
-		"db_name": db.Name, "jwt_secret": s.jwtSecret, "dev_otp": s.Desc.Accounts.Admin.OTP}
+		"db_name": db.Name, "jwt_secret": s.jwtSecret, "dev_otp": s.Desc.Accounts.Admin.OTP,
+		"admin_origin": s.AdminOrigin}
 }
 
 // CommandError is a backend command that ran and failed.

@@ -14,7 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -35,22 +35,43 @@ var Candidates = []string{"chromium", "chromium-browser", "google-chrome", "goog
 var ErrNotFound = errors.New("no Chromium found (looked for $" + EnvChromium + ", then " + strings.Join(Candidates, ", ") +
 	" on PATH): install Debian's package with `apt-get install chromium`, or set " + EnvChromium + " to a Chrome or Chromium binary")
 
-// Find is the browser binary to run: $SMOKE_CHROMIUM, else the first of
-// Candidates on PATH.
+// Find is the browser binary to run: $SMOKE_CHROMIUM (a path, or a name
+// on $PATH), else the first of Candidates on $PATH — both read through
+// getenv.
 func Find(getenv func(string) string) (string, error) {
 	if p := getenv(EnvChromium); p != "" {
-		path, err := exec.LookPath(p)
-		if err != nil {
-			return "", fmt.Errorf("$%s=%s: %w", EnvChromium, p, err)
+		if path := lookPath(p, getenv("PATH")); path != "" {
+			return path, nil
 		}
-		return path, nil
+		return "", fmt.Errorf("$%s=%s: no such executable file; unset it to look for %s on PATH", EnvChromium, p, strings.Join(Candidates, ", "))
 	}
 	for _, name := range Candidates {
-		if path, err := exec.LookPath(name); err == nil {
+		if path := lookPath(name, getenv("PATH")); path != "" {
 			return path, nil
 		}
 	}
 	return "", ErrNotFound
+}
+
+// lookPath is exec.LookPath with the given PATH: name itself when it holds
+// a slash, else the first executable file of that name in a folder of path.
+func lookPath(name, path string) string {
+	executable := func(p string) bool {
+		fi, err := os.Stat(p)
+		return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+	}
+	if strings.Contains(name, "/") {
+		if executable(name) {
+			return name
+		}
+		return ""
+	}
+	for _, dir := range filepath.SplitList(path) {
+		if p := filepath.Join(dir, name); dir != "" && executable(p) {
+			return p
+		}
+	}
+	return ""
 }
 
 // Browser is a headless Chromium this process started; Close stops it and

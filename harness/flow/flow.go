@@ -38,6 +38,10 @@ type Config struct {
 	// waiting for the next 30-second step rather than reusing a spent one,
 	// and the flow checks that a spent code is refused.
 	OTP, TOTPSecret string
+	// Codes, when set, hands out the codes instead (made of OTP and
+	// TOTPSecret): shared with another sign-in of the same run, such as
+	// the browser's, so no code is spent twice.
+	Codes *Codes
 	// InactiveEmail and InactivePassword are an account that exists but is
 	// disabled: it must get exactly the wrong-password answer. "" skips it.
 	InactiveEmail, InactivePassword string

@@ -11,19 +11,26 @@ import (
 // totpPeriod is RFC 6238's time step, as authenticator apps use it.
 const totpPeriod = 30
 
-// codeSource gives each sign-in its one-time code: the static code, or a
-// TOTP code of a step no earlier sign-in used. A TOTP code is good once,
+// Codes gives each sign-in its one-time code: the static code, or a TOTP
+// code of a step no earlier sign-in used. Share one between the flow
+// (Config.Codes) and any other sign-in of the same run, so none replays a
+// code another spent. A TOTP code is good once,
 // so the flow waits for the next step instead of reusing a spent one, and
 // for a code with at least two seconds of its step left, so a server that
 // allows no clock skew still takes it.
-type codeSource struct {
+type Codes struct {
 	static, secret string
 	lastStep       int64
 	last           string // the newest code given: spent, for the replay check
 }
 
-// next returns the code for the next sign-in.
-func (c *codeSource) next(ctx context.Context) (string, error) {
+// NewCodes gives static every time, or — with a base32 TOTP secret — a
+// fresh TOTP code per sign-in.
+func NewCodes(static, secret string) *Codes { return &Codes{static: static, secret: secret} }
+
+// Next returns the code for the next sign-in, waiting for a fresh time step
+// when a TOTP code of this one was given already.
+func (c *Codes) Next(ctx context.Context) (string, error) {
 	if c.secret == "" {
 		return c.static, nil
 	}
@@ -49,7 +56,7 @@ func (c *codeSource) next(ctx context.Context) (string, error) {
 
 // spent is a code a sign-in already used: for a wrong-credentials attempt,
 // which must be refused whatever its code, and for the replay check.
-func (c *codeSource) spent() string {
+func (c *Codes) spent() string {
 	if c.secret == "" {
 		return c.static
 	}

@@ -35,7 +35,7 @@ type runner struct {
 	userID      string     // the signed-in user, from login
 	a           *session   // the first session: me, forged tokens, refresh, the race, reuse
 	sessions    []*session // every session opened, for signing out
-	codes       codeSource
+	codes       *Codes
 }
 
 // session is one sign-in: its refresh tokens, oldest first, and the newest
@@ -53,7 +53,10 @@ func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("API URL %q: want http(s)://host[:port]", cfg.BaseURL)
 	}
-	r := &runner{cfg: cfg, res: &Result{BaseURL: cfg.BaseURL}, codes: codeSource{static: cfg.OTP, secret: cfg.TOTPSecret}}
+	r := &runner{cfg: cfg, res: &Result{BaseURL: cfg.BaseURL}, codes: cfg.Codes}
+	if r.codes == nil {
+		r.codes = NewCodes(cfg.OTP, cfg.TOTPSecret)
+	}
 	r.secrets = []string{cfg.Password, cfg.InactivePassword, cfg.TOTPSecret}
 	if cfg.DatabaseURL != "" {
 		if r.db, err = drift.ConnectLive(ctx, cfg.DatabaseURL); err != nil {

@@ -45,7 +45,7 @@ func (r *runner) ready(ctx context.Context) {
 // on a 200, checks the pair and opens a session. It returns the answer and
 // the session (nil unless signed in).
 func (r *runner) signIn(ctx context.Context, s *Step) (*response, *session) {
-	code, err := r.codes.next(ctx)
+	code, err := r.codes.Next(ctx)
 	if !s.check(OneTimeCode, "a one-time code for the sign-in", err == nil, "%v", err) {
 		return nil, nil
 	}

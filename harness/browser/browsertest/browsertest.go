@@ -11,8 +11,9 @@ import (
 	"github.com/appydex/smoke/harness/browser"
 )
 
-// Start launches a browser the test stops when it ends.
-func Start(t testing.TB) *browser.Browser {
+// Require is the browser's path; without one the test skips, or fails
+// under $SMOKE_REQUIRE_BROWSER.
+func Require(t testing.TB) string {
 	t.Helper()
 	path, err := browser.Find(os.Getenv)
 	if err != nil {
@@ -21,6 +22,13 @@ func Start(t testing.TB) *browser.Browser {
 		}
 		t.Skip(err)
 	}
+	return path
+}
+
+// Start launches a browser the test stops when it ends.
+func Start(t testing.TB) *browser.Browser {
+	t.Helper()
+	path := Require(t)
 	b, err := browser.Start(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"image/png"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/app/adminpanel"
+	"github.com/appydex/smoke/app/apitest"
+	"github.com/appydex/smoke/harness/browser"
+	"github.com/appydex/smoke/harness/browser/browsertest"
+	"github.com/appydex/smoke/harness/report"
+)
+
+// stepNamed is the report's step of that name.
+func stepNamed(t *testing.T, rep *report.Report, name string) *report.Step {
+	t.Helper()
+	for _, s := range rep.Steps {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("no step %q in the report", name)
+	return nil
+}
+
+func TestRunSignsInThroughTheAdminPanel(t *testing.T) {
+	browsertest.Require(t)
+	code, out, errOut := smoke(t, nil, append([]string{"run"}, onTestServer(t)...)...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	for _, want := range []string{
+		"ok   browser ",
+		"signed in through the admin panel in a browser: landed on /dashboard",
+		`the page landed on /dashboard: "Dashboard Signed in as admin@appydex.local Sign out"`,
+		"/api/v1/auth/login → 200",
+		"session: signed out through the page (now on /)",
+	} {
+		assert.Contains(t, out, want)
+	}
+	assert.NotContains(t, out, "admin123!@#", "no password in the output")
+	assert.NotContains(t, out, "attached:", "no screenshot of a success")
+}
+
+// The incident through the panel: the page's own words, the 500 behind
+// them, a screenshot of the page in every report; and after the fix, the
+// dashboard.
+func TestReproShowsThePanelsMessageThenTheDashboard(t *testing.T) {
+	browsertest.Require(t)
+	dir := t.TempDir()
+	junit := filepath.Join(dir, "repro.xml")
+	code, out, errOut := smoke(t, map[string]string{"SMOKE_ARTIFACTS": dir},
+		append([]string{"repro", "--json", "--junit", junit}, onTestServer(t)...)...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	var rep report.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+
+	at := stepNamed(t, &rep, "browser at the incident")
+	require.Equal(t, report.Pass, at.Status, "%s: %s", at.Summary, at.Lines)
+	require.NotNil(t, at.Browser)
+	assert.False(t, at.Browser.Landed)
+	assert.Equal(t, "/", at.Browser.Page)
+	assert.Equal(t, "Something went wrong (INTERNAL_ERROR, HTTP 500)", at.Browser.Shown, "the panel shows the API's envelope")
+	f := at.Browser.Failing()
+	require.NotNil(t, f)
+	assert.Equal(t, "POST", f.Method)
+	assert.True(t, strings.HasSuffix(f.URL, "/api/v1/auth/login"), f.URL)
+	assert.Equal(t, 500, f.Status)
+	assert.Equal(t, "INTERNAL_ERROR", f.Code)
+	assert.Contains(t, strings.Join(at.Browser.Console, "\n"), "500", "the console's error")
+
+	// The screenshot: named in the JSON and the JUnit report, a PNG of the page.
+	require.Len(t, at.Attachments, 1)
+	shot := at.Attachments[0]
+	assert.Equal(t, dir, filepath.Dir(shot))
+	f2, err := os.Open(shot)
+	require.NoError(t, err)
+	defer f2.Close()
+	img, err := png.Decode(f2)
+	require.NoError(t, err, "the screenshot is a PNG")
+	assert.GreaterOrEqual(t, img.Bounds().Dx(), 800)
+	xml, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	assert.Contains(t, string(xml), "[[ATTACHMENT|"+shot+"]]")
+
+	after := stepNamed(t, &rep, "browser after the fix")
+	require.Equal(t, report.Pass, after.Status, "%s: %s", after.Summary, after.Lines)
+	assert.True(t, after.Browser.Landed)
+	assert.Equal(t, "/dashboard", after.Browser.Page)
+	assert.Empty(t, after.Attachments)
+}
+
+// Where no Chromium is installed, run says how to install it and skips
+// only the browser step; where the browser is required, the step fails.
+func TestRunWithoutChromium(t *testing.T) {
+	noBrowser := map[string]string{"PATH": t.TempDir(), browser.EnvChromium: "", browser.EnvRequire: ""}
+	code, out, errOut := smoke(t, noBrowser, append([]string{"run"}, onTestServer(t)...)...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "skip browser")
+	assert.Contains(t, out, "apt-get install chromium")
+	assert.Contains(t, out, "ok   flow ")
+
+	noBrowser[browser.EnvRequire] = "1"
+	code, out, errOut = smoke(t, noBrowser, append([]string{"run"}, onTestServer(t)...)...)
+	require.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "FAIL browser ")
+	assert.Contains(t, out, "SMOKE_REQUIRE_BROWSER requires this step")
+}
+
+// verify --admin-url signs in to the deployment's panel: here the
+// reference panel in front of the reference API.
+func TestVerifySignsInToTheAdminPanel(t *testing.T) {
+	browsertest.Require(t)
+	api, panelURL, db := deployedWithPanel(t)
+	code, out, errOut := smoke(t, map[string]string{"SMOKE_PASSWORD": "admin123!@#", "SMOKE_OTP": "000000"},
+		append([]string{"verify", "--database-url", db, "--api-url", api, "--admin-url", panelURL}, onTestServer(t)...)...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "ok   admin panel ")
+	assert.Contains(t, out, "and its admin panel signs in to the dashboard")
+	assert.False(t, bytes.Contains([]byte(out), []byte("admin123!@#")))
+}
+
+// deployedWithPanel is a deployment as verify meets it: the reference API
+// on a database of its own, and the reference panel in front of it, the
+// API allowing the panel's origin.
+func deployedWithPanel(t *testing.T) (apiURL, panelURL, databaseURL string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	origin := "http://" + ln.Addr().String()
+	api := apitest.Start(t, apitest.Options{CORSOrigins: []string{origin}})
+	h, err := adminpanel.Handler(api.URL)
+	require.NoError(t, err)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+	return api.URL, origin + "/", api.DatabaseURL
+}
