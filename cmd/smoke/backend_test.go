@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/appydex/smoke/harness/backend"
+	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
 )
@@ -39,6 +40,18 @@ func TestReproOfTheFastAPIBackendShowsTheReportsEvidence(t *testing.T) {
 		"PASS: the incident reproduced in fastapi",
 	} {
 		assert.Contains(t, out, want)
+	}
+	// The admin panel, where a browser is installed (CI requires one).
+	if _, err := browser.Find(os.Getenv); err == nil || os.Getenv(browser.EnvRequire) != "" {
+		for _, want := range []string{
+			`ok   browser at the incident`,
+			`the page stayed on / and showed: "Something went wrong (INTERNAL_ERROR, HTTP 500)"`,
+			"/api/v1/auth/login → 500 INTERNAL_ERROR",
+			"ok   browser after the fix",
+			"the page landed on /dashboard",
+		} {
+			assert.Contains(t, out, want)
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
@@ -146,9 +147,19 @@ func (b *Browser) SignIn(ctx context.Context, o SignIn) (*Result, error) {
 	stop := context.AfterFunc(ctx, closeTab) // an interrupt closes the tab at once
 	defer stop()
 
-	rec := newRecorder()
+	rec := newRecorder(tab)
 	if err := chromedp.Listen(tab, rec.event); err != nil {
 		return nil, fmt.Errorf("open a tab: %w", err)
+	}
+	// A page need not read an error answer's body, and the browser keeps
+	// only what the page read: the page's calls are paused as their
+	// answers arrive, long enough to read an error's envelope.
+	patterns := []*fetch.RequestPattern{
+		{URLPattern: "*", ResourceType: network.ResourceTypeFetch, RequestStage: fetch.RequestStageResponse},
+		{URLPattern: "*", ResourceType: network.ResourceTypeXHR, RequestStage: fetch.RequestStageResponse},
+	}
+	if _, err := chromedp.Call(tab, fetch.Enable, fetch.EnableParams{Patterns: patterns}); err != nil {
+		return nil, fmt.Errorf("watch the tab's answers: %w", err)
 	}
 	if _, err := chromedp.Call(tab, network.Enable, network.EnableParams{}); err != nil {
 		return nil, fmt.Errorf("watch the tab's network: %w", err)
@@ -347,11 +358,20 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // recorder keeps the tab's requests and console errors as the events come.
 type recorder struct {
-	mu      sync.Mutex
-	order   []network.RequestID
-	reqs    map[network.RequestID]*tracked
-	console []string
-	changed time.Time
+	tab       context.Context
+	mu        sync.Mutex
+	order     []network.RequestID
+	reqs      map[network.RequestID]*tracked
+	envelopes map[network.RequestID]envelope
+	paused    sync.WaitGroup
+	console   []string
+	changed   time.Time
+}
+
+// envelope is an error answer's {"code", "message"}.
+type envelope struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 type tracked struct {
@@ -359,8 +379,25 @@ type tracked struct {
 	done bool
 }
 
-func newRecorder() *recorder {
-	return &recorder{reqs: map[network.RequestID]*tracked{}, changed: time.Now()}
+func newRecorder(tab context.Context) *recorder {
+	return &recorder{tab: tab, reqs: map[network.RequestID]*tracked{}, envelopes: map[network.RequestID]envelope{}, changed: time.Now()}
+}
+
+// intercept reads a paused error answer's envelope and lets it go on. It
+// runs on a goroutine of its own: commands cannot run on the listener's.
+func (r *recorder) intercept(e *fetch.EventRequestPaused) {
+	defer r.paused.Done()
+	if e.ResponseStatusCode >= 400 {
+		if body, err := chromedp.Call(r.tab, fetch.GetResponseBody, fetch.GetResponseBodyParams{RequestID: e.RequestID}); err == nil {
+			var env envelope
+			if json.Unmarshal(body.Body, &env) == nil && env.Code != "" {
+				r.mu.Lock()
+				r.envelopes[e.NetworkID] = env
+				r.mu.Unlock()
+			}
+		}
+	}
+	_, _ = chromedp.Call(r.tab, fetch.ContinueResponse, fetch.ContinueResponseParams{RequestID: e.RequestID})
 }
 
 // event runs on the tab's reading goroutine: it only records.
@@ -368,6 +405,10 @@ func (r *recorder) event(ev any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch e := ev.(type) {
+	case *fetch.EventRequestPaused:
+		r.paused.Add(1)
+		go r.intercept(e)
+		return
 	case *network.EventRequestWillBeSent:
 		if e.Type != network.ResourceTypeFetch && e.Type != network.ResourceTypeXHR {
 			return
@@ -460,25 +501,26 @@ func (r *recorder) settle(ctx context.Context, quiet, max time.Duration) {
 // requests are the calls in the order made, an error answer's envelope
 // read from its body.
 func (r *recorder) requests(tab context.Context) []Request {
+	r.paused.Wait()
 	r.mu.Lock()
 	ids := slices.Clone(r.order)
 	out := make([]Request, len(ids))
 	for i, id := range ids {
 		out[i] = r.reqs[id].Request
+		if env, ok := r.envelopes[id]; ok {
+			out[i].Code, out[i].Message = env.Code, env.Message
+		}
 	}
 	r.mu.Unlock()
 	for i, id := range ids {
-		if out[i].Status < 400 || out[i].Withheld {
+		if out[i].Status < 400 || out[i].Code != "" {
 			continue
 		}
 		body, err := chromedp.Call(tab, network.GetResponseBody, network.GetResponseBodyParams{RequestID: id})
 		if err != nil {
 			continue
 		}
-		var env struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		}
+		var env envelope
 		if json.Unmarshal([]byte(body.Body), &env) == nil {
 			out[i].Code, out[i].Message = env.Code, env.Message
 		}
