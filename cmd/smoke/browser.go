@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/appydex/smoke/app/adminpanel"
@@ -27,6 +28,7 @@ type browserRun struct {
 	err   error
 	ln    net.Listener // the panel's, opened before the API so the API can allow its origin
 	srv   *http.Server
+	panel atomic.Pointer[http.Handler] // the panel for the API of the moment
 }
 
 // startBrowser launches the browser in the background; nothing when
@@ -75,7 +77,8 @@ func (r *browserRun) origins() ([]string, error) {
 }
 
 // servePanel serves the reference panel for the API at apiURL, and returns
-// its sign-in page's URL.
+// its sign-in page's URL. A second call points the same origin at another
+// API (a backend restarted from the fixed image).
 func (r *browserRun) servePanel(apiURL string) (string, error) {
 	origin, err := r.panelOrigin()
 	if err != nil {
@@ -85,14 +88,13 @@ func (r *browserRun) servePanel(apiURL string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if r.srv != nil {
-		r.srv.Close()
-		if r.ln, err = net.Listen("tcp", strings.TrimPrefix(origin, "http://")); err != nil {
-			return "", fmt.Errorf("the admin panel's port: %w", err)
-		}
+	r.panel.Store(&h)
+	if r.srv == nil {
+		r.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			(*r.panel.Load()).ServeHTTP(w, req)
+		})}
+		go func() { _ = r.srv.Serve(r.ln) }()
 	}
-	r.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func(srv *http.Server, ln net.Listener) { _ = srv.Serve(ln) }(r.srv, r.ln)
 	return origin + "/", nil
 }
 
@@ -201,7 +203,7 @@ func incident(step *report.Step, res *browser.Result) bool {
 	}
 	switch {
 	case blamed:
-		step.Fail("the panel blamed the connection for the API's %d", f.Status)
+		step.Fail("the panel blamed the connection for an answer the API gave")
 	case !res.Landed && f != nil && f.Status == http.StatusInternalServerError:
 		what := res.Shown
 		if what == "" {

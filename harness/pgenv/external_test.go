@@ -14,10 +14,12 @@ import (
 	"github.com/appydex/smoke/harness/pgtest"
 )
 
-// The external source is tried against this test binary's own server, reached
-// by URL as a user's shared server would be.
+// The external source is tried against a server reached by URL, as a user's
+// shared server would be. The test compares every database on it before
+// and after, so it has a server of its own: on the one a whole go test
+// ./... shares, other packages make and drop databases all the while.
 func TestExternalSourceTouchesOnlyItsOwnDatabases(t *testing.T) {
-	host := pgtest.Server(t)
+	host := pgtest.OwnServer(t, "it compares the whole list of the server's databases before and after")
 	ctx := context.Background()
 	url := host.AdminURL()
 
