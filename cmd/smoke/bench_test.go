@@ -31,7 +31,7 @@ func BenchmarkSmokeRun(b *testing.B) {
 			return os.Getenv(k)
 		}
 		for b.Loop() {
-			if code := run(context.Background(), []string{"run", "--backend", "../../fixtures/backends/fastapi"}, getenv, io.Discard, io.Discard); code != exitOK {
+			if code := run(context.Background(), []string{"run", "--no-browser", "--backend", "../../fixtures/backends/fastapi"}, getenv, io.Discard, io.Discard); code != exitOK {
 				b.Fatalf("smoke run --backend fixtures/backends/fastapi exited %d", code)
 			}
 		}
@@ -39,9 +39,10 @@ func BenchmarkSmokeRun(b *testing.B) {
 	for _, source := range []string{"container", "local"} {
 		// Fresh: a server started and stopped by every run. Reused: every
 		// run attaches to the server a first run (outside the timer) kept,
-		// as `smoke run --reuse` does run after run.
+		// as `smoke run --reuse` does run after run. Without the browser
+		// step, which harness/browser's benchmarks time on their own.
 		for _, reuse := range []bool{false, true} {
-			name, args := source, []string{"run", "--pg-source", source}
+			name, args := source, []string{"run", "--no-browser", "--pg-source", source}
 			if reuse {
 				name, args = source+"-reused", append(args, "--reuse")
 			}
