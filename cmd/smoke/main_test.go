@@ -29,7 +29,9 @@ func TestMain(m *testing.M) {
 
 // smoke runs the command as a user would, with this process's environment
 // plus env, and returns its exit code and output.
-// A failing browser step's screenshot goes to the test's own folder.
+// A failing browser step's screenshot goes to the test's own folder; and
+// SMOKE_REUSE (SMOKE_REUSE=1 make test keeps the test binaries' server) is
+// not the command's unless env sets it.
 func smoke(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	artifacts := t.TempDir()
@@ -37,8 +39,11 @@ func smoke(t *testing.T, env map[string]string, args ...string) (code int, stdou
 		if v, ok := env[k]; ok {
 			return v
 		}
-		if k == "SMOKE_ARTIFACTS" {
+		switch k {
+		case "SMOKE_ARTIFACTS":
 			return artifacts
+		case pgenv.EnvReuse:
+			return ""
 		}
 		return os.Getenv(k)
 	}
