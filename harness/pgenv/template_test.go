@@ -2,6 +2,7 @@ package pgenv_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -90,16 +91,23 @@ func TestHalfBuiltTemplateIsNeverUsed(t *testing.T) {
 	assert.Empty(t, databases(t, srv, "smoke_tpl_"+hash[:16]), "a failed build must leave neither a template nor its build database")
 
 	// A build whose process was killed leaves its build database behind: the
-	// next build of the same files removes it and builds afresh.
-	good := scratchMigrations(t)
+	// next build of the same files removes it and builds afresh. The files
+	// are this run's own: a kept server (SMOKE_REUSE=1) still holds the
+	// template of an earlier run's, which would need no build.
+	good := scratchMigrations(t, "000003_run.up.sql", fmt.Sprintf("-- run %d\nSELECT 1;\n", time.Now().UnixNano()))
 	hash, err = pgenv.HashFiles(good)
 	require.NoError(t, err)
 	stale := "smoke_tpl_" + hash[:16] + "_build_dead"
-	_, err = pgtest.Pool(t, srv.AdminURL()).Exec(ctx, "CREATE DATABASE "+stale)
+	admin := pgtest.Pool(t, srv.AdminURL())
+	_, err = admin.Exec(ctx, "CREATE DATABASE "+stale)
 	require.NoError(t, err)
 
 	tpl, err := srv.Template(ctx, good, "scratch")
 	require.NoError(t, err)
+	t.Cleanup(func() { // nobody else builds these files: leave no template on a kept server
+		admin.Exec(ctx, "ALTER DATABASE "+tpl.Name()+" IS_TEMPLATE false")
+		admin.Exec(ctx, "DROP DATABASE IF EXISTS "+tpl.Name()+" WITH (FORCE)")
+	})
 	got := databases(t, srv, tpl.Name())
 	assert.Contains(t, got, tpl.Name())
 	assert.NotContains(t, got, stale)
