@@ -145,8 +145,17 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 		step.Line("%v", err)
 		return step, nil, nil
 	}
-	step.Browser = res
+	// What the page said goes into every report: a panel that echoes the
+	// password must not put it there.
 	secrets := []string{in.Password, in.OTP}
+	res.Shown, res.Text = redact.Secrets(res.Shown, secrets...), redact.Secrets(res.Text, secrets...)
+	for i := range res.Console {
+		res.Console[i] = redact.Secrets(res.Console[i], secrets...)
+	}
+	for i := range res.Problems {
+		res.Problems[i].What = redact.Secrets(res.Problems[i].What, secrets...)
+	}
+	step.Browser = res
 	step.Line("%s, signing in as %s", in.PanelURL, in.Login)
 	if res.Landed {
 		step.Line("the page landed on %s: %q", res.Page, redact.Secrets(res.Text, secrets...))
