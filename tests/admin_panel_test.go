@@ -2,7 +2,6 @@ package tests
 
 import (
 	"context"
-	"image"
 	"image/png"
 	"net"
 	"net/http"
@@ -150,5 +149,3 @@ func showsAPage(t *testing.T, path string) bool {
 	}
 	return bounds.Dx() >= 800 && len(colors) > 20
 }
-
-var _ image.Image // image/png registers the decoder; image names the type

@@ -21,7 +21,7 @@ import (
 // api is a stand-in for the appydex API with one answer to a sign-in: the
 // browser's side is what these tests are about (tests/ signs in to the
 // real backends). cors says whether every answer carries the header.
-func api(t *testing.T, loginStatus int, corsOnErrors bool) *httptest.Server {
+func api(t testing.TB, loginStatus int, corsOnErrors bool) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/auth/login", func(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +49,7 @@ func api(t *testing.T, loginStatus int, corsOnErrors bool) *httptest.Server {
 
 // panel serves the reference panel for apiURL, and lets the API allow its
 // origin when cors.
-func panel(t *testing.T, apiURL string) string {
+func panel(t testing.TB, apiURL string) string {
 	t.Helper()
 	h, err := adminpanel.Handler(apiURL)
 	if err != nil {
@@ -63,6 +63,16 @@ func panel(t *testing.T, apiURL string) string {
 // withCORS wraps the API's handler so the panel's origin may read it.
 func withCORS(srv *httptest.Server, origin string) {
 	srv.Config.Handler = httpapi.CORS([]string{origin}, srv.Config.Handler)
+}
+
+// allowedPanel is the reference panel's sign-in page for a stand-in API
+// that allows the panel's origin (on error answers too, when corsOnErrors).
+func allowedPanel(t testing.TB, loginStatus int, corsOnErrors bool) string {
+	t.Helper()
+	a := api(t, loginStatus, corsOnErrors)
+	p := panel(t, a.URL)
+	withCORS(a, p)
+	return p + "/"
 }
 
 func signIn(t *testing.T, b *browser.Browser, panelURL string) *browser.Result {
@@ -88,10 +98,7 @@ func classes(res *browser.Result) []string {
 
 func TestSignInLandsAndSignsOut(t *testing.T) {
 	b := browsertest.Start(t)
-	a := api(t, 200, true)
-	p := panel(t, a.URL)
-	withCORS(a, p)
-	res := signIn(t, b, p+"/")
+	res := signIn(t, b, allowedPanel(t, 200, true))
 	if !res.Passed() || res.Page != "/dashboard" {
 		t.Fatalf("want a sign-in that lands on /dashboard; got landed=%v page=%q problems=%v", res.Landed, res.Page, res.Problems)
 	}
@@ -108,10 +115,7 @@ func TestSignInLandsAndSignsOut(t *testing.T) {
 
 func TestA500IsShownWithItsEnvelopeAndAScreenshot(t *testing.T) {
 	b := browsertest.Start(t)
-	a := api(t, 500, true)
-	p := panel(t, a.URL)
-	withCORS(a, p)
-	res := signIn(t, b, p+"/")
+	res := signIn(t, b, allowedPanel(t, 500, true))
 	if res.Landed || res.Page != "/" {
 		t.Fatalf("landed=%v page=%q", res.Landed, res.Page)
 	}
@@ -142,10 +146,7 @@ func TestA500IsShownWithItsEnvelopeAndAScreenshot(t *testing.T) {
 // it.
 func TestAnAnswerWithoutCORSIsNamed(t *testing.T) {
 	b := browsertest.Start(t)
-	a := api(t, 500, false)
-	p := panel(t, a.URL)
-	withCORS(a, p)
-	res := signIn(t, b, p+"/")
+	res := signIn(t, b, allowedPanel(t, 500, false))
 	if strings.Contains(res.Shown, "Cannot connect") || !strings.Contains(res.Shown, "withheld") {
 		t.Errorf("the page showed %q", res.Shown)
 	}

@@ -180,12 +180,10 @@ func (b *Browser) SignIn(ctx context.Context, o SignIn) (*Result, error) {
 		res.Problems = append(res.Problems, Problem{ClassPanelDown, fmt.Sprintf("the panel's page %s does not load: %v", o.PanelURL, err)})
 		return finish()
 	}
-	var form struct {
+	form, err := chromedp.Run(tab, chromedp.Evaluate[struct {
 		Missing []string `json:"missing"`
-	}
-	if form, err = chromedp.Run(tab, chromedp.Evaluate[struct {
-		Missing []string `json:"missing"`
-	}](findFormJS)); err != nil {
+	}](findFormJS))
+	if err != nil {
 		return nil, fmt.Errorf("read the sign-in page: %w", err)
 	}
 	if slices.Contains(form.Missing, "otp") && o.OTP == "" {

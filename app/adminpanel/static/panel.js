@@ -48,6 +48,23 @@ async function call(method, path, { body, token } = {}) {
   return fetch(api + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
 }
 
+// send calls the API and returns its answer when it is a success; else it
+// shows what went wrong on the page and returns null.
+async function send(method, path, options) {
+  let resp;
+  try {
+    resp = await call(method, path, options);
+  } catch (_) {
+    showError(await unreadable());
+    return null;
+  }
+  if (!resp.ok) {
+    showError(await describe(resp));
+    return null;
+  }
+  return resp;
+}
+
 async function signIn(event) {
   event.preventDefault();
   const form = event.target;
@@ -55,19 +72,10 @@ async function signIn(event) {
   document.getElementById("error").hidden = true;
   button.disabled = true;
   try {
-    let resp;
-    try {
-      resp = await call("POST", "/api/v1/auth/login", {
-        body: { email_or_phone: form.email_or_phone.value, password: form.password.value, otp: form.otp.value },
-      });
-    } catch (_) {
-      showError(await unreadable());
-      return;
-    }
-    if (!resp.ok) {
-      showError(await describe(resp));
-      return;
-    }
+    const resp = await send("POST", "/api/v1/auth/login", {
+      body: { email_or_phone: form.email_or_phone.value, password: form.password.value, otp: form.otp.value },
+    });
+    if (!resp) return;
     const tokens = await resp.json();
     sessionStorage.setItem("access_token", tokens.access_token);
     sessionStorage.setItem("refresh_token", tokens.refresh_token);
@@ -83,17 +91,8 @@ async function dashboard() {
     location.replace("/");
     return;
   }
-  let resp;
-  try {
-    resp = await call("GET", "/api/v1/auth/me", { token: access });
-  } catch (_) {
-    showError(await unreadable());
-    return;
-  }
-  if (!resp.ok) {
-    showError(await describe(resp));
-    return;
-  }
+  const resp = await send("GET", "/api/v1/auth/me", { token: access });
+  if (!resp) return;
   const me = await resp.json();
   document.getElementById("who").textContent = "Signed in as " + (me.email || me.phone || me.id);
   document.getElementById("signout").addEventListener("click", signOut);
@@ -102,17 +101,8 @@ async function dashboard() {
 async function signOut() {
   const refresh = sessionStorage.getItem("refresh_token");
   sessionStorage.clear();
-  if (refresh) {
-    try {
-      const resp = await call("POST", "/api/v1/auth/logout", { body: { refresh_token: refresh } });
-      if (!resp.ok) {
-        showError(await describe(resp));
-        return;
-      }
-    } catch (_) {
-      showError(await unreadable());
-      return;
-    }
+  if (refresh && !(await send("POST", "/api/v1/auth/logout", { body: { refresh_token: refresh } }))) {
+    return;
   }
   location.assign("/");
 }
