@@ -28,7 +28,7 @@ func BenchmarkSmokeRun(b *testing.B) {
 			if k == pgenv.EnvSource {
 				return "container"
 			}
-			return benchEnv(k)
+			return os.Getenv(k)
 		}
 		for b.Loop() {
 			if code := run(context.Background(), []string{"run", "--no-browser", "--backend", "../../fixtures/backends/fastapi"}, getenv, io.Discard, io.Discard); code != exitOK {
@@ -53,15 +53,15 @@ func BenchmarkSmokeRun(b *testing.B) {
 					}
 				}
 				if reuse {
-					if code := run(context.Background(), args, benchEnv, io.Discard, io.Discard); code != exitOK {
+					if code := run(context.Background(), args, os.Getenv, io.Discard, io.Discard); code != exitOK {
 						b.Fatalf("smoke %v exited %d", args, code)
 					}
-					b.Cleanup(func() { run(context.Background(), []string{"down"}, benchEnv, io.Discard, io.Discard) })
+					b.Cleanup(func() { run(context.Background(), []string{"down"}, os.Getenv, io.Discard, io.Discard) })
 				}
 				var samples []time.Duration
 				for b.Loop() {
 					start := time.Now()
-					if code := run(context.Background(), args, benchEnv, io.Discard, io.Discard); code != exitOK {
+					if code := run(context.Background(), args, os.Getenv, io.Discard, io.Discard); code != exitOK {
 						b.Fatalf("smoke %v exited %d", args, code)
 					}
 					samples = append(samples, time.Since(start))
@@ -71,15 +71,6 @@ func BenchmarkSmokeRun(b *testing.B) {
 			})
 		}
 	}
-}
-
-// benchEnv is this process's environment but for SMOKE_REUSE: a fresh run
-// must be fresh whatever the shell says (the reused ones pass --reuse).
-func benchEnv(k string) string {
-	if k == pgenv.EnvReuse {
-		return ""
-	}
-	return os.Getenv(k)
 }
 
 // BenchmarkSmokeDiff times `smoke diff` of two databases of 200 tables
@@ -93,7 +84,7 @@ func BenchmarkSmokeDiff(b *testing.B) {
 	to.Exec(b, manyTables(200, true))
 	args := []string{"diff", "--sql", from.URL, to.URL}
 	for b.Loop() {
-		if code := run(context.Background(), args, benchEnv, io.Discard, io.Discard); code != exitFailed {
+		if code := run(context.Background(), args, os.Getenv, io.Discard, io.Discard); code != exitFailed {
 			b.Fatalf("smoke diff exited %d, not 1 (they differ)", code)
 		}
 	}

@@ -36,9 +36,7 @@ type child struct {
 func startCommand(t *testing.T, env []string, args ...string) *child {
 	t.Helper()
 	c := &child{cmd: exec.Command(os.Args[0], args...), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, stderrLines: make(chan string, 100)}
-	// SMOKE_REUSE=1 make test keeps the test binaries' server; the command
-	// under test keeps none unless the test says so.
-	c.cmd.Env = append(append(os.Environ(), beTheCommand+"=1", pgenv.EnvReuse+"="), env...)
+	c.cmd.Env = append(append(os.Environ(), beTheCommand+"=1"), env...)
 	c.cmd.Stdout = c.stdout
 	pipe, err := c.cmd.StderrPipe()
 	require.NoError(t, err)

@@ -29,9 +29,7 @@ func TestMain(m *testing.M) {
 
 // smoke runs the command as a user would, with this process's environment
 // plus env, and returns its exit code and output.
-// A failing browser step's screenshot goes to the test's own folder; and
-// SMOKE_REUSE (SMOKE_REUSE=1 make test keeps the test binaries' server) is
-// not the command's unless env sets it.
+// A failing browser step's screenshot goes to the test's own folder.
 func smoke(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	artifacts := t.TempDir()
@@ -39,11 +37,8 @@ func smoke(t *testing.T, env map[string]string, args ...string) (code int, stdou
 		if v, ok := env[k]; ok {
 			return v
 		}
-		switch k {
-		case "SMOKE_ARTIFACTS":
+		if k == "SMOKE_ARTIFACTS" {
 			return artifacts
-		case pgenv.EnvReuse:
-			return ""
 		}
 		return os.Getenv(k)
 	}

@@ -46,6 +46,10 @@ var shared struct {
 	started bool
 	srv     *pgenv.Server
 	err     error
+	// reuse is SMOKE_REUSE as this binary found it (Main reads it, then
+	// takes it out of the environment).
+	reuse    pgenv.ShareOptions
+	reuseErr error
 }
 
 // Main runs the package's tests, then stops the server if one was started.
@@ -62,6 +66,11 @@ func run(m *testing.M) int {
 	docker.Setup(os.Getenv, testing.Verbose())
 	shared.mu.Lock()
 	shared.inMain = true
+	// SMOKE_REUSE=1 make test keeps the test binaries' server. It is theirs
+	// alone: the smoke command a test runs, and the processes a test
+	// starts, keep nothing unless the test says so.
+	shared.reuse, shared.reuseErr = pgenv.ReuseFromEnv(os.Getenv)
+	os.Unsetenv(pgenv.EnvReuse)
 	shared.mu.Unlock()
 
 	sig := make(chan os.Signal, 1)
@@ -145,16 +154,15 @@ func start() (*pgenv.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	reuse, err := pgenv.ReuseFromEnv(os.Getenv)
-	if err != nil {
-		return nil, err
+	if shared.reuseErr != nil {
+		return nil, shared.reuseErr
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	if os.Getenv(pgenv.EnvShare) == "0" {
 		return pgenv.Start(ctx, cfg)
 	}
-	return pgenv.Attach(ctx, cfg, reuse)
+	return pgenv.Attach(ctx, cfg, shared.reuse)
 }
 
 // OwnServer starts a server for this test alone, stopped when it ends: for

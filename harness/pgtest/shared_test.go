@@ -49,10 +49,8 @@ type user struct {
 func attachChild(t *testing.T, source pgenv.Source, cache string, env ...string) *user {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestChildUsesSharedServer$", "-test.timeout=5m")
-	// SMOKE_REUSE of the run (SMOKE_REUSE=1 make test) is the test
-	// binaries' own setting, not the children's: a test that wants it says so.
 	cmd.Env = append(os.Environ(), append([]string{"PGTEST_SHARED_CHILD=1", pgenv.EnvSource + "=" + string(source),
-		pgenv.EnvCache + "=" + cache, pgenv.EnvShare + "=1", pgenv.EnvReuse + "="}, env...)...)
+		pgenv.EnvCache + "=" + cache, pgenv.EnvShare + "=1"}, env...)...)
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()
