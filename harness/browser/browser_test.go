@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -222,6 +223,41 @@ func TestAPanelThatBlamesTheConnection(t *testing.T) {
 	}
 	if got := strings.Join(classes(res), ","); got != browser.ClassSignIn+","+browser.ClassBlame {
 		t.Errorf("problem classes %s", got)
+	}
+}
+
+// A panel may pass through pages on its way to the dashboard (a redirect
+// after sign-in, a router that reloads): while a page replaces its
+// document there is nothing to read, and Chrome says "Inspected target
+// navigated or closed". That is the way to the dashboard, not a broken page.
+func TestAPanelThatNavigatesOnItsWayToTheDashboard(t *testing.T) {
+	b := browsertest.Start(t)
+	const hops = 20
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		switch r.URL.Path {
+		case "/":
+			_, _ = w.Write([]byte(`<!doctype html><form id=f><input name=email type=email><input name=password type=password>
+				<input name=otp placeholder="OTP"><button>Sign In</button></form>
+				<script>f.onsubmit = ev => { ev.preventDefault(); location.replace("/hop?n=1"); };</script>`))
+		case "/hop":
+			n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+			next := "/dashboard"
+			if n < hops {
+				next = "/hop?n=" + strconv.Itoa(n+1)
+			}
+			// The page asks for the next one, then stays busy until it
+			// comes: a read sent meanwhile waits for a document that goes.
+			_, _ = w.Write([]byte(`<!doctype html><p>On the way</p><script>location.replace("` + next + `");
+				for (const end = Date.now() + 80; Date.now() < end;) {}</script>`))
+		case "/dashboard":
+			_, _ = w.Write([]byte(`<!doctype html><h1>Dashboard</h1>`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	res := signIn(t, b, srv.URL+"/")
+	if !res.Landed || res.Page != "/dashboard" || len(res.Problems) != 0 {
+		t.Fatalf("want a sign-in that lands on /dashboard; got landed=%v page=%q problems=%v", res.Landed, res.Page, res.Problems)
 	}
 }
 

@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chromedp/cdproto"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/log"
@@ -180,9 +182,9 @@ func (b *Browser) SignIn(ctx context.Context, o SignIn) (*Result, error) {
 		res.Problems = append(res.Problems, Problem{ClassPanelDown, fmt.Sprintf("the panel's page %s does not load: %v", o.PanelURL, err)})
 		return finish()
 	}
-	form, err := chromedp.Run(tab, chromedp.Evaluate[struct {
+	form, err := evaluate[struct {
 		Missing []string `json:"missing"`
-	}](findFormJS))
+	}](tab, findFormJS)
 	if err != nil {
 		return nil, fmt.Errorf("read the sign-in page: %w", err)
 	}
@@ -311,14 +313,43 @@ type pageState struct {
 	Text  string `json:"text"`
 }
 
+// readPage reads where the page is and what it shows.
 func readPage(tab context.Context) (pageState, error) {
-	return chromedp.Run(tab, chromedp.Evaluate[pageState](readPageJS))
+	return evaluate[pageState](tab, readPageJS)
+}
+
+// evaluate runs js in the page and returns its value. A page that is
+// navigating (a sign-in moving on to the dashboard, a page sending the
+// browser elsewhere as it loads) has no document to run it in for a
+// moment, and Chrome answers "Inspected target navigated or closed" or
+// "Execution context was destroyed": the call is tried again until the
+// next page is there, for up to navigationGrace.
+func evaluate[T any](tab context.Context, js string) (T, error) {
+	deadline := time.Now().Add(navigationGrace)
+	for {
+		v, err := chromedp.Run(tab, chromedp.Evaluate[T](js))
+		if err == nil || !navigating(err) || time.Now().After(deadline) || !sleep(tab, 50*time.Millisecond) {
+			return v, err
+		}
+	}
+}
+
+// navigationGrace is how long a page may take to replace its document.
+const navigationGrace = 5 * time.Second
+
+// navigating reports whether err is Chrome saying the document went away
+// under the call: a navigation, not a broken page.
+func navigating(err error) bool {
+	var ce *cdproto.Error
+	return errors.As(err, &ce) && ce.Code == -32000 &&
+		(strings.Contains(ce.Message, "navigated or closed") || strings.Contains(ce.Message, "context was destroyed") ||
+			strings.Contains(ce.Message, "Cannot find context"))
 }
 
 // signOut clicks the page's sign-out control and waits for it to leave the
 // signed-in page.
 func signOut(tab context.Context, o SignIn) string {
-	found, err := chromedp.Run(tab, chromedp.Evaluate[bool](findSignOutJS))
+	found, err := evaluate[bool](tab, findSignOutJS)
 	if err != nil || !found {
 		return "the page has no sign-out control: the browser's session stays until it expires"
 	}
