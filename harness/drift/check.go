@@ -49,6 +49,10 @@ type Report struct {
 	// Comparisons: model vs migrations, then, with a live database,
 	// migrations vs live and model vs live.
 	Comparisons []Comparison `json:"comparisons"`
+	// Reused names the snapshots ("model", "migrations") an earlier run on
+	// this kept server made of exactly these inputs, read back instead of
+	// made again. The live database is read every time.
+	Reused []string `json:"reused_snapshots,omitempty"`
 }
 
 // Findings lists every finding of the report: the migration state first.
@@ -66,19 +70,22 @@ func (r *Report) Findings() []schema.Finding {
 // live database's migration state.
 //
 // The model's and the migrations' snapshots are made at once, each in a
-// scratch database of its own, while the live database is read.
+// scratch database of its own, while the live database is read. On a kept
+// server an earlier run's snapshots of the same inputs are read back
+// instead (Report.Reused).
 func Check(ctx context.Context, opts Options) (*Report, error) {
 	var fromModel, fromMigrations *schema.Snapshot
 	var modelErr, migrationsErr error
 	var wg sync.WaitGroup
 	wg.Add(2)
+	var modelReused, migrationsReused bool
 	go func() {
 		defer wg.Done()
-		fromModel, modelErr = FromModel(ctx, opts.Server, opts.Model)
+		fromModel, modelReused, modelErr = modelSnapshot(ctx, opts.Server, opts.Model)
 	}()
 	go func() {
 		defer wg.Done()
-		fromMigrations, migrationsErr = FromMigrations(ctx, opts.Server, opts.Migrations, opts.Dir, 0)
+		fromMigrations, migrationsReused, migrationsErr = migrationsSnapshot(ctx, opts.Server, opts.Migrations, opts.Dir)
 		if migrationsErr != nil {
 			migrationsErr = fmt.Errorf("apply %s to a scratch database: %w", opts.Dir, migrationsErr)
 		}
@@ -94,6 +101,12 @@ func Check(ctx context.Context, opts Options) (*Report, error) {
 	wg.Wait()
 	if err := errors.Join(modelErr, migrationsErr, liveErr); err != nil {
 		return nil, err
+	}
+	if modelReused {
+		r.Reused = append(r.Reused, "model")
+	}
+	if migrationsReused {
+		r.Reused = append(r.Reused, "migrations")
 	}
 	if opts.Live == nil {
 		r.Comparisons = Compare(fromModel, fromMigrations, nil)

@@ -7,9 +7,11 @@ package drift
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -141,4 +143,47 @@ func causeOf(err error) string {
 		return ": " + pgErr.Message
 	}
 	return ""
+}
+
+// modelSnapshot is FromModel, made once per kept server
+// (pgenv.Server.Remember): the model's DDL is all that goes into it.
+func modelSnapshot(ctx context.Context, srv *pgenv.Server, m model.Schema) (*schema.Snapshot, bool, error) {
+	if err := m.Validate(); err != nil {
+		return nil, false, err
+	}
+	key := "drift model\x00" + strings.Join(m.DDL(), "\x00")
+	return remembered(srv, key, func() (*schema.Snapshot, error) { return FromModel(ctx, srv, m) })
+}
+
+// migrationsSnapshot is FromMigrations of all the files, made once per kept
+// server: the template's name carries the hash of every file.
+func migrationsSnapshot(ctx context.Context, srv *pgenv.Server, fsys fs.FS, dir string) (*schema.Snapshot, bool, error) {
+	tpl, err := srv.Template(ctx, fsys, dir)
+	if err != nil {
+		return nil, false, err
+	}
+	return remembered(srv, "drift migrations\x00"+tpl.Name(), func() (*schema.Snapshot, error) {
+		return FromMigrations(ctx, srv, fsys, dir, 0)
+	})
+}
+
+// remembered is read's snapshot kept as JSON on the server (every field of
+// a Snapshot is one).
+func remembered(srv *pgenv.Server, key string, read func() (*schema.Snapshot, error)) (*schema.Snapshot, bool, error) {
+	var made *schema.Snapshot
+	b, reused, err := srv.Remember(key, func() ([]byte, error) {
+		var err error
+		if made, err = read(); err != nil {
+			return nil, err
+		}
+		return json.Marshal(made)
+	})
+	if err != nil || !reused {
+		return made, false, err
+	}
+	var snap schema.Snapshot
+	if err := json.Unmarshal(b, &snap); err != nil {
+		return nil, false, fmt.Errorf("read back a kept snapshot: %w", err)
+	}
+	return &snap, true, nil
 }

@@ -257,13 +257,58 @@ func (r *runner) send(ctx context.Context, req request) (*http.Request, *respons
 // document and, for a 5xx, that it shows nothing but the envelope. A
 // transport error is a failed check and a nil response.
 func (r *runner) do(ctx context.Context, s *Step, req request) *response {
+	return r.record(ctx, s, r.exchange(ctx, req))
+}
+
+// exchange is a request sent and what came of it.
+type exchange struct {
+	req  request
+	hreq *http.Request // nil when the request could not be made
+	resp *response     // nil without an answer
+	err  error
+}
+
+func (r *runner) exchange(ctx context.Context, req request) exchange {
 	hreq, resp, err := r.send(ctx, req)
-	if hreq == nil {
-		s.check(Contract, req.method+" "+req.path, false, "%v", err)
+	return exchange{req, hreq, resp, err}
+}
+
+// sendAll sends reqs at once — released together, to meet on the server —
+// and returns what came of each, in their order. Requests that do not
+// depend on each other then cost one round trip, not one each.
+func (r *runner) sendAll(ctx context.Context, reqs []request) []exchange {
+	out := make([]exchange, len(reqs))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, req := range reqs {
+		wg.Go(func() {
+			<-start
+			out[i] = r.exchange(ctx, req)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return out
+}
+
+// doAll is do for requests that do not depend on each other: sent at
+// once, recorded in their order.
+func (r *runner) doAll(ctx context.Context, s *Step, reqs []request) []*response {
+	out := make([]*response, len(reqs))
+	for i, x := range r.sendAll(ctx, reqs) {
+		out[i] = r.record(ctx, s, x)
+	}
+	return out
+}
+
+// record records an exchange in s, as do does, and returns its answer.
+func (r *runner) record(ctx context.Context, s *Step, x exchange) *response {
+	if x.hreq == nil {
+		s.check(Contract, x.req.method+" "+x.req.path, false, "%v", x.err)
 		return nil
 	}
-	r.judge(ctx, s, req, hreq, resp, err)
-	return resp
+	r.judge(ctx, s, x.req, x.hreq, x.resp, x.err)
+	return x.resp
 }
 
 // judge records an answer that send got (or its failure) in s.

@@ -159,9 +159,16 @@ func (r *runner) wrongCredentials(ctx context.Context) {
 				body map[string]string
 			}{"inactive account", credentials(r.cfg.InactiveEmail, r.cfg.InactivePassword, code)})
 		}
+		// None of them depends on another, nor spends a fresh one-time
+		// code: they are sent at once, and judged in this order.
+		reqs := make([]request, len(attempts))
+		for i, a := range attempts {
+			reqs[i] = request{method: "POST", path: r.cfg.Paths.Login, body: a.body}
+		}
+		answers := r.doAll(ctx, s, reqs)
 		var first []byte
 		for i, a := range attempts {
-			resp := r.do(ctx, s, request{method: "POST", path: r.cfg.Paths.Login, body: a.body})
+			resp := answers[i]
 			if resp == nil {
 				continue
 			}

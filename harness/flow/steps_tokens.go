@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"sort"
-	"sync"
 	"time"
 )
 
@@ -146,44 +144,24 @@ func (r *runner) race(ctx context.Context) {
 	r.step(StepRace, func(s *Step) {
 		token := r.a.newest()
 		before, countErr := r.rowsOfUser(ctx)
-		type answer struct {
-			req  request
-			hreq *http.Request
-			resp *response
-			err  error
+		reqs := make([]request, r.cfg.Parallel)
+		for i := range reqs {
+			reqs[i] = request{method: "POST", path: r.cfg.Paths.Refresh, body: map[string]string{"refresh_token": token}}
 		}
-		answers := make([]answer, r.cfg.Parallel)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range answers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				req := request{method: "POST", path: r.cfg.Paths.Refresh, body: map[string]string{"refresh_token": token}}
-				hreq, resp, err := r.send(ctx, req)
-				answers[i] = answer{req, hreq, resp, err}
-			}()
-		}
-		close(start)
-		wg.Wait()
+		answers := r.sendAll(ctx, reqs)
 		// Recorded winners first, then by status: the same outcome reads the same.
 		sort.SliceStable(answers, func(i, j int) bool { return rank(answers[i].resp) < rank(answers[j].resp) })
 		won, refused := 0, 0
 		for _, a := range answers {
-			if a.hreq == nil {
-				s.check(Contract, a.req.method+" "+a.req.path, false, "%v", a.err)
-				continue
-			}
-			r.judge(ctx, s, a.req, a.hreq, a.resp, a.err)
+			resp := r.record(ctx, s, a)
 			switch {
-			case a.resp == nil:
-			case a.resp.status == 200:
+			case resp == nil:
+			case resp.status == 200:
 				won++
-				if _, child, _ := r.pair(s, a.resp); child != "" {
+				if _, child, _ := r.pair(s, resp); child != "" {
 					r.a.refresh = append(r.a.refresh, child)
 				}
-			case a.resp.status == 401:
+			case resp.status == 401:
 				refused++
 			}
 		}

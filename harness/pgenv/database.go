@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Every database the harness creates is named with this prefix, so nothing
@@ -50,6 +52,7 @@ func (s *Server) dropDatabase(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	waitForLeavers(ctx, pool, name)
 	if _, err := pool.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
 		return fmt.Errorf("drop database %s: %w", name, err)
 	}
@@ -81,3 +84,24 @@ func (s *Server) dropCreated(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
+// waitForLeavers gives the sessions that were connected to a database a
+// moment to end before it is dropped. A client that has just closed its
+// connections leaves server processes still exiting, and DROP DATABASE
+// (FORCE or not) that finds one sleeps a tenth of a second before it looks
+// again: the few milliseconds they need are cheaper to wait out here. A
+// session still there after leaversGrace is left to FORCE.
+func waitForLeavers(ctx context.Context, pool *pgxpool.Pool, name string) {
+	deadline := time.Now().Add(leaversGrace)
+	for {
+		var n int
+		err := pool.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", name).Scan(&n)
+		if err != nil || n == 0 || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// leaversGrace is how long waitForLeavers waits.
+const leaversGrace = 200 * time.Millisecond

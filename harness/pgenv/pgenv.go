@@ -152,6 +152,7 @@ type Server struct {
 	// lease holds this process's share of it until Close.
 	attached bool
 	lease    *os.File
+	memoDir  string // a shared server's: what Remember keeps
 }
 
 func (s *Server) logf(format string, args ...any) {

@@ -17,7 +17,8 @@ package pgenv
 // Everything lives in a folder per configuration (source, image, binaries,
 // cache, Docker host, user): server.json (how to reach it, password included; the
 // folder is the user's alone), config.json (what the keeper starts), keep
-// (how long it may stay unused, when a user asked to keep it), keeper.log.
+// (how long it may stay unused, when a user asked to keep it), keeper.log,
+// memo/ (what the runs computed once for the next ones: Remember).
 
 import (
 	"context"
@@ -165,6 +166,7 @@ func Attach(ctx context.Context, cfg Config, opts ShareOptions) (*Server, error)
 	}
 	srv.lease = lease
 	srv.log = cfg.Logf
+	srv.memoDir = filepath.Join(dir, memoDirName)
 	cfg.logf("pgenv: attached to the shared %s", srv)
 	return srv, nil
 }
@@ -306,6 +308,9 @@ func keep(dir string) int {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		_ = os.Remove(filepath.Join(dir, "server.json"))
+		if err := removeMemo(dir); err != nil {
+			logf("keeper: forget what the runs kept: %v", err)
+		}
 		if err := srv.Close(ctx); err != nil {
 			logf("keeper: stop the server: %v", err)
 			return 1
@@ -430,7 +435,7 @@ func StopSharedIn(ctx context.Context, dir string) (what string, inUseNow bool, 
 			return what, false, err
 		}
 	}
-	return what, false, nil
+	return what, false, removeMemo(dir)
 }
 
 func waitGone(o owner.Owner, timeout time.Duration) bool {
