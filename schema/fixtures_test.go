@@ -2,6 +2,7 @@ package schema_test
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -61,6 +62,13 @@ func TestEveryKindBothWays(t *testing.T) {
 				back := load(t, toSQL)
 				converges(t, back, fromSnap, readAll(t, back, "to"), schema.Diff(fromSnap, toSnap))
 			})
+			t.Run("as kept in JSON", func(t *testing.T) {
+				// A kept server keeps snapshots as JSON for the runs after
+				// (harness/drift): read back, they must compare the same.
+				assert.Equal(t, got, schema.Lines(schema.Diff(viaJSON(t, toSnap), viaJSON(t, fromSnap))))
+				assert.Empty(t, schema.Lines(schema.Diff(toSnap, viaJSON(t, toSnap))))
+				assert.Equal(t, schema.Script(toSnap, fromSnap), schema.Script(viaJSON(t, toSnap), viaJSON(t, fromSnap)))
+			})
 			t.Run("no false difference", func(t *testing.T) {
 				again := readAll(t, load(t, toSQL), "to")
 				assert.Empty(t, schema.Lines(schema.Diff(toSnap, again)), "two loads of to.sql")
@@ -91,6 +99,15 @@ func readAll(t *testing.T, db *pgtest.DB, source string) *schema.Snapshot {
 	snap, err := schema.ReadSchemas(context.Background(), db.Pool, schema.Filter{}, source)
 	require.NoError(t, err)
 	return snap
+}
+
+// viaJSON is s written as JSON and read back.
+func viaJSON(t *testing.T, s *schema.Snapshot) *schema.Snapshot {
+	b, err := json.Marshal(s)
+	require.NoError(t, err)
+	var back schema.Snapshot
+	require.NoError(t, json.Unmarshal(b, &back))
+	return &back
 }
 
 func readFile(t *testing.T, dir, name string) string {

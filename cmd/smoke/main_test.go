@@ -185,15 +185,25 @@ func TestReuseKeepsTheServerForTheNextRun(t *testing.T) {
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Regexp(t, `ok   postgres .*PostgreSQL 15\.\d+ \(local source\), kept for the next run until unused for 30m0s \(smoke down stops it\)`, out)
 	assert.Contains(t, out, "4 migrations applied to a template database")
+	assert.NotContains(t, out, "as an earlier run on this kept server read them")
 
 	code, out, errOut = smoke(t, env, "run", "--pg-source", "local", "--reuse=45m")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "4 migrations: their template database was already built on this server")
 	assert.Contains(t, out, "kept for the next run until unused for 45m0s")
+	assert.Contains(t, out, "model and migrations: as an earlier run on this kept server read them (the same files, server and smoke build); the database read now")
+	assert.Contains(t, out, "model vs live: the same schema")
 
 	code, out, _ = smoke(t, env, "down")
 	require.Equal(t, exitOK, code)
 	assert.Regexp(t, `smoke down: stopped PostgreSQL 15\.\d+ .*local cluster in`, out)
+
+	code, out, _ = smoke(t, env, "run", "--pg-source", "local", "--reuse")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, out, "4 migrations applied to a template database", "a new server")
+	assert.NotContains(t, out, "as an earlier run on this kept server read them", "what the stopped server's runs kept went with it")
+	code, _, _ = smoke(t, env, "down")
+	require.Equal(t, exitOK, code)
 
 	code, out, _ = smoke(t, env, "run", "--pg-source", "local", "--reuse=0")
 	require.Equal(t, exitOK, code)

@@ -3,10 +3,13 @@ package drift_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -75,6 +78,7 @@ func TestCheckAgainstALiveDatabaseAtTheIncidentHead(t *testing.T) {
 	require.Len(t, report.StateFindings, 1)
 	assert.Equal(t, drift.KindBehind, report.StateFindings[0].Kind)
 
+	report.Reused = nil // whether an earlier check on this server made the snapshots: TestCheckReadsBackTheSnapshotsOfAnEarlierRun
 	got, err := json.MarshalIndent(report, "", "  ")
 	require.NoError(t, err)
 	golden := filepath.Join("testdata", "incident-report.json")
@@ -108,4 +112,48 @@ func TestConnectLiveMasksThePassword(t *testing.T) {
 	assert.Contains(t, err.Error(), "connect to postgres://deploy:xxxxx@127.0.0.1:1/appydex")
 	assert.Contains(t, err.Error(), "connection refused")
 	assert.NotContains(t, err.Error(), "pr0d-secret")
+}
+
+// On a kept server the model's and the migrations' snapshots of exactly
+// the same inputs are read back, not made again (the check says so), and
+// compare the same; an edited migration is a new snapshot. The live
+// database is read every time.
+func TestCheckReadsBackTheSnapshotsOfAnEarlierRun(t *testing.T) {
+	ctx := context.Background()
+	srv := pgtest.Server(t)
+	if !srv.Shared() {
+		t.Skip("each package has a server of its own in this run (SMOKE_PG_SHARE=0): nothing is kept between checks")
+	}
+	run := fmt.Sprint(time.Now().UnixNano()) // files no earlier run has seen
+	files := func(note string) fstest.MapFS {
+		return fstest.MapFS{
+			"000001_a.up.sql":   {Data: []byte("CREATE TABLE a (id integer PRIMARY KEY, note text); -- " + note + "\n")},
+			"000001_a.down.sql": {Data: []byte("DROP TABLE a;\n")},
+		}
+	}
+	m := model.Schema{Tables: []*model.Table{{Name: "a", PrimaryKey: []string{"id"},
+		Columns: []model.Column{{Name: "id", Type: "integer", NotNull: true}, {Name: "note", Type: "character varying(" + fmt.Sprint(len(run)) + ")"}}}}}
+	check := func(fsys fstest.MapFS) *drift.Report {
+		t.Helper()
+		db := pgtest.CloneOf(t, pgtest.TemplateOf(t, fsys, "migrations"))
+		live, err := drift.ConnectLive(ctx, db.URL)
+		require.NoError(t, err)
+		defer live.Close(ctx)
+		r, err := drift.Check(ctx, drift.Options{Server: srv, Model: m, Migrations: fsys, Dir: "migrations", Live: live})
+		require.NoError(t, err)
+		return r
+	}
+
+	first := check(files(run))
+	assert.NotContains(t, first.Reused, "migrations", "files no run has seen are migrated and read")
+	again := check(files(run))
+	assert.Equal(t, []string{"model", "migrations"}, again.Reused)
+	firstJSON, _ := json.Marshal(first.Comparisons)
+	againJSON, _ := json.Marshal(again.Comparisons)
+	assert.JSONEq(t, string(firstJSON), string(againJSON), "what was read back compares as what was read")
+	require.Len(t, again.Comparisons[0].Findings, 1, "the model's note is varchar, the migrations' text")
+	assert.Equal(t, "a.note", again.Comparisons[0].Findings[0].Object)
+
+	edited := check(files(run + " edited"))
+	assert.Equal(t, []string{"model"}, edited.Reused, "an edited migration is migrated and read again")
 }

@@ -195,11 +195,17 @@ func TestReusedServerWaitsForTheNextRun(t *testing.T) {
 	time.Sleep(pgenv.Linger + time.Second)
 	requireAnswers(t, first.url) // the longest wish holds: still kept
 
+	// What the runs remembered on it (Server.Remember) goes with it.
+	memo := filepath.Join(sharedFolder(t, source, cache), "memo")
+	require.NoError(t, os.MkdirAll(memo, 0o700))
+	require.NoError(t, os.WriteFile(filepath.Join(memo, "kept"), []byte("a snapshot"), 0o600))
+
 	what, inUse, err := pgenv.StopSharedIn(context.Background(), sharedFolder(t, source, cache))
 	require.NoError(t, err)
 	assert.False(t, inUse)
 	assert.NotEmpty(t, what)
 	eventuallyRefusesWithin(t, first.url, 10*time.Second)
+	assert.NoDirExists(t, memo, "what the runs remembered is forgotten with the server")
 }
 
 func keeperPID(t *testing.T, serverJSON string) int {
