@@ -157,6 +157,9 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 	}
 	step.Browser = res
 	step.Line("%s, signing in as %s", in.PanelURL, in.Login)
+	for _, why := range res.Retried {
+		step.Line("tried again from the start: %s", why)
+	}
 	if res.Landed {
 		step.Line("the page landed on %s: %q", res.Page, redact.Secrets(res.Text, secrets...))
 	} else if res.Page != "" {

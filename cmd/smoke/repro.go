@@ -133,6 +133,7 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 		}
 		step.Line("%s vs %s: %d finding(s)", c.Want, c.Got, len(c.Findings))
 	}
+	sayReused(step, check)
 	step.Findings = tokenHash
 	checkReproduced := st.Recorded && !st.Dirty && st.Version == st.Head && len(tokenHash) > 0 && tokenHash[0].Object == "refresh_tokens.token_hash"
 	if checkReproduced {

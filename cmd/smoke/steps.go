@@ -60,11 +60,16 @@ func schemaStep(ctx context.Context, rep *report.Report, name string, opts drift
 		return nil, fmt.Errorf("check the schema: %w", err)
 	}
 	reportCheck(step, describeState(check.State), append(check.StateFindings, check.LiveFindings...), check.Comparisons)
+	sayReused(step, check)
+	return check, nil
+}
+
+// sayReused says which snapshots a check read back from a kept server.
+func sayReused(step *report.Step, check *drift.Report) {
 	if len(check.Reused) > 0 {
 		step.Line("%s: as an earlier run on this kept server read them (the same files, server and smoke build); the database read now",
 			strings.Join(check.Reused, " and "))
 	}
-	return check, nil
 }
 
 // reportCheck reports a three-way check in step: the migration state, each

@@ -115,6 +115,11 @@ type Result struct {
 	// SignedOut says how the session ended, when SignIn.SignOut asked.
 	SignedOut string    `json:"signed_out,omitempty"`
 	Problems  []Problem `json:"problems,omitempty"`
+	// Retried says why the sign-in was tried again from the start: the
+	// browser dropped a request because this machine's network changed
+	// (net::ERR_NETWORK_CHANGED — a container's interface came or went),
+	// which says nothing of the panel or the API.
+	Retried []string `json:"retried,omitempty"`
 }
 
 // Passed is a sign-in that landed with nothing wrong.
@@ -136,8 +141,40 @@ var blame = regexp.MustCompile(`(?i)cannot connect|can't connect|could not conne
 
 // SignIn opens the panel in a tab of its own (a fresh profile: no cookies,
 // no storage), fills the form, submits it, and waits until the page lands
-// on a signed-in path or shows an error.
+// on a signed-in path or shows an error. A sign-in whose request the
+// browser dropped because the machine's network changed is tried again
+// (twice at most), and the result says so.
 func (b *Browser) SignIn(ctx context.Context, o SignIn) (*Result, error) {
+	var retried []string
+	for {
+		res, err := b.signIn(ctx, o)
+		if err != nil {
+			return res, err
+		}
+		res.Retried = retried
+		q := networkChanged(res)
+		if res.Landed || q == nil || len(retried) == maxNetworkRetries || ctx.Err() != nil {
+			return res, nil
+		}
+		retried = append(retried, q.String()+": the browser dropped it as this machine's network changed")
+	}
+}
+
+// maxNetworkRetries bounds the sign-ins tried again after a network change.
+const maxNetworkRetries = 2
+
+// networkChanged is the request the browser dropped because the machine's
+// network changed, or nil.
+func networkChanged(res *Result) *Request {
+	for i := range res.Requests {
+		if strings.Contains(res.Requests[i].Failure, "ERR_NETWORK_CHANGED") {
+			return &res.Requests[i]
+		}
+	}
+	return nil
+}
+
+func (b *Browser) signIn(ctx context.Context, o SignIn) (*Result, error) {
 	if len(o.Landing) == 0 {
 		o.Landing = []string{"/dashboard", "/admins"}
 	}
