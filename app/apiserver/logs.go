@@ -7,7 +7,8 @@ import (
 )
 
 // LogBuffer keeps what an in-process API logs (Config.Log), for the tests
-// and commands that show the lines explaining a failure.
+// and commands that show the lines explaining a failure — or any log output
+// written from many goroutines while another reads it (appydex-admin's test).
 type LogBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

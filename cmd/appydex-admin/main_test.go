@@ -1,20 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/appydex/smoke/app/apiserver"
 )
 
 func TestServesThePanelForTheAPIItIsGiven(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var out lockedBuffer
+	var out apiserver.LogBuffer // the command writes while the test reads
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--api-url", "http://api.example:16110"}, func(string) string { return "" }, &out, io.Discard)
@@ -50,24 +50,6 @@ func TestServesThePanelForTheAPIItIsGiven(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("after the interrupt: %v", err)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer the command writes while the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func TestRefusesAnAPIURLThatIsNoURL(t *testing.T) {
