@@ -178,9 +178,6 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 	if res.SignedOut != "" {
 		step.Line("session: %s", res.SignedOut)
 	}
-	for _, p := range res.Problems {
-		step.Line("✗ [%s] %s", p.Class, redact.Secrets(p.What, secrets...))
-	}
 	if res.Screenshot != "" {
 		if abs, err := filepath.Abs(res.Screenshot); err == nil {
 			res.Screenshot = abs
@@ -190,10 +187,22 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 	return step, res, nil
 }
 
+// problemLines lists the sign-in's problems under its step, each marked
+// with mark: "✗" for a failure, or what makes it the expected outcome.
+// signInStep has masked their text already.
+func problemLines(step *report.Step, res *browser.Result, mark string) {
+	for _, p := range res.Problems {
+		step.Line("%s [%s] %s", mark, p.Class, p.What)
+	}
+}
+
 // landed ends a step whose sign-in should reach the dashboard.
 func landed(step *report.Step, res *browser.Result) {
+	if step == nil || res == nil || step.Status != "" {
+		return
+	}
+	problemLines(step, res, "✗")
 	switch {
-	case step == nil || res == nil || step.Status != "":
 	case res.Passed():
 		step.Pass("signed in through the admin panel in a browser: landed on %s", res.Page)
 	default:
@@ -213,10 +222,17 @@ func incident(step *report.Step, res *browser.Result) bool {
 	for _, p := range res.Problems {
 		blamed = blamed || p.Class == browser.ClassBlame
 	}
+	reproduced := !blamed && !res.Landed && f != nil && f.Status == http.StatusInternalServerError
+	if reproduced {
+		// The sign-in's failure is what the incident looks like.
+		problemLines(step, res, "expected at the incident:")
+	} else {
+		problemLines(step, res, "✗")
+	}
 	switch {
 	case blamed:
 		step.Fail("the panel blamed the connection for an answer the API gave")
-	case !res.Landed && f != nil && f.Status == http.StatusInternalServerError:
+	case reproduced:
 		what := res.Shown
 		if what == "" {
 			what = res.Text

@@ -77,6 +77,11 @@ func TestReproShowsThePanelsMessageThenTheDashboard(t *testing.T) {
 	assert.Equal(t, 500, f.Status)
 	assert.Equal(t, "INTERNAL_ERROR", f.Code)
 	assert.Contains(t, strings.Join(at.Browser.Console, "\n"), "500", "the console's error")
+	// The sign-in's failure is what the incident looks like: the step
+	// passes, and its lines say the failure is expected, not a ✗.
+	lines := strings.Join(at.Lines, "\n")
+	assert.Contains(t, lines, "expected at the incident: [sign-in] the sign-in stayed on /")
+	assert.NotContains(t, lines, "✗")
 
 	// The screenshot: named in the JSON and the JUnit report, a PNG of the page.
 	require.Len(t, at.Attachments, 1)
