@@ -160,6 +160,9 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 	for _, why := range res.Retried {
 		step.Line("tried again from the start: %s", why)
 	}
+	if res.CodePage != "" {
+		step.Line("the one-time code was asked after the password, on %s", res.CodePage)
+	}
 	if res.Landed {
 		step.Line("the page landed on %s: %q", res.Page, redact.Secrets(res.Text, secrets...))
 	} else if res.Page != "" {

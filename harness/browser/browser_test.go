@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/appydex/smoke/app/adminpanel"
 	"github.com/appydex/smoke/app/httpapi"
@@ -295,4 +296,91 @@ func hasLine(lines []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// htmlPages serves each path's page.
+func htmlPages(t *testing.T, pages map[string]string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, ok := pages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte(page))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// credentialsPage is a sign-in page that asks only for the email and the
+// password, and runs then after they are sent.
+func credentialsPage(then string) string {
+	return `<!doctype html><form id=f><input name=email type=email><input name=password type=password><button>Sign In</button></form>
+		<script>f.onsubmit = ev => { ev.preventDefault(); ` + then + ` };</script>`
+}
+
+// Many panels ask for the one-time code after the password: on a page of
+// their own, or in place of the first form. The sign-in types the code
+// where it is asked, and says where.
+func TestAPanelThatAsksTheCodeAfterThePassword(t *testing.T) {
+	b := browsertest.Start(t)
+	// The code's box here has no word that names it: it is the code's as
+	// the one box of a page that asks for no password.
+	codePage := `<!doctype html><form id=c><input name=pin placeholder="6 digits"><button>Verify</button><p role=alert id=e></p></form>
+		<script>c.onsubmit = ev => { ev.preventDefault();
+			if (c.pin.value === "000000") { location = "/dashboard"; } else { e.textContent = "Wrong code"; } };</script>`
+	inPlace := `<!doctype html><form id=f><input name=email type=email><input name=password type=password><button>Sign In</button></form>
+		<form id=c hidden><label>Verification code <input name=x autocomplete=one-time-code></label><button>Continue</button></form>
+		<script>f.onsubmit = ev => { ev.preventDefault(); f.hidden = true; c.hidden = false; };
+		c.onsubmit = ev => { ev.preventDefault(); if (c.x.value === "000000") { location = "/dashboard"; } };</script>`
+	for _, c := range []struct {
+		name     string
+		pages    map[string]string
+		codePage string
+	}{
+		{"on a page of its own", map[string]string{"/": credentialsPage(`location = "/verify";`), "/verify": codePage, "/dashboard": "<h1>Dashboard</h1>"}, "/verify"},
+		{"in place of the first form", map[string]string{"/": inPlace, "/dashboard": "<h1>Dashboard</h1>"}, "/"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := signIn(t, b, htmlPages(t, c.pages)+"/")
+			if !res.Passed() || res.Page != "/dashboard" {
+				t.Fatalf("want a sign-in that lands on /dashboard; got landed=%v page=%q problems=%v", res.Landed, res.Page, res.Problems)
+			}
+			if res.CodePage != c.codePage {
+				t.Errorf("the code was asked on %q, want %q", res.CodePage, c.codePage)
+			}
+		})
+	}
+}
+
+// A panel that asks for no code signs in without one; given a code, a
+// panel that never asks for it is a sign-in that did not happen, and the
+// step says why.
+func TestAPanelWithoutACodeBox(t *testing.T) {
+	b := browsertest.Start(t)
+	pages := map[string]string{
+		"/":          credentialsPage(`location = "/dashboard";`),
+		"/stuck":     credentialsPage(`document.body.append("Please wait");`),
+		"/dashboard": "<h1>Dashboard</h1>",
+	}
+	base := htmlPages(t, pages)
+	res, err := b.SignIn(context.Background(), browser.SignIn{PanelURL: base + "/", Login: "admin@appydex.local", Password: "admin123!@#"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Passed() || res.CodePage != "" {
+		t.Errorf("without a code: landed=%v page=%q code page=%q problems=%v", res.Landed, res.Page, res.CodePage, res.Problems)
+	}
+
+	res, err = b.SignIn(context.Background(), browser.SignIn{PanelURL: base + "/stuck", Login: "admin@appydex.local", Password: "admin123!@#",
+		OTP: "000000", Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(classes(res), ","); got != browser.ClassNoForm+","+browser.ClassSignIn ||
+		!strings.Contains(res.Problems[0].What, "none came after the email and password were sent") {
+		t.Errorf("a code never asked for: problems %v", res.Problems)
+	}
 }

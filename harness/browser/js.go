@@ -8,28 +8,51 @@ package browser
 const visibleJS = `const visible = el => !el.hidden && !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length) &&
 	getComputedStyle(el).visibility !== "hidden";`
 
-// findFormJS marks the sign-in form's boxes and button, and names the
-// ones it could not find.
-const findFormJS = `(() => {
-	` + visibleJS + `
+// boxesJS reads the page's visible boxes: inputs, the words around each
+// (name, id, autocomplete, placeholder, label), the password box, and
+// codeLike, which tells a box for a one-time code by its words.
+const boxesJS = visibleJS + `
 	const skip = ["hidden", "submit", "button", "checkbox", "radio", "image", "reset", "file"];
 	const inputs = [...document.querySelectorAll("input")].filter(i => visible(i) && !skip.includes(i.type));
 	const words = i => [i.name, i.id, i.autocomplete, i.placeholder, i.getAttribute("aria-label"),
 		...(i.labels ? [...i.labels].map(l => l.innerText) : [])].join(" ").toLowerCase();
 	const password = inputs.find(i => i.type === "password");
-	const otp = inputs.find(i => i !== password && /one-time|otp|totp|2fa|mfa|verification|authenticator|\bcode\b/.test(words(i)));
+	const codeLike = i => i !== password && /one-time|otp|totp|2fa|mfa|verification|authenticator|\bcode\b/.test(words(i));
+	const buttonsOf = scope => [...scope.querySelectorAll("button, input[type=submit]")].filter(visible);
+	const mark = found => {
+		for (const el of document.querySelectorAll("[data-smoke-field]")) { el.removeAttribute("data-smoke-field"); }
+		for (const [name, el] of Object.entries(found)) { if (el) { el.setAttribute("data-smoke-field", name); } }
+	};`
+
+// findFormJS marks the sign-in form's boxes and button, and names the
+// ones it could not find (login, password, otp, submit).
+const findFormJS = `(() => {
+	` + boxesJS + `
+	const otp = inputs.find(codeLike);
 	const login = inputs.find(i => i !== password && i !== otp && (i.type === "email" || i.type === "tel" || /email|phone|user|login/.test(words(i))))
 		|| inputs.find(i => i !== password && i !== otp);
-	const scope = (password && password.form) || document;
-	const buttons = [...scope.querySelectorAll("button, input[type=submit]")].filter(visible);
+	const buttons = buttonsOf((password && password.form) || document);
 	const submit = buttons.find(b => b.type === "submit") || buttons.find(b => /sign ?in|log ?in/i.test(b.innerText || b.value));
 	const found = {login, password, otp, submit};
-	const missing = [];
-	for (const [name, el] of Object.entries(found)) {
-		if (el) { el.setAttribute("data-smoke-field", name); } else { missing.push({login: "box for an email or phone", password: "password box",
-			otp: "box for a one-time code", submit: "submit button"}[name]); }
-	}
-	return {missing};
+	mark(found);
+	return {missing: Object.keys(found).filter(name => !found[name])};
+})()`
+
+// findCodeJS marks a box for the one-time code that a panel asks for
+// after the email and password — on a page of its own, or in place of the
+// first form — and the button that sends it; false while there is none.
+// A box is the code's by its words, or as the one box of a page without a
+// password box.
+const findCodeJS = `(() => {
+	` + boxesJS + `
+	const otp = inputs.find(codeLike) || (!password && inputs.length === 1 ? inputs[0] : undefined);
+	if (!otp) { return false; }
+	const buttons = buttonsOf(otp.form || document);
+	const submit = buttons.find(b => b.type === "submit") ||
+		buttons.find(b => /verify|confirm|continue|submit|next|sign ?in|log ?in/i.test(b.innerText || b.value));
+	if (!submit) { return false; }
+	mark({otp, submit});
+	return true;
 })()`
 
 // readPageJS is where the page is and what it says: its visible error or

@@ -115,6 +115,10 @@ type Result struct {
 	// SignedOut says how the session ended, when SignIn.SignOut asked.
 	SignedOut string    `json:"signed_out,omitempty"`
 	Problems  []Problem `json:"problems,omitempty"`
+	// CodePage is the page that asked for the one-time code after the
+	// email and password were sent ("" when the sign-in page asked for all
+	// three).
+	CodePage string `json:"code_page,omitempty"`
 	// Retried says why the sign-in was tried again from the start: the
 	// browser dropped a request because this machine's network changed
 	// (net::ERR_NETWORK_CHANGED — a container's interface came or went),
@@ -225,19 +229,27 @@ func (b *Browser) signIn(ctx context.Context, o SignIn) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the sign-in page: %w", err)
 	}
-	if slices.Contains(form.Missing, "otp") && o.OTP == "" {
+	// A panel may ask for the one-time code after the email and password:
+	// a sign-in page with every box but the code's is one, and the code is
+	// typed when its box comes.
+	codeLater := o.OTP != "" && slices.Equal(form.Missing, []string{"otp"})
+	if o.OTP == "" || codeLater {
 		form.Missing = slices.DeleteFunc(form.Missing, func(s string) bool { return s == "otp" })
 	}
 	if len(form.Missing) > 0 {
+		var no []string
+		for _, m := range form.Missing {
+			no = append(no, formBoxes[m])
+		}
 		res.Problems = append(res.Problems, Problem{ClassNoForm, "the page at " + o.PanelURL + " has no sign-in form to fill: found no " +
-			strings.Join(form.Missing, ", no ")})
+			strings.Join(no, ", no ")})
 		return finish()
 	}
 	fill := []chromedp.Action[chromedp.Void]{
 		chromedp.SendKeys(`[data-smoke-field="login"]`, o.Login),
 		chromedp.SendKeys(`[data-smoke-field="password"]`, o.Password),
 	}
-	if o.OTP != "" {
+	if o.OTP != "" && !codeLater {
 		fill = append(fill, chromedp.SendKeys(`[data-smoke-field="otp"]`, o.OTP))
 	}
 	fill = append(fill, chromedp.Click(`[data-smoke-field="submit"]`))
@@ -245,20 +257,24 @@ func (b *Browser) signIn(ctx context.Context, o SignIn) (*Result, error) {
 		return nil, fmt.Errorf("fill and submit the sign-in form: %w", err)
 	}
 
-	// Wait until the page lands or says something, then until its calls
-	// are answered.
-	deadline := time.Now().Add(o.Timeout)
-	var st pageState
-	for {
-		if st, err = readPage(tab); err != nil {
-			return nil, fmt.Errorf("read the page after signing in: %w", err)
+	st, asked, err := waitForAnswer(ctx, tab, o, codeLater)
+	if err != nil {
+		return nil, err
+	}
+	if asked {
+		res.CodePage = st.Path
+		if err := chromedp.Do(tab, chromedp.SendKeys(`[data-smoke-field="otp"]`, o.OTP), chromedp.Click(`[data-smoke-field="submit"]`)); err != nil {
+			return nil, fmt.Errorf("fill and submit the one-time code: %w", err)
 		}
-		if o.landed(st.Path) || st.Shown != "" || time.Now().After(deadline) {
-			break
+		if st, _, err = waitForAnswer(ctx, tab, o, false); err != nil {
+			return nil, err
 		}
-		if !sleep(ctx, 100*time.Millisecond) {
-			return finish()
-		}
+	} else if codeLater && !o.landed(st.Path) && st.Shown == "" && ctx.Err() == nil {
+		res.Problems = append(res.Problems, Problem{ClassNoForm, "the page at " + o.PanelURL + " has no box for a one-time code, " +
+			"and none came after the email and password were sent"})
+	}
+	if ctx.Err() != nil {
+		return finish()
 	}
 	rec.settle(ctx, 300*time.Millisecond, 3*time.Second)
 	if st, err = readPage(tab); err != nil {
@@ -266,6 +282,35 @@ func (b *Browser) signIn(ctx context.Context, o SignIn) (*Result, error) {
 	}
 	res.Landed, res.Page, res.Shown, res.Text = o.landed(st.Path), st.Path, clip(st.Shown), clip(st.Text)
 	return finish()
+}
+
+// formBoxes names the sign-in form's parts as a person would.
+var formBoxes = map[string]string{
+	"login":    "box for an email or phone",
+	"password": "password box",
+	"otp":      "box for a one-time code",
+	"submit":   "submit button",
+}
+
+// waitForAnswer waits, for o.Timeout at most, until the page lands on a
+// signed-in path or shows a message — or, when askCode, shows a box for
+// the one-time code (asked is then true, and the box and its button are
+// marked).
+func waitForAnswer(ctx context.Context, tab context.Context, o SignIn, askCode bool) (st pageState, asked bool, err error) {
+	deadline := time.Now().Add(o.Timeout)
+	for {
+		if askCode {
+			if asked, err = evaluate[bool](tab, findCodeJS); err != nil {
+				return st, false, fmt.Errorf("look for a box for the one-time code: %w", err)
+			}
+		}
+		if st, err = readPage(tab); err != nil {
+			return st, false, fmt.Errorf("read the page after signing in: %w", err)
+		}
+		if asked || o.landed(st.Path) || st.Shown != "" || time.Now().After(deadline) || !sleep(ctx, 100*time.Millisecond) {
+			return st, asked, nil
+		}
+	}
 }
 
 // finish reads the answers' bodies, judges, keeps a screenshot of a
