@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,6 +133,30 @@ func TestVerifySignsInToTheAdminPanel(t *testing.T) {
 	assert.Contains(t, out, "ok   admin panel ")
 	assert.Contains(t, out, "and its admin panel signs in to the dashboard")
 	assert.False(t, bytes.Contains([]byte(out), []byte("admin123!@#")))
+}
+
+// A deployment's panel may land elsewhere than the incident report's
+// /dashboard or /admins: --admin-landing says where.
+func TestVerifyLandsWhereTheDeploymentsPanelDoes(t *testing.T) {
+	browsertest.Require(t)
+	_, _, db := deployedWithPanel(t)
+	panel := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		switch r.URL.Path {
+		case "/":
+			_, _ = w.Write([]byte(`<!doctype html><form id=f><input name=email type=email><input name=password type=password>
+				<input name=otp placeholder="OTP"><button>Sign In</button></form>
+				<script>f.onsubmit = ev => { ev.preventDefault(); location = "/home"; };</script>`))
+		case "/home":
+			_, _ = w.Write([]byte(`<!doctype html><h1>Home</h1><button onclick="location = '/'">Sign out</button>`))
+		}
+	}))
+	t.Cleanup(panel.Close)
+	code, out, errOut := smoke(t, map[string]string{"SMOKE_PASSWORD": "admin123!@#", "SMOKE_OTP": "000000"},
+		append([]string{"verify", "--database-url", db, "--admin-url", panel.URL + "/", "--admin-landing", "/home, /welcome"}, onTestServer(t)...)...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "landed on /home")
+	assert.Contains(t, out, "session: signed out through the page (now on /)")
 }
 
 // deployedWithPanel is a deployment as verify meets it: the reference API

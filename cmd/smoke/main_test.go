@@ -129,6 +129,8 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"verify without a database", []string{"verify"}, "verify needs --database-url"},
 		{"an API without credentials", []string{"verify", "--database-url", "postgres://x@127.0.0.1/db", "--api-url", "http://127.0.0.1:1"},
 			"--api-url needs the account's --password and --totp-secret or --otp"},
+		{"an admin landing that is not a path", []string{"verify", "--database-url", "postgres://x@127.0.0.1/db", "--admin-landing", "/home,admins"},
+			`"admins" is not a path`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := smoke(t, map[string]string{"SMOKE_PASSWORD": "", "SMOKE_OTP": ""}, tc.args...)

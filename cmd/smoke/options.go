@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/appydex/smoke/app/apiserver"
@@ -46,6 +47,7 @@ type options struct {
 
 	// verify only
 	adminURL                        string
+	adminLanding                    []string // the panel's signed-in paths; nil: /dashboard and /admins
 	databaseURL, apiURL             string
 	email, password, otp, totp      string
 	inactiveEmail, inactivePassword string
@@ -87,6 +89,16 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		"folder for a failing browser step's screenshot ($SMOKE_ARTIFACTS)")
 	if command == "verify" {
 		fs.StringVar(&o.adminURL, "admin-url", "", "the deployment's admin panel, e.g. https://admin.example.com: signs in there in headless Chromium as --email")
+		fs.Func("admin-landing", "the paths the admin panel lands on after signing in, comma-separated (default /dashboard,/admins)", func(v string) error {
+			o.adminLanding = nil
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); !strings.HasPrefix(p, "/") {
+					return fmt.Errorf("%q is not a path: give the page's path as the address bar shows it after the host, e.g. /home", p)
+				}
+				o.adminLanding = append(o.adminLanding, p)
+			}
+			return nil
+		})
 		fs.StringVar(&o.databaseURL, "database-url", "", "the deployment's database: postgres://user:password@host:5432/appydex (read-only)")
 		fs.StringVar(&o.apiURL, "api-url", "", "the deployment's API, e.g. https://staging.example.com; runs the login flow against it")
 		fs.StringVar(&o.email, "email", seed.AdminEmail, "the account the flow signs in as (email or phone)")

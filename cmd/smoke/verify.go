@@ -80,7 +80,8 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 		if err != nil {
 			return rep, err
 		}
-		step, res, err := br.signInStep(ctx, rep, "admin panel", browser.SignIn{PanelURL: o.adminURL, Login: o.email, Password: o.password, OTP: code})
+		step, res, err := br.signInStep(ctx, rep, "admin panel", browser.SignIn{PanelURL: o.adminURL, Login: o.email, Password: o.password, OTP: code,
+			Landing: o.adminLanding})
 		if err != nil {
 			return rep, err
 		}
