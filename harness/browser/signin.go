@@ -263,8 +263,13 @@ func (b *Browser) signIn(ctx context.Context, o SignIn) (*Result, error) {
 	}
 	if asked {
 		res.CodePage = st.Path
-		if err := chromedp.Do(tab, chromedp.SendKeys(`[data-smoke-field="otp"]`, o.OTP), chromedp.Click(`[data-smoke-field="submit"]`)); err != nil {
-			return nil, fmt.Errorf("fill and submit the one-time code: %w", err)
+		// The page may move on between finding the box and typing: the
+		// box is waited for as long as a page may take, not for ever.
+		fillCtx, cancel := context.WithTimeout(tab, o.Timeout)
+		err := chromedp.Do(fillCtx, chromedp.SendKeys(`[data-smoke-field="otp"]`, o.OTP), chromedp.Click(`[data-smoke-field="submit"]`))
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("fill and submit the one-time code on %s: %w", st.Path, err)
 		}
 		if st, _, err = waitForAnswer(ctx, tab, o, false); err != nil {
 			return nil, err
