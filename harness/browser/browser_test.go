@@ -342,6 +342,7 @@ func TestAPanelThatAsksTheCodeAfterThePassword(t *testing.T) {
 	}{
 		{"on a page of its own", map[string]string{"/": credentialsPage(`location = "/verify";`), "/verify": codePage, "/dashboard": "<h1>Dashboard</h1>"}, "/verify"},
 		{"in place of the first form", map[string]string{"/": inPlace, "/dashboard": "<h1>Dashboard</h1>"}, "/"},
+		{"a character a box", map[string]string{"/": credentialsPage(`location = "/verify";`), "/verify": splitCodePage(6), "/dashboard": "<h1>Dashboard</h1>"}, "/verify"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res := signIn(t, b, htmlPages(t, c.pages)+"/")
@@ -382,5 +383,39 @@ func TestAPanelWithoutACodeBox(t *testing.T) {
 	if got := strings.Join(classes(res), ","); got != browser.ClassNoForm+","+browser.ClassSignIn ||
 		!strings.Contains(res.Problems[0].What, "none came after the email and password were sent") {
 		t.Errorf("a code never asked for: problems %v", res.Problems)
+	}
+}
+
+// splitCodePage asks for the code one character a box, moving to the next
+// box as each is typed, as many panels do.
+func splitCodePage(boxes int) string {
+	return `<!doctype html><form id=c><p>Enter the code we sent</p>` + strings.Repeat(`<input maxlength=1 inputmode=numeric>`, boxes) +
+		`<button>Verify</button><p role=alert id=e></p></form>
+		<script>const boxes = [...c.querySelectorAll("input")];
+		boxes.forEach((b, k) => b.oninput = () => { if (b.value && boxes[k + 1]) { boxes[k + 1].focus(); } });
+		c.onsubmit = ev => { ev.preventDefault();
+			if (boxes.map(b => b.value).join("") === "000000") { location = "/dashboard"; } else { e.textContent = "Wrong code"; } };</script>`
+}
+
+// The code asked one character a box on the sign-in page itself; a code
+// that does not fit the boxes is said, not typed.
+func TestACodeSplitIntoBoxes(t *testing.T) {
+	b := browsertest.Start(t)
+	signInPage := func(boxes int) string {
+		return `<!doctype html><form id=f><input name=email type=email><input name=password type=password>` +
+			strings.Repeat(`<input maxlength=1 aria-label="digit">`, boxes) + `<button>Sign In</button></form>
+			<script>f.onsubmit = ev => { ev.preventDefault();
+				const code = [...f.querySelectorAll("input[maxlength]")].map(b => b.value).join("");
+				if (f.email.value === "admin@appydex.local" && code === "000000") { location = "/dashboard"; } };</script>`
+	}
+	base := htmlPages(t, map[string]string{"/six": signInPage(6), "/four": signInPage(4), "/dashboard": "<h1>Dashboard</h1>"})
+	res := signIn(t, b, base+"/six")
+	if !res.Passed() || res.CodePage != "" {
+		t.Errorf("six boxes: landed=%v page=%q code page=%q problems=%v", res.Landed, res.Page, res.CodePage, res.Problems)
+	}
+	res = signIn(t, b, base+"/four")
+	if got := strings.Join(classes(res), ","); got != browser.ClassNoForm ||
+		!strings.Contains(res.Problems[0].What, "in 4 boxes, a character each, but the code given has 6 characters") {
+		t.Errorf("four boxes: problems %v", res.Problems)
 	}
 }

@@ -9,8 +9,11 @@ const visibleJS = `const visible = el => !el.hidden && !!(el.offsetWidth || el.o
 	getComputedStyle(el).visibility !== "hidden";`
 
 // boxesJS reads the page's visible boxes: inputs, the words around each
-// (name, id, autocomplete, placeholder, label), the password box, and
-// codeLike, which tells a box for a one-time code by its words.
+// (name, id, autocomplete, placeholder, label), the password box; codeLike
+// tells a box for a one-time code by its words, and split is a code asked
+// one character a box (four or more boxes that take one character each),
+// or null. mark labels what was found with data-smoke-field, a split
+// code's boxes as otp-0, otp-1, ….
 const boxesJS = visibleJS + `
 	const skip = ["hidden", "submit", "button", "checkbox", "radio", "image", "reset", "file"];
 	const inputs = [...document.querySelectorAll("input")].filter(i => visible(i) && !skip.includes(i.type));
@@ -18,41 +21,48 @@ const boxesJS = visibleJS + `
 		...(i.labels ? [...i.labels].map(l => l.innerText) : [])].join(" ").toLowerCase();
 	const password = inputs.find(i => i.type === "password");
 	const codeLike = i => i !== password && /one-time|otp|totp|2fa|mfa|verification|authenticator|\bcode\b/.test(words(i));
+	const single = inputs.filter(i => i !== password && i.maxLength === 1);
+	const split = single.length >= 4 ? single : null;
 	const buttonsOf = scope => [...scope.querySelectorAll("button, input[type=submit]")].filter(visible);
 	const mark = found => {
 		for (const el of document.querySelectorAll("[data-smoke-field]")) { el.removeAttribute("data-smoke-field"); }
-		for (const [name, el] of Object.entries(found)) { if (el) { el.setAttribute("data-smoke-field", name); } }
+		for (const [name, el] of Object.entries(found)) {
+			if (Array.isArray(el)) { el.forEach((box, k) => box.setAttribute("data-smoke-field", name + "-" + k)); }
+			else if (el) { el.setAttribute("data-smoke-field", name); }
+		}
 	};`
 
-// findFormJS marks the sign-in form's boxes and button, and names the
-// ones it could not find (login, password, otp, submit).
+// findFormJS marks the sign-in form's boxes and button; it names the ones
+// it could not find (login, password, otp, submit), and how many boxes a
+// code split one character a box has (0 when it is one box).
 const findFormJS = `(() => {
 	` + boxesJS + `
-	const otp = inputs.find(codeLike);
-	const login = inputs.find(i => i !== password && i !== otp && (i.type === "email" || i.type === "tel" || /email|phone|user|login/.test(words(i))))
-		|| inputs.find(i => i !== password && i !== otp);
+	const otp = split || inputs.find(codeLike);
+	const isCode = i => split ? split.includes(i) : i === otp;
+	const login = inputs.find(i => i !== password && !isCode(i) && (i.type === "email" || i.type === "tel" || /email|phone|user|login/.test(words(i))))
+		|| inputs.find(i => i !== password && !isCode(i));
 	const buttons = buttonsOf((password && password.form) || document);
 	const submit = buttons.find(b => b.type === "submit") || buttons.find(b => /sign ?in|log ?in/i.test(b.innerText || b.value));
 	const found = {login, password, otp, submit};
 	mark(found);
-	return {missing: Object.keys(found).filter(name => !found[name])};
+	return {missing: Object.keys(found).filter(name => !found[name]), digits: split ? split.length : 0};
 })()`
 
-// findCodeJS marks a box for the one-time code that a panel asks for
-// after the email and password — on a page of its own, or in place of the
-// first form — and the button that sends it; false while there is none.
-// A box is the code's by its words, or as the one box of a page without a
-// password box.
+// findCodeJS marks the box (or boxes) for the one-time code that a panel
+// asks for after the email and password — on a page of its own, or in
+// place of the first form — and the button that sends it; found is false
+// while there is none. A box is the code's by its words, or as the one box
+// of a page without a password box.
 const findCodeJS = `(() => {
 	` + boxesJS + `
-	const otp = inputs.find(codeLike) || (!password && inputs.length === 1 ? inputs[0] : undefined);
-	if (!otp) { return false; }
-	const buttons = buttonsOf(otp.form || document);
+	const otp = split || inputs.find(codeLike) || (!password && inputs.length === 1 ? inputs[0] : undefined);
+	if (!otp) { return {found: false}; }
+	const buttons = buttonsOf((split ? split[0] : otp).form || document);
 	const submit = buttons.find(b => b.type === "submit") ||
 		buttons.find(b => /verify|confirm|continue|submit|next|sign ?in|log ?in/i.test(b.innerText || b.value));
-	if (!submit) { return false; }
+	if (!submit) { return {found: false}; }
 	mark({otp, submit});
-	return true;
+	return {found: true, digits: split ? split.length : 0};
 })()`
 
 // readPageJS is where the page is and what it says: its visible error or

@@ -225,6 +225,7 @@ func (b *Browser) signIn(ctx context.Context, o SignIn) (*Result, error) {
 	}
 	form, err := evaluate[struct {
 		Missing []string `json:"missing"`
+		Digits  int      `json:"digits"`
 	}](tab, findFormJS)
 	if err != nil {
 		return nil, fmt.Errorf("read the sign-in page: %w", err)
@@ -250,23 +251,33 @@ func (b *Browser) signIn(ctx context.Context, o SignIn) (*Result, error) {
 		chromedp.SendKeys(`[data-smoke-field="password"]`, o.Password),
 	}
 	if o.OTP != "" && !codeLater {
-		fill = append(fill, chromedp.SendKeys(`[data-smoke-field="otp"]`, o.OTP))
+		typing, err := typeCode(o.OTP, form.Digits)
+		if err != nil {
+			res.Problems = append(res.Problems, Problem{ClassNoForm, "the page at " + o.PanelURL + " " + err.Error()})
+			return finish()
+		}
+		fill = append(fill, typing...)
 	}
 	fill = append(fill, chromedp.Click(`[data-smoke-field="submit"]`))
 	if err := chromedp.Do(tab, fill...); err != nil {
 		return nil, fmt.Errorf("fill and submit the sign-in form: %w", err)
 	}
 
-	st, asked, err := waitForAnswer(ctx, tab, o, codeLater)
+	st, box, err := waitForAnswer(ctx, tab, o, codeLater)
 	if err != nil {
 		return nil, err
 	}
-	if asked {
+	if box.Found {
 		res.CodePage = st.Path
+		typing, err := typeCode(o.OTP, box.Digits)
+		if err != nil {
+			res.Problems = append(res.Problems, Problem{ClassNoForm, "the page " + st.Path + " " + err.Error()})
+			return finish()
+		}
 		// The page may move on between finding the box and typing: the
 		// box is waited for as long as a page may take, not for ever.
 		fillCtx, cancel := context.WithTimeout(tab, o.Timeout)
-		err := chromedp.Do(fillCtx, chromedp.SendKeys(`[data-smoke-field="otp"]`, o.OTP), chromedp.Click(`[data-smoke-field="submit"]`))
+		err = chromedp.Do(fillCtx, append(typing, chromedp.Click(`[data-smoke-field="submit"]`))...)
 		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("fill and submit the one-time code on %s: %w", st.Path, err)
@@ -297,25 +308,50 @@ var formBoxes = map[string]string{
 	"submit":   "submit button",
 }
 
+// codeBox is the page's box for the one-time code, when it asks for the
+// code after the password.
+type codeBox struct {
+	Found bool `json:"found"`
+	// Digits is how many boxes a code split one character a box has; 0
+	// when it is one box.
+	Digits int `json:"digits"`
+}
+
 // waitForAnswer waits, for o.Timeout at most, until the page lands on a
 // signed-in path or shows a message — or, when askCode, shows a box for
-// the one-time code (asked is then true, and the box and its button are
-// marked).
-func waitForAnswer(ctx context.Context, tab context.Context, o SignIn, askCode bool) (st pageState, asked bool, err error) {
+// the one-time code (box.Found; the box and its button are then marked).
+func waitForAnswer(ctx context.Context, tab context.Context, o SignIn, askCode bool) (st pageState, box codeBox, err error) {
 	deadline := time.Now().Add(o.Timeout)
 	for {
 		if askCode {
-			if asked, err = evaluate[bool](tab, findCodeJS); err != nil {
-				return st, false, fmt.Errorf("look for a box for the one-time code: %w", err)
+			if box, err = evaluate[codeBox](tab, findCodeJS); err != nil {
+				return st, box, fmt.Errorf("look for a box for the one-time code: %w", err)
 			}
 		}
 		if st, err = readPage(tab); err != nil {
-			return st, false, fmt.Errorf("read the page after signing in: %w", err)
+			return st, box, fmt.Errorf("read the page after signing in: %w", err)
 		}
-		if asked || o.landed(st.Path) || st.Shown != "" || time.Now().After(deadline) || !sleep(ctx, 100*time.Millisecond) {
-			return st, asked, nil
+		if box.Found || o.landed(st.Path) || st.Shown != "" || time.Now().After(deadline) || !sleep(ctx, 100*time.Millisecond) {
+			return st, box, nil
 		}
 	}
+}
+
+// typeCode types the one-time code into its marked box, or a character
+// into each of digits boxes when the page splits it so.
+func typeCode(code string, digits int) ([]chromedp.Action[chromedp.Void], error) {
+	if digits == 0 {
+		return []chromedp.Action[chromedp.Void]{chromedp.SendKeys(`[data-smoke-field="otp"]`, code)}, nil
+	}
+	chars := []rune(code)
+	if len(chars) != digits {
+		return nil, fmt.Errorf("asks for the one-time code in %d boxes, a character each, but the code given has %d characters", digits, len(chars))
+	}
+	typing := make([]chromedp.Action[chromedp.Void], len(chars))
+	for k, c := range chars {
+		typing[k] = chromedp.SendKeys(fmt.Sprintf(`[data-smoke-field="otp-%d"]`, k), string(c))
+	}
+	return typing, nil
 }
 
 // finish reads the answers' bodies, judges, keeps a screenshot of a
