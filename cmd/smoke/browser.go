@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -191,10 +192,14 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 }
 
 // problemLines lists the sign-in's problems under its step, each marked
-// with mark: "✗" for a failure, or what makes it the expected outcome.
-// signInStep has masked their text already.
-func problemLines(step *report.Step, res *browser.Result, mark string) {
+// "✗" — or, when expected says so of a problem, as the outcome the step
+// looks for. signInStep has masked their text already.
+func problemLines(step *report.Step, res *browser.Result, expected func(browser.Problem) string) {
 	for _, p := range res.Problems {
+		mark := "✗"
+		if expected != nil {
+			mark = cmp.Or(expected(p), mark)
+		}
 		step.Line("%s [%s] %s", mark, p.Class, p.What)
 	}
 }
@@ -204,7 +209,7 @@ func landed(step *report.Step, res *browser.Result) {
 	if step == nil || res == nil || step.Status != "" {
 		return
 	}
-	problemLines(step, res, "✗")
+	problemLines(step, res, nil)
 	switch {
 	case res.Passed():
 		step.Pass("signed in through the admin panel in a browser: landed on %s", res.Page)
@@ -226,12 +231,12 @@ func incident(step *report.Step, res *browser.Result) bool {
 		blamed = blamed || p.Class == browser.ClassBlame
 	}
 	reproduced := !blamed && !res.Landed && f != nil && f.Status == http.StatusInternalServerError
-	if reproduced {
-		// The sign-in's failure is what the incident looks like.
-		problemLines(step, res, "expected at the incident:")
-	} else {
-		problemLines(step, res, "✗")
-	}
+	problemLines(step, res, func(p browser.Problem) string {
+		if reproduced && p.Class == browser.ClassSignIn {
+			return "expected at the incident:" // the sign-in's failure is what the incident looks like
+		}
+		return ""
+	})
 	switch {
 	case blamed:
 		step.Fail("the panel blamed the connection for an answer the API gave")
