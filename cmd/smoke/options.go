@@ -82,7 +82,7 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		return nil, usageError{err.Error()}
 	}
 	fs.Var(reuseFlag{&o.reuse}, "reuse", "keep the harness's PostgreSQL after the run for the next one, which attaches to it: --reuse (for "+
-		pgenv.DefaultIdle.String()+" unused) or --reuse=2h; `smoke down` stops it ($"+pgenv.EnvReuse+")")
+		pgenv.DefaultIdle.String()+" unused) or --reuse=2h; 'smoke down' stops it ($"+pgenv.EnvReuse+")")
 	o.getenv, o.requireBrowser = getenv, getenv(browser.EnvRequire) != ""
 	fs.BoolVar(&o.noBrowser, "no-browser", false, "skip the admin panel's sign-in in headless Chromium")
 	fs.StringVar(&o.artifacts, "artifacts", cmp.Or(getenv("SMOKE_ARTIFACTS"), "smoke-artifacts"),
@@ -154,6 +154,9 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		}
 		if o.adminURL != "" && (o.password == "" || (o.otp == "" && o.totp == "")) {
 			return fail("--admin-url needs the account's --password and --totp-secret or --otp (or $SMOKE_PASSWORD and $SMOKE_TOTP_SECRET or $SMOKE_OTP)")
+		}
+		if o.adminURL != "" && o.noBrowser {
+			return fail("--admin-url signs in to the panel in a browser, and --no-browser leaves the browser out: give one of them")
 		}
 		if o.inactiveEmail != "" && o.inactivePassword == "" {
 			return fail("--inactive-email needs --inactive-password (or $SMOKE_INACTIVE_PASSWORD)")
