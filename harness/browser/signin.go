@@ -510,14 +510,23 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // recorder keeps the tab's requests and console errors as the events come.
 type recorder struct {
-	tab       context.Context
-	mu        sync.Mutex
-	order     []network.RequestID
-	reqs      map[network.RequestID]*tracked
-	envelopes map[network.RequestID]envelope
-	paused    sync.WaitGroup
-	console   []string
-	changed   time.Time
+	tab     context.Context
+	mu      sync.Mutex
+	order   []network.RequestID
+	reqs    map[network.RequestID]*tracked
+	answers map[network.RequestID]answer // as the answers arrived, paused
+	paused  sync.WaitGroup
+	console []string
+	changed time.Time
+}
+
+// answer is what a paused answer showed: its status, and an error
+// answer's envelope. The network events give the status too, but for an
+// answer the browser withholds (no CORS header) only one that may come
+// late or not at all.
+type answer struct {
+	status int
+	env    envelope
 }
 
 // envelope is an error answer's {"code", "message"}.
@@ -532,23 +541,26 @@ type tracked struct {
 }
 
 func newRecorder(tab context.Context) *recorder {
-	return &recorder{tab: tab, reqs: map[network.RequestID]*tracked{}, envelopes: map[network.RequestID]envelope{}, changed: time.Now()}
+	return &recorder{tab: tab, reqs: map[network.RequestID]*tracked{}, answers: map[network.RequestID]answer{}, changed: time.Now()}
 }
 
-// intercept reads a paused error answer's envelope and lets it go on. It
-// runs on a goroutine of its own: commands cannot run on the listener's.
+// intercept keeps a paused answer's status and an error answer's envelope,
+// and lets it go on. It runs on a goroutine of its own: commands cannot
+// run on the listener's.
 func (r *recorder) intercept(e *fetch.EventRequestPaused) {
 	defer r.paused.Done()
-	if e.ResponseStatusCode >= 400 {
+	a := answer{status: int(e.ResponseStatusCode)}
+	if a.status >= 400 {
 		if body, err := chromedp.Call(r.tab, fetch.GetResponseBody, fetch.GetResponseBodyParams{RequestID: e.RequestID}); err == nil {
 			var env envelope
 			if json.Unmarshal(body.Body, &env) == nil && env.Code != "" {
-				r.mu.Lock()
-				r.envelopes[e.NetworkID] = env
-				r.mu.Unlock()
+				a.env = env
 			}
 		}
 	}
+	r.mu.Lock()
+	r.answers[e.NetworkID] = a
+	r.mu.Unlock()
 	_, _ = chromedp.Call(r.tab, fetch.ContinueResponse, fetch.ContinueResponseParams{RequestID: e.RequestID})
 }
 
@@ -574,7 +586,9 @@ func (r *recorder) event(ev any) {
 			t.Status = int(e.Response.Status)
 		}
 	case *network.EventResponseReceivedExtraInfo:
-		// The only place a status shows when the browser withholds the answer.
+		// The network's only word of a status the browser withholds from
+		// the page; it may come late or not at all, so the paused answer's
+		// status stands in (requests).
 		if t := r.reqs[e.RequestID]; t != nil && t.Status == 0 {
 			t.Status = int(e.StatusCode)
 		}
@@ -659,8 +673,11 @@ func (r *recorder) requests(tab context.Context) []Request {
 	out := make([]Request, len(ids))
 	for i, id := range ids {
 		out[i] = r.reqs[id].Request
-		if env, ok := r.envelopes[id]; ok {
-			out[i].Code, out[i].Message = env.Code, env.Message
+		if a, ok := r.answers[id]; ok {
+			out[i].Code, out[i].Message = a.env.Code, a.env.Message
+			if out[i].Status == 0 {
+				out[i].Status = a.status
+			}
 		}
 	}
 	r.mu.Unlock()

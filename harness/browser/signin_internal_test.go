@@ -1,6 +1,11 @@
 package browser
 
-import "testing"
+import (
+	"context"
+	"testing"
+
+	"github.com/chromedp/cdproto/network"
+)
 
 // Only a request the browser dropped as the machine's network changed
 // makes SignIn try again: a refused connection, a CORS refusal or an
@@ -22,5 +27,32 @@ func TestOnlyANetworkChangeIsTriedAgain(t *testing.T) {
 		} else if got != nil && got.Method != "POST" {
 			t.Errorf("failure %q: the request named is %s %s", c.failure, got.Method, got.URL)
 		}
+	}
+}
+
+// An answer the browser withholds (no CORS header) shows its status in
+// network events that may come late or not at all: the status the paused
+// answer had stands in. Here the events carry none, as in a CI run where
+// the 500 behind a withheld answer went missing.
+func TestAWithheldAnswerKeepsThePausedStatus(t *testing.T) {
+	r := newRecorder(context.Background())
+	const id = network.RequestID("7")
+	r.event(&network.EventRequestWillBeSent{RequestID: id, Type: network.ResourceTypeFetch,
+		Request: &network.Request{Method: "POST", URL: "http://127.0.0.1:1/api/v1/auth/login?x=1"}})
+	r.answers[id] = answer{status: 500, env: envelope{Code: "INTERNAL_ERROR", Message: "Something went wrong"}}
+	r.event(&network.EventLoadingFailed{RequestID: id, ErrorText: "net::ERR_FAILED",
+		CorsErrorStatus: &network.CorsErrorStatus{CorsError: network.CorsErrorMissingAllowOriginHeader}})
+
+	got := r.requests(context.Background())
+	want := Request{Method: "POST", URL: "http://127.0.0.1:1/api/v1/auth/login", Status: 500, Code: "INTERNAL_ERROR",
+		Message: "Something went wrong", Failure: "CORS: MissingAllowOriginHeader", Withheld: true}
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("requests %+v, want %+v", got, want)
+	}
+
+	// A status the network events gave is kept.
+	r.event(&network.EventResponseReceivedExtraInfo{RequestID: id, StatusCode: 502})
+	if got := r.requests(context.Background()); got[0].Status != 502 {
+		t.Errorf("status %d, want the network's 502", got[0].Status)
 	}
 }
