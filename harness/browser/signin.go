@@ -69,6 +69,8 @@ func (r Request) String() string {
 		s += fmt.Sprintf("%d %s", r.Status, r.Code)
 	case r.Status != 0:
 		s += fmt.Sprint(r.Status)
+	case r.Withheld && !r.preflightRefused():
+		s += "an answer of a status the browser did not say"
 	default:
 		s += "no answer"
 	}
@@ -78,6 +80,12 @@ func (r Request) String() string {
 		s += " (" + r.Failure + ")"
 	}
 	return s
+}
+
+// preflightRefused: the browser did not send the request, as the API's
+// answer to its CORS preflight did not allow the page's origin.
+func (r Request) preflightRefused() bool {
+	return r.Withheld && strings.HasPrefix(r.Failure, "CORS: Preflight")
 }
 
 // Problem is one thing wrong with the sign-in, with its class.
@@ -410,12 +418,17 @@ func judge(res *Result, o SignIn) []Problem {
 		}
 	}
 	for _, q := range res.Requests {
-		if q.Withheld && q.Status == 0 {
+		switch {
+		case q.preflightRefused():
 			ps = append(ps, Problem{ClassCORS, fmt.Sprintf("the browser did not send %s %s: the API allows no request from the panel's origin (%s): "+
 				"add the panel's origin to the API's allowed origins", q.Method, q.URL, q.Failure)})
-		} else if q.Withheld {
-			ps = append(ps, Problem{ClassCORS, fmt.Sprintf("the API's answer to %s %s (HTTP %d) carried no CORS header for the panel's origin, "+
-				"so the browser withheld it from the page: set the header on every answer, errors included", q.Method, q.URL, q.Status)})
+		case q.Withheld:
+			status := "of a status the browser did not say"
+			if q.Status != 0 {
+				status = fmt.Sprintf("HTTP %d", q.Status)
+			}
+			ps = append(ps, Problem{ClassCORS, fmt.Sprintf("the API's answer to %s %s (%s) carried no CORS header for the panel's origin, "+
+				"so the browser withheld it from the page (%s): set the header on every answer, errors included", q.Method, q.URL, status, q.Failure)})
 		}
 	}
 	return ps

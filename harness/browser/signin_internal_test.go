@@ -2,7 +2,9 @@ package browser
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 )
@@ -54,5 +56,27 @@ func TestAWithheldAnswerKeepsThePausedStatus(t *testing.T) {
 	r.event(&network.EventResponseReceivedExtraInfo{RequestID: id, StatusCode: 502})
 	if got := r.requests(context.Background()); got[0].Status != 502 {
 		t.Errorf("status %d, want the network's 502", got[0].Status)
+	}
+}
+
+// The browser sends nothing when the API's preflight refuses the origin;
+// an answer it withholds was sent and answered, whatever its status.
+func TestWithheldIsNotUnsent(t *testing.T) {
+	for _, c := range []struct {
+		q    Request
+		want string
+	}{
+		{Request{Method: "POST", URL: "http://127.0.0.1:1/api/v1/auth/login", Withheld: true, Failure: "CORS: PreflightMissingAllowOriginHeader"},
+			"the browser did not send POST"},
+		{Request{Method: "POST", URL: "http://127.0.0.1:1/api/v1/auth/login", Withheld: true, Failure: "CORS: MissingAllowOriginHeader", Status: 500},
+			"the API's answer to POST http://127.0.0.1:1/api/v1/auth/login (HTTP 500) carried no CORS header"},
+		{Request{Method: "POST", URL: "http://127.0.0.1:1/api/v1/auth/login", Withheld: true, Failure: "CORS: MissingAllowOriginHeader"},
+			"(of a status the browser did not say) carried no CORS header"},
+	} {
+		res := &Result{Page: "/", Shown: "Sign-in failed", Requests: []Request{c.q}}
+		ps := judge(res, SignIn{Landing: []string{"/dashboard"}, Timeout: time.Second})
+		if len(ps) != 2 || ps[1].Class != ClassCORS || !strings.Contains(ps[1].What, c.want) {
+			t.Errorf("%s: problems %v, want a %s problem saying %q", c.q.Failure, ps, ClassCORS, c.want)
+		}
 	}
 }
