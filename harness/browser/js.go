@@ -4,16 +4,24 @@ package browser
 // person does — visible boxes, their labels, visible messages — and mark
 // what they found with data-smoke-field so the harness can type and click.
 
-// visibleJS is a function that tells whether an element can be seen.
-const visibleJS = `const visible = el => !el.hidden && !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length) &&
-	getComputedStyle(el).visibility !== "hidden";`
+// visibleJS is a function that tells whether a person can see an element:
+// not hidden, larger than the one-pixel boxes made for screen readers
+// (a router's announcer, a "skip to content" link), not clipped away, not
+// transparent, and not pushed off the page as a bot trap is.
+const visibleJS = `const visible = el => {
+	if (el.hidden || el.closest("[aria-hidden=true]")) { return false; }
+	const r = el.getBoundingClientRect(), st = getComputedStyle(el);
+	return r.width > 2 && r.height > 2 && r.right > 0 && r.bottom > 0 && st.visibility !== "hidden" &&
+		Number(st.opacity) > 0 && !/rect\(0(px)?,? 0(px)?,? 0(px)?,? 0(px)?\)/.test(st.clip) && st.clipPath !== "inset(50%)";
+};`
 
 // boxesJS reads the page's visible boxes: inputs, the words around each
 // (name, id, autocomplete, placeholder, label), the password box; codeLike
 // tells a box for a one-time code by its words, and split is a code asked
 // one character a box (four or more boxes that take one character each),
 // or null. mark labels what was found with data-smoke-field, a split
-// code's boxes as otp-0, otp-1, ….
+// code's boxes as otp-0, otp-1, …, and empties the boxes it labels (what
+// a page put in them, or a first try's typing).
 const boxesJS = visibleJS + `
 	const skip = ["hidden", "submit", "button", "checkbox", "radio", "image", "reset", "file"];
 	const inputs = [...document.querySelectorAll("input")].filter(i => visible(i) && !skip.includes(i.type));
@@ -24,11 +32,22 @@ const boxesJS = visibleJS + `
 	const single = inputs.filter(i => i !== password && i.maxLength === 1);
 	const split = single.length >= 4 ? single : null;
 	const buttonsOf = scope => [...scope.querySelectorAll("button, input[type=submit]")].filter(visible);
+	// pick chooses the button that sends what was typed: in a form, one
+	// declared a submit button, else one whose words say so, else the form's
+	// default; outside a form (a page that sends with a script), only by its
+	// words, as a <button> outside a form still calls itself "submit".
+	const pick = (scope, said) => {
+		const buttons = buttonsOf(scope), saysSo = b => said.test(b.innerText || b.value || b.getAttribute("aria-label") || "");
+		const declared = b => (b.getAttribute("type") || "").toLowerCase() === "submit";
+		return scope === document ? buttons.find(saysSo) || buttons.find(declared)
+			: buttons.find(declared) || buttons.find(saysSo) || buttons.find(b => b.type === "submit");
+	};
 	const mark = found => {
 		for (const el of document.querySelectorAll("[data-smoke-field]")) { el.removeAttribute("data-smoke-field"); }
+		const label = (el, name) => { el.setAttribute("data-smoke-field", name); if (el.tagName === "INPUT" && el.type !== "submit") { el.value = ""; } };
 		for (const [name, el] of Object.entries(found)) {
-			if (Array.isArray(el)) { el.forEach((box, k) => box.setAttribute("data-smoke-field", name + "-" + k)); }
-			else if (el) { el.setAttribute("data-smoke-field", name); }
+			if (Array.isArray(el)) { el.forEach((box, k) => label(box, name + "-" + k)); }
+			else if (el) { label(el, name); }
 		}
 	};`
 
@@ -41,8 +60,7 @@ const findFormJS = `(() => {
 	const isCode = i => split ? split.includes(i) : i === otp;
 	const login = inputs.find(i => i !== password && !isCode(i) && (i.type === "email" || i.type === "tel" || /email|phone|user|login/.test(words(i))))
 		|| inputs.find(i => i !== password && !isCode(i));
-	const buttons = buttonsOf((password && password.form) || document);
-	const submit = buttons.find(b => b.type === "submit") || buttons.find(b => /sign ?in|log ?in/i.test(b.innerText || b.value));
+	const submit = pick((password && password.form) || document, /sign ?in|log ?in|continue|next|submit/i);
 	const found = {login, password, otp, submit};
 	mark(found);
 	return {missing: Object.keys(found).filter(name => !found[name]), digits: split ? split.length : 0};
@@ -57,25 +75,33 @@ const findCodeJS = `(() => {
 	` + boxesJS + `
 	const otp = split || inputs.find(codeLike) || (!password && inputs.length === 1 ? inputs[0] : undefined);
 	if (!otp) { return {found: false}; }
-	const buttons = buttonsOf((split ? split[0] : otp).form || document);
-	const submit = buttons.find(b => b.type === "submit") ||
-		buttons.find(b => /verify|confirm|continue|submit|next|sign ?in|log ?in/i.test(b.innerText || b.value));
+	const submit = pick((split ? split[0] : otp).form || document, /verify|confirm|continue|submit|next|sign ?in|log ?in/i);
 	if (!submit) { return {found: false}; }
 	mark({otp, submit});
 	return {found: true, digits: split ? split.length : 0};
 })()`
 
-// readPageJS is where the page is and what it says: its visible error or
-// notice text, and the start of all its visible text.
+// readPageJS is where the page is — its path, and the route of a panel
+// that routes in the address's fragment (#/dashboard) — and what it says:
+// its visible error or notice texts, and the start of all its visible text.
 const readPageJS = `(() => {
 	` + visibleJS + `
-	const shown = [];
-	const notices = "[role=alert], [role=status], [aria-live], .error, .alert, .toast, .notification, [class*=error], [class*=alert]";
-	for (const el of document.querySelectorAll(notices)) {
+	const notices = [];
+	const selector = "[role=alert], [role=status], [aria-live], .error, .alert, .toast, .notification, [class*=error], [class*=alert]";
+	const errorLike = el => el.getAttribute("role") === "alert" || /error|alert|danger|invalid/i.test(el.className || "");
+	for (const el of document.querySelectorAll(selector)) {
 		const t = visible(el) ? el.innerText.trim() : "";
-		if (t && !shown.some(s => s.includes(t))) { shown.push(t); }
+		if (t && !notices.some(n => n.text.includes(t))) { notices.push({text: t, error: errorLike(el)}); }
 	}
-	return {path: location.pathname, shown: shown.join(" | "), text: document.body ? document.body.innerText.trim().slice(0, 1000) : ""};
+	return {path: location.pathname, route: location.hash.startsWith("#/") ? location.hash.slice(1).split("?")[0] : "",
+		notices, text: document.body ? document.body.innerText.trim().slice(0, 1000) : ""};
+})()`
+
+// hideCodeJS draws the one-time code's box (or boxes) as dots, as a
+// password box is drawn, for a screenshot.
+const hideCodeJS = `(() => {
+	for (const el of document.querySelectorAll('[data-smoke-field^="otp"]')) { el.style.setProperty("-webkit-text-security", "disc"); }
+	return true;
 })()`
 
 // findSignOutJS marks the page's sign-out control.

@@ -19,8 +19,11 @@ import (
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/appydex/smoke/redact"
 )
 
 // SignIn says which panel to sign in to, and as whom.
@@ -231,10 +234,7 @@ func (b *Browser) signIn(ctx context.Context, o SignIn) (*Result, error) {
 		res.Problems = append(res.Problems, Problem{ClassPanelDown, fmt.Sprintf("the panel's page %s does not load: %v", o.PanelURL, err)})
 		return finish()
 	}
-	form, err := evaluate[struct {
-		Missing []string `json:"missing"`
-		Digits  int      `json:"digits"`
-	}](tab, findFormJS)
+	form, err := findForm(tab)
 	if err != nil {
 		return nil, fmt.Errorf("read the sign-in page: %w", err)
 	}
@@ -254,46 +254,60 @@ func (b *Browser) signIn(ctx context.Context, o SignIn) (*Result, error) {
 			strings.Join(no, ", no ")})
 		return finish()
 	}
-	fill := []chromedp.Action[chromedp.Void]{
-		chromedp.SendKeys(`[data-smoke-field="login"]`, o.Login),
-		chromedp.SendKeys(`[data-smoke-field="password"]`, o.Password),
-	}
+	typing := []chromedp.Action[chromedp.Void]{typeInto("login", o.Login), typeInto("password", o.Password)}
 	if o.OTP != "" && !codeLater {
-		typing, err := typeCode(o.OTP, form.Digits)
+		code, err := typeCode(o.OTP, form.Digits)
 		if err != nil {
 			res.Problems = append(res.Problems, Problem{ClassNoForm, "the page at " + o.PanelURL + " " + err.Error()})
 			return finish()
 		}
-		fill = append(fill, typing...)
+		typing = append(typing, code...)
 	}
-	fill = append(fill, chromedp.Click(`[data-smoke-field="submit"]`))
-	if err := chromedp.Do(tab, fill...); err != nil {
-		return nil, fmt.Errorf("fill and submit the sign-in form: %w", err)
+	base, err := rec.baseline(tab)
+	if err != nil {
+		return nil, fmt.Errorf("read the sign-in page: %w", err)
+	}
+	remark := func() error {
+		again, err := findForm(tab)
+		if err == nil && len(again.Missing) > len(form.Missing) {
+			err = errors.New("the sign-in form went away while it was being filled")
+		}
+		return err
+	}
+	if err := send(tab, o, typing, remark); err != nil {
+		res.Problems = append(res.Problems, Problem{ClassNoForm, "the sign-in form at " + o.PanelURL + " did not take what was typed: " + err.Error()})
+		return finish()
 	}
 
-	st, box, err := waitForAnswer(ctx, tab, o, codeLater)
+	st, box, err := waitForAnswer(ctx, tab, rec, o, base, codeLater)
 	if err != nil {
 		return nil, err
 	}
 	if box.Found {
-		res.CodePage = st.Path
-		typing, err := typeCode(o.OTP, box.Digits)
+		res.CodePage = st.page()
+		code, err := typeCode(o.OTP, box.Digits)
 		if err != nil {
-			res.Problems = append(res.Problems, Problem{ClassNoForm, "the page " + st.Path + " " + err.Error()})
+			res.Problems = append(res.Problems, Problem{ClassNoForm, "the page " + st.page() + " " + err.Error()})
 			return finish()
 		}
-		// The page may move on between finding the box and typing: the
-		// box is waited for as long as a page may take, not for ever.
-		fillCtx, cancel := context.WithTimeout(tab, o.Timeout)
-		err = chromedp.Do(fillCtx, append(typing, chromedp.Click(`[data-smoke-field="submit"]`))...)
-		cancel()
-		if err != nil {
-			return nil, fmt.Errorf("fill and submit the one-time code on %s: %w", st.Path, err)
+		if base, err = rec.baseline(tab); err != nil {
+			return nil, fmt.Errorf("read the page that asks for the one-time code: %w", err)
 		}
-		if st, _, err = waitForAnswer(ctx, tab, o, false); err != nil {
+		remark := func() error {
+			again, err := evaluate[codeBox](tab, findCodeJS)
+			if err == nil && !again.Found {
+				err = errors.New("the box for the one-time code went away while it was being filled")
+			}
+			return err
+		}
+		if err := send(tab, o, code, remark); err != nil {
+			res.Problems = append(res.Problems, Problem{ClassNoForm, "the page " + st.page() + " did not take the one-time code: " + err.Error()})
+			return finish()
+		}
+		if st, _, err = waitForAnswer(ctx, tab, rec, o, base, false); err != nil {
 			return nil, err
 		}
-	} else if codeLater && !o.landed(st.Path) && st.Shown == "" && ctx.Err() == nil {
+	} else if codeLater && !o.landedAt(st) && base.shown(st, rec, false) == "" && ctx.Err() == nil {
 		res.Problems = append(res.Problems, Problem{ClassNoForm, "the page at " + o.PanelURL + " has no box for a one-time code, " +
 			"and none came after the email and password were sent"})
 	}
@@ -304,7 +318,9 @@ func (b *Browser) signIn(ctx context.Context, o SignIn) (*Result, error) {
 	if st, err = readPage(tab); err != nil {
 		return nil, fmt.Errorf("read the page after signing in: %w", err)
 	}
-	res.Landed, res.Page, res.Shown, res.Text = o.landed(st.Path), st.Path, clip(st.Shown), clip(st.Text)
+	// On a signed-in page only an error counts: a welcome notice is not one.
+	res.Landed, res.Page, res.Text = o.landedAt(st), st.page(), st.Text
+	res.Shown = base.shown(st, rec, res.Landed)
 	return finish()
 }
 
@@ -316,6 +332,14 @@ var formBoxes = map[string]string{
 	"submit":   "submit button",
 }
 
+// signInForm is what findFormJS found and marked.
+type signInForm struct {
+	Missing []string `json:"missing"`
+	Digits  int      `json:"digits"`
+}
+
+func findForm(tab context.Context) (signInForm, error) { return evaluate[signInForm](tab, findFormJS) }
+
 // codeBox is the page's box for the one-time code, when it asks for the
 // code after the password.
 type codeBox struct {
@@ -325,31 +349,16 @@ type codeBox struct {
 	Digits int `json:"digits"`
 }
 
-// waitForAnswer waits, for o.Timeout at most, until the page lands on a
-// signed-in path or shows a message — or, when askCode, shows a box for
-// the one-time code (box.Found; the box and its button are then marked).
-func waitForAnswer(ctx context.Context, tab context.Context, o SignIn, askCode bool) (st pageState, box codeBox, err error) {
-	deadline := time.Now().Add(o.Timeout)
-	for {
-		if askCode {
-			if box, err = evaluate[codeBox](tab, findCodeJS); err != nil {
-				return st, box, fmt.Errorf("look for a box for the one-time code: %w", err)
-			}
-		}
-		if st, err = readPage(tab); err != nil {
-			return st, box, fmt.Errorf("read the page after signing in: %w", err)
-		}
-		if box.Found || o.landed(st.Path) || st.Shown != "" || time.Now().After(deadline) || !sleep(ctx, 100*time.Millisecond) {
-			return st, box, nil
-		}
-	}
+// typeInto types v into the box marked field (emptied as it was marked).
+func typeInto(field, v string) chromedp.Action[chromedp.Void] {
+	return chromedp.SendKeys(`[data-smoke-field="`+field+`"]`, v)
 }
 
 // typeCode types the one-time code into its marked box, or a character
 // into each of digits boxes when the page splits it so.
 func typeCode(code string, digits int) ([]chromedp.Action[chromedp.Void], error) {
 	if digits == 0 {
-		return []chromedp.Action[chromedp.Void]{chromedp.SendKeys(`[data-smoke-field="otp"]`, code)}, nil
+		return []chromedp.Action[chromedp.Void]{typeInto("otp", code)}, nil
 	}
 	chars := []rune(code)
 	if len(chars) != digits {
@@ -357,18 +366,87 @@ func typeCode(code string, digits int) ([]chromedp.Action[chromedp.Void], error)
 	}
 	typing := make([]chromedp.Action[chromedp.Void], len(chars))
 	for k, c := range chars {
-		typing[k] = chromedp.SendKeys(fmt.Sprintf(`[data-smoke-field="otp-%d"]`, k), string(c))
+		typing[k] = typeInto(fmt.Sprintf("otp-%d", k), string(c))
 	}
 	return typing, nil
 }
 
+// send types into the marked boxes and clicks the marked button, bounded
+// in time: a page that draws its form again after it loads (a framework
+// taking over the server's HTML) drops the marks, and a wait for them
+// would never end. The boxes are then found again with remark, and typed
+// into afresh, once.
+func send(tab context.Context, o SignIn, typing []chromedp.Action[chromedp.Void], remark func() error) error {
+	try := func(d time.Duration) error {
+		c, cancel := context.WithTimeout(tab, d)
+		defer cancel()
+		return chromedp.Do(c, append(slices.Clone(typing), chromedp.Click(`[data-smoke-field="submit"]`))...)
+	}
+	err := try(min(o.Timeout, firstFill))
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if err := remark(); err != nil {
+		return err
+	}
+	if err := try(o.Timeout); err != nil {
+		return fmt.Errorf("the boxes were found, and found again, but typing into them did not end within %s: %w", o.Timeout, err)
+	}
+	return nil
+}
+
+// firstFill bounds a first try at typing into a form: it takes a tenth of
+// a second on a page that keeps its boxes.
+const firstFill = 3 * time.Second
+
+// waitForAnswer waits, for o.Timeout at most, until the page lands on a
+// signed-in path or shows something it did not show at base — or, when
+// askCode, shows a box for the one-time code (box.Found; the box and its
+// button are then marked).
+func waitForAnswer(ctx context.Context, tab context.Context, rec *recorder, o SignIn, base baseline, askCode bool) (st pageState, box codeBox, err error) {
+	deadline := time.Now().Add(o.Timeout)
+	for {
+		if st, err = readPage(tab); err != nil {
+			return st, box, fmt.Errorf("read the page after signing in: %w", err)
+		}
+		if o.landedAt(st) {
+			return st, box, nil
+		}
+		if askCode {
+			if box, err = evaluate[codeBox](tab, findCodeJS); err != nil {
+				return st, box, fmt.Errorf("look for a box for the one-time code: %w", err)
+			}
+		}
+		if box.Found || base.shown(st, rec, false) != "" || time.Now().After(deadline) || !sleep(ctx, 100*time.Millisecond) {
+			return st, box, nil
+		}
+	}
+}
+
 // finish reads the answers' bodies, judges, keeps a screenshot of a
 // failure and signs out of a success.
+// Everything the page said is masked here, before it is cut to length or
+// quoted: a panel that echoes the password or the code must not put it in
+// a report.
 func (b *Browser) finish(ctx context.Context, tab context.Context, rec *recorder, res *Result, o SignIn) {
+	mask := func(s string) string { return redact.Secrets(s, o.Password, o.OTP) }
 	res.Requests = rec.requests(tab)
-	res.Console = rec.consoleLines()
+	for i := range res.Requests {
+		q := &res.Requests[i]
+		q.URL, q.Message, q.Failure = mask(q.URL), mask(q.Message), mask(q.Failure)
+	}
+	for _, line := range rec.consoleLines() {
+		res.Console = append(res.Console, clip(mask(line)))
+	}
+	res.Shown, res.Text = clip(mask(res.Shown)), clip(mask(res.Text))
 	res.Problems = append(res.Problems, judge(res, o)...)
+	for i := range res.Problems {
+		res.Problems[i].What = mask(res.Problems[i].What)
+	}
 	if !res.Passed() && o.ScreenshotDir != "" && ctx.Err() == nil {
+		// The screenshot shows the page as it was, but for the one-time
+		// code, drawn as dots like the password beside it.
+		_, _ = evaluate[bool](tab, hideCodeJS)
 		if png, err := chromedp.Run(tab, chromedp.CaptureScreenshot()); err == nil {
 			name := o.ScreenshotName
 			if name == "" {
@@ -388,11 +466,11 @@ func (b *Browser) finish(ctx context.Context, tab context.Context, rec *recorder
 // judge names what is wrong with a finished sign-in.
 func judge(res *Result, o SignIn) []Problem {
 	var ps []Problem
-	if res.Page == "" && len(res.Requests) == 0 && res.Text == "" && res.Shown == "" {
-		return nil // the page never loaded: already said
-	}
 	failing := res.Failing()
 	switch {
+	case res.Page == "":
+		// Nothing was sent: the page did not load, or had no form to
+		// fill, as a problem of its own says.
 	case !res.Landed && res.Shown != "":
 		what := fmt.Sprintf("the sign-in stayed on %s; the page showed %q", res.Page, res.Shown)
 		if failing != nil {
@@ -409,13 +487,11 @@ func judge(res *Result, o SignIn) []Problem {
 	case res.Shown != "":
 		ps = append(ps, Problem{ClassSignIn, fmt.Sprintf("signed in to %s, but the page shows %q", res.Page, res.Shown)})
 	}
-	if blame.MatchString(res.Shown) {
-		for _, q := range res.Requests {
-			if q.Status != 0 {
-				ps = append(ps, Problem{ClassBlame, fmt.Sprintf("the page says %q, but the API answered: %s", res.Shown, q)})
-				break
-			}
-		}
+	// The page blames the connection for an answer it could read: the
+	// request behind the failure has a status, and the browser let the
+	// page see it.
+	if failing != nil && failing.Status != 0 && !failing.Withheld && blame.MatchString(res.Shown) {
+		ps = append(ps, Problem{ClassBlame, fmt.Sprintf("the page says %q, but the API answered: %s", res.Shown, failing)})
 	}
 	for _, q := range res.Requests {
 		switch {
@@ -434,6 +510,12 @@ func judge(res *Result, o SignIn) []Problem {
 	return ps
 }
 
+// landedAt: the page is on a signed-in path, or routes to one in its
+// address's fragment (/#/dashboard).
+func (o SignIn) landedAt(st pageState) bool {
+	return o.landed(st.Path) || (st.Route != "" && o.landed(st.Route))
+}
+
 func (o SignIn) landed(path string) bool {
 	for _, p := range o.Landing {
 		if path == p || strings.HasPrefix(path, strings.TrimRight(p, "/")+"/") {
@@ -444,9 +526,60 @@ func (o SignIn) landed(path string) bool {
 }
 
 type pageState struct {
-	Path  string `json:"path"`
-	Shown string `json:"shown"`
+	Path string `json:"path"`
+	// Route is the path in the address's fragment of a panel that routes
+	// there (#/dashboard), else "".
+	Route   string   `json:"route"`
+	Notices []notice `json:"notices"`
+	Text    string   `json:"text"`
+}
+
+// notice is a visible message on the page; Error when it looks like one
+// (role=alert, or a class that names an error, alert or danger).
+type notice struct {
 	Text  string `json:"text"`
+	Error bool   `json:"error"`
+}
+
+// page is where the page is, as the step reports it.
+func (st pageState) page() string {
+	if st.Route != "" {
+		return st.Path + "#" + st.Route
+	}
+	return st.Path
+}
+
+// baseline is what a page showed before a form on it was sent: notices it
+// showed then (a banner, a hint) are not its answer, and its answer's
+// dialog boxes are those opened since.
+type baseline struct {
+	notices []string
+	dialogs int
+}
+
+func (r *recorder) baseline(tab context.Context) (baseline, error) {
+	st, err := readPage(tab)
+	b := baseline{dialogs: len(r.dialogLines())}
+	for _, n := range st.Notices {
+		b.notices = append(b.notices, n.Text)
+	}
+	return b, err
+}
+
+// shown is what the page says that it did not say at b: its new notices
+// (only the errors among them, when errorsOnly) and the dialog boxes it
+// opened since.
+func (b baseline) shown(st pageState, r *recorder, errorsOnly bool) string {
+	var said []string
+	for _, n := range st.Notices {
+		if !slices.Contains(b.notices, n.Text) && (n.Error || !errorsOnly) {
+			said = append(said, n.Text)
+		}
+	}
+	for _, d := range r.dialogLines()[b.dialogs:] {
+		said = append(said, d+" (in a dialog box)")
+	}
+	return strings.Join(said, " | ")
 }
 
 // readPage reads where the page is and what it shows.
@@ -494,8 +627,8 @@ func signOut(tab context.Context, o SignIn) string {
 	}
 	for range 50 {
 		st, err := readPage(tab)
-		if err == nil && !o.landed(st.Path) {
-			return "signed out through the page (now on " + st.Path + ")"
+		if err == nil && !o.landedAt(st) {
+			return "signed out through the page (now on " + st.page() + ")"
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -528,8 +661,9 @@ type recorder struct {
 	order   []network.RequestID
 	reqs    map[network.RequestID]*tracked
 	answers map[network.RequestID]answer // as the answers arrived, paused
-	paused  sync.WaitGroup
+	paused  int                          // answers paused and not yet let go
 	console []string
+	dialogs []string // the messages of the dialog boxes the page opened
 	changed time.Time
 }
 
@@ -561,7 +695,11 @@ func newRecorder(tab context.Context) *recorder {
 // and lets it go on. It runs on a goroutine of its own: commands cannot
 // run on the listener's.
 func (r *recorder) intercept(e *fetch.EventRequestPaused) {
-	defer r.paused.Done()
+	defer func() {
+		r.mu.Lock()
+		r.paused--
+		r.mu.Unlock()
+	}()
 	a := answer{status: int(e.ResponseStatusCode)}
 	if a.status >= 400 {
 		if body, err := chromedp.Call(r.tab, fetch.GetResponseBody, fetch.GetResponseBodyParams{RequestID: e.RequestID}); err == nil {
@@ -583,9 +721,17 @@ func (r *recorder) event(ev any) {
 	defer r.mu.Unlock()
 	switch e := ev.(type) {
 	case *fetch.EventRequestPaused:
-		r.paused.Add(1)
+		r.paused++
 		go r.intercept(e)
 		return
+	case *page.EventJavascriptDialogOpening:
+		// An alert() stops the page, and the click that opened it, until
+		// someone closes it: the harness reads it and closes it, as a
+		// person would.
+		r.dialogs = append(r.dialogs, e.Message)
+		go func() {
+			_, _ = chromedp.Call(r.tab, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}()
 	case *network.EventRequestWillBeSent:
 		if e.Type != network.ResourceTypeFetch && e.Type != network.ResourceTypeXHR {
 			return
@@ -650,10 +796,18 @@ func (r *recorder) event(ev any) {
 	r.changed = time.Now()
 }
 
+// addConsole keeps a console line whole (to a bound): it is masked before
+// it is cut to length, so no part of a secret is left at the cut.
 func (r *recorder) addConsole(line string) {
 	if len(r.console) < maxConsoleLines {
-		r.console = append(r.console, clip(line))
+		r.console = append(r.console, line[:min(len(line), 4*maxShownLength)])
 	}
+}
+
+func (r *recorder) dialogLines() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.dialogs)
 }
 
 // settle waits until every call is answered and nothing has happened for
@@ -680,7 +834,14 @@ func (r *recorder) settle(ctx context.Context, quiet, max time.Duration) {
 // requests are the calls in the order made, an error answer's envelope
 // read from its body.
 func (r *recorder) requests(tab context.Context) []Request {
-	r.paused.Wait()
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); {
+		r.mu.Lock()
+		paused := r.paused
+		r.mu.Unlock()
+		if paused == 0 || !sleep(tab, 10*time.Millisecond) {
+			break
+		}
+	}
 	r.mu.Lock()
 	ids := slices.Clone(r.order)
 	out := make([]Request, len(ids))
