@@ -28,17 +28,18 @@ async function describe(resp) {
 }
 
 // unreadable explains a fetch that failed: either nothing answered, or the
-// server answered but the browser withheld the answer from this page (no
-// CORS headers on it, as on an error raised outside the API's CORS layer).
-// A request in no-cors mode succeeds whenever anything answers at all.
+// server is there but no answer reached this page — the browser withheld
+// one without CORS headers (as an error raised outside the API's CORS
+// layer is), or the connection dropped before an answer. A request in
+// no-cors mode succeeds whenever anything answers at all.
 async function unreadable() {
   try {
     await fetch(api + "/healthz", { mode: "no-cors", cache: "no-store" });
   } catch (_) {
     return `Cannot connect to server (${api})`;
   }
-  return "The server answered, but the browser withheld its answer from this page " +
-    "(the response had no CORS headers for this origin: often a server error). See the API's log.";
+  return "The server is reachable, but no answer reached this page: the browser withheld one " +
+    "without CORS headers for this origin (often a server error), or the connection dropped. See the API's log.";
 }
 
 async function call(method, path, { body, token } = {}) {
