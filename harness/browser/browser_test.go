@@ -177,17 +177,22 @@ func TestAnOriginTheAPIDoesNotAllow(t *testing.T) {
 	}
 }
 
-// Nothing listens at the API's address: "Cannot connect to server" is true,
-// and not a finding against the panel.
-func TestNothingAnswering(t *testing.T) {
-	b := browsertest.Start(t)
+// deadAddress is an address nothing listens at.
+func deadAddress(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead := "http://" + ln.Addr().String()
-	ln.Close()
-	res := signIn(t, b, panel(t, dead)+"/")
+	defer ln.Close()
+	return "http://" + ln.Addr().String()
+}
+
+// Nothing listens at the API's address: "Cannot connect to server" is true,
+// and not a finding against the panel.
+func TestNothingAnswering(t *testing.T) {
+	b := browsertest.Start(t)
+	res := signIn(t, b, panel(t, deadAddress(t))+"/")
 	if !strings.HasPrefix(res.Shown, "Cannot connect to server") {
 		t.Errorf("the page showed %q", res.Shown)
 	}

@@ -3,7 +3,6 @@ package browser_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -117,12 +116,7 @@ func TestAnAlertIsWhatThePageShowed(t *testing.T) {
 // whatever else on the page did.
 func TestAnHonestCannotConnect(t *testing.T) {
 	b := browsertest.Start(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "http://" + ln.Addr().String()
-	ln.Close()
+	dead := deadAddress(t)
 	base := htmlPages(t, map[string]string{
 		"/config.json": `{"api": "` + dead + `"}`,
 		"/": `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
