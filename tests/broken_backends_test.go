@@ -296,6 +296,13 @@ func leaksThePassword(func() *apitest.API) func(http.Handler) http.Handler {
 
 // startVariant runs the reference API broken by v, on a fresh clone — or
 // on the database at databaseURL — seeded as smoke run seeds it.
+// both is a backend with two bugs: outer's in front of inner's.
+func both(outer, inner variant) variant {
+	return func(api func() *apitest.API) func(http.Handler) http.Handler {
+		return func(next http.Handler) http.Handler { return outer(api)(inner(api)(next)) }
+	}
+}
+
 func startVariant(t testing.TB, v variant, databaseURL string) *apitest.API {
 	var api *apitest.API
 	api = apitest.Start(t, apitest.Options{DatabaseURL: databaseURL, Middleware: v(func() *apitest.API { return api })})

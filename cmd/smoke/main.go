@@ -150,6 +150,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "smoke %s: %s\n", name, rep.Verdict)
 		return exitInterrupted
 	}
+	if rep != nil && err != nil && rep.Verdict == "" {
+		// The command could not finish: the report says so in its verdict,
+		// as every report ends with one.
+		rep.Passed = false
+		rep.Verdict = "the run could not finish: " + err.Error()
+		if name == "verify" {
+			rep.Verdict = "do not deploy: the check could not finish: " + err.Error()
+		}
+	}
 	if rep != nil {
 		if werr := o.write(rep, stdout); werr != nil && err == nil {
 			err = werr

@@ -129,6 +129,8 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"verify without a database", []string{"verify"}, "verify needs --database-url"},
 		{"an API without credentials", []string{"verify", "--database-url", "postgres://x@127.0.0.1/db", "--api-url", "http://127.0.0.1:1"},
 			"--api-url needs the account's --password and --totp-secret or --otp"},
+		{"a password in the API's address", []string{"verify", "--database-url", "postgres://x@127.0.0.1/db", "--api-url", "https://ops:s3cret@api.example.com",
+			"--otp", "000000", "--password", "pw"}, "--api-url carries a user name or password"},
 		{"an admin panel without a browser", []string{"verify", "--database-url", "postgres://x@127.0.0.1/db", "--admin-url", "http://127.0.0.1:1/",
 			"--otp", "000000", "--password", "pw", "--no-browser"}, "--admin-url signs in to the panel in a browser, and --no-browser leaves the browser out"},
 		{"an admin landing that is not a path", []string{"verify", "--database-url", "postgres://x@127.0.0.1/db", "--admin-landing", "/home,admins"},

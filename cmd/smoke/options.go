@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -101,7 +102,8 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		})
 		fs.StringVar(&o.databaseURL, "database-url", "", "the deployment's database: postgres://user:password@host:5432/appydex (read-only)")
 		fs.StringVar(&o.apiURL, "api-url", "", "the deployment's API, e.g. https://staging.example.com; runs the login flow against it")
-		fs.StringVar(&o.email, "email", seed.AdminEmail, "the account the flow signs in as (email or phone)")
+		fs.StringVar(&o.email, "email", seed.AdminEmail, "the account the flow signs in as (email or phone); the flow also makes 2–3 deliberately failed sign-ins with it "+
+			"(a wrong password, a wrong code, a spent code): use an account for the purpose where failures lock accounts (docs/flow.md)")
 		secretFlag(&o.password, "password", "SMOKE_PASSWORD", "its password")
 		secretFlag(&o.totp, "totp-secret", "SMOKE_TOTP_SECRET", "its TOTP secret (base32): a fresh code for every sign-in, and a spent one must be refused")
 		secretFlag(&o.otp, "otp", "SMOKE_OTP", "a static one-time code instead, where the deployment has a development code")
@@ -154,6 +156,12 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		}
 		if o.adminURL != "" && (o.password == "" || (o.otp == "" && o.totp == "")) {
 			return fail("--admin-url needs the account's --password and --totp-secret or --otp (or $SMOKE_PASSWORD and $SMOKE_TOTP_SECRET or $SMOKE_OTP)")
+		}
+		for flag, u := range map[string]string{"--api-url": o.apiURL, "--admin-url": o.adminURL} {
+			if p, err := url.Parse(u); err == nil && p.User != nil {
+				return fail(flag + " carries a user name or password (…@host): the harness signs in with --email and $SMOKE_PASSWORD, " +
+					"and a password in an address would show in reports: give the address without them")
+			}
 		}
 		if o.adminURL != "" && o.noBrowser {
 			return fail("--admin-url signs in to the panel in a browser, and --no-browser leaves the browser out: give one of them")

@@ -165,14 +165,18 @@ func TestVerifyWithATOTPSecretPasses(t *testing.T) {
 }
 
 func TestVerifyWithUnreachableTargetsExitsTwo(t *testing.T) {
-	code, _, errOut := verify(t, nil, "postgres://deploy:pr0d-secret@127.0.0.1:1/appydex")
+	code, out, errOut := verify(t, nil, "postgres://deploy:pr0d-secret@127.0.0.1:1/appydex")
 	assert.Equal(t, exitProblem, code)
 	assert.Contains(t, errOut, "postgres://deploy:xxxxx@127.0.0.1:1/appydex")
 	assert.Contains(t, errOut, "connection refused")
-	assert.NotContains(t, errOut, "pr0d-secret")
+	assert.NotContains(t, out+errOut, "pr0d-secret")
+	// The report ends with a verdict like any other: a check that could
+	// not finish is no reason to deploy.
+	assert.Contains(t, out, "FAIL: do not deploy: the check could not finish: ")
 
-	code, _, errOut = verify(t, nil, pgtest.Clone(t).URL, "--api-url", "http://127.0.0.1:1", "--password", "x", "--otp", "0")
+	code, out, errOut = verify(t, nil, pgtest.Clone(t).URL, "--api-url", "http://127.0.0.1:1", "--password", "x", "--otp", "0")
 	assert.Equal(t, exitProblem, code)
+	assert.Contains(t, out, "FAIL: do not deploy: the check could not finish: API http://127.0.0.1:1 does not answer")
 	assert.Contains(t, errOut, "API http://127.0.0.1:1 does not answer: GET /healthz answers")
 	assert.Contains(t, errOut, "connection refused")
 }

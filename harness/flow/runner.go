@@ -44,6 +44,9 @@ type session struct {
 	access    string
 	expiresIn float64 // seconds, as the login answer stated
 	refresh   []string
+	// spare are tokens that may be live beside the newest: the extra
+	// winners of a refresh race a backend should not have let win.
+	spare []string
 }
 
 func (s *session) newest() string { return s.refresh[len(s.refresh)-1] }
@@ -51,13 +54,13 @@ func (s *session) newest() string { return s.refresh[len(s.refresh)-1] }
 func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("API URL %q: want http(s)://host[:port]", cfg.BaseURL)
+		return nil, fmt.Errorf("API URL %q: want http(s)://host[:port]", redact.URL(cfg.BaseURL))
 	}
-	r := &runner{cfg: cfg, res: &Result{BaseURL: cfg.BaseURL}, codes: cfg.Codes}
+	r := &runner{cfg: cfg, res: &Result{BaseURL: redact.URL(cfg.BaseURL)}, codes: cfg.Codes}
 	if r.codes == nil {
 		r.codes = NewCodes(cfg.OTP, cfg.TOTPSecret)
 	}
-	r.secrets = []string{cfg.Password, cfg.InactivePassword, cfg.TOTPSecret}
+	r.secrets = []string{cfg.Password, cfg.InactivePassword, cfg.TOTPSecret, cfg.OTP}
 	if cfg.DatabaseURL != "" {
 		if r.db, err = drift.ConnectLive(ctx, cfg.DatabaseURL); err != nil {
 			return nil, err
