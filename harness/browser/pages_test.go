@@ -170,3 +170,21 @@ func jsonOf(res *browser.Result) (string, error) {
 	out, err := json.Marshal(res)
 	return string(out), err
 }
+
+// A panel that lands where it was not told (here /home) may have signed
+// in all the same: the step fails, and ends the session the page offers
+// to end.
+func TestASignInThatLandsElsewhereIsStillSignedOut(t *testing.T) {
+	b := browsertest.Start(t)
+	base := htmlPages(t, map[string]string{
+		"/":     credentialsPage(`location = "/home";`),
+		"/home": `<!doctype html><h1>Home</h1><button onclick="location = '/'">Sign out</button>`,
+	})
+	res := signInWith(t, b, base+"/", "admin123!@#", 2*time.Second)
+	if res.Landed || res.Page != "/home" {
+		t.Fatalf("landed=%v page=%q", res.Landed, res.Page)
+	}
+	if want := "the page offered a sign-out control though the sign-in did not land: signed out through the page (now on /)"; res.SignedOut != want {
+		t.Errorf("signed out: %q, want %q", res.SignedOut, want)
+	}
+}

@@ -458,8 +458,17 @@ func (b *Browser) finish(ctx context.Context, tab context.Context, rec *recorder
 			}
 		}
 	}
-	if res.Landed && o.SignOut && ctx.Err() == nil {
+	switch {
+	case !o.SignOut || ctx.Err() != nil:
+	case res.Landed:
 		res.SignedOut = signOut(tab, o)
+	case res.Page != "":
+		// Not where it should have landed, but perhaps signed in all the
+		// same (a panel that lands elsewhere): a session the API opened
+		// is ended if the page offers the way.
+		if found, err := evaluate[bool](tab, findSignOutJS); err == nil && found {
+			res.SignedOut = "the page offered a sign-out control though the sign-in did not land: " + signOut(tab, o)
+		}
 	}
 }
 
@@ -622,12 +631,20 @@ func signOut(tab context.Context, o SignIn) string {
 	if err != nil || !found {
 		return "the page has no sign-out control: the browser's session stays until it expires"
 	}
-	if err := chromedp.Do(tab, chromedp.Click(`[data-smoke-field="signout"]`)); err != nil {
+	before, _ := readPage(tab)
+	clickCtx, cancel := context.WithTimeout(tab, o.Timeout)
+	err = chromedp.Do(clickCtx, chromedp.Click(`[data-smoke-field="signout"]`))
+	cancel()
+	if err != nil {
 		return "the sign-out control did not respond: " + err.Error()
 	}
+	// Signed out once the page moves on, or no longer offers the control.
 	for range 50 {
 		st, err := readPage(tab)
-		if err == nil && !o.landedAt(st) {
+		if err == nil && st.page() != before.page() {
+			return "signed out through the page (now on " + st.page() + ")"
+		}
+		if still, err := evaluate[bool](tab, findSignOutJS); err == nil && !still {
 			return "signed out through the page (now on " + st.page() + ")"
 		}
 		time.Sleep(100 * time.Millisecond)
