@@ -1,13 +1,18 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"net"
+	"net/url"
+	"strings"
 
 	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/flow"
+	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/migrations"
 	"github.com/appydex/smoke/redact"
@@ -50,6 +55,10 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 		srv, err := startPostgres(ctx, o, rep, "scratch postgres")
 		if err != nil {
 			return rep, err
+		}
+		if addr, same := sameServer(o.pg.URL, o.databaseURL); same {
+			rep.Steps[len(rep.Steps)-1].Line("note: this is the deployment's own server (%s): verify makes and drops its smoke_* databases there; "+
+				"give --pg-url ($%s) a server of its own, or none (a container or local binaries)", addr, pgenv.EnvURL)
 		}
 		defer srv.Close(context.WithoutCancel(ctx))
 		if _, err := schemaStep(ctx, rep, "schema check", drift.Options{Server: srv, Model: tables.Schema, Migrations: migrations.FS, Dir: "migrations", Live: live}); err != nil {
@@ -99,4 +108,17 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 		rep.Verdict = "do not deploy: see the steps marked FAIL"
 	}
 	return rep, nil
+}
+
+// sameServer reports whether two postgres:// URLs name one server (host
+// and port), and which.
+func sameServer(a, b string) (string, bool) {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if a == "" || errA != nil || errB != nil || ua.Hostname() == "" {
+		return "", false
+	}
+	port := func(u *url.URL) string { return cmp.Or(u.Port(), "5432") }
+	addr := net.JoinHostPort(ua.Hostname(), port(ua))
+	return addr, strings.EqualFold(ua.Hostname(), ub.Hostname()) && port(ua) == port(ub)
 }
