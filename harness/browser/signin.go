@@ -445,7 +445,8 @@ func (b *Browser) finish(ctx context.Context, tab context.Context, rec *recorder
 	}
 	if !res.Passed() && o.ScreenshotDir != "" && ctx.Err() == nil {
 		// The screenshot shows the page as it was, but for the one-time
-		// code, drawn as dots like the password beside it.
+		// code, drawn as dots like the password beside it; it may show a
+		// deployment's dashboard, so only its owner may read it.
 		_, _ = evaluate[bool](tab, hideCodeJS)
 		if png, err := chromedp.Run(tab, chromedp.CaptureScreenshot()); err == nil {
 			name := o.ScreenshotName
@@ -453,7 +454,7 @@ func (b *Browser) finish(ctx context.Context, tab context.Context, rec *recorder
 				name = "browser-sign-in.png"
 			}
 			path := filepath.Join(o.ScreenshotDir, name)
-			if err := os.MkdirAll(o.ScreenshotDir, 0o755); err == nil && os.WriteFile(path, png, 0o644) == nil {
+			if err := os.MkdirAll(o.ScreenshotDir, 0o700); err == nil && os.WriteFile(path, png, 0o600) == nil {
 				res.Screenshot = path
 			}
 		}

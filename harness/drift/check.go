@@ -166,5 +166,18 @@ func ConnectLive(ctx context.Context, databaseURL string) (*pgx.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", redact.URL(databaseURL), redact.Error(err, databaseURL))
 	}
+	// A pooler in between may drop a startup setting (PgBouncer's
+	// ignore_startup_parameters): the session is read-only, or it is not
+	// used at all.
+	var readOnly string
+	if err := conn.QueryRow(ctx, "SHOW transaction_read_only").Scan(&readOnly); err != nil || readOnly != "on" {
+		conn.Close(context.WithoutCancel(ctx))
+		if err == nil {
+			err = fmt.Errorf("transaction_read_only is %q", readOnly)
+		}
+		return nil, fmt.Errorf("the session on %s is not read-only, though it asked to be (a connection pooler in between may drop "+
+			"default_transaction_read_only): connect to the database directly, or through a pool that keeps it: %w",
+			redact.URL(databaseURL), redact.Error(err, databaseURL))
+	}
 	return conn, nil
 }
