@@ -134,6 +134,7 @@ func (r *Report) Interrupt(signal string, at time.Time) string {
 	if step != "" {
 		where = fmt.Sprintf("during step %q", step)
 	}
-	r.Verdict = fmt.Sprintf("interrupted (%s) %s: the run did not finish, so it judged nothing; what it started has been removed", signal, where)
+	r.Verdict = fmt.Sprintf("interrupted (%s) %s: the run did not finish, so it judged nothing; the servers, databases and containers "+
+		"it started have been removed (a session an API opened whose answer never arrived lasts until it expires)", signal, where)
 	return step
 }
