@@ -294,8 +294,28 @@ func leaksThePassword(func() *apitest.API) func(http.Handler) http.Handler {
 	}
 }
 
-// startVariant runs the reference API broken by v, on a fresh clone — or
-// on the database at databaseURL — seeded as smoke run seeds it.
+// keepsThePlaintext keeps each refresh token a sign-in issues in the
+// clear beside its hash (appended to the row's user_agent).
+func keepsThePlaintext(api func() *apitest.API) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/api/v1/auth/login" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			a := record(next, r)
+			var body struct {
+				RefreshToken string `json:"refresh_token"`
+			}
+			if a.status == 200 && json.Unmarshal(a.body, &body) == nil && body.RefreshToken != "" {
+				_, _ = api().DB.Exec(r.Context(), "UPDATE refresh_tokens SET user_agent = coalesce(user_agent, '') || ' ' || $1 WHERE token_hash = $2",
+					body.RefreshToken, auth.HashToken(body.RefreshToken))
+			}
+			a.send(w)
+		})
+	}
+}
+
 // both is a backend with two bugs: outer's in front of inner's.
 func both(outer, inner variant) variant {
 	return func(api func() *apitest.API) func(http.Handler) http.Handler {
@@ -303,6 +323,8 @@ func both(outer, inner variant) variant {
 	}
 }
 
+// startVariant runs the reference API broken by v, on a fresh clone — or
+// on the database at databaseURL — seeded as smoke run seeds it.
 func startVariant(t testing.TB, v variant, databaseURL string) *apitest.API {
 	var api *apitest.API
 	api = apitest.Start(t, apitest.Options{DatabaseURL: databaseURL, Middleware: v(func() *apitest.API { return api })})

@@ -71,6 +71,18 @@ func TestTheFlowFailsABrokenBackendNamingWhatBroke(t *testing.T) {
 	}
 }
 
+// A refresh token kept in the clear in any column is found, though the
+// flow never sends the token to the database: it searches the user's
+// rows itself.
+func TestTheFlowFindsATokenKeptInTheClear(t *testing.T) {
+	api := startVariant(t, keepsThePlaintext, "")
+	res, err := flow.Run(context.Background(), api.Flow())
+	require.NoError(t, err)
+	t.Logf("flow:\n%s", res.Text())
+	assert.Contains(t, strings.Join(res.Failures(), "\n"), "the token's plaintext appears in none of the user's rows")
+	assertNoSessionLeftLive(t, api, seed.AdminEmail)
+}
+
 // Two instances of the reference behind one address, each remembering the
 // codes it has seen: a code spent on one is taken by the other. The flow,
 // given the account's TOTP secret, replays a spent code and must see it
