@@ -217,6 +217,26 @@ func logoutRevokesOneToken(api func() *apitest.API) func(http.Handler) http.Hand
 	}
 }
 
+// noReuseDetection refuses a revoked refresh token presented again, but
+// leaves the rest of its session live: a thief who replays a stolen token
+// is refused, and keeps the one the rotation gave them.
+func noReuseDetection(api func() *apitest.API) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/api/v1/auth/refresh" {
+				token, _ := readBody(r)["refresh_token"].(string)
+				var revoked bool
+				err := api().DB.QueryRow(r.Context(), "SELECT revoked FROM refresh_tokens WHERE token_hash = $1", auth.HashToken(token)).Scan(&revoked)
+				if err == nil && revoked {
+					writeError(w, 401, "INVALID_TOKEN", "The refresh token is not valid")
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
 // tellsDisabledAccounts answers a disabled account's sign-in with its own
 // code: an attacker learns the account exists.
 func tellsDisabledAccounts(api func() *apitest.API) func(http.Handler) http.Handler {

@@ -42,9 +42,10 @@ func TestTheFlowFailsABrokenBackendNamingWhatBroke(t *testing.T) {
 		{"a backend whose refresh slides the session's end", slidingExpiry, false, flow.Expiry},
 		{"a backend whose rotation checks, then acts", checkThenAct, false, flow.Rotation},
 		{"a backend whose logout revokes one token, not the session", logoutRevokesOneToken, false, flow.Revocation},
-		// Every racing refresh wins a live token of its own, and logout ends
-		// only the one it is given: the flow must still leave none live.
-		{"a backend with both bugs, many live tokens in one session", both(checkThenAct, logoutRevokesOneToken), false, flow.Rotation},
+		// Every racing refresh wins a live token of its own, a replayed token
+		// does not end its session, and logout ends only the token it is
+		// given: the flow must still leave none of them live.
+		{"a backend with three bugs, many live tokens in one session", both(checkThenAct, both(noReuseDetection, logoutRevokesOneToken)), false, flow.Rotation},
 		{"a backend that tells a disabled account apart", tellsDisabledAccounts, false, flow.Accounts},
 		{"a backend that shows the exception in a 500", showsTheException, true, flow.ErrorBodies},
 		{"a backend whose readiness ignores the schema", readyWithoutTheSchema, true, flow.Readiness},
