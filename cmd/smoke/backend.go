@@ -134,7 +134,7 @@ func liveSnapshot(ctx context.Context, url string) (*schema.Snapshot, error) {
 		return nil, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	return schema.Read(ctx, conn, "public", "live")
+	return drift.ReadLive(ctx, conn)
 }
 
 // backendRun is `smoke run --backend`: the backend's image migrates a fresh
@@ -413,7 +413,7 @@ func backendVerify(ctx context.Context, o *options, live *pgx.Conn, rep *report.
 	if err != nil {
 		return err
 	}
-	snapshot, err := schema.Read(ctx, live, "public", "live")
+	snapshot, err := drift.ReadLive(ctx, live)
 	if err != nil {
 		return err
 	}

@@ -94,7 +94,7 @@ func Check(ctx context.Context, opts Options) (*Report, error) {
 	var live *schema.Snapshot
 	var liveErr error
 	if opts.Live != nil { // one connection: read on this goroutine, one query at a time
-		if live, liveErr = schema.Read(ctx, opts.Live, "public", "live"); liveErr == nil {
+		if live, liveErr = ReadLive(ctx, opts.Live); liveErr == nil {
 			r.State, liveErr = ReadState(ctx, opts.Live, opts.Migrations, opts.Dir)
 		}
 	}
@@ -180,4 +180,21 @@ func ConnectLive(ctx context.Context, databaseURL string) (*pgx.Conn, error) {
 			redact.URL(databaseURL), redact.Error(err, databaseURL))
 	}
 	return conn, nil
+}
+
+// ReadLive reads a deployment's public schema over conn, leaving out the
+// grants to the role it reads as: a deployment grants its checking role
+// SELECT (so the flow may read refresh_tokens), and that is how the check
+// reads, not a difference from the migrations.
+func ReadLive(ctx context.Context, conn *pgx.Conn) (*schema.Snapshot, error) {
+	snap, err := schema.Read(ctx, conn, "public", "live")
+	if err != nil {
+		return nil, err
+	}
+	var role string
+	if err := conn.QueryRow(ctx, "SELECT pg_catalog.quote_ident(current_user)").Scan(&role); err != nil {
+		return nil, fmt.Errorf("read the session's role: %w", err)
+	}
+	snap.WithoutGrantsTo(role)
+	return snap, nil
 }
