@@ -88,6 +88,23 @@ func writePair(w http.ResponseWriter, r *http.Request, api *apitest.API, userID,
 		"user":       map[string]any{"id": u.ID, "email": u.Email, "phone": u.Phone, "roles": roles, "is_active": u.IsActive, "created_at": u.CreatedAt}})
 }
 
+// at is a variant that breaks one path of the reference: h answers it (next
+// is the reference's own handler, a the running API), and every other
+// request goes to the reference untouched.
+func at(path string, h func(a *apitest.API, next http.Handler, w http.ResponseWriter, r *http.Request)) variant {
+	return func(api func() *apitest.API) func(http.Handler) http.Handler {
+		return func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != path {
+					next.ServeHTTP(w, r)
+					return
+				}
+				h(api(), next, w, r)
+			})
+		}
+	}
+}
+
 // trustsUnverifiedTokens decodes a bearer token without checking its
 // signature or its type, and serves the user it names: any token with the
 // right subject gets in. (It swaps in a real access token of that user,
@@ -127,132 +144,94 @@ func trustsUnverifiedTokens(api func() *apitest.API) func(http.Handler) http.Han
 
 // slidingExpiry gives a rotated token a fresh lifetime from now, so a
 // session that keeps refreshing never ends.
-func slidingExpiry(api func() *apitest.API) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/api/v1/auth/refresh" {
-				next.ServeHTTP(w, r)
-				return
-			}
-			a := api()
-			token, _ := readBody(r)["refresh_token"].(string)
-			if _, err := a.Server.Tokens.Parse(token, auth.Refresh); err != nil {
-				next.ServeHTTP(w, r) // the reference's own refusal
-				return
-			}
-			var child string
-			err := a.Server.Store.Rotate(r.Context(), auth.HashToken(token), func(old store.Rotated) (store.NewRefreshToken, error) {
-				expires := a.Server.Tokens.Now().Add(a.Server.Tokens.RefreshTTL) // the bug: not old.ExpiresAt
-				jti := uuid.NewString()
-				var err error
-				child, err = a.Server.Tokens.IssueRefresh(old.UserID, jti, expires)
-				return store.NewRefreshToken{UserID: old.UserID, JTI: jti, ExpiresAt: expires.UTC().Truncate(time.Second),
-					TokenHash: auth.HashToken(child), UserAgent: r.UserAgent(), IPAddress: "127.0.0.1"}, err
-			})
-			if err != nil {
-				next.ServeHTTP(w, r) // refused: let the reference say so
-				return
-			}
-			var c jwt.RegisteredClaims
-			_, _, _ = jwt.NewParser().ParseUnverified(child, &c)
-			writePair(w, r, a, c.Subject, child)
-		})
+var slidingExpiry = at("/api/v1/auth/refresh", func(a *apitest.API, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	token, _ := readBody(r)["refresh_token"].(string)
+	if _, err := a.Server.Tokens.Parse(token, auth.Refresh); err != nil {
+		next.ServeHTTP(w, r) // the reference's own refusal
+		return
 	}
-}
+	var child string
+	err := a.Server.Store.Rotate(r.Context(), auth.HashToken(token), func(old store.Rotated) (store.NewRefreshToken, error) {
+		expires := a.Server.Tokens.Now().Add(a.Server.Tokens.RefreshTTL) // the bug: not old.ExpiresAt
+		jti := uuid.NewString()
+		var err error
+		child, err = a.Server.Tokens.IssueRefresh(old.UserID, jti, expires)
+		return store.NewRefreshToken{UserID: old.UserID, JTI: jti, ExpiresAt: expires.UTC().Truncate(time.Second),
+			TokenHash: auth.HashToken(child), UserAgent: r.UserAgent(), IPAddress: "127.0.0.1"}, err
+	})
+	if err != nil {
+		next.ServeHTTP(w, r) // refused: let the reference say so
+		return
+	}
+	var c jwt.RegisteredClaims
+	_, _, _ = jwt.NewParser().ParseUnverified(child, &c)
+	writePair(w, r, a, c.Subject, child)
+})
 
 // checkThenAct rotates a refresh token by reading whether it is live, then
 // revoking it: between the two, every racing request reads it live too.
-func checkThenAct(api func() *apitest.API) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/api/v1/auth/refresh" {
-				next.ServeHTTP(w, r)
-				return
-			}
-			a := api()
-			token, _ := readBody(r)["refresh_token"].(string)
-			ctx := r.Context()
-			var id, userID, family string
-			var expires time.Time
-			err := a.DB.QueryRow(ctx, `SELECT id, user_id, family_id, expires_at FROM refresh_tokens
-				WHERE token_hash = $1 AND NOT revoked AND expires_at > now()`, auth.HashToken(token)).Scan(&id, &userID, &family, &expires)
-			if _, perr := a.Server.Tokens.Parse(token, auth.Refresh); err != nil || perr != nil {
-				next.ServeHTTP(w, r) // not live: the reference refuses it, reuse detection and all
-				return
-			}
-			time.Sleep(30 * time.Millisecond) // the window: whatever the handler does between check and act
-			jti := uuid.NewString()
-			child, _ := a.Server.Tokens.IssueRefresh(userID, jti, expires)
-			_, err = a.DB.Exec(ctx, "UPDATE refresh_tokens SET revoked = true, revoked_at = now(), last_used_at = now() WHERE id = $1", id)
-			if err == nil {
-				_, err = a.Server.Store.InsertRefreshToken(ctx, store.NewRefreshToken{UserID: userID, JTI: jti, FamilyID: family, ParentID: &id,
-					ExpiresAt: expires, TokenHash: auth.HashToken(child), UserAgent: r.UserAgent(), IPAddress: "127.0.0.1"})
-			}
-			if err != nil {
-				writeError(w, 500, "INTERNAL_ERROR", "Something went wrong")
-				return
-			}
-			writePair(w, r, a, userID, child)
-		})
+var checkThenAct = at("/api/v1/auth/refresh", func(a *apitest.API, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	token, _ := readBody(r)["refresh_token"].(string)
+	ctx := r.Context()
+	var id, userID, family string
+	var expires time.Time
+	err := a.DB.QueryRow(ctx, `SELECT id, user_id, family_id, expires_at FROM refresh_tokens
+		WHERE token_hash = $1 AND NOT revoked AND expires_at > now()`, auth.HashToken(token)).Scan(&id, &userID, &family, &expires)
+	if _, perr := a.Server.Tokens.Parse(token, auth.Refresh); err != nil || perr != nil {
+		next.ServeHTTP(w, r) // not live: the reference refuses it, reuse detection and all
+		return
 	}
-}
+	time.Sleep(30 * time.Millisecond) // the window: whatever the handler does between check and act
+	jti := uuid.NewString()
+	child, _ := a.Server.Tokens.IssueRefresh(userID, jti, expires)
+	_, err = a.DB.Exec(ctx, "UPDATE refresh_tokens SET revoked = true, revoked_at = now(), last_used_at = now() WHERE id = $1", id)
+	if err == nil {
+		_, err = a.Server.Store.InsertRefreshToken(ctx, store.NewRefreshToken{UserID: userID, JTI: jti, FamilyID: family, ParentID: &id,
+			ExpiresAt: expires, TokenHash: auth.HashToken(child), UserAgent: r.UserAgent(), IPAddress: "127.0.0.1"})
+	}
+	if err != nil {
+		writeError(w, 500, "INTERNAL_ERROR", "Something went wrong")
+		return
+	}
+	writePair(w, r, a, userID, child)
+})
 
 // logoutRevokesOneToken revokes the presented token only, not its session:
 // a client holding the session's newer token stays signed in.
-func logoutRevokesOneToken(api func() *apitest.API) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/api/v1/auth/logout" {
-				next.ServeHTTP(w, r)
-				return
-			}
-			token, _ := readBody(r)["refresh_token"].(string)
-			if _, err := api().DB.Exec(r.Context(), "UPDATE refresh_tokens SET revoked = true, revoked_at = now() WHERE token_hash = $1 AND NOT revoked",
-				auth.HashToken(token)); err != nil {
-				writeError(w, 500, "INTERNAL_ERROR", "Something went wrong")
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		})
+var logoutRevokesOneToken = at("/api/v1/auth/logout", func(a *apitest.API, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	token, _ := readBody(r)["refresh_token"].(string)
+	if _, err := a.DB.Exec(r.Context(), "UPDATE refresh_tokens SET revoked = true, revoked_at = now() WHERE token_hash = $1 AND NOT revoked",
+		auth.HashToken(token)); err != nil {
+		writeError(w, 500, "INTERNAL_ERROR", "Something went wrong")
+		return
 	}
-}
+	w.WriteHeader(http.StatusNoContent)
+})
 
 // noReuseDetection refuses a revoked refresh token presented again, but
 // leaves the rest of its session live: a thief who replays a stolen token
 // is refused, and keeps the one the rotation gave them.
-func noReuseDetection(api func() *apitest.API) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == "/api/v1/auth/refresh" {
-				token, _ := readBody(r)["refresh_token"].(string)
-				var revoked bool
-				err := api().DB.QueryRow(r.Context(), "SELECT revoked FROM refresh_tokens WHERE token_hash = $1", auth.HashToken(token)).Scan(&revoked)
-				if err == nil && revoked {
-					writeError(w, 401, "INVALID_TOKEN", "The refresh token is not valid")
-					return
-				}
-			}
-			next.ServeHTTP(w, r)
-		})
+var noReuseDetection = at("/api/v1/auth/refresh", func(a *apitest.API, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	token, _ := readBody(r)["refresh_token"].(string)
+	var revoked bool
+	err := a.DB.QueryRow(r.Context(), "SELECT revoked FROM refresh_tokens WHERE token_hash = $1", auth.HashToken(token)).Scan(&revoked)
+	if err == nil && revoked {
+		writeError(w, 401, "INVALID_TOKEN", "The refresh token is not valid")
+		return
 	}
-}
+	next.ServeHTTP(w, r)
+})
 
 // tellsDisabledAccounts answers a disabled account's sign-in with its own
 // code: an attacker learns the account exists.
-func tellsDisabledAccounts(api func() *apitest.API) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == "/api/v1/auth/login" {
-				login, _ := readBody(r)["email_or_phone"].(string)
-				if u, err := api().Server.Store.UserByLogin(r.Context(), login); err == nil && !u.IsActive {
-					writeError(w, 401, "ACCOUNT_DISABLED", "This account is disabled; ask an administrator")
-					return
-				}
-			}
-			next.ServeHTTP(w, r)
-		})
+var tellsDisabledAccounts = at("/api/v1/auth/login", func(a *apitest.API, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	login, _ := readBody(r)["email_or_phone"].(string)
+	if u, err := a.Server.Store.UserByLogin(r.Context(), login); err == nil && !u.IsActive {
+		writeError(w, 401, "ACCOUNT_DISABLED", "This account is disabled; ask an administrator")
+		return
 	}
-}
+	next.ServeHTTP(w, r)
+})
 
 // showsTheException puts the exception's text in a 500's message, as a
 // framework's debug mode does.
@@ -280,61 +259,37 @@ func showsTheException(api func() *apitest.API) func(http.Handler) http.Handler 
 
 // readyWithoutTheSchema answers readiness from a ping alone: ready while
 // every login fails, as in the incident.
-func readyWithoutTheSchema(func() *apitest.API) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == "/readyz" {
-				writeJSON(w, 200, map[string]any{"status": "ready", "database": "reachable", "schema": "not checked", "findings": []string{}})
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
+var readyWithoutTheSchema = at("/readyz", func(_ *apitest.API, _ http.Handler, w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, 200, map[string]any{"status": "ready", "database": "reachable", "schema": "not checked", "findings": []string{}})
+})
 
 // leaksThePassword echoes the password back in the sign-in answer.
-func leaksThePassword(func() *apitest.API) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/api/v1/auth/login" {
-				next.ServeHTTP(w, r)
-				return
-			}
-			password, _ := readBody(r)["password"].(string)
-			a := record(next, r)
-			var body map[string]any
-			if a.status == 200 && json.Unmarshal(a.body, &body) == nil {
-				if user, ok := body["user"].(map[string]any); ok {
-					user["password"] = password
-				}
-				a.body, _ = json.Marshal(body)
-			}
-			a.send(w)
-		})
+var leaksThePassword = at("/api/v1/auth/login", func(a *apitest.API, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	password, _ := readBody(r)["password"].(string)
+	ans := record(next, r)
+	var body map[string]any
+	if ans.status == 200 && json.Unmarshal(ans.body, &body) == nil {
+		if user, ok := body["user"].(map[string]any); ok {
+			user["password"] = password
+		}
+		ans.body, _ = json.Marshal(body)
 	}
-}
+	ans.send(w)
+})
 
 // keepsThePlaintext keeps each refresh token a sign-in issues in the
 // clear beside its hash (appended to the row's user_agent).
-func keepsThePlaintext(api func() *apitest.API) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/api/v1/auth/login" {
-				next.ServeHTTP(w, r)
-				return
-			}
-			a := record(next, r)
-			var body struct {
-				RefreshToken string `json:"refresh_token"`
-			}
-			if a.status == 200 && json.Unmarshal(a.body, &body) == nil && body.RefreshToken != "" {
-				_, _ = api().DB.Exec(r.Context(), "UPDATE refresh_tokens SET user_agent = coalesce(user_agent, '') || ' ' || $1 WHERE token_hash = $2",
-					body.RefreshToken, auth.HashToken(body.RefreshToken))
-			}
-			a.send(w)
-		})
+var keepsThePlaintext = at("/api/v1/auth/login", func(a *apitest.API, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	ans := record(next, r)
+	var body struct {
+		RefreshToken string `json:"refresh_token"`
 	}
-}
+	if ans.status == 200 && json.Unmarshal(ans.body, &body) == nil && body.RefreshToken != "" {
+		_, _ = a.DB.Exec(r.Context(), "UPDATE refresh_tokens SET user_agent = coalesce(user_agent, '') || ' ' || $1 WHERE token_hash = $2",
+			body.RefreshToken, auth.HashToken(body.RefreshToken))
+	}
+	ans.send(w)
+})
 
 // both is a backend with two bugs: outer's in front of inner's.
 func both(outer, inner variant) variant {
