@@ -6,7 +6,6 @@ import (
 	"image/png"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,20 +139,14 @@ func TestVerifySignsInToTheAdminPanel(t *testing.T) {
 func TestVerifyLandsWhereTheDeploymentsPanelDoes(t *testing.T) {
 	browsertest.Require(t)
 	_, _, db := deployedWithPanel(t)
-	panel := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		switch r.URL.Path {
-		case "/":
-			_, _ = w.Write([]byte(`<!doctype html><form id=f><input name=email type=email><input name=password type=password>
-				<input name=otp placeholder="OTP"><button>Sign In</button></form>
-				<script>f.onsubmit = ev => { ev.preventDefault(); location = "/home"; };</script>`))
-		case "/home":
-			_, _ = w.Write([]byte(`<!doctype html><h1>Home</h1><button onclick="location = '/'">Sign out</button>`))
-		}
-	}))
-	t.Cleanup(panel.Close)
+	panel := browsertest.Pages(t, map[string]string{
+		"/": `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
+			<input name=otp placeholder="OTP"><button>Sign In</button></form>
+			<script>f.onsubmit = ev => { ev.preventDefault(); location = "/home"; };</script>`,
+		"/home": `<!doctype html><h1>Home</h1><button onclick="location = '/'">Sign out</button>`,
+	})
 	code, out, errOut := smoke(t, map[string]string{"SMOKE_PASSWORD": "admin123!@#", "SMOKE_OTP": "000000"},
-		append([]string{"verify", "--database-url", db, "--admin-url", panel.URL + "/", "--admin-landing", "/home, /welcome"}, onTestServer(t)...)...)
+		append([]string{"verify", "--database-url", db, "--admin-url", panel + "/", "--admin-landing", "/home, /welcome"}, onTestServer(t)...)...)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "landed on /home")
 	assert.Contains(t, out, "session: signed out through the page (now on /)")

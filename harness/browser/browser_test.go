@@ -303,22 +303,6 @@ func hasLine(lines []string, s string) bool {
 	return false
 }
 
-// htmlPages serves each path's page.
-func htmlPages(t *testing.T, pages map[string]string) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		page, ok := pages[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html")
-		_, _ = w.Write([]byte(page))
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
 // credentialsPage is a sign-in page that asks only for the email and the
 // password, and runs then after they are sent.
 func credentialsPage(then string) string {
@@ -350,7 +334,7 @@ func TestAPanelThatAsksTheCodeAfterThePassword(t *testing.T) {
 		{"a character a box", map[string]string{"/": credentialsPage(`location = "/verify";`), "/verify": splitCodePage(6), "/dashboard": "<h1>Dashboard</h1>"}, "/verify"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := signIn(t, b, htmlPages(t, c.pages)+"/")
+			res := signIn(t, b, browsertest.Pages(t, c.pages)+"/")
 			if !res.Passed() || res.Page != "/dashboard" {
 				t.Fatalf("want a sign-in that lands on /dashboard; got landed=%v page=%q problems=%v", res.Landed, res.Page, res.Problems)
 			}
@@ -371,7 +355,7 @@ func TestAPanelWithoutACodeBox(t *testing.T) {
 		"/stuck":     credentialsPage(`document.body.append("Please wait");`),
 		"/dashboard": "<h1>Dashboard</h1>",
 	}
-	base := htmlPages(t, pages)
+	base := browsertest.Pages(t, pages)
 	res, err := b.SignIn(context.Background(), browser.SignIn{PanelURL: base + "/", Login: "admin@appydex.local", Password: "admin123!@#"})
 	if err != nil {
 		t.Fatal(err)
@@ -413,7 +397,7 @@ func TestACodeSplitIntoBoxes(t *testing.T) {
 				const code = [...f.querySelectorAll("input[maxlength]")].map(b => b.value).join("");
 				if (f.email.value === "admin@appydex.local" && code === "000000") { location = "/dashboard"; } };</script>`
 	}
-	base := htmlPages(t, map[string]string{"/six": signInPage(6), "/four": signInPage(4), "/dashboard": "<h1>Dashboard</h1>"})
+	base := browsertest.Pages(t, map[string]string{"/six": signInPage(6), "/four": signInPage(4), "/dashboard": "<h1>Dashboard</h1>"})
 	res := signIn(t, b, base+"/six")
 	if !res.Passed() || res.CodePage != "" {
 		t.Errorf("six boxes: landed=%v page=%q code page=%q problems=%v", res.Landed, res.Page, res.CodePage, res.Problems)

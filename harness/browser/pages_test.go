@@ -84,7 +84,7 @@ func TestPagesAsRealPanelsWriteThem(t *testing.T) {
 			"/dashboard": dashboard}, "/dashboard"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := signInWith(t, b, htmlPages(t, c.pages)+"/", "admin123!@#", 10*time.Second)
+			res := signInWith(t, b, browsertest.Pages(t, c.pages)+"/", "admin123!@#", 10*time.Second)
 			if !res.Passed() || res.Page != c.page {
 				t.Fatalf("want a sign-in that lands on %s; got landed=%v page=%q shown=%q problems=%v", c.page, res.Landed, res.Page, res.Shown, res.Problems)
 			}
@@ -100,7 +100,7 @@ func TestPagesAsRealPanelsWriteThem(t *testing.T) {
 // and reports it as what the page showed.
 func TestAnAlertIsWhatThePageShowed(t *testing.T) {
 	b := browsertest.Start(t)
-	base := htmlPages(t, map[string]string{"/": `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
+	base := browsertest.Pages(t, map[string]string{"/": `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
 		<input name=otp placeholder="OTP"><button>Sign In</button></form>
 		<script>f.onsubmit = ev => { ev.preventDefault(); alert("Wrong email or password"); };</script>`})
 	res := signInWith(t, b, base+"/", "admin123!@#", 5*time.Second)
@@ -117,7 +117,7 @@ func TestAnAlertIsWhatThePageShowed(t *testing.T) {
 func TestAnHonestCannotConnect(t *testing.T) {
 	b := browsertest.Start(t)
 	dead := deadAddress(t)
-	base := htmlPages(t, map[string]string{
+	base := browsertest.Pages(t, map[string]string{
 		"/config.json": `{"api": "` + dead + `"}`,
 		"/": `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
 			<input name=otp placeholder="OTP"><button>Sign In</button><p role=alert id=e></p></form>
@@ -139,7 +139,7 @@ func TestAnHonestCannotConnect(t *testing.T) {
 func TestAPasswordThePageEchoesIsMasked(t *testing.T) {
 	b := browsertest.Start(t)
 	const password = `pa"ss\w0rd`
-	base := htmlPages(t, map[string]string{"/": `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
+	base := browsertest.Pages(t, map[string]string{"/": `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
 		<input name=otp placeholder="OTP"><button>Sign In</button><p role=alert id=e></p></form>
 		<script>f.onsubmit = ev => { ev.preventDefault(); console.error("login failed for " + f.password.value);
 			e.textContent = "Wrong password: " + f.password.value; };</script>`})
@@ -159,7 +159,7 @@ func TestAPasswordThePageEchoesIsMasked(t *testing.T) {
 // whatever it fetched as it loaded.
 func TestNoFormIsOnlyAFormProblem(t *testing.T) {
 	b := browsertest.Start(t)
-	base := htmlPages(t, map[string]string{"/": `<!doctype html><p>Welcome</p><script>fetch("/news.json");</script>`, "/news.json": `[]`})
+	base := browsertest.Pages(t, map[string]string{"/": `<!doctype html><p>Welcome</p><script>fetch("/news.json");</script>`, "/news.json": `[]`})
 	res := signInWith(t, b, base+"/", "admin123!@#", 5*time.Second)
 	if got := strings.Join(classes(res), ","); got != browser.ClassNoForm {
 		t.Errorf("problem classes %s: %v", got, res.Problems)
@@ -176,7 +176,7 @@ func jsonOf(res *browser.Result) (string, error) {
 // to end.
 func TestASignInThatLandsElsewhereIsStillSignedOut(t *testing.T) {
 	b := browsertest.Start(t)
-	base := htmlPages(t, map[string]string{
+	base := browsertest.Pages(t, map[string]string{
 		"/":     credentialsPage(`location = "/home";`),
 		"/home": `<!doctype html><h1>Home</h1><button onclick="location = '/'">Sign out</button>`,
 	})

@@ -1,10 +1,12 @@
 // Package browsertest starts the headless browser for a test: it skips the
 // test where no Chromium is installed, unless SMOKE_REQUIRE_BROWSER is set
-// (CI sets it), and then fails it instead.
+// (CI sets it), and then fails it instead. It also serves stand-in pages.
 package browsertest
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"testing"
 
@@ -35,4 +37,21 @@ func Start(t testing.TB) *browser.Browser {
 	}
 	t.Cleanup(b.Close)
 	return b
+}
+
+// Pages serves each path's page as HTML (any other path is not found)
+// until the test ends, and returns the server's URL.
+func Pages(t testing.TB, pages map[string]string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, ok := pages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte(page))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
