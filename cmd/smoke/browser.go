@@ -16,7 +16,6 @@ import (
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/report"
-	"github.com/appydex/smoke/redact"
 )
 
 // browserRun is a command's browser steps: the browser, launched when the
@@ -146,16 +145,8 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 		step.Line("%v", err)
 		return step, nil, nil
 	}
-	// What the page said goes into every report: a panel that echoes the
-	// password must not put it there.
-	secrets := []string{in.Password, in.OTP}
-	res.Shown, res.Text = redact.Secrets(res.Shown, secrets...), redact.Secrets(res.Text, secrets...)
-	for i := range res.Console {
-		res.Console[i] = redact.Secrets(res.Console[i], secrets...)
-	}
-	for i := range res.Problems {
-		res.Problems[i].What = redact.Secrets(res.Problems[i].What, secrets...)
-	}
+	// browser.SignIn masks the password and the code in all it reports
+	// (a panel may echo them), so res goes into every report as it is.
 	step.Browser = res
 	step.Line("%s, signing in as %s", in.PanelURL, in.Login)
 	for _, why := range res.Retried {
@@ -165,19 +156,19 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 		step.Line("the one-time code was asked after the password, on %s", res.CodePage)
 	}
 	if res.Landed {
-		step.Line("the page landed on %s: %q", res.Page, redact.Secrets(res.Text, secrets...))
+		step.Line("the page landed on %s: %q", res.Page, res.Text)
 	} else if res.Page != "" {
 		shown := res.Shown
 		if shown == "" {
 			shown = res.Text
 		}
-		step.Line("the page stayed on %s and showed: %q", res.Page, redact.Secrets(shown, secrets...))
+		step.Line("the page stayed on %s and showed: %q", res.Page, shown)
 	}
 	for _, q := range res.Requests {
-		step.Line("request: %s", redact.Secrets(q.String(), secrets...))
+		step.Line("request: %s", q)
 	}
 	for _, c := range res.Console {
-		step.Line("console: %s", redact.Secrets(c, secrets...))
+		step.Line("console: %s", c)
 	}
 	if res.SignedOut != "" {
 		step.Line("session: %s", res.SignedOut)
