@@ -1,12 +1,12 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"net"
-	"net/url"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/browser"
@@ -110,15 +110,16 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 	return rep, nil
 }
 
-// sameServer reports whether two postgres:// URLs name one server (host
-// and port), and which.
+// sameServer reports whether two connection strings (URL or keyword form)
+// name one server, host and port as pgx reads them, and which.
 func sameServer(a, b string) (string, bool) {
-	ua, errA := url.Parse(a)
-	ub, errB := url.Parse(b)
-	if a == "" || errA != nil || errB != nil || ua.Hostname() == "" {
+	if a == "" || b == "" {
 		return "", false
 	}
-	port := func(u *url.URL) string { return cmp.Or(u.Port(), "5432") }
-	addr := net.JoinHostPort(ua.Hostname(), port(ua))
-	return addr, strings.EqualFold(ua.Hostname(), ub.Hostname()) && port(ua) == port(ub)
+	ca, errA := pgx.ParseConfig(a)
+	cb, errB := pgx.ParseConfig(b)
+	if errA != nil || errB != nil {
+		return "", false
+	}
+	return net.JoinHostPort(ca.Host, fmt.Sprint(ca.Port)), strings.EqualFold(ca.Host, cb.Host) && ca.Port == cb.Port
 }
