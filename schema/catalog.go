@@ -48,7 +48,8 @@ func ReadSchemas(ctx context.Context, db Beginner, filter Filter, source string)
 	}
 	s := &Snapshot{Source: source, Schemas: map[string]*Namespace{}, Tables: map[string]*Table{}, Views: map[string]*View{},
 		Functions: map[string]*Function{}, Enums: map[string]*Enum{}, Sequences: map[string]*Sequence{},
-		Extensions: map[string]*Extension{}, Collations: map[string]*Collation{}, Others: map[string]*Other{}}
+		Extensions: map[string]*Extension{}, Collations: map[string]*Collation{}, Others: map[string]*Other{},
+		Publications: map[string]*Publication{}, EventTriggers: map[string]*EventTrigger{}}
 	oids, err := s.readNamespaces(ctx, tx, filter)
 	if err != nil {
 		return nil, err
@@ -63,7 +64,9 @@ func ReadSchemas(ctx context.Context, db Beginner, filter Filter, source string)
 
 // catalogQuery is one read of the catalogs, named by what it reads so a role
 // that may not read them gets an error naming them. Its SQL takes $1, the
-// schemas' oids, and where it says so $2, the bookkeeping tables.
+// schemas' oids — unless it reads what is the database's whatever the
+// schemas (it then names no $1) — and where it says so $2, the
+// bookkeeping tables.
 type catalogQuery struct {
 	reads string
 	sql   string
@@ -71,9 +74,12 @@ type catalogQuery struct {
 }
 
 func (s *Snapshot) query(ctx context.Context, tx pgx.Tx, q catalogQuery, oids []uint32) error {
-	args := []any{oids}
+	var args []any // PostgreSQL refuses a parameter a query does not use
+	if strings.Contains(q.sql, "$1") {
+		args = append(args, oids)
+	}
 	if strings.Contains(q.sql, "$2") {
-		args = append(args, Bookkeeping) // PostgreSQL refuses a parameter a query does not use
+		args = append(args, Bookkeeping)
 	}
 	rows, err := tx.Query(ctx, q.sql, args...)
 	if err != nil {

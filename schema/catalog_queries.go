@@ -28,16 +28,21 @@ var catalogQueries = []catalogQuery{
 			                CASE WHEN c.relkind = 'c' THEN
 			                  (SELECT string_agg(pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
 			                     FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) END, ''),
-			       ` + privileges("c.relacl", "'r'", "c.relowner") + `
+			       ` + privileges("c.relacl", "'r'", "c.relowner") + `,
+			       CASE c.relreplident WHEN 'n' THEN 'NOTHING' WHEN 'f' THEN 'FULL'
+			            WHEN 'i' THEN coalesce((SELECT 'USING INDEX ' || pg_catalog.quote_ident(ic.relname)
+			                                      FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+			                                     WHERE i.indrelid = c.oid AND i.indisreplident), 'NOTHING')
+			            ELSE '' END
 			FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 			WHERE c.relnamespace = ANY ($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c')
 			  AND NOT (c.relkind = 'r' AND n.nspname = 'public' AND c.relname = ANY ($2))
 			  AND ` + fmt.Sprintf(notExtension, "pg_catalog.pg_class", "c.oid"),
 		row: func(s *Snapshot, rows pgx.Rows) error {
-			var schema, name, kind, partKey, bound, partOf, def string
+			var schema, name, kind, partKey, bound, partOf, def, replident string
 			var unlogged, rls, force bool
 			var inherits, acl []string
-			if err := rows.Scan(&schema, &name, &kind, &unlogged, &rls, &force, &partKey, &bound, &partOf, &inherits, &def, &acl); err != nil {
+			if err := rows.Scan(&schema, &name, &kind, &unlogged, &rls, &force, &partKey, &bound, &partOf, &inherits, &def, &acl, &replident); err != nil {
 				return err
 			}
 			switch kind {
@@ -46,6 +51,7 @@ var catalogQueries = []catalogQuery{
 				t.Partitioned, t.PartitionKey, t.PartitionOf, t.PartitionBound = kind == "p", partKey, partOf, bound
 				t.Inherits, t.Unlogged, t.RowSecurity, t.ForceSecurity = inherits, unlogged, rls, force
 				t.Privileges = grants(acl)
+				t.ReplicaIdentity = replident
 			case "v", "m":
 				s.view(schema, name).Materialized, s.view(schema, name).Def = kind == "m", def
 				s.view(schema, name).Privileges = grants(acl)
@@ -68,7 +74,9 @@ var catalogQueries = []catalogQuery{
 			       a.attidentity::text, a.attgenerated::text, NOT a.attislocal,
 			       ARRAY(SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END
 			                    || '=' || x.privilege_type
-			               FROM pg_catalog.aclexplode(a.attacl) x WHERE x.grantee <> c.relowner ORDER BY 1)
+			               FROM pg_catalog.aclexplode(a.attacl) x WHERE x.grantee <> c.relowner ORDER BY 1),
+			       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text ELSE '' END, t.typstorage::text,
+			       a.attcompression::text
 			FROM pg_catalog.pg_attribute a
 			JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 			JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -79,13 +87,17 @@ var catalogQueries = []catalogQuery{
 			  AND a.attnum > 0 AND NOT a.attisdropped
 			  AND ` + fmt.Sprintf(notExtension, "pg_catalog.pg_class", "c.oid"),
 		row: func(s *Snapshot, rows pgx.Rows) error {
-			var schema, table, identity, generated, expr string
+			var schema, table, identity, generated, expr, storage, typeStorage, compression string
 			var acl []string
 			col := &Column{}
 			if err := rows.Scan(&schema, &table, &col.Name, &col.Position, &col.Type, &col.NotNull, &expr, &identity, &generated,
-				&col.Inherited, &acl); err != nil {
+				&col.Inherited, &acl, &storage, &typeStorage, &compression); err != nil {
 				return err
 			}
+			if storage != "" {
+				col.Storage, col.TypeStorage = storageNames[storage], storageNames[typeStorage]
+			}
+			col.Compression = map[string]string{"p": "pglz", "l": "lz4"}[compression]
 			if generated == "s" {
 				col.Generated = expr
 			} else {
@@ -112,7 +124,10 @@ var catalogQueries = []catalogQuery{
 			                   JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum),
 			                '{}'),
 			       coalesce((SELECT ` + disp("fn", "f.relname") + ` FROM pg_catalog.pg_class f
-			                   JOIN pg_catalog.pg_namespace fn ON fn.oid = f.relnamespace WHERE f.oid = con.confrelid), '')
+			                   JOIN pg_catalog.pg_namespace fn ON fn.oid = f.relnamespace WHERE f.oid = con.confrelid), ''),
+			       ARRAY(SELECT DISTINCT ` + disp("tn", "tc.relname") + ` FROM pg_catalog.pg_trigger tg
+			               JOIN pg_catalog.pg_class tc ON tc.oid = tg.tgrelid JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
+			              WHERE tg.tgconstraint = con.oid AND tg.tgisinternal AND tg.tgenabled IN ('D', 'R') ORDER BY 1)
 			FROM pg_catalog.pg_constraint con
 			JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 			JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -123,7 +138,7 @@ var catalogQueries = []catalogQuery{
 		row: func(s *Snapshot, rows pgx.Rows) error {
 			var schema, table, kind string
 			con := &Constraint{}
-			if err := rows.Scan(&schema, &table, &con.Name, &kind, &con.Def, &con.Validated, &con.Inherited, &con.Columns, &con.References); err != nil {
+			if err := rows.Scan(&schema, &table, &con.Name, &kind, &con.Def, &con.Validated, &con.Inherited, &con.Columns, &con.References, &con.Unenforced); err != nil {
 				return err
 			}
 			name, ok := contypeNames[kind]
@@ -179,6 +194,8 @@ var catalogQueries = []catalogQuery{
 	{
 		reads: "pg_catalog.pg_trigger",
 		sql: `SELECT n.nspname, c.relname, c.relkind::text, t.tgname, pg_catalog.pg_get_triggerdef(t.oid),
+			       CASE WHEN t.tgtype & 2 <> 0 THEN 'BEFORE' WHEN t.tgtype & 64 <> 0 THEN 'INSTEAD OF' ELSE 'AFTER' END,
+			       t.tgenabled::text,
 			       (SELECT ` + disp("pn", "p.proname") + ` || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')'
 			          FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace WHERE p.oid = t.tgfoid)
 			FROM pg_catalog.pg_trigger t
@@ -188,11 +205,12 @@ var catalogQueries = []catalogQuery{
 			  AND NOT (n.nspname = 'public' AND c.relname = ANY ($2))
 			  AND ` + fmt.Sprintf(notExtension, "pg_catalog.pg_class", "c.oid"),
 		row: func(s *Snapshot, rows pgx.Rows) error {
-			var schema, rel, kind string
+			var schema, rel, kind, enabled string
 			tr := &Trigger{}
-			if err := rows.Scan(&schema, &rel, &kind, &tr.Name, &tr.Def, &tr.Function); err != nil {
+			if err := rows.Scan(&schema, &rel, &kind, &tr.Name, &tr.Def, &tr.Timing, &enabled, &tr.Function); err != nil {
 				return err
 			}
+			tr.Enabled = enabledNames[enabled]
 			switch kind {
 			case "r", "p":
 				t := s.table(schema, rel)
@@ -469,6 +487,61 @@ var catalogQueries = []catalogQuery{
 		},
 	},
 	{
+		// Publications are the database's: every one is read, with the
+		// tables it names among the schemas read.
+		reads: "pg_catalog.pg_publication",
+		sql: `SELECT p.pubname, p.puballtables, p.pubviaroot,
+			       array_to_string(ARRAY[CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END,
+			                             CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END], ', '),
+			       ARRAY(SELECT n.nspname FROM pg_catalog.pg_publication_namespace pn JOIN pg_catalog.pg_namespace n ON n.oid = pn.pnnspid
+			              WHERE pn.pnpubid = p.oid AND pn.pnnspid = ANY ($1) ORDER BY 1),
+			       coalesce((SELECT json_agg(json_build_object('table', ` + disp("n", "c.relname") + `,
+			                   'columns', (SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
+			                                WHERE a.attrelid = pr.prrelid AND a.attnum = ANY (pr.prattrs::int2[])),
+			                   'where', coalesce(pg_catalog.pg_get_expr(pr.prqual, pr.prrelid), '')) ORDER BY n.nspname, c.relname)
+			           FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_class c ON c.oid = pr.prrelid
+			           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+			          WHERE pr.prpubid = p.oid AND c.relnamespace = ANY ($1)), '[]')
+			FROM pg_catalog.pg_publication p`,
+		row: func(s *Snapshot, rows pgx.Rows) error {
+			p := &Publication{}
+			if err := rows.Scan(&p.Name, &p.AllTables, &p.ViaRoot, &p.Publishes, &p.Schemas, &p.Tables); err != nil {
+				return err
+			}
+			if len(p.Schemas) == 0 {
+				p.Schemas = nil
+			}
+			if len(p.Tables) == 0 {
+				p.Tables = nil
+			}
+			s.Publications[p.Name] = p
+			return nil
+		},
+	},
+	{
+		// Event triggers are the database's: every one is read but those
+		// an extension made.
+		reads: "pg_catalog.pg_event_trigger",
+		sql: `SELECT e.evtname, e.evtevent, e.evtenabled::text, coalesce(array_to_string(e.evttags, ', '), ''),
+			       ` + disp("pn", "p.proname") + ` || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
+			       l.lanname, coalesce(p.prosrc, '')
+			FROM pg_catalog.pg_event_trigger e
+			JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid
+			JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+			JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+			WHERE ` + fmt.Sprintf(notExtension, "pg_catalog.pg_event_trigger", "e.oid"),
+		row: func(s *Snapshot, rows pgx.Rows) error {
+			e := &EventTrigger{}
+			var enabled, language, source string
+			if err := rows.Scan(&e.Name, &e.Event, &enabled, &e.Tags, &e.Function, &language, &source); err != nil {
+				return err
+			}
+			e.Enabled, e.Refuses = enabledNames[enabled], canRaise(language, source)
+			s.EventTriggers[e.Name] = e
+			return nil
+		},
+	},
+	{
 		// Rules other than a view's own.
 		reads: "pg_catalog.pg_rewrite",
 		sql: `SELECT n.nspname, c.relname, r.rulename, pg_catalog.pg_get_ruledef(r.oid)
@@ -505,6 +578,14 @@ func appendNew(list []string, s string) []string {
 	}
 	return append(list, s)
 }
+
+// storageNames are attstorage's and typstorage's letters as ALTER TABLE
+// … SET STORAGE writes them.
+var storageNames = map[string]string{"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"}
+
+// enabledNames are tgenabled's and evtenabled's letters, but the usual
+// 'O' (it fires as triggers do), which is "".
+var enabledNames = map[string]string{"D": "disabled", "R": "replica", "A": "always"}
 
 var typtypeNames = map[string]string{"b": "base type", "d": "domain", "r": "range type", "p": "pseudo-type"}
 

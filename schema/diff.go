@@ -96,6 +96,8 @@ func diff(want, got *Snapshot) *differ {
 	d.enums()
 	d.sequences()
 	d.tables()
+	d.publications()
+	d.eventTriggers()
 	d.dependents() // after everything that can disturb them
 	d.grantsOfRecreated()
 	d.others()
@@ -103,9 +105,10 @@ func diff(want, got *Snapshot) *differ {
 	return d
 }
 
-// add records a finding and its statements; the finding's Fix shows them
-// together, in the order the script runs them.
-func (d *differ) add(f Finding, stmts ...stmt) {
+// add records a finding, judged by rule, and its statements; the finding's
+// Fix shows them together, in the order the script runs them.
+func (d *differ) add(rule Rule, f Finding, stmts ...stmt) {
+	rule.Judge(&f)
 	f.WantSource, f.GotSource = d.want.Source, d.got.Source
 	for i := range stmts {
 		stmts[i].seq = len(d.stmts)

@@ -18,19 +18,20 @@ import (
 func (d *differ) dependents() {
 	drop := map[string]bool{}        // keys of got's views and functions to drop
 	findings := map[string]Finding{} // their findings, written with their statements below
+	rules := map[string]Rule{}       // and the rules that judge them
 	for _, key := range unionKeys(d.want.Views, d.got.Views) {
 		w, g := d.want.Views[key], d.got.Views[key]
 		switch {
 		case g == nil:
 			d.created[key] = true
-			findings[key] = Finding{ObjectType: viewKind(w), Object: key, Kind: Missing, Severity: Warning, Want: oneLine(w.Def)}
+			findings[key], rules[key] = Finding{ObjectType: viewKind(w), Object: key, Kind: Missing, Want: oneLine(w.Def)}, ruleViewMissing
 		case w == nil:
 			drop[key] = true
-			findings[key] = Finding{ObjectType: viewKind(g), Object: key, Kind: Unexpected, Severity: Notice, Got: oneLine(g.Def)}
+			findings[key], rules[key] = Finding{ObjectType: viewKind(g), Object: key, Kind: Unexpected, Got: oneLine(g.Def)}, ruleViewUnexpected
 		case w.Materialized != g.Materialized || w.Def != g.Def:
 			drop[key], d.created[key] = true, true
-			findings[key] = Finding{ObjectType: viewKind(w), Object: key, Kind: DefinitionDiffers, Severity: Warning,
-				Want: viewKind(w) + " " + oneLine(w.Def), Got: viewKind(g) + " " + oneLine(g.Def)}
+			findings[key], rules[key] = Finding{ObjectType: viewKind(w), Object: key, Kind: DefinitionDiffers,
+				Want: viewKind(w) + " " + oneLine(w.Def), Got: viewKind(g) + " " + oneLine(g.Def)}, ruleViewDiffers
 		}
 	}
 	for _, key := range unionKeys(d.want.Functions, d.got.Functions) {
@@ -38,12 +39,12 @@ func (d *differ) dependents() {
 		switch {
 		case g == nil:
 			d.created[key] = true
-			findings[key] = Finding{ObjectType: w.Kind, Object: key, Kind: Missing, Severity: Warning, Want: returns(w)}
+			findings[key], rules[key] = Finding{ObjectType: w.Kind, Object: key, Kind: Missing, Want: returns(w)}, ruleFunctionMissing
 		case w == nil:
 			drop[key] = true
-			findings[key] = Finding{ObjectType: g.Kind, Object: key, Kind: Unexpected, Severity: Notice, Got: returns(g)}
+			findings[key], rules[key] = Finding{ObjectType: g.Kind, Object: key, Kind: Unexpected, Got: returns(g)}, ruleFunctionUnexpect
 		case w.Def != g.Def:
-			findings[key] = Finding{ObjectType: w.Kind, Object: key, Kind: DefinitionDiffers, Severity: Warning, Want: oneLine(w.Def), Got: oneLine(g.Def)}
+			findings[key], rules[key] = Finding{ObjectType: w.Kind, Object: key, Kind: DefinitionDiffers, Want: oneLine(w.Def), Got: oneLine(g.Def)}, ruleFunctionDiffers
 			if w.Kind != g.Kind || w.Result != g.Result {
 				drop[key], d.created[key] = true, true
 			}
@@ -92,7 +93,7 @@ func (d *differ) dependents() {
 			stmts = append(stmts, stmt{phase: phaseCreateDependents, rank: 2 * d.wantDepth(key), sql: d.want.Functions[key].Def + ";"})
 		}
 		if f, ok := findings[key]; ok {
-			d.add(f, stmts...)
+			d.add(rules[key], f, stmts...)
 		} else {
 			d.script(stmts...)
 		}
@@ -104,13 +105,13 @@ func (d *differ) dependents() {
 		if w != nil && g != nil && !drop[key] {
 			d.indexes(key, w.Indexes, g.Indexes)
 			d.triggers(key, w.Triggers, g.Triggers)
-			d.grants("TABLE", key, sqlName(w.Schema, w.Name), w.Privileges, g.Privileges)
+			d.grants("TABLE", key, sqlName(w.Schema, w.Name), w.Privileges, g.Privileges, nil)
 		}
 	}
 	for _, key := range unionKeys(d.want.Functions, d.got.Functions) {
 		w, g := d.want.Functions[key], d.got.Functions[key]
 		if w != nil && g != nil && !drop[key] {
-			d.grants("FUNCTION", key, functionSQL(w), w.Privileges, g.Privileges)
+			d.grants("FUNCTION", key, functionSQL(w), w.Privileges, g.Privileges, nil)
 		}
 	}
 
@@ -127,7 +128,7 @@ func (d *differ) dependents() {
 				continue // dropped or changed by its own finding
 			}
 			d.script(stmt{phase: phaseDropDependents, rank: -triggerRank, sql: "DROP TRIGGER " + pgident.Quote(name) + " ON " + quoteKey(tkey) + ";"},
-				stmt{phase: phaseCreateDependents, rank: triggerRank, sql: wt.Def + ";"})
+				stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createTrigger(quoteKey(tkey), wt)})
 		}
 	}
 }
@@ -142,7 +143,7 @@ func (d *differ) createDependent(key string) []stmt {
 			stmts = append(stmts, stmt{phase: phaseCreateDependents, rank: rank + 1, sql: createIndex(ix) + ";"})
 		}
 		for _, name := range slices.Sorted(maps.Keys(v.Triggers)) {
-			stmts = append(stmts, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: v.Triggers[name].Def + ";"})
+			stmts = append(stmts, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createTrigger(sqlName(v.Schema, v.Name), v.Triggers[name])})
 		}
 		return stmts
 	}

@@ -18,13 +18,13 @@ func (d *differ) namespaces() {
 		switch {
 		case g == nil:
 			stmts := []stmt{{phase: phaseCreateSchemas, sql: "CREATE SCHEMA " + pgident.Quote(name) + ";"}}
-			d.add(Finding{ObjectType: "schema", Object: name, Kind: Missing, Severity: Error},
+			d.add(ruleSchemaMissing, Finding{ObjectType: "schema", Object: name, Kind: Missing},
 				append(stmts, grantStmts("SCHEMA", pgident.Quote(name), w.Privileges, nil)...)...)
 		case w == nil:
-			d.add(Finding{ObjectType: "schema", Object: name, Kind: Unexpected, Severity: Warning},
+			d.add(ruleSchemaUnexpected, Finding{ObjectType: "schema", Object: name, Kind: Unexpected},
 				stmt{phase: phaseDropLast, rank: 1 << 20, sql: "DROP SCHEMA " + pgident.Quote(name) + ";"})
 		default:
-			d.grants("SCHEMA", name, pgident.Quote(name), w.Privileges, g.Privileges)
+			d.grants("SCHEMA", name, pgident.Quote(name), w.Privileges, g.Privileges, nil)
 		}
 	}
 }
@@ -34,21 +34,21 @@ func (d *differ) extensions() {
 		w, g := d.want.Extensions[name], d.got.Extensions[name]
 		switch {
 		case g == nil:
-			d.add(Finding{ObjectType: "extension", Object: name, Kind: Missing, Severity: Warning, Want: describeExtension(w)},
+			d.add(ruleExtensionMissing, Finding{ObjectType: "extension", Object: name, Kind: Missing, Want: describeExtension(w)},
 				stmt{phase: phaseCreateSchemas, rank: 1, sql: fmt.Sprintf("CREATE EXTENSION IF NOT EXISTS %s WITH SCHEMA %s VERSION %s;",
 					pgident.Quote(name), pgident.Quote(w.Schema), pgident.Literal(w.Version))})
 		case w == nil:
-			d.add(Finding{ObjectType: "extension", Object: name, Kind: Unexpected, Severity: Notice, Got: describeExtension(g)},
+			d.add(ruleExtensionUnexpected, Finding{ObjectType: "extension", Object: name, Kind: Unexpected, Got: describeExtension(g)},
 				stmt{phase: phaseDropLast, rank: 1 << 19, sql: "DROP EXTENSION " + pgident.Quote(name) + ";"})
 		case w.Version != g.Version && g.UpdatesTo != nil && !slices.Contains(g.UpdatesTo, w.Version):
-			d.add(Finding{ObjectType: "extension", Object: name, Kind: VersionDiffers, Severity: Notice, Want: w.Version, Got: g.Version},
+			d.add(ruleExtensionVersion, Finding{ObjectType: "extension", Object: name, Kind: VersionDiffers, Want: w.Version, Got: g.Version},
 				comment(phaseCreateSchemas, fmt.Sprintf("extension %s has no update path from %s to %s on this server; DROP EXTENSION and CREATE EXTENSION %s VERSION %s would drop what uses it",
 					name, g.Version, w.Version, name, pgident.Literal(w.Version))))
 		case w.Version != g.Version:
-			d.add(Finding{ObjectType: "extension", Object: name, Kind: VersionDiffers, Severity: Notice, Want: w.Version, Got: g.Version},
+			d.add(ruleExtensionVersion, Finding{ObjectType: "extension", Object: name, Kind: VersionDiffers, Want: w.Version, Got: g.Version},
 				stmt{phase: phaseCreateSchemas, rank: 1, sql: "ALTER EXTENSION " + pgident.Quote(name) + " UPDATE TO " + pgident.Literal(w.Version) + ";"})
 		case w.Schema != g.Schema:
-			d.add(Finding{ObjectType: "extension", Object: name, Kind: DefinitionDiffers, Severity: Notice, Want: "in schema " + w.Schema, Got: "in schema " + g.Schema},
+			d.add(ruleExtensionSchema, Finding{ObjectType: "extension", Object: name, Kind: DefinitionDiffers, Want: "in schema " + w.Schema, Got: "in schema " + g.Schema},
 				stmt{phase: phaseCreateSchemas, rank: 1, sql: "ALTER EXTENSION " + pgident.Quote(name) + " SET SCHEMA " + pgident.Quote(w.Schema) + ";"})
 		}
 	}
@@ -61,16 +61,20 @@ func (d *differ) collations() {
 		w, g := d.want.Collations[key], d.got.Collations[key]
 		switch {
 		case g == nil:
-			d.add(Finding{ObjectType: "collation", Object: key, Kind: Missing, Severity: Error, Want: describeCollation(w)},
+			d.add(ruleCollationMissing, Finding{ObjectType: "collation", Object: key, Kind: Missing, Want: describeCollation(w)},
 				stmt{phase: phaseCreateSchemas, rank: 2, sql: createCollation(w)})
 		case w == nil:
-			d.add(Finding{ObjectType: "collation", Object: key, Kind: Unexpected, Severity: Notice, Got: describeCollation(g)},
+			d.add(ruleCollationUnexpected, Finding{ObjectType: "collation", Object: key, Kind: Unexpected, Got: describeCollation(g)},
 				stmt{phase: phaseDropLast, sql: "DROP COLLATION " + sqlName(g.Schema, g.Name) + ";"})
 		case *w != *g && usesCollation(d.got, g):
-			d.add(Finding{ObjectType: "collation", Object: key, Kind: DefinitionDiffers, Severity: Warning, Want: describeCollation(w), Got: describeCollation(g)},
+			d.add(ruleCollationUsed, Finding{ObjectType: "collation", Object: key, Kind: DefinitionDiffers, Want: describeCollation(w), Got: describeCollation(g)},
 				comment(phaseCreateSchemas, "collation "+key+" differs: columns or indexes use it, so it cannot be dropped and made again here"))
 		case *w != *g:
-			d.add(Finding{ObjectType: "collation", Object: key, Kind: DefinitionDiffers, Severity: Warning, Want: describeCollation(w), Got: describeCollation(g)},
+			rule := ruleCollationUnused
+			if usesCollation(d.want, w) {
+				rule = ruleCollationUsed
+			}
+			d.add(rule, Finding{ObjectType: "collation", Object: key, Kind: DefinitionDiffers, Want: describeCollation(w), Got: describeCollation(g)},
 				stmt{phase: phaseCreateSchemas, rank: 1, sql: "DROP COLLATION " + sqlName(g.Schema, g.Name) + ";"},
 				stmt{phase: phaseCreateSchemas, rank: 2, sql: createCollation(w)})
 		}
@@ -147,12 +151,12 @@ func (d *differ) enums() {
 		w, g := d.want.Enums[key], d.got.Enums[key]
 		switch {
 		case g == nil:
-			d.add(Finding{ObjectType: "enum", Object: key, Kind: Missing, Severity: Error, Want: labelList(w.Labels)},
+			d.add(ruleEnumMissing, Finding{ObjectType: "enum", Object: key, Kind: Missing, Want: labelList(w.Labels)},
 				stmt{phase: phaseTypes, sql: "CREATE TYPE " + sqlName(w.Schema, w.Name) + " AS ENUM (" + labelList(w.Labels) + ");"})
 			continue
 		case w == nil:
 			d.disturbed[key] = true
-			d.add(Finding{ObjectType: "enum", Object: key, Kind: Unexpected, Severity: Warning, Got: labelList(g.Labels)},
+			d.add(ruleEnumUnexpected, Finding{ObjectType: "enum", Object: key, Kind: Unexpected, Got: labelList(g.Labels)},
 				stmt{phase: phaseDropLast, sql: "DROP TYPE " + sqlName(g.Schema, g.Name) + ";"})
 			continue
 		}
@@ -165,13 +169,13 @@ func (d *differ) enums() {
 				stmts = append(stmts, stmt{phase: phaseTypes, sql: "ALTER TYPE " + sqlName(w.Schema, w.Name) + " RENAME VALUE " +
 					pgident.Literal(r[1]) + " TO " + pgident.Literal(r[0]) + ";"})
 			}
-			d.add(Finding{ObjectType: "enum", Object: key, Kind: LabelsRenamed, Severity: Warning, Want: labelList(w.Labels), Got: labelList(g.Labels)}, stmts...)
+			d.add(ruleEnumLabelMissing, Finding{ObjectType: "enum", Object: key, Kind: LabelsRenamed, Want: labelList(w.Labels), Got: labelList(g.Labels)}, stmts...)
 			continue
 		}
 		if isSubsequence(g.Labels, w.Labels) {
 			for i, label := range w.Labels {
 				if !slices.Contains(g.Labels, label) {
-					d.add(Finding{ObjectType: "enum label", Object: key, Kind: Missing, Severity: Error, Want: pgident.Literal(label)},
+					d.add(ruleEnumLabelMissing, Finding{ObjectType: "enum label", Object: key, Kind: Missing, Want: pgident.Literal(label)},
 						stmt{phase: phaseTypes, sql: "ALTER TYPE " + sqlName(w.Schema, w.Name) + " ADD VALUE " + pgident.Literal(label) + labelPosition(w.Labels, g.Labels, i) + ";"})
 				}
 			}
@@ -188,7 +192,11 @@ func (d *differ) enums() {
 		if removed := minus(g.Labels, w.Labels); len(removed) > 0 {
 			stmts = append(stmts, comment(phaseTypes, "the retype fails if a row still holds "+labelList(removed)+": change those rows first"))
 		}
-		d.add(Finding{ObjectType: "enum", Object: key, Kind: kind, Severity: Warning, Want: labelList(w.Labels), Got: labelList(g.Labels)}, stmts...)
+		rule := ruleEnumLabelsDiffer
+		if len(minus(w.Labels, g.Labels)) > 0 {
+			rule = ruleEnumLabelMissing
+		}
+		d.add(rule, Finding{ObjectType: "enum", Object: key, Kind: kind, Want: labelList(w.Labels), Got: labelList(g.Labels)}, stmts...)
 	}
 }
 
@@ -347,17 +355,17 @@ func (d *differ) sequences() {
 				stmts = append(stmts, stmt{phase: phaseConstraints, rank: 1, sql: "ALTER SEQUENCE " + sqlName(w.Schema, w.Name) + " OWNED BY " + quoteColumn(w.OwnedBy) + ";"})
 			}
 			stmts = append(stmts, grantStmts("SEQUENCE", sqlName(w.Schema, w.Name), w.Privileges, nil)...)
-			d.add(Finding{ObjectType: "sequence", Object: key, Kind: Missing, Severity: Error, Want: describeSequence(w)}, stmts...)
+			d.add(ruleSequenceMissing, Finding{ObjectType: "sequence", Object: key, Kind: Missing, Want: describeSequence(w)}, stmts...)
 		case w == nil:
 			if owner, _, _ := cutColumn(g.OwnedBy); g.OwnedBy != "" && (d.want.Tables[owner] == nil || d.rebuilt[owner] || !hasColumn(d.want, g.OwnedBy)) {
 				// It goes with its column (or table), whose finding says so.
 				continue
 			}
-			d.add(Finding{ObjectType: "sequence", Object: key, Kind: Unexpected, Severity: Notice, Got: describeSequence(g)},
+			d.add(ruleSequenceUnexpected, Finding{ObjectType: "sequence", Object: key, Kind: Unexpected, Got: describeSequence(g)},
 				stmt{phase: phaseDropLast, sql: "DROP SEQUENCE " + sqlName(g.Schema, g.Name) + ";"})
 		default:
 			if alter := alterSequence(w, g); alter != "" {
-				d.add(Finding{ObjectType: "sequence", Object: key, Kind: DefinitionDiffers, Severity: Notice, Want: describeSequence(w), Got: describeSequence(g)},
+				d.add(sequenceRule(w, g), Finding{ObjectType: "sequence", Object: key, Kind: DefinitionDiffers, Want: describeSequence(w), Got: describeSequence(g)},
 					stmt{phase: phaseTypes, sql: alterSequenceSQL(w, g, alter)})
 			}
 			if w.OwnedBy != g.OwnedBy {
@@ -365,13 +373,25 @@ func (d *differ) sequences() {
 				if w.OwnedBy != "" {
 					owner = quoteColumn(w.OwnedBy)
 				}
-				d.add(Finding{ObjectType: "sequence", Object: key, Kind: OwnerDiffers, Severity: Notice,
+				d.add(ruleSequenceOwnedBy, Finding{ObjectType: "sequence", Object: key, Kind: OwnerDiffers,
 					Want: "owned by " + orNone(w.OwnedBy), Got: "owned by " + orNone(g.OwnedBy)},
 					stmt{phase: phaseConstraints, rank: 1, sql: "ALTER SEQUENCE " + sqlName(w.Schema, w.Name) + " OWNED BY " + owner + ";"})
 			}
-			d.grants("SEQUENCE", key, sqlName(w.Schema, w.Name), w.Privileges, g.Privileges)
+			d.grants("SEQUENCE", key, sqlName(w.Schema, w.Name), w.Privileges, g.Privileges, nil)
 		}
 	}
+}
+
+// sequenceRule judges a sequence defined otherwise: one that runs out
+// sooner than the expected one is a warning, other options a notice.
+func sequenceRule(w, g *Sequence) Rule {
+	width := map[string]int{"smallint": 2, "integer": 4, "bigint": 8}
+	switch {
+	case g.Increment > 0 && g.Max < w.Max, g.Increment < 0 && g.Min > w.Min,
+		width[g.Type] < width[w.Type], g.Cycle && !w.Cycle:
+		return ruleSequenceLimit
+	}
+	return ruleSequenceOptions
 }
 
 func createSequence(s *Sequence) string {
@@ -471,28 +491,43 @@ func (d *differ) others() {
 		createPhase, createRank, dropPhase, dropRank := otherPhases(w, g)
 		switch {
 		case g == nil:
-			f.Kind, f.Severity, f.Want = Missing, Warning, w.Def
+			f.Kind, f.Want = Missing, w.Def
+			rule := map[string]Rule{"rule": ruleRuleMissing, "trigger": ruleTriggerMissing, "constraint": ruleConstraintMissing}[kind]
+			if rule.ID == "" {
+				rule = ruleOtherMissing
+			}
 			if w.Create == "" {
-				d.add(f, comment(createPhase, key+" is missing, and this engine does not write it: add it by hand"))
+				d.add(rule, f, comment(createPhase, key+" is missing, and this engine does not write it: add it by hand"))
 			} else {
-				d.add(f, stmt{phase: createPhase, rank: createRank, sql: w.Create})
+				d.add(rule, f, stmt{phase: createPhase, rank: createRank, sql: w.Create})
 			}
 		case w == nil:
-			f.Kind, f.Severity, f.Got = Unexpected, Warning, g.Def
+			f.Kind, f.Got = Unexpected, g.Def
+			rule := ruleOtherExtra
+			switch _, on, _ := strings.Cut(f.Object, " on "); {
+			case kind == "rule" && d.want.Tables[on] != nil:
+				rule = ruleRuleUnexpected // on a table of the application's
+			case kind == "constraint":
+				rule = ruleConstraintUnexpected
+			}
 			if g.Drop == "" {
-				d.add(f, comment(dropPhase, key+" is unexpected, and this engine does not drop it: drop it by hand"))
+				d.add(rule, f, comment(dropPhase, key+" is unexpected, and this engine does not drop it: drop it by hand"))
 			} else {
-				d.add(f, stmt{phase: dropPhase, rank: dropRank, sql: g.Drop})
+				d.add(rule, f, stmt{phase: dropPhase, rank: dropRank, sql: g.Drop})
 			}
 		case w.Def == "" && g.Def == "":
-			f.Kind, f.Severity = NotCompared, Notice
-			d.add(f, comment(phaseDropLast, key+" is in both, and this engine does not compare its kind: compare it by hand"))
+			f.Kind = NotCompared
+			d.add(ruleNotCompared, f, comment(phaseDropLast, key+" is in both, and this engine does not compare its kind: compare it by hand"))
 		case w.Def != g.Def:
-			f.Kind, f.Severity, f.Want, f.Got = DefinitionDiffers, Warning, w.Def, g.Def
+			f.Kind, f.Want, f.Got = DefinitionDiffers, w.Def, g.Def
+			rule := map[string]Rule{"rule": ruleRuleMissing, "trigger": ruleTriggerDiffers, "constraint": ruleConstraintDiffers}[kind]
+			if rule.ID == "" {
+				rule = ruleOtherDiffers
+			}
 			if (w.Kind == "aggregate" || w.Kind == "rule") && w.Create != "" && g.Drop != "" {
-				d.add(f, stmt{phase: dropPhase, rank: dropRank, sql: g.Drop}, stmt{phase: createPhase, rank: createRank, sql: w.Create})
+				d.add(rule, f, stmt{phase: dropPhase, rank: dropRank, sql: g.Drop}, stmt{phase: createPhase, rank: createRank, sql: w.Create})
 			} else {
-				d.add(f, comment(createPhase, key+" differs, and this engine does not alter its kind: change it by hand (objects that use it stay)"))
+				d.add(rule, f, comment(createPhase, key+" differs, and this engine does not alter its kind: change it by hand (objects that use it stay)"))
 			}
 		}
 	}

@@ -18,15 +18,15 @@ func (d *differ) tables() {
 		w, g := d.want.Tables[key], d.got.Tables[key]
 		switch {
 		case g == nil:
-			d.add(Finding{ObjectType: "table", Object: key, Kind: Missing, Severity: Error, Want: notPlain(w)}, d.createTable(w)...)
+			d.add(ruleTableMissing, Finding{ObjectType: "table", Object: key, Kind: Missing, Want: notPlain(w)}, d.createTable(w)...)
 		case w == nil:
 			d.disturbed[key], d.fkDisturbed[key] = true, true
-			d.add(Finding{ObjectType: "table", Object: key, Kind: Unexpected, Severity: Warning, Got: notPlain(g)}, d.dropTable(g, handledFK)...)
+			d.add(ruleTableUnexpected, Finding{ObjectType: "table", Object: key, Kind: Unexpected, Got: notPlain(g)}, d.dropTable(g, handledFK)...)
 		case w.Partitioned != g.Partitioned || w.PartitionKey != g.PartitionKey:
 			// A table cannot become partitioned, or change its key, in place.
 			d.disturbed[key], d.fkDisturbed[key], d.rebuilt[key] = true, true, true
 			stmts := append(d.dropTable(g, handledFK), d.createTable(w)...)
-			d.add(Finding{ObjectType: "table", Object: key, Kind: DefinitionDiffers, Severity: Error, Want: describeTable(w), Got: describeTable(g)},
+			d.add(ruleTableRemade, Finding{ObjectType: "table", Object: key, Kind: DefinitionDiffers, Want: describeTable(w), Got: describeTable(g)},
 				append(stmts, stmt{phase: phaseDropTables, sql: "-- " + key + " is made anew: its rows are not kept"})...)
 		default:
 			d.alterTable(w, g, handledFK)
@@ -139,7 +139,7 @@ func (d *differ) createTable(t *Table) []stmt {
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(t.Triggers)) {
-		stmts = append(stmts, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: t.Triggers[name].Def + ";"})
+		stmts = append(stmts, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createTrigger(t.sql(), t.Triggers[name])})
 	}
 	for _, name := range slices.Sorted(maps.Keys(t.Policies)) {
 		stmts = append(stmts, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createPolicy(t, t.Policies[name])})
@@ -200,7 +200,11 @@ func (d *differ) alterTable(w, g *Table, handledFK map[string]bool) {
 		if w.Unlogged {
 			sql = alter + " SET UNLOGGED;"
 		}
-		d.add(Finding{ObjectType: "table", Object: key, Kind: PersistenceDiffers, Severity: Warning, Want: logged(w), Got: logged(g)},
+		rule := ruleTableLogged
+		if g.Unlogged {
+			rule = ruleTableUnlogged
+		}
+		d.add(rule, Finding{ObjectType: "table", Object: key, Kind: PersistenceDiffers, Want: logged(w), Got: logged(g)},
 			stmt{phase: phaseTables, rank: rank, sql: sql})
 	}
 	if w.PartitionOf != g.PartitionOf || w.PartitionBound != g.PartitionBound {
@@ -219,7 +223,7 @@ func (d *differ) alterTable(w, g *Table, handledFK map[string]bool) {
 			}
 			stmts = append(stmts, attach)
 		}
-		d.add(Finding{ObjectType: "table", Object: key, Kind: PartitionDiffers, Severity: Error,
+		d.add(ruleTableRemade, Finding{ObjectType: "table", Object: key, Kind: PartitionDiffers,
 			Want: orNone(partitionOf(w)), Got: orNone(partitionOf(g))}, stmts...)
 	}
 	if !slices.Equal(w.Inherits, g.Inherits) {
@@ -234,7 +238,7 @@ func (d *differ) alterTable(w, g *Table, handledFK map[string]bool) {
 				stmts = append(stmts, stmt{phase: phaseTables, rank: rank + 1, sql: alter + " INHERIT " + d.wantTableSQL(p) + ";"})
 			}
 		}
-		d.add(Finding{ObjectType: "table", Object: key, Kind: InheritanceDiffers, Severity: Error,
+		d.add(ruleTableRemade, Finding{ObjectType: "table", Object: key, Kind: InheritanceDiffers,
 			Want: orNone(strings.Join(w.Inherits, ", ")), Got: orNone(strings.Join(g.Inherits, ", "))}, stmts...)
 	}
 	if w.RowSecurity != g.RowSecurity || w.ForceSecurity != g.ForceSecurity {
@@ -245,22 +249,22 @@ func (d *differ) alterTable(w, g *Table, handledFK map[string]bool) {
 		if w.ForceSecurity != g.ForceSecurity {
 			stmts = append(stmts, stmt{phase: phaseTables, rank: rank, sql: alter + map[bool]string{true: " FORCE", false: " NO FORCE"}[w.ForceSecurity] + " ROW LEVEL SECURITY;"})
 		}
-		d.add(Finding{ObjectType: "table", Object: key, Kind: RowSecurityDiffers, Severity: Error, Want: rowSecurity(w), Got: rowSecurity(g)}, stmts...)
+		d.add(ruleTableRowSecurity, Finding{ObjectType: "table", Object: key, Kind: RowSecurityDiffers, Want: rowSecurity(w), Got: rowSecurity(g)}, stmts...)
 	}
+	d.replicaIdentity(w, g)
 	d.columns(w, g, rank)
 	d.constraints(w, g, handledFK)
 	d.indexes(key, w.Indexes, g.Indexes)
 	d.triggers(key, w.Triggers, g.Triggers)
 	d.policies(w, g)
-	d.grants("TABLE", key, w.sql(), w.Privileges, g.Privileges)
+	d.grants("TABLE", key, w.sql(), w.Privileges, g.Privileges, credentialColumns(g))
 	for _, col := range unionKeys(w.ColumnPrivileges, g.ColumnPrivileges) {
 		if _, ok := w.Columns[col]; !ok {
 			continue // the column goes, and its grants with it
 		}
 		wp, gp := w.ColumnPrivileges[col], g.ColumnPrivileges[col]
 		if !maps.Equal(wp, gp) {
-			d.add(Finding{ObjectType: "privilege", Object: key + "." + col, Kind: PrivilegesDiffer, Severity: Warning,
-				Want: describeGrants(wp), Got: describeGrants(gp)}, columnGrantStmts(w.sql(), col, wp, gp)...)
+			d.columnGrants(w, col, wp, gp)
 		}
 	}
 }
@@ -319,25 +323,25 @@ func (d *differ) columns(w, g *Table, rank int) {
 			// drops it: the column goes with the parent's, then comes back.
 			gc = nil
 		case gc != nil && gc.Inherited, wc != nil && wc.Inherited:
-			d.add(Finding{ObjectType: "column", Object: obj, Kind: InheritanceDiffers, Severity: Notice,
+			d.add(ruleColumnInheritance, Finding{ObjectType: "column", Object: obj, Kind: InheritanceDiffers,
 				Want: declared(wc), Got: declared(gc)}, comment(phaseTables, obj+" is declared by the table in one and only inherited in the other: no statement changes that"))
 			continue
 		}
 		if gc == nil {
 			add := at(alter + " ADD COLUMN " + columnDefinition(wc) + ";" + addNotNullNote(wc))
 			add.order = orderColumns
-			d.add(Finding{ObjectType: "column", Object: obj, Kind: Missing, Severity: Error, Want: describeColumn(wc)}, add)
+			d.add(ruleColumnMissing, Finding{ObjectType: "column", Object: obj, Kind: Missing, Want: describeColumn(wc)}, add)
 			continue
 		}
 		if wc == nil {
-			sev := Warning
+			rule := ruleColumnUnexpected
 			if gc.NotNull && gc.Default == "" && gc.Identity == "" && gc.Generated == "" {
-				sev = Error // every INSERT written from the expected schema leaves it null and fails
+				rule = ruleColumnRequired // every INSERT written from the expected schema leaves it null and fails
 			}
 			d.disturbed[key] = true
 			drop := at(alter + " DROP COLUMN " + pgident.Quote(name) + "; -- drops its data")
 			drop.order = orderDropDefault
-			d.add(Finding{ObjectType: "column", Object: obj, Kind: Unexpected, Severity: sev, Got: describeColumn(gc)}, drop)
+			d.add(rule, Finding{ObjectType: "column", Object: obj, Kind: Unexpected, Got: describeColumn(gc)}, drop)
 			continue
 		}
 		d.column(key, alter, wc, gc, at)
@@ -414,12 +418,12 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 	if wc.Generated != gc.Generated {
 		switch {
 		case wc.Generated == "":
-			d.add(Finding{ObjectType: "column", Object: obj, Kind: GeneratedDiffers, Severity: Error, Want: "none", Got: gc.Generated},
+			d.add(ruleColumnGenerated, Finding{ObjectType: "column", Object: obj, Kind: GeneratedDiffers, Want: "none", Got: gc.Generated},
 				step(orderDropDefault, col+" DROP EXPRESSION;"))
 		default:
 			// PostgreSQL cannot change a generation expression in place.
 			d.disturbed[key] = true
-			d.add(Finding{ObjectType: "column", Object: obj, Kind: GeneratedDiffers, Severity: Error, Want: wc.Generated, Got: orNone(gc.Generated)},
+			d.add(ruleColumnGenerated, Finding{ObjectType: "column", Object: obj, Kind: GeneratedDiffers, Want: wc.Generated, Got: orNone(gc.Generated)},
 				step(orderColumns, alter+" DROP COLUMN "+pgident.Quote(wc.Name)+";"), step(orderColumns, alter+" ADD COLUMN "+columnDefinition(wc)+";"))
 			return
 		}
@@ -427,7 +431,7 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 	typeChanges := wc.Type != gc.Type
 	if typeChanges {
 		d.disturbed[key] = true
-		d.add(Finding{ObjectType: "column", Object: obj, Kind: TypeDiffers, Severity: Error, Want: wc.Type, Got: gc.Type},
+		d.add(ruleColumnType, Finding{ObjectType: "column", Object: obj, Kind: TypeDiffers, Want: wc.Type, Got: gc.Type},
 			step(orderType, col+" TYPE "+wc.Type+" USING "+d.cast(pgident.Quote(wc.Name), gc.Type, wc.Type)+";"))
 	}
 	// An old default may not cast to a new type, nor sit beside a new
@@ -439,28 +443,23 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 			d.script(dropDefault, setDefault)
 		}
 	case wc.Default == "":
-		d.add(Finding{ObjectType: "column", Object: obj, Kind: DefaultAdded, Severity: Warning, Got: gc.Default}, dropDefault)
+		d.add(ruleDefaultAdded, Finding{ObjectType: "column", Object: obj, Kind: DefaultAdded, Got: gc.Default}, dropDefault)
 	case gc.Default == "":
-		sev := Warning
-		if wc.NotNull {
-			sev = Error // an INSERT that leaves the column to its default now fails
-		}
-		d.add(Finding{ObjectType: "column", Object: obj, Kind: DefaultRemoved, Severity: sev, Want: wc.Default}, setDefault)
+		d.add(ruleDefaultRemoved, Finding{ObjectType: "column", Object: obj, Kind: DefaultRemoved, Want: wc.Default}, setDefault)
 	default:
 		stmts := []stmt{setDefault}
 		if typeChanges || wc.Identity != gc.Identity {
 			stmts = []stmt{dropDefault, setDefault}
 		}
-		d.add(Finding{ObjectType: "column", Object: obj, Kind: DefaultDiffers, Severity: Warning, Want: wc.Default, Got: gc.Default}, stmts...)
+		d.add(ruleDefaultDiffers, Finding{ObjectType: "column", Object: obj, Kind: DefaultDiffers, Want: wc.Default, Got: gc.Default}, stmts...)
 	}
 	if wc.NotNull != gc.NotNull {
 		f := Finding{ObjectType: "column", Object: obj, Kind: NullabilityDiffers, Want: nullability(wc), Got: nullability(gc)}
-		sql := col + " SET NOT NULL;"
-		f.Severity = Warning
+		rule, sql := ruleNotNullDropped, col+" SET NOT NULL;"
 		if gc.NotNull {
-			f.Severity, sql = Error, col+" DROP NOT NULL;" // writes of a null now fail
+			rule, sql = ruleNotNullAdded, col+" DROP NOT NULL;" // writes of a null now fail
 		}
-		d.add(f, step(orderNull, sql))
+		d.add(rule, f, step(orderNull, sql))
 	}
 	if wc.Identity != gc.Identity {
 		var sql string
@@ -473,9 +472,45 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 		default:
 			sql = col + " SET GENERATED " + wc.Identity + ";"
 		}
-		d.add(Finding{ObjectType: "column", Object: obj, Kind: IdentityDiffers, Severity: Error,
+		d.add(ruleColumnIdentity, Finding{ObjectType: "column", Object: obj, Kind: IdentityDiffers,
 			Want: orNone(identity(wc)), Got: orNone(identity(gc))}, step(order, sql))
 	}
+	if wc.Storage != gc.Storage && !typeChanges {
+		to := wc.Storage
+		if to == "" {
+			to = gc.TypeStorage // back to the type's own
+		}
+		rule := ruleColumnStorage
+		if gc.Storage == "PLAIN" {
+			rule = ruleColumnStoragePlain // a variable-length type's: a fixed-length one is always PLAIN
+		}
+		d.add(rule, Finding{ObjectType: "column", Object: obj, Kind: StorageDiffers, Want: storage(wc), Got: storage(gc)},
+			step(orderSetDefault, col+" SET STORAGE "+to+";"))
+	}
+	if wc.Compression != gc.Compression {
+		to := wc.Compression
+		if to == "" {
+			to = "default"
+		}
+		d.add(ruleColumnCompression, Finding{ObjectType: "column", Object: obj, Kind: StorageDiffers,
+			Want: "COMPRESSION " + orDefault(wc.Compression), Got: "COMPRESSION " + orDefault(gc.Compression)},
+			step(orderSetDefault, col+" SET COMPRESSION "+to+";"))
+	}
+}
+
+// storage says a column's STORAGE.
+func storage(c *Column) string {
+	if c.Storage == "" {
+		return "STORAGE of its type"
+	}
+	return "STORAGE " + c.Storage
+}
+
+func orDefault(s string) string {
+	if s == "" {
+		return "default"
+	}
+	return s
 }
 
 // cast is the USING expression that converts a column from one type to
@@ -528,24 +563,51 @@ func (d *differ) constraints(w, g *Table, handledFK map[string]bool) {
 		wc, gc := p[0], p[1]
 		obj := key + "." + wc.Name
 		if wc.Def != gc.Def {
-			d.add(Finding{ObjectType: wc.Kind, Object: obj, Kind: DefinitionDiffers, Severity: Error, Want: wc.Def, Got: gc.Def},
+			d.add(ruleConstraintDiffers, Finding{ObjectType: wc.Kind, Object: obj, Kind: DefinitionDiffers, Want: wc.Def, Got: gc.Def},
 				drop(gc), addConstraint(w, wc))
 		} else if wc.Name != gc.Name {
-			d.add(Finding{ObjectType: wc.Kind, Object: obj, Kind: NameDiffers, Severity: Notice, Want: wc.Name, Got: gc.Name},
+			d.add(ruleConstraintRenamed, Finding{ObjectType: wc.Kind, Object: obj, Kind: NameDiffers, Want: wc.Name, Got: gc.Name},
 				stmt{phase: phaseConstraints, sql: alter + " RENAME CONSTRAINT " + pgident.Quote(gc.Name) + " TO " + pgident.Quote(wc.Name) + ";"})
 		}
+		if wc.Def == gc.Def && (len(wc.Unenforced) > 0) != (len(gc.Unenforced) > 0) {
+			d.enforcement(key, wc, gc)
+		}
 		if wc.Def == gc.Def && wc.Validated && !gc.Validated {
-			d.add(Finding{ObjectType: wc.Kind, Object: key + "." + gc.Name, Kind: NotValidated, Severity: Warning,
+			d.add(ruleConstraintNotValid, Finding{ObjectType: wc.Kind, Object: key + "." + gc.Name, Kind: NotValidated,
 				Want: "validated", Got: "NOT VALID: existing rows were never checked"},
 				stmt{phase: phaseForeignKeys, rank: 1, sql: alter + " VALIDATE CONSTRAINT " + pgident.Quote(wc.Name) + ";"})
 		}
 	}
 	for _, wc := range missing {
-		d.add(Finding{ObjectType: wc.Kind, Object: key + "." + wc.Name, Kind: Missing, Severity: Error, Want: wc.Def}, addConstraint(w, wc))
+		d.add(ruleConstraintMissing, Finding{ObjectType: wc.Kind, Object: key + "." + wc.Name, Kind: Missing, Want: wc.Def}, addConstraint(w, wc))
 	}
 	for _, gc := range unexpected {
-		d.add(Finding{ObjectType: gc.Kind, Object: key + "." + gc.Name, Kind: Unexpected, Severity: Warning, Got: gc.Def}, drop(gc))
+		d.add(ruleConstraintUnexpected, Finding{ObjectType: gc.Kind, Object: key + "." + gc.Name, Kind: Unexpected, Got: gc.Def}, drop(gc))
 	}
+}
+
+// enforcement compares whether a constraint's own triggers fire: a foreign
+// key's checks and actions are triggers, which DISABLE TRIGGER ALL turns
+// off with the table's others. Turning them back on needs a superuser
+// (they are system triggers).
+func (d *differ) enforcement(key string, wc, gc *Constraint) {
+	obj := key + "." + wc.Name
+	if len(gc.Unenforced) > 0 {
+		var stmts []stmt
+		for _, t := range gc.Unenforced {
+			stmts = append(stmts, stmt{phase: phaseForeignKeys, rank: 2, sql: "ALTER TABLE " + quoteKey(t) +
+				" ENABLE TRIGGER ALL; -- as a superuser; rows written while it was off were never checked"})
+		}
+		d.add(ruleConstraintUnenforced, Finding{ObjectType: wc.Kind, Object: obj, Kind: Unenforced, Want: "enforced",
+			Got: "its triggers are disabled on " + strings.Join(gc.Unenforced, ", ") + ": it is not checked, and its actions do not run"}, stmts...)
+		return
+	}
+	var stmts []stmt
+	for _, t := range wc.Unenforced {
+		stmts = append(stmts, stmt{phase: phaseForeignKeys, rank: 2, sql: "ALTER TABLE " + quoteKey(t) + " DISABLE TRIGGER ALL;"})
+	}
+	d.add(ruleConstraintEnforcedHere, Finding{ObjectType: wc.Kind, Object: obj, Kind: Unenforced,
+		Want: "its triggers are disabled on " + strings.Join(wc.Unenforced, ", "), Got: "enforced"}, stmts...)
 }
 
 // addConstraint adds a constraint of want to its table: foreign keys in
@@ -611,32 +673,36 @@ func (d *differ) indexes(key string, want, got []*Index) {
 		wi, gi := p[0], p[1]
 		obj := key + "." + wi.Name
 		if wi.Def != gi.Def {
-			d.add(Finding{ObjectType: "index", Object: obj, Kind: DefinitionDiffers, Severity: Warning, Want: wi.Def, Got: gi.Def},
+			rule := ruleIndexDiffers
+			if wi.Unique || gi.Unique {
+				rule = ruleIndexDiffersUnique
+			}
+			d.add(rule, Finding{ObjectType: "index", Object: obj, Kind: DefinitionDiffers, Want: wi.Def, Got: gi.Def},
 				drop(gi), stmt{phase: phaseConstraints, sql: createIndex(wi) + ";"})
 		} else if wi.Name != gi.Name {
-			d.add(Finding{ObjectType: "index", Object: obj, Kind: NameDiffers, Severity: Notice, Want: wi.Name, Got: gi.Name},
+			d.add(ruleIndexRenamed, Finding{ObjectType: "index", Object: obj, Kind: NameDiffers, Want: wi.Name, Got: gi.Name},
 				stmt{phase: phaseConstraints, sql: "ALTER INDEX " + sqlName(schema, gi.Name) + " RENAME TO " + pgident.Quote(wi.Name) + ";"})
 		}
 		if wi.Def == gi.Def && wi.Valid && !gi.Valid {
-			d.add(Finding{ObjectType: "index", Object: key + "." + gi.Name, Kind: Invalid, Severity: Warning,
+			d.add(ruleIndexInvalid, Finding{ObjectType: "index", Object: key + "." + gi.Name, Kind: Invalid,
 				Want: "valid", Got: "invalid: a CREATE INDEX CONCURRENTLY failed, so queries do not use it"},
 				stmt{phase: phaseConstraints, sql: "REINDEX INDEX " + sqlName(schema, gi.Name) + ";"})
 		}
 	}
 	for _, wi := range missing {
-		sev := Warning
+		rule := ruleIndexMissing
 		if wi.Unique {
-			sev = Error
+			rule = ruleIndexMissingUnique
 		}
-		d.add(Finding{ObjectType: "index", Object: key + "." + wi.Name, Kind: Missing, Severity: sev, Want: wi.Def},
+		d.add(rule, Finding{ObjectType: "index", Object: key + "." + wi.Name, Kind: Missing, Want: wi.Def},
 			stmt{phase: phaseConstraints, sql: createIndex(wi) + ";"})
 	}
 	for _, gi := range unexpected {
-		sev := Notice
+		rule := ruleIndexUnexpected
 		if gi.Unique {
-			sev = Warning // it can reject writes the expected schema allows
+			rule = ruleIndexUnexpectedUnique // it can reject writes the expected schema allows
 		}
-		d.add(Finding{ObjectType: "index", Object: key + "." + gi.Name, Kind: Unexpected, Severity: sev, Got: gi.Def}, drop(gi))
+		d.add(rule, Finding{ObjectType: "index", Object: key + "." + gi.Name, Kind: Unexpected, Got: gi.Def}, drop(gi))
 	}
 }
 
@@ -645,7 +711,8 @@ func createIndex(ix *Index) string {
 	return strings.Replace(ix.Def, "INDEX ON ", "INDEX "+pgident.Quote(ix.Name)+" ON ", 1)
 }
 
-// triggers compares the triggers of a table or view by name.
+// triggers compares the triggers of a table or view by name: their
+// definitions, then whether they fire.
 func (d *differ) triggers(key string, want, got map[string]*Trigger) {
 	on := quoteKey(key)
 	for _, name := range unionKeys(want, got) {
@@ -654,15 +721,69 @@ func (d *differ) triggers(key string, want, got map[string]*Trigger) {
 		dropSQL := stmt{phase: phaseDropDependents, rank: -triggerRank, sql: "DROP TRIGGER " + pgident.Quote(name) + " ON " + on + ";"}
 		switch {
 		case g == nil:
-			d.add(Finding{ObjectType: "trigger", Object: obj, Kind: Missing, Severity: Warning, Want: w.Def},
-				stmt{phase: phaseCreateDependents, rank: triggerRank, sql: w.Def + ";"})
+			d.add(ruleTriggerMissing, Finding{ObjectType: "trigger", Object: obj, Kind: Missing, Want: w.Def},
+				stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createTrigger(on, w)})
 		case w == nil:
-			d.add(Finding{ObjectType: "trigger", Object: obj, Kind: Unexpected, Severity: Warning, Got: g.Def}, dropSQL)
+			rule := ruleTriggerAfter
+			switch {
+			case !fires(g):
+				rule = ruleTriggerInert
+			case g.Timing != "AFTER":
+				rule = ruleTriggerBefore // BEFORE or INSTEAD OF: it can change or drop the row
+			}
+			d.add(rule, Finding{ObjectType: "trigger", Object: obj, Kind: Unexpected, Got: describeTrigger(g)}, dropSQL)
 		case w.Def != g.Def:
-			d.add(Finding{ObjectType: "trigger", Object: obj, Kind: DefinitionDiffers, Severity: Warning, Want: w.Def, Got: g.Def},
-				dropSQL, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: w.Def + ";"})
+			d.add(ruleTriggerDiffers, Finding{ObjectType: "trigger", Object: obj, Kind: DefinitionDiffers, Want: w.Def, Got: g.Def},
+				dropSQL, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createTrigger(on, w)})
+		case w.Enabled != g.Enabled:
+			rule := ruleTriggerEnabledOther
+			if fires(w) && !fires(g) {
+				rule = ruleTriggerDisabled
+			}
+			d.add(rule, Finding{ObjectType: "trigger", Object: obj, Kind: EnabledDiffers, Want: firing(w), Got: firing(g)},
+				stmt{phase: phaseCreateDependents, rank: triggerRank, sql: enableTrigger(on, name, w.Enabled)})
 		}
 	}
+}
+
+// fires reports whether a trigger fires on the writes of an ordinary
+// session (not one replicating: session_replication_role = replica).
+func fires(t *Trigger) bool { return t.Enabled == "" || t.Enabled == "always" }
+
+// firing says in words when a trigger fires.
+func firing(t *Trigger) string {
+	switch t.Enabled {
+	case "disabled":
+		return "disabled"
+	case "replica":
+		return "enabled for replication sessions only (ENABLE REPLICA): it does not fire on the application's writes"
+	case "always":
+		return "enabled always (ENABLE ALWAYS)"
+	}
+	return "enabled"
+}
+
+// describeTrigger is a trigger's definition and, when it does not fire as
+// triggers do, how.
+func describeTrigger(t *Trigger) string {
+	if t.Enabled == "" {
+		return t.Def
+	}
+	return t.Def + " [" + firing(t) + "]"
+}
+
+// createTrigger makes a trigger of want, and sets whether it fires.
+func createTrigger(on string, t *Trigger) string {
+	if t.Enabled == "" {
+		return t.Def + ";"
+	}
+	return t.Def + "; " + enableTrigger(on, t.Name, t.Enabled)
+}
+
+// enableTrigger sets whether a trigger fires.
+func enableTrigger(on, name, enabled string) string {
+	how := map[string]string{"": "ENABLE", "disabled": "DISABLE", "replica": "ENABLE REPLICA", "always": "ENABLE ALWAYS"}[enabled]
+	return "ALTER TABLE " + on + " " + how + " TRIGGER " + pgident.Quote(name) + ";"
 }
 
 func (d *differ) policies(w, g *Table) {
@@ -673,12 +794,16 @@ func (d *differ) policies(w, g *Table) {
 		dropSQL := stmt{phase: phaseDropDependents, rank: -triggerRank, sql: "DROP POLICY " + pgident.Quote(name) + " ON " + w.sql() + ";"}
 		switch {
 		case gp == nil:
-			d.add(Finding{ObjectType: "policy", Object: obj, Kind: Missing, Severity: Error, Want: describePolicy(wp)},
+			d.add(rulePolicyMissing, Finding{ObjectType: "policy", Object: obj, Kind: Missing, Want: describePolicy(wp)},
 				stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createPolicy(w, wp)})
 		case wp == nil:
-			d.add(Finding{ObjectType: "policy", Object: obj, Kind: Unexpected, Severity: Warning, Got: describePolicy(gp)}, dropSQL)
+			rule := rulePolicyInert
+			if g.RowSecurity {
+				rule = rulePolicyUnexpected
+			}
+			d.add(rule, Finding{ObjectType: "policy", Object: obj, Kind: Unexpected, Got: describePolicy(gp)}, dropSQL)
 		case *wp != *gp:
-			d.add(Finding{ObjectType: "policy", Object: obj, Kind: DefinitionDiffers, Severity: Error, Want: describePolicy(wp), Got: describePolicy(gp)},
+			d.add(rulePolicyDiffers, Finding{ObjectType: "policy", Object: obj, Kind: DefinitionDiffers, Want: describePolicy(wp), Got: describePolicy(gp)},
 				dropSQL, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createPolicy(w, wp)})
 		}
 	}

@@ -6,19 +6,22 @@ import (
 	"strings"
 )
 
-// Severity says how much a finding matters.
+// Severity says what a finding's difference does. A Rule decides it; the
+// table of rules, each with its reason, is in docs/drift.md.
 type Severity string
 
 // The severities, worst first.
 const (
-	// Error: the application, as the expected source describes it, fails
-	// against the compared database (a missing column, a type change, a
-	// dropped default it relies on).
+	// Error: the application's reads or writes fail or change meaning, or
+	// the next migration (up or down) fails. Errors fail a verdict.
 	Error Severity = "error"
-	// Warning: it works, but differs in a way that matters (an index, a
-	// default, a constraint not validated).
+	// Warning: a real risk a person should see (a role other than the
+	// application's can read its credentials; a declared index missing).
+	// Warnings fail a verdict only when it is strict.
 	Warning Severity = "warning"
-	// Notice: cosmetic, or outside what is compared (a name, a view).
+	// Notice: harmless to the application and to its migrations (a
+	// monitoring extension, a DBA's index). Notices are shown and counted,
+	// and never fail.
 	Notice Severity = "notice"
 )
 
@@ -50,6 +53,11 @@ const (
 	PrivilegesDiffer   Kind = "privileges differ"
 	VersionDiffers     Kind = "version differs"
 	OwnerDiffers       Kind = "owner differs"
+	EnabledDiffers     Kind = "enabled differs"
+	Unenforced         Kind = "not enforced"
+	StorageDiffers     Kind = "storage differs"
+	IdentityOfRows     Kind = "replica identity differs"
+	UpdatesRefused     Kind = "updates refused"
 	NotCompared        Kind = "not compared"
 )
 
@@ -66,13 +74,19 @@ type Finding struct {
 	ObjectType string `json:"object_type"`
 	// Object is the table, table.column, table.constraint, table.index,
 	// enum or sequence.
-	Object     string   `json:"object"`
-	Kind       Kind     `json:"kind"`
-	Severity   Severity `json:"severity"`
-	Want       string   `json:"want,omitempty"` // as the expected source has it
-	Got        string   `json:"got,omitempty"`  // as the compared source has it
-	WantSource string   `json:"want_source"`    // e.g. "model"
-	GotSource  string   `json:"got_source"`     // e.g. "live"
+	Object   string   `json:"object"`
+	Kind     Kind     `json:"kind"`
+	Severity Severity `json:"severity"`
+	// Rule names the rule that decided Severity (docs/drift.md's severity
+	// table), and Reason says, from it, what the difference does.
+	Rule       string `json:"rule"`
+	Reason     string `json:"reason"`
+	Want       string `json:"want,omitempty"` // as the expected source has it
+	Got        string `json:"got,omitempty"`  // as the compared source has it
+	WantSource string `json:"want_source"`    // e.g. "model"
+	GotSource  string `json:"got_source"`     // e.g. "live"
+	// Grantee is the role a privilege finding is about.
+	Grantee string `json:"grantee,omitempty"`
 	// Detail, when set, says in words what Want and Got show (the
 	// migration state's findings need a sentence).
 	Detail string `json:"detail,omitempty"`
@@ -161,7 +175,7 @@ func rank(s Severity) int {
 	return 3
 }
 
-var objectTypeOrder = []string{"migration", "schema", "extension", "collation", "enum", "enum label",
+var objectTypeOrder = []string{"migration", "schema", "extension", "event trigger", "publication", "collation", "enum", "enum label",
 	"domain", "composite type", "range type", "base type", "pseudo-type", "sequence", "table", "column",
 	"primary key", "unique", "foreign key", "check", "exclusion", "constraint", "index", "trigger", "policy", "rule", "privilege",
 	"foreign table", "view", "materialized view", "function", "procedure", "aggregate"}
@@ -193,7 +207,7 @@ func (f Finding) owner() string {
 	switch f.ObjectType {
 	case "migration":
 		return "" // the migration state comes first
-	case "schema", "extension", "collation":
+	case "schema", "extension", "collation", "event trigger", "publication":
 		return "\x01" + f.Object
 	case "enum", "enum label", "sequence", "domain", "composite type", "range type", "base type", "pseudo-type":
 		// Types and sequences are made before the tables that use them,

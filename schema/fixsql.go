@@ -64,14 +64,85 @@ func baseType(t string) string {
 }
 
 // grants compares an object's grants and writes the GRANT and REVOKE
-// statements that make got's want's. kind is TABLE, SEQUENCE, FUNCTION or
-// SCHEMA; key names the object in findings, name in SQL.
-func (d *differ) grants(kind, key, name string, want, got map[string]string) {
-	if maps.Equal(want, got) {
-		return
+// statements that make got's want's, a finding for each grantee whose
+// privileges differ. kind is TABLE, SEQUENCE, FUNCTION or SCHEMA; key
+// names the object in findings, name in SQL; credentials are the columns
+// of got's table that hold credentials (a grant to read them is a warning).
+func (d *differ) grants(kind, key, name string, want, got map[string]string, credentials []string) {
+	for _, grantee := range unionKeys(want, got) {
+		if want[grantee] == got[grantee] {
+			continue
+		}
+		w, g := only(want, grantee), only(got, grantee)
+		rule := privilegeRule(privilegeSet(want[grantee]), privilegeSet(got[grantee]), len(credentials) > 0)
+		d.add(rule, Finding{ObjectType: "privilege", Object: key, Kind: PrivilegesDiffer, Grantee: grantee,
+			Want: describeGrants(w), Got: describeGrants(g)}, grantStmts(kind, name, w, g)...)
 	}
-	d.add(Finding{ObjectType: "privilege", Object: key, Kind: PrivilegesDiffer, Severity: Warning,
-		Want: describeGrants(want), Got: describeGrants(got)}, grantStmts(kind, name, want, got)...)
+}
+
+// columnGrants is grants for one column of t.
+func (d *differ) columnGrants(t *Table, column string, want, got map[string]string) {
+	var credentials []string
+	if holdsCredentials(column) {
+		credentials = []string{column}
+	}
+	for _, grantee := range unionKeys(want, got) {
+		if want[grantee] == got[grantee] {
+			continue
+		}
+		w, g := only(want, grantee), only(got, grantee)
+		rule := privilegeRule(privilegeSet(want[grantee]), privilegeSet(got[grantee]), len(credentials) > 0)
+		d.add(rule, Finding{ObjectType: "privilege", Object: Qualify(t.Schema, t.Name) + "." + column, Kind: PrivilegesDiffer, Grantee: grantee,
+			Want: describeGrants(w), Got: describeGrants(g)}, columnGrantStmts(t.sql(), column, w, g)...)
+	}
+}
+
+// only is grants with grantee's alone (nil when it has none).
+func only(grants map[string]string, grantee string) map[string]string {
+	if grants[grantee] == "" {
+		return nil
+	}
+	return map[string]string{grantee: grants[grantee]}
+}
+
+// privilegeRule judges one grantee's privileges on an object: any the
+// expected side grants and got lacks are missing; else a grant to read
+// credentials is a risk, and any other extra grant harmless.
+func privilegeRule(want, got []string, credentials bool) Rule {
+	switch {
+	case len(minus(want, got)) > 0:
+		return rulePrivilegeMissing
+	case credentials && slices.Contains(minus(got, want), "SELECT"):
+		return rulePrivilegeCredentials
+	}
+	return rulePrivilegeExtra
+}
+
+// credentialWords are the words a column's name holds when it keeps what
+// lets one sign in as someone: a password or its hash, a secret, a token
+// or its hash, a key.
+var credentialWords = []string{"password", "passwd", "secret", "token", "hash", "otp", "apikey", "api_key", "private_key", "credential"}
+
+// holdsCredentials reports whether a column's name says it holds credentials.
+func holdsCredentials(column string) bool {
+	name := strings.ToLower(column)
+	for _, w := range credentialWords {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// credentialColumns are the columns of t that hold credentials.
+func credentialColumns(t *Table) []string {
+	var out []string
+	for _, c := range sortedColumns(t) {
+		if holdsCredentials(c.Name) {
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }
 
 // grantStmts grants what want has and got lacks, and revokes the rest.

@@ -28,6 +28,10 @@ type Snapshot struct {
 	Sequences  map[string]*Sequence  `json:"sequences"` // standalone and owned by columns; not identities'
 	Extensions map[string]*Extension `json:"extensions,omitempty"`
 	Collations map[string]*Collation `json:"collations,omitempty"`
+	// Publications and EventTriggers are the database's, whatever schemas
+	// are read (a publication's tables are those of the schemas read).
+	Publications  map[string]*Publication  `json:"publications,omitempty"`
+	EventTriggers map[string]*EventTrigger `json:"event_triggers,omitempty"`
 	// Others are objects of kinds compared only by a summary of their
 	// definition (domains, composite and range types, aggregates, rules,
 	// foreign tables), keyed "domain d": a difference in them is a
@@ -72,6 +76,10 @@ type Table struct {
 	Unlogged       bool     `json:"unlogged,omitempty"`
 	RowSecurity    bool     `json:"row_security,omitempty"`
 	ForceSecurity  bool     `json:"force_row_security,omitempty"`
+	// ReplicaIdentity is "" (DEFAULT: the primary key), "NOTHING", "FULL"
+	// or "USING INDEX name": what logical replication logs to identify a
+	// row an UPDATE or DELETE changes.
+	ReplicaIdentity string `json:"replica_identity,omitempty"`
 
 	Columns     map[string]*Column  `json:"columns"`
 	Constraints []*Constraint       `json:"constraints"`
@@ -96,6 +104,13 @@ type Column struct {
 	// Inherited: the column comes from a parent (INHERITS, PARTITION OF)
 	// and is not declared by the table itself: its changes are the parent's.
 	Inherited bool `json:"inherited,omitempty"`
+	// Storage is the column's STORAGE where it is not its type's own
+	// ("PLAIN", "EXTERNAL", "MAIN", "EXTENDED"), and TypeStorage then the
+	// type's, which the column goes back to. Compression is its
+	// COMPRESSION method where one is set ("pglz", "lz4").
+	Storage     string `json:"storage,omitempty"`
+	TypeStorage string `json:"type_storage,omitempty"`
+	Compression string `json:"compression,omitempty"`
 }
 
 // Constraint is a primary key, unique, foreign key, check or exclusion
@@ -110,6 +125,10 @@ type Constraint struct {
 	References string `json:"references,omitempty"`
 	// Inherited: the constraint comes from a parent, not the table itself.
 	Inherited bool `json:"inherited,omitempty"`
+	// Unenforced names the tables on which the constraint's own triggers
+	// (a foreign key's checks and actions) are disabled: ALTER TABLE …
+	// DISABLE TRIGGER ALL turns them off with the table's others.
+	Unenforced []string `json:"unenforced_on,omitempty"`
 }
 
 // Index is an index that backs no constraint.
@@ -127,6 +146,50 @@ type Trigger struct {
 	Name     string `json:"name"`
 	Def      string `json:"definition"` // pg_get_triggerdef: the CREATE TRIGGER statement
 	Function string `json:"function"`   // the function it runs, as Snapshot.Functions keys it
+	// Timing is "BEFORE", "AFTER" or "INSTEAD OF".
+	Timing string `json:"timing,omitempty"`
+	// Enabled is "" when it fires as triggers do (ENABLE), else
+	// "disabled", "replica" (fires only in replication sessions) or
+	// "always".
+	Enabled string `json:"enabled,omitempty"`
+}
+
+// Publication is a logical replication publication (CREATE PUBLICATION):
+// what change data capture reads.
+type Publication struct {
+	Name      string `json:"name"`
+	AllTables bool   `json:"all_tables,omitempty"`
+	// Publishes lists the actions published: "insert, update, delete, truncate".
+	Publishes string `json:"publishes"`
+	ViaRoot   bool   `json:"via_root,omitempty"`
+	// Schemas are those published whole (FOR TABLES IN SCHEMA), Tables
+	// those named, among the schemas read.
+	Schemas []string         `json:"schemas,omitempty"`
+	Tables  []PublishedTable `json:"tables,omitempty"`
+}
+
+// PublishedTable is a table a publication names, with its column list and
+// row filter where it has them.
+type PublishedTable struct {
+	Table   string   `json:"table"`
+	Columns []string `json:"columns,omitempty"`
+	Where   string   `json:"where,omitempty"`
+}
+
+// EventTrigger is an event trigger (CREATE EVENT TRIGGER): a function that
+// runs on DDL, and so with every migration.
+type EventTrigger struct {
+	Name  string `json:"name"`
+	Event string `json:"event"` // ddl_command_start, ddl_command_end, sql_drop, table_rewrite
+	// Tags are the command tags it is limited to (WHEN TAG IN), "" for all.
+	Tags     string `json:"tags,omitempty"`
+	Function string `json:"function"` // as Snapshot.Functions keys it
+	// Enabled is as Trigger's.
+	Enabled string `json:"enabled,omitempty"`
+	// Refuses: its function can raise an error — RAISE EXCEPTION (or a
+	// RAISE of no level), ASSERT — or is in a language the check cannot
+	// read: it can refuse the DDL it runs on.
+	Refuses bool `json:"refuses,omitempty"`
 }
 
 // Policy is a row level security policy.

@@ -28,6 +28,9 @@ type Options struct {
 	// Live, when set, is the database to check, on a read-only connection
 	// (ConnectLive). Without it only the model and the migrations are compared.
 	Live *pgx.Conn
+	// AppRoles are the roles the application connects as to Live; empty:
+	// every role with LOGIN that owns, or may write, its tables.
+	AppRoles []string
 }
 
 // Comparison is one pair of sources compared.
@@ -43,8 +46,10 @@ type Report struct {
 	State *State `json:"migration_state,omitempty"`
 	// StateFindings are the problems State shows.
 	StateFindings []schema.Finding `json:"migration_findings"`
-	// LiveFindings are what the application would meet that no
-	// comparison shows: a table shadowed on the search_path.
+	// LiveFindings are what the application and its next migration would
+	// meet that no comparison of schemas shows (Inspect): a table shadowed
+	// on the search_path, an owner the next migration cannot act as, a
+	// setting that makes every write fail.
 	LiveFindings []schema.Finding `json:"live_findings,omitempty"`
 	// Comparisons: model vs migrations, then, with a live database,
 	// migrations vs live and model vs live.
@@ -112,11 +117,69 @@ func Check(ctx context.Context, opts Options) (*Report, error) {
 		r.Comparisons = Compare(fromModel, fromMigrations, nil)
 		return r, nil
 	}
-	var err error
-	r.Comparisons = Compare(fromModel, fromMigrations, live)
-	r.StateFindings = r.State.Findings(len(r.Comparisons[1].Findings) > 0)
-	if r.LiveFindings, err = SearchPathShadows(ctx, opts.Live, TableNames(fromMigrations)); err != nil {
+	lr, err := CheckLive(ctx, opts.Live, LiveOptions{Model: fromModel, Migrations: fromMigrations, FS: opts.Migrations, Dir: opts.Dir,
+		AppRoles: opts.AppRoles, live: live, state: r.State})
+	if err != nil {
 		return nil, err
+	}
+	lr.Reused = r.Reused
+	lr.Comparisons = append([]Comparison{compare(fromModel, fromMigrations)}, lr.Comparisons...)
+	return lr, nil
+}
+
+// LiveOptions says what CheckLive checks a live database against.
+type LiveOptions struct {
+	// Migrations is what the migrations produce; Model, when set, what the
+	// model declares.
+	Model, Migrations *schema.Snapshot
+	// FS holds the migration files, Dir names their folder: the live
+	// database's migration state is read against them, and their text
+	// is context for judging.
+	FS  fs.FS
+	Dir string
+	// AppRoles are as Options'.
+	AppRoles []string
+
+	live  *schema.Snapshot // read already (Check reads it beside the scratch databases)
+	state *State
+}
+
+// CheckLive is the pre-deploy check of the live database behind conn (a
+// read-only connection): its migration state, its schema against what the
+// migrations produce (and the model, when given), each difference judged
+// in its context, and what it holds beyond its schema (Inspect). The
+// report's comparisons are migrations vs live, then model vs live.
+func CheckLive(ctx context.Context, conn *pgx.Conn, o LiveOptions) (*Report, error) {
+	var err error
+	live, state := o.live, o.state
+	if live == nil {
+		if live, err = ReadLive(ctx, conn); err != nil {
+			return nil, err
+		}
+	}
+	if state == nil {
+		if state, err = ReadState(ctx, conn, o.FS, o.Dir); err != nil {
+			return nil, err
+		}
+	}
+	r := &Report{State: state, Comparisons: []Comparison{compare(o.Migrations, live)}}
+	if o.Model != nil {
+		r.Comparisons = append(r.Comparisons, compare(o.Model, live))
+	}
+	at := uint(0)
+	if state.Recorded {
+		at = state.Version
+	}
+	text, err := ReadMigrationText(o.FS, o.Dir, at)
+	if err != nil {
+		return nil, err
+	}
+	if r.LiveFindings, err = Inspect(ctx, conn, Context{Expected: o.Migrations, Text: text, AppRoles: o.AppRoles}, r.Comparisons); err != nil {
+		return nil, err
+	}
+	r.StateFindings = state.Findings(hasError(r.Comparisons[0].Findings))
+	if r.StateFindings == nil {
+		r.StateFindings = []schema.Finding{}
 	}
 	return r, nil
 }

@@ -116,21 +116,18 @@ func liveDatabase(t *testing.T, path string) *pgtest.DB {
 	return db
 }
 
-// check is the pre-deploy comparison: the live database's migration state,
-// and its schema against the migrations', over a read-only connection.
+// check is the pre-deploy check (drift.CheckLive): the live database's
+// migration state, its schema against the migrations', each difference
+// judged in its context, and what it holds beyond its schema — over a
+// read-only connection.
 func check(t *testing.T, url string, want *schema.Snapshot) []schema.Finding {
 	ctx := context.Background()
 	conn, err := drift.ConnectLive(ctx, url)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
-	live, err := schema.Read(ctx, conn, "public", "live")
+	report, err := drift.CheckLive(ctx, conn, drift.LiveOptions{Migrations: want, FS: migrations.FS, Dir: "migrations"})
 	require.NoError(t, err)
-	state, err := drift.ReadState(ctx, conn, migrations.FS, "migrations")
-	require.NoError(t, err)
-	schemaFindings := schema.Diff(want, live)
-	shadows, err := drift.SearchPathShadows(ctx, conn, drift.TableNames(want))
-	require.NoError(t, err)
-	return append(append(state.Findings(len(schemaFindings) > 0), shadows...), schemaFindings...)
+	return report.Findings()
 }
 
 // executable: the finding's fix is SQL for the schema (migration-state fixes

@@ -52,10 +52,12 @@ func SearchPathShadows(ctx context.Context, conn *pgx.Conn, tables []string) ([]
 		seen[key] = true
 		at := slices.Index(schemas, "public")
 		if at < 0 {
-			out = append(out, schema.Finding{ObjectType: "schema", Object: "public", Kind: KindOffSearchPath, Severity: schema.Error,
+			f := schema.Finding{ObjectType: "schema", Object: "public", Kind: KindOffSearchPath,
 				WantSource: "migrations", GotSource: "live", Want: "public on the search_path", Got: "search_path = " + p.setting,
 				Detail: fmt.Sprintf("the search_path of %s is %s, without public: the application's unqualified queries find none of its tables", p.whose, p.setting),
-				Fix:    "-- put public on the search_path (ALTER ROLE … SET search_path = \"$user\", public), or qualify the application's tables"})
+				Fix:    "-- put public on the search_path (ALTER ROLE … SET search_path = \"$user\", public), or qualify the application's tables"}
+			ruleOffSearchPath.Judge(&f)
+			out = append(out, f)
 			continue
 		}
 		before := schemas[:at]
@@ -83,11 +85,13 @@ func SearchPathShadows(ctx context.Context, conn *pgx.Conn, tables []string) ([]
 			return strings.Compare(a.name, b.name)
 		})
 		for _, h := range hits {
-			out = append(out, schema.Finding{ObjectType: "table", Object: h.name, Kind: KindShadowed, Severity: schema.Error,
+			f := schema.Finding{ObjectType: "table", Object: h.name, Kind: KindShadowed,
 				WantSource: "migrations", GotSource: "live", Want: "public." + h.name, Got: h.schema + "." + h.name,
 				Detail: fmt.Sprintf("%s.%s comes before public.%s on the search_path of %s (%s): the application's unqualified queries use it, not the table the migrations made",
 					h.schema, h.name, h.name, p.whose, p.setting),
-				Fix: fmt.Sprintf("-- drop or rename %s.%s, or take %s off that search_path", h.schema, h.name, h.schema)})
+				Fix: fmt.Sprintf("-- drop or rename %s.%s, or take %s off that search_path", h.schema, h.name, h.schema)}
+			ruleShadowed.Judge(&f)
+			out = append(out, f)
 		}
 	}
 	return out, nil

@@ -2,7 +2,6 @@ package drift
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -23,6 +22,10 @@ type State struct {
 	AlembicTable bool `json:"alembic_version_table"`
 	Version      uint `json:"version"`
 	Dirty        bool `json:"dirty"`
+	// Rows is how many rows schema_migrations holds: golang-migrate keeps
+	// one, and reads one.
+	Rows     int    `json:"schema_migrations_rows,omitempty"`
+	Versions []uint `json:"schema_migrations_versions,omitempty"`
 	// Head is the newest migration among the files, HeadFile its up file.
 	Head     uint   `json:"head"`
 	HeadFile string `json:"head_file"`
@@ -39,12 +42,13 @@ type State struct {
 
 // Kinds of migration-state findings.
 const (
-	KindNotRecorded    schema.Kind = "not recorded"
-	KindDirty          schema.Kind = "dirty"
-	KindBehind         schema.Kind = "pending migrations"
-	KindAhead          schema.Kind = "unknown version"
-	KindEdited         schema.Kind = "edited after it was applied"
-	KindClaimsHeadDiff schema.Kind = "claims the newest migration but the schema differs"
+	KindNotRecorded     schema.Kind = "not recorded"
+	KindDirty           schema.Kind = "dirty"
+	KindBehind          schema.Kind = "pending migrations"
+	KindAhead           schema.Kind = "unknown version"
+	KindEdited          schema.Kind = "edited after it was applied"
+	KindClaimsHeadDiff  schema.Kind = "claims the newest migration but the schema differs"
+	KindSeveralVersions schema.Kind = "several versions"
 )
 
 // ReadState reads the migration state of the database behind conn and
@@ -64,14 +68,24 @@ func ReadState(ctx context.Context, conn *pgx.Conn, fsys fs.FS, dir string) (*St
 	}
 	st.MigrateTable, st.AlembicTable = hasMigrate, hasAlembic
 	if hasMigrate {
-		var version int64
-		err := conn.QueryRow(ctx, "SELECT version, dirty FROM schema_migrations LIMIT 1").Scan(&version, &st.Dirty)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows): // migrated all the way down: no version
-		case err != nil:
+		// golang-migrate reads its version with LIMIT 1 and no order: the
+		// first row the server returns. Read them all, that row first.
+		rows, err := conn.Query(ctx, "SELECT version, dirty FROM schema_migrations")
+		if err != nil {
 			return nil, fmt.Errorf("read schema_migrations: %w", err)
-		default:
-			st.Recorded, st.Version = true, uint(version)
+		}
+		var version int64
+		var dirty bool
+		_, err = pgx.ForEachRow(rows, []any{&version, &dirty}, func() error {
+			if st.Rows == 0 {
+				st.Recorded, st.Version, st.Dirty = true, uint(version), dirty
+			}
+			st.Rows++
+			st.Versions = append(st.Versions, uint(version))
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read schema_migrations: %w", err)
 		}
 	}
 	if hasAlembic {
@@ -104,53 +118,66 @@ func (st *State) describe(version uint) string {
 	return fmt.Sprintf("version %d (%s)", version, st.fileOf(version))
 }
 
-// Findings turns the state into findings. schemaDiffers says the live
-// schema differs from what the migrations produce: with a version that
-// claims the newest migration, that is the incident's shape.
-func (st *State) Findings(schemaDiffers bool) []schema.Finding {
+// Findings turns the state into findings. schemaBreaks says the live
+// schema differs from what the migrations produce by an error: with a
+// version that claims the newest migration, that is the incident's shape.
+func (st *State) Findings(schemaBreaks bool) []schema.Finding {
 	var out []schema.Finding
-	add := func(f schema.Finding) {
+	add := func(rule schema.Rule, f schema.Finding) {
+		rule.Judge(&f)
 		f.ObjectType, f.WantSource, f.GotSource = "migration", "migrations", "live"
 		out = append(out, f)
 	}
 	head := st.describe(st.Head)
 	if !st.MigrateTable && !st.AlembicTable {
-		add(schema.Finding{Object: "schema_migrations", Kind: KindNotRecorded, Severity: schema.Error, Want: head, Got: "no version table",
+		add(ruleNoVersionTable, schema.Finding{Object: "schema_migrations", Kind: KindNotRecorded, Want: head, Got: "no version table",
 			Detail: "the database has neither golang-migrate's schema_migrations nor alembic's alembic_version: the next deploy would run every migration again, against tables that exist",
 			Fix:    fmt.Sprintf("-- find the migration the schema matches, then record it: migrate -path %s -database URL force VERSION", st.files.Dir)})
 		return out
 	}
 	if !st.Recorded {
-		f := schema.Finding{Object: "schema_migrations", Kind: KindNotRecorded, Severity: schema.Warning,
+		f := schema.Finding{Object: "schema_migrations", Kind: KindNotRecorded,
 			Want: head, Got: "no version",
-			Detail: "the database has no golang-migrate version: it was not migrated with these files"}
+			Detail: "the database has no golang-migrate version: it was not migrated with these files, and the next migrate up would run them all again",
+			Fix:    fmt.Sprintf("-- find the migration the schema matches, then record it: migrate -path %s -database URL force VERSION", st.files.Dir)}
 		if len(st.Alembic) > 0 {
 			f.Got = "alembic_version " + strings.Join(st.Alembic, ",")
-			f.Detail += fmt.Sprintf(" (alembic_version says %s)", strings.Join(st.Alembic, ", "))
+			f.Detail = fmt.Sprintf("the database has no golang-migrate version (alembic_version says %s): it was not migrated with these files, and the next migrate up would run them all again",
+				strings.Join(st.Alembic, ", "))
 		}
-		add(f)
+		add(ruleNoVersion, f)
 		return out
 	}
 	at := st.describe(st.Version)
+	if st.Rows > 1 {
+		var versions []string
+		for _, v := range st.Versions {
+			versions = append(versions, fmt.Sprint(v))
+		}
+		add(ruleSeveralVersions, schema.Finding{Object: "schema_migrations", Kind: KindSeveralVersions, Want: "one row", Got: fmt.Sprintf("%d rows: versions %s", st.Rows, strings.Join(versions, ", ")),
+			Detail: fmt.Sprintf("schema_migrations holds %d rows (versions %s); golang-migrate reads whichever comes first — now %s",
+				st.Rows, strings.Join(versions, ", "), at),
+			Fix: fmt.Sprintf("-- find the version the schema matches, then: DELETE FROM schema_migrations; and migrate -path %s -database URL force VERSION", st.files.Dir)})
+	}
 	if st.Dirty {
-		add(schema.Finding{Object: "schema_migrations", Kind: KindDirty, Severity: schema.Error, Want: "clean", Got: "dirty at " + at,
+		add(ruleDirty, schema.Finding{Object: "schema_migrations", Kind: KindDirty, Want: "clean", Got: "dirty at " + at,
 			Detail: at + " failed part way and is marked dirty",
 			Fix:    fmt.Sprintf("-- undo what %s applied, then: migrate -path %s -database URL force %d", st.fileOf(st.Version), st.files.Dir, st.previous(st.Version))})
 	}
 	switch {
 	case st.Version > st.Head:
-		add(schema.Finding{Object: "schema_migrations", Kind: KindAhead, Severity: schema.Error, Want: head, Got: fmt.Sprintf("version %d", st.Version),
+		add(ruleAhead, schema.Finding{Object: "schema_migrations", Kind: KindAhead, Want: head, Got: fmt.Sprintf("version %d", st.Version),
 			Detail: fmt.Sprintf("the database says version %d, newer than every file here (the newest is %s): it was migrated with files this checkout lacks", st.Version, head)})
 	case st.Version < st.Head:
-		add(schema.Finding{Object: "schema_migrations", Kind: KindBehind, Severity: schema.Error, Want: head, Got: at,
+		add(ruleBehind, schema.Finding{Object: "schema_migrations", Kind: KindBehind, Want: head, Got: at,
 			Detail: fmt.Sprintf("the database is at %s; not applied: %s", at, strings.Join(st.pending(), ", ")),
 			Fix:    fmt.Sprintf("migrate -path %s -database URL up", st.files.Dir)})
-	case !st.Dirty && schemaDiffers:
-		add(schema.Finding{Object: "schema_migrations", Kind: KindClaimsHeadDiff, Severity: schema.Error, Want: "the schema the migrations produce", Got: at,
-			Detail: fmt.Sprintf("the database says %s, the newest migration, yet its schema differs from what the migrations produce (the findings below)", at)})
+	case !st.Dirty && schemaBreaks:
+		add(ruleClaimsHead, schema.Finding{Object: "schema_migrations", Kind: KindClaimsHeadDiff, Want: "the schema the migrations produce", Got: at,
+			Detail: fmt.Sprintf("the database says %s, the newest migration, yet its schema differs from what the migrations produce (the errors below)", at)})
 	}
 	for _, e := range st.Edited {
-		add(schema.Finding{Object: e.File, Kind: KindEdited, Severity: schema.Error, Want: "sha256 " + e.Current, Got: "sha256 " + e.Recorded,
+		add(ruleEdited, schema.Finding{Object: e.File, Kind: KindEdited, Want: "sha256 " + e.Current, Got: "sha256 " + e.Recorded,
 			Detail: fmt.Sprintf("applied with sha256 %s, but the file now has sha256 %s: it changed after it ran, so the database need not hold what the file says",
 				e.Recorded[:12], e.Current[:12]),
 			Fix: "-- restore the file as it was applied, and put the change in a new migration"})

@@ -44,7 +44,7 @@ func TestRequireMatchListsEveryFindingOnePerLine(t *testing.T) {
 error   column refresh_tokens.token_hash: missing in live (migrations has character varying(255)); fix: ALTER TABLE refresh_tokens ADD COLUMN token_hash character varying(255);
 error   unique refresh_tokens.refresh_tokens_token_hash_key: missing in live (migrations has UNIQUE (token_hash)); fix: ALTER TABLE refresh_tokens ADD CONSTRAINT refresh_tokens_token_hash_key UNIQUE (token_hash);
 error   check refresh_tokens.refresh_tokens_live_token_has_hash_check: missing in live (migrations has CHECK ((revoked OR (token_hash IS NOT NULL)))); fix: ALTER TABLE refresh_tokens ADD CONSTRAINT refresh_tokens_live_token_has_hash_check CHECK ((revoked OR (token_hash IS NOT NULL)));
-warning column users.nickname: unexpected in live (text), which migrations does not have; fix: ALTER TABLE users DROP COLUMN nickname; -- drops its data
+notice  column users.nickname: unexpected in live (text), which migrations does not have; fix: ALTER TABLE users DROP COLUMN nickname; -- drops its data
 `, tb.fatal)
 
 	tb = &fakeTB{TB: t}

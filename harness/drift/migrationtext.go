@@ -1,0 +1,259 @@
+package drift
+
+import (
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strings"
+
+	"github.com/appydex/smoke/harness/migrator"
+)
+
+// MigrationText is what a folder's migration files say, read for the
+// context that decides some differences' effect: the names they use (a
+// renamed constraint a file names is one a migration will fail on), and
+// what the migrations that would run next drop or retype (a view built on
+// it makes that migration fail).
+type MigrationText struct {
+	files []migrationFile
+}
+
+type migrationFile struct {
+	path string
+	text string // comments left out
+	// next: it would run next against the database — a pending up file,
+	// or the down file of the database's version.
+	next bool
+}
+
+// ReadMigrationText reads every up and down file in fsys (dir names the
+// folder). at is the version the live database is at (0: none); the files
+// that would run next are the up files above it and its own down file.
+func ReadMigrationText(fsys fs.FS, dir string, at uint) (*MigrationText, error) {
+	files, err := migrator.ReadFiles(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	mt := &MigrationText{}
+	for _, f := range files.List {
+		for _, name := range []string{f.Up, f.Down} {
+			if name == "" {
+				continue
+			}
+			b, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", files.Path(name), err)
+			}
+			next := (name == f.Up && f.Version > at) || (name == f.Down && f.Version == at)
+			mt.files = append(mt.files, migrationFile{path: files.Path(name), text: withoutComments(string(b)), next: next})
+		}
+	}
+	return mt, nil
+}
+
+// Naming lists the files that name an object called name: as an
+// identifier, quoted or not (unquoted, in any case).
+func (mt *MigrationText) Naming(name string) []string {
+	if mt == nil {
+		return nil
+	}
+	quoted := regexp.MustCompile(`"` + regexp.QuoteMeta(strings.ReplaceAll(name, `"`, `""`)) + `"`)
+	var bare *regexp.Regexp
+	if name == strings.ToLower(name) {
+		bare = regexp.MustCompile(`(?i)(^|[^\w$"])` + regexp.QuoteMeta(name) + `($|[^\w$"])`)
+	}
+	var out []string
+	for _, f := range mt.files {
+		if quoted.MatchString(f.text) || (bare != nil && bare.MatchString(f.text)) {
+			out = append(out, f.path)
+		}
+	}
+	return out
+}
+
+// Drop is what a statement of a migration that would run next does to a
+// table, or to one of its columns.
+type Drop struct {
+	File   string
+	Table  string // as the snapshot keys it: bare in public
+	Column string // "" for the whole table
+	What   string // "drops", "retypes"
+}
+
+// NextDrops lists what the migrations that would run next drop or retype
+// without CASCADE — a statement a view built on it makes fail.
+func (mt *MigrationText) NextDrops() []Drop {
+	if mt == nil {
+		return nil
+	}
+	var out []Drop
+	for _, f := range mt.files {
+		if !f.next {
+			continue
+		}
+		for _, stmt := range splitStatements(f.text) {
+			for _, d := range dropsOf(stmt) {
+				d.File = f.path
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+const (
+	identRE = `(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)`
+	qnameRE = identRE + `(?:\s*\.\s*` + identRE + `)?`
+)
+
+var (
+	alterTableRE = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(` + qnameRE + `)\s+(.*)$`)
+	dropColumnRE = regexp.MustCompile(`(?is)\bDROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(` + identRE + `)(\s+CASCADE)?`)
+	retypeRE     = regexp.MustCompile(`(?is)\bALTER\s+(?:COLUMN\s+)?(` + identRE + `)\s+(?:SET\s+DATA\s+)?TYPE\b`)
+	dropTableRE  = regexp.MustCompile(`(?is)^\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(.*?)\s*(CASCADE|RESTRICT)?\s*$`)
+	qnameListRE  = regexp.MustCompile(`(?s)` + qnameRE)
+)
+
+// notColumns are the words after DROP in ALTER TABLE that do not name a
+// column.
+var notColumns = map[string]bool{"constraint": true, "default": true, "not": true, "identity": true, "expression": true}
+
+// dropsOf reads what one statement drops or retypes.
+func dropsOf(stmt string) []Drop {
+	if m := dropTableRE.FindStringSubmatch(stmt); m != nil {
+		if strings.EqualFold(m[2], "CASCADE") {
+			return nil // it drops what depends on the tables too, and succeeds
+		}
+		var out []Drop
+		for _, name := range qnameListRE.FindAllString(m[1], -1) {
+			out = append(out, Drop{Table: tableKey(name), What: "drops"})
+		}
+		return out
+	}
+	m := alterTableRE.FindStringSubmatch(stmt)
+	if m == nil {
+		return nil
+	}
+	table, actions := tableKey(m[1]), m[2]
+	var out []Drop
+	for _, d := range dropColumnRE.FindAllStringSubmatch(actions, -1) {
+		col := identName(d[1])
+		if notColumns[strings.ToLower(d[1])] || d[2] != "" {
+			continue
+		}
+		out = append(out, Drop{Table: table, Column: col, What: "drops"})
+	}
+	for _, r := range retypeRE.FindAllStringSubmatch(actions, -1) {
+		out = append(out, Drop{Table: table, Column: identName(r[1]), What: "retypes"})
+	}
+	return out
+}
+
+// identName is an identifier as the catalog holds it: unquoted, or folded
+// to lower case.
+func identName(id string) string {
+	id = strings.TrimSpace(id)
+	if strings.HasPrefix(id, `"`) {
+		return strings.ReplaceAll(strings.Trim(id, `"`), `""`, `"`)
+	}
+	return strings.ToLower(id)
+}
+
+// tableKey is a possibly qualified name as the snapshot keys tables.
+func tableKey(qname string) string {
+	parts := regexp.MustCompile(`\s*\.\s*`).Split(strings.TrimSpace(qname), 2)
+	if len(parts) == 1 {
+		return identName(parts[0])
+	}
+	schemaName := identName(parts[0])
+	if schemaName == "public" {
+		return identName(parts[1])
+	}
+	return schemaName + "." + identName(parts[1])
+}
+
+// withoutComments blanks out SQL's comments, keeping string literals and
+// quoted names whole.
+func withoutComments(sql string) string {
+	var b strings.Builder
+	for i := 0; i < len(sql); {
+		switch {
+		case strings.HasPrefix(sql[i:], "--"):
+			end := strings.IndexByte(sql[i:], '\n')
+			if end < 0 {
+				return b.String()
+			}
+			i += end
+		case strings.HasPrefix(sql[i:], "/*"):
+			end := strings.Index(sql[i+2:], "*/")
+			if end < 0 {
+				return b.String()
+			}
+			b.WriteByte(' ')
+			i += end + 4
+		case sql[i] == '\'' || sql[i] == '"':
+			end := closing(sql, i)
+			b.WriteString(sql[i:end])
+			i = end
+		default:
+			b.WriteByte(sql[i])
+			i++
+		}
+	}
+	return b.String()
+}
+
+// closing is the index just past the quoted text that starts at i ('…' or
+// "…", a doubled quote inside it).
+func closing(sql string, i int) int {
+	q := sql[i]
+	j := i + 1
+	for j < len(sql) {
+		if sql[j] == q {
+			if j+1 < len(sql) && sql[j+1] == q {
+				j += 2
+				continue
+			}
+			return j + 1
+		}
+		j++
+	}
+	return len(sql)
+}
+
+var dollarTag = regexp.MustCompile(`^\$[A-Za-z_]*\$`)
+
+// splitStatements splits SQL (its comments left out) at the semicolons
+// outside quotes and dollar-quoted bodies.
+func splitStatements(sql string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(sql); {
+		switch c := sql[i]; {
+		case c == '\'' || c == '"':
+			i = closing(sql, i)
+		case c == '$':
+			tag := dollarTag.FindString(sql[i:])
+			if tag == "" {
+				i++
+				continue
+			}
+			end := strings.Index(sql[i+len(tag):], tag)
+			if end < 0 {
+				i = len(sql)
+				continue
+			}
+			i += len(tag) + end + len(tag)
+		case c == ';':
+			out = append(out, sql[start:i])
+			i++
+			start = i
+		default:
+			i++
+		}
+	}
+	if strings.TrimSpace(sql[start:]) != "" {
+		out = append(out, sql[start:])
+	}
+	return out
+}

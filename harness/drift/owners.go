@@ -1,0 +1,152 @@
+package drift
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/appydex/smoke/schema"
+	"github.com/appydex/smoke/schema/pgident"
+)
+
+// KindOwner: an object of the migrations' owned by a role other than the
+// one that runs them.
+const KindOwner schema.Kind = "owned by another role"
+
+// owned is an object of the live database and its owner.
+type owned struct {
+	kind  string // "table", "sequence", "view", "materialized view", "type", "function"
+	key   string // as a snapshot keys it
+	sql   string // its name in SQL: schema-qualified, quoted, with a function's arguments
+	owner string
+}
+
+// ownerFindings judges who owns what the migrations made. The next
+// migration runs as the role that ran the others: the owner of the
+// migration tool's version table, or else the role that owns most of the
+// application's tables. An object it may not act as the owner of — it is
+// neither that role's member nor a superuser — makes the next ALTER or DROP
+// of it fail.
+func ownerFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snapshot) ([]schema.Finding, error) {
+	objects, err := readOwners(ctx, conn, expected)
+	if err != nil {
+		return nil, err
+	}
+	migrator := migratingRole(objects)
+	if migrator == "" {
+		return nil, nil
+	}
+	canAct := map[string]bool{migrator: true}
+	var out []schema.Finding
+	for _, o := range objects {
+		if _, known := canAct[o.owner]; !known {
+			var ok bool
+			if err := conn.QueryRow(ctx, "SELECT pg_catalog.pg_has_role($1, $2, 'USAGE')", migrator, o.owner).Scan(&ok); err != nil {
+				return nil, fmt.Errorf("read whether %s may act as %s: %w", migrator, o.owner, err)
+			}
+			canAct[o.owner] = ok
+		}
+		if o.owner == migrator {
+			continue
+		}
+		rule, how := ruleOwnerOther, "is neither a member of it nor a superuser"
+		if canAct[o.owner] {
+			rule, how = ruleOwnerMember, "may act as it (a member of it, or a superuser)"
+		}
+		alter := map[string]string{"materialized view": "MATERIALIZED VIEW", "view": "VIEW", "sequence": "SEQUENCE", "type": "TYPE", "function": "FUNCTION"}[o.kind]
+		if alter == "" {
+			alter = "TABLE"
+		}
+		f := schema.Finding{ObjectType: o.kind, Object: o.key, Kind: KindOwner, WantSource: "migrations", GotSource: "live",
+			Want: "owned by " + migrator, Got: "owned by " + o.owner,
+			Detail: fmt.Sprintf("owned by %s, while %s — which runs the migrations, by the owner of the version table or of most of the application's tables — %s", o.owner, migrator, how),
+			Fix:    fmt.Sprintf("ALTER %s %s OWNER TO %s;", alter, o.sql, pgident.Quote(migrator))}
+		rule.Judge(&f)
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// migratingRole is the role that runs the migrations: the owner of a
+// migration tool's version table, or else the owner of most tables (of
+// two as many, the first by name).
+func migratingRole(objects []owned) string {
+	tables := map[string]int{}
+	for _, o := range objects {
+		if o.kind == "version table" {
+			return o.owner
+		}
+		if o.kind == "table" {
+			tables[o.owner]++
+		}
+	}
+	best := ""
+	for _, owner := range slices.Sorted(maps.Keys(tables)) {
+		if best == "" || tables[owner] > tables[best] {
+			best = owner
+		}
+	}
+	return best
+}
+
+// readOwners reads the owners of the objects expected has, and of the
+// version tables, from the live database.
+func readOwners(ctx context.Context, conn *pgx.Conn, expected *schema.Snapshot) ([]owned, error) {
+	rows, err := conn.Query(ctx, `
+		SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'table' END,
+		       `+disp("n", "c.relname")+`, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
+		       pg_catalog.pg_get_userbyid(c.relowner)
+		  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		 WHERE n.nspname = ANY ($1) AND c.relkind IN ('r', 'p', 'S', 'v', 'm')
+		UNION ALL
+		SELECT 'type', `+disp("n", "t.typname")+`, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.typname),
+		       pg_catalog.pg_get_userbyid(t.typowner)
+		  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+		 WHERE n.nspname = ANY ($1) AND t.typtype IN ('e', 'd', 'r') 
+		UNION ALL
+		SELECT 'function', `+disp("n", "p.proname")+` || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
+		       pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.proname) || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
+		       pg_catalog.pg_get_userbyid(p.proowner)
+		  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+		 WHERE n.nspname = ANY ($1) AND p.prokind IN ('f', 'p')
+		 ORDER BY 1, 2`, slices.Sorted(maps.Keys(expected.Schemas)))
+	if err != nil {
+		return nil, fmt.Errorf("read the owners of the application's objects: %w", err)
+	}
+	var out []owned
+	var o owned
+	_, err = pgx.ForEachRow(rows, []any{&o.kind, &o.key, &o.sql, &o.owner}, func() error {
+		switch {
+		case o.kind == "table" && slices.Contains(schema.Bookkeeping, o.key):
+			o.kind = "version table"
+			if o.key == schema.Bookkeeping[1] {
+				return nil // the harness's checksums: whoever migrated with it
+			}
+		case o.kind == "table" && expected.Tables[o.key] == nil,
+			o.kind == "sequence" && expected.Sequences[o.key] == nil,
+			(o.kind == "view" || o.kind == "materialized view") && expected.Views[o.key] == nil,
+			o.kind == "type" && expected.Enums[o.key] == nil && expected.Others["domain "+o.key] == nil && expected.Others["range type "+o.key] == nil,
+			o.kind == "function" && expected.Functions[o.key] == nil:
+			return nil // not the migrations'
+		}
+		out = append(out, o)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the owners of the application's objects: %w", err)
+	}
+	slices.SortStableFunc(out, func(a, b owned) int {
+		// The version tables first: they name the role that migrates.
+		return map[bool]int{true: 0, false: 1}[a.kind == "version table"] - map[bool]int{true: 0, false: 1}[b.kind == "version table"]
+	})
+	return out, nil
+}
+
+// disp is SQL for an object's name as a snapshot keys it: bare in
+// public, schema.name elsewhere.
+func disp(ns, name string) string {
+	return fmt.Sprintf("(CASE WHEN %[1]s.nspname = 'public' THEN %[2]s ELSE %[1]s.nspname || '.' || %[2]s END)", ns, name)
+}

@@ -1,0 +1,308 @@
+// Differences in what logical replication and DDL run through: a table's
+// replica identity and the publications that name it, and event triggers.
+
+package schema
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/appydex/smoke/schema/pgident"
+)
+
+// replicaIdentity compares what a table logs to identify the rows its
+// UPDATEs and DELETEs change. Alone that is a notice; where a publication
+// of got publishes those actions and the identity cannot identify a row,
+// PostgreSQL refuses them, and that is an error.
+func (d *differ) replicaIdentity(w, g *Table) {
+	key := Qualify(w.Schema, w.Name)
+	to := w.ReplicaIdentity
+	if to == "" {
+		to = "DEFAULT"
+	}
+	wantRefused, gotRefused := refusedUpdates(d.want, w), refusedUpdates(d.got, g)
+	switch {
+	case gotRefused != "" && wantRefused == "":
+		fix := "ALTER TABLE " + w.sql() + " REPLICA IDENTITY " + to + ";"
+		if w.ReplicaIdentity == g.ReplicaIdentity || refusedUpdatesWith(d.got, g, w.ReplicaIdentity) != "" {
+			// The publication, not the identity, is what differs: the
+			// whole old row identifies it whatever the publication lists.
+			fix = "ALTER TABLE " + w.sql() + " REPLICA IDENTITY FULL; -- or take it out of the publication"
+		}
+		d.add(ruleUpdatesRefused, Finding{ObjectType: "table", Object: key, Kind: UpdatesRefused,
+			Want: "UPDATE and DELETE accepted", Got: gotRefused},
+			stmt{phase: phaseConstraints, rank: 2, sql: fix})
+	case w.ReplicaIdentity != g.ReplicaIdentity:
+		d.add(ruleReplicaIdentity, Finding{ObjectType: "table", Object: key, Kind: IdentityOfRows,
+			Want: "REPLICA IDENTITY " + to, Got: "REPLICA IDENTITY " + orDefaultIdentity(g.ReplicaIdentity)},
+			stmt{phase: phaseConstraints, rank: 2, sql: "ALTER TABLE " + w.sql() + " REPLICA IDENTITY " + to + ";"})
+	}
+}
+
+func orDefaultIdentity(s string) string {
+	if s == "" {
+		return "DEFAULT"
+	}
+	return s
+}
+
+// refusedUpdates says why PostgreSQL refuses UPDATE and DELETE on t in s —
+// a publication publishes them, and t's replica identity cannot identify
+// the rows — or "" when it does not.
+func refusedUpdates(s *Snapshot, t *Table) string {
+	return refusedUpdatesWith(s, t, t.ReplicaIdentity)
+}
+
+// refusedUpdatesWith is refusedUpdates with t's replica identity as ident.
+func refusedUpdatesWith(s *Snapshot, t *Table, ident string) string {
+	key := Qualify(t.Schema, t.Name)
+	for _, name := range slices.Sorted(maps.Keys(s.Publications)) {
+		p := s.Publications[name]
+		if !strings.Contains(p.Publishes, "update") && !strings.Contains(p.Publishes, "delete") {
+			continue
+		}
+		entry, published := p.publishes(t, key)
+		if !published {
+			continue
+		}
+		by := fmt.Sprintf("publication %s publishes its %s", name, updatesAndDeletes(p))
+		cols := identityColumns(t, ident)
+		switch {
+		case ident == "NOTHING":
+			return by + " with REPLICA IDENTITY NOTHING: PostgreSQL refuses every UPDATE and DELETE on it"
+		case cols == nil:
+			return by + " with REPLICA IDENTITY DEFAULT and no primary key: PostgreSQL refuses every UPDATE and DELETE on it"
+		case entry != nil && entry.Columns != nil && len(minus(cols, entry.Columns)) > 0:
+			return fmt.Sprintf("%s with a column list that leaves out %s, of its replica identity: PostgreSQL refuses every UPDATE and DELETE on it",
+				by, strings.Join(minus(cols, entry.Columns), ", "))
+		case entry != nil && entry.Where != "":
+			if outside := columnsNamed(entry.Where, t, cols); len(outside) > 0 {
+				return fmt.Sprintf("%s with a row filter on %s, outside its replica identity: PostgreSQL refuses every UPDATE and DELETE on it",
+					by, strings.Join(outside, ", "))
+			}
+		}
+	}
+	return ""
+}
+
+func updatesAndDeletes(p *Publication) string {
+	var out []string
+	for _, a := range []string{"updates", "deletes"} {
+		if strings.Contains(p.Publishes, strings.TrimSuffix(a, "s")) {
+			out = append(out, a)
+		}
+	}
+	return strings.Join(out, " and ")
+}
+
+// publishes reports whether p publishes t, and how p names it, when it
+// names it on its own (with a column list or row filter).
+func (p *Publication) publishes(t *Table, key string) (*PublishedTable, bool) {
+	for i := range p.Tables {
+		if p.Tables[i].Table == key {
+			return &p.Tables[i], true
+		}
+	}
+	return nil, p.AllTables || slices.Contains(p.Schemas, t.Schema)
+}
+
+// identityColumns are the columns t's replica identity ident logs: the
+// primary key's for DEFAULT (nil without one), an index's, or every
+// column for FULL. An index whose columns cannot be told (an expression)
+// gives every column: the check then claims nothing it cannot see.
+func identityColumns(t *Table, ident string) []string {
+	switch {
+	case ident == "":
+		for _, c := range t.Constraints {
+			if c.Kind == "primary key" {
+				return c.Columns
+			}
+		}
+		return nil
+	case strings.HasPrefix(ident, "USING INDEX "):
+		name := strings.TrimPrefix(ident, "USING INDEX ")
+		for _, c := range t.Constraints {
+			if pgident.Quote(c.Name) == name {
+				return c.Columns
+			}
+		}
+	}
+	var all []string
+	for _, c := range sortedColumns(t) {
+		all = append(all, c.Name)
+	}
+	return all
+}
+
+// columnsNamed are the columns of t an expression names, other than those
+// in keep.
+func columnsNamed(expr string, t *Table, keep []string) []string {
+	var out []string
+	for _, c := range sortedColumns(t) {
+		if slices.Contains(keep, c.Name) {
+			continue
+		}
+		if regexp.MustCompile(`(^|[^\w$"])` + regexp.QuoteMeta(pgident.Quote(c.Name)) + `($|[^\w$"])`).MatchString(expr) {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// publications compares the database's publications: what change data
+// capture reads. They are made after the tables they name and dropped
+// before those.
+func (d *differ) publications() {
+	for _, name := range unionKeys(d.want.Publications, d.got.Publications) {
+		w, g := d.want.Publications[name], d.got.Publications[name]
+		drop := stmt{phase: phaseDropDependents, rank: -triggerRank - 2, sql: "DROP PUBLICATION " + pgident.Quote(name) + ";"}
+		create := stmt{phase: phaseCreateDependents, rank: triggerRank + 2, sql: createPublication(w)}
+		switch {
+		case g == nil:
+			d.add(rulePublicationMissing, Finding{ObjectType: "publication", Object: name, Kind: Missing, Want: describePublication(w)}, create)
+		case w == nil:
+			d.add(rulePublicationUnexpected, Finding{ObjectType: "publication", Object: name, Kind: Unexpected, Got: describePublication(g)}, drop)
+		case describePublication(w) != describePublication(g):
+			d.add(rulePublicationDiffers, Finding{ObjectType: "publication", Object: name, Kind: DefinitionDiffers,
+				Want: describePublication(w), Got: describePublication(g)}, drop, create)
+		}
+	}
+}
+
+// publicationTargets is what a publication publishes, as CREATE PUBLICATION
+// writes it after FOR ("ALL TABLES", "TABLE t (a, b), TABLES IN SCHEMA s");
+// "" for none.
+func publicationTargets(p *Publication) string {
+	if p.AllTables {
+		return "ALL TABLES"
+	}
+	var parts []string
+	for _, t := range p.Tables {
+		part := "TABLE " + quoteKey(t.Table)
+		if t.Columns != nil {
+			var cols []string
+			for _, c := range t.Columns {
+				cols = append(cols, pgident.Quote(c))
+			}
+			part += " (" + strings.Join(cols, ", ") + ")"
+		}
+		if t.Where != "" {
+			part += " WHERE (" + t.Where + ")"
+		}
+		parts = append(parts, part)
+	}
+	for _, s := range p.Schemas {
+		parts = append(parts, "TABLES IN SCHEMA "+pgident.Quote(s))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func publicationOptions(p *Publication) string {
+	opts := "publish = " + pgident.Literal(p.Publishes)
+	if p.ViaRoot {
+		opts += ", publish_via_partition_root = true"
+	}
+	return opts
+}
+
+func describePublication(p *Publication) string {
+	targets := publicationTargets(p)
+	if targets == "" {
+		targets = "no tables"
+	}
+	return "FOR " + targets + " WITH (" + publicationOptions(p) + ")"
+}
+
+func createPublication(p *Publication) string {
+	if p == nil {
+		return ""
+	}
+	s := "CREATE PUBLICATION " + pgident.Quote(p.Name)
+	if targets := publicationTargets(p); targets != "" {
+		s += " FOR " + targets
+	}
+	return s + " WITH (" + publicationOptions(p) + ");"
+}
+
+// eventTriggers compares the database's event triggers: the functions every
+// migration's DDL runs through. They are dropped first of all, so the
+// script's own DDL does not run through them, and made last.
+func (d *differ) eventTriggers() {
+	for _, name := range unionKeys(d.want.EventTriggers, d.got.EventTriggers) {
+		w, g := d.want.EventTriggers[name], d.got.EventTriggers[name]
+		drop := stmt{phase: phaseCreateSchemas, rank: -1 << 20, sql: "DROP EVENT TRIGGER " + pgident.Quote(name) + ";"}
+		create := stmt{phase: phaseDropLast, rank: 1 << 21, sql: createEventTrigger(w)}
+		switch {
+		case g == nil:
+			d.add(ruleEventTriggerMissing, Finding{ObjectType: "event trigger", Object: name, Kind: Missing, Want: describeEventTrigger(w)}, create)
+		case w == nil:
+			rule := ruleEventTrigger
+			switch {
+			case g.Enabled == "disabled" || g.Enabled == "replica":
+				rule = ruleEventTriggerDisabled
+			case g.Refuses:
+				rule = ruleEventTriggerRaises
+			}
+			got := describeEventTrigger(g)
+			if g.Refuses {
+				got += " (its function can raise an error)"
+			}
+			d.add(rule, Finding{ObjectType: "event trigger", Object: name, Kind: Unexpected, Got: got}, drop)
+		case describeEventTrigger(w) != describeEventTrigger(g):
+			rule := ruleEventTriggerDiffers
+			if firesOnDDL(w) && !firesOnDDL(g) {
+				rule = ruleEventTriggerMissing // it no longer runs
+			}
+			d.add(rule, Finding{ObjectType: "event trigger", Object: name, Kind: DefinitionDiffers,
+				Want: describeEventTrigger(w), Got: describeEventTrigger(g)}, drop, create)
+		}
+	}
+}
+
+func firesOnDDL(e *EventTrigger) bool { return e.Enabled == "" || e.Enabled == "always" }
+
+func describeEventTrigger(e *EventTrigger) string {
+	s := "ON " + e.Event
+	if e.Tags != "" {
+		s += " WHEN TAG IN (" + e.Tags + ")"
+	}
+	s += " EXECUTE FUNCTION " + e.Function
+	switch e.Enabled {
+	case "disabled":
+		s += ", disabled"
+	case "replica":
+		s += ", enabled for replication sessions only"
+	case "always":
+		s += ", enabled always"
+	}
+	return s
+}
+
+func createEventTrigger(e *EventTrigger) string {
+	if e == nil {
+		return ""
+	}
+	s := "CREATE EVENT TRIGGER " + pgident.Quote(e.Name) + " ON " + e.Event
+	if e.Tags != "" {
+		var tags []string
+		for _, t := range strings.Split(e.Tags, ", ") {
+			tags = append(tags, pgident.Literal(t))
+		}
+		s += " WHEN TAG IN (" + strings.Join(tags, ", ") + ")"
+	}
+	s += " EXECUTE FUNCTION " + functionCall(e.Function) + ";"
+	if how := map[string]string{"disabled": "DISABLE", "replica": "ENABLE REPLICA", "always": "ENABLE ALWAYS"}[e.Enabled]; how != "" {
+		s += " ALTER EVENT TRIGGER " + pgident.Quote(e.Name) + " " + how + ";"
+	}
+	return s
+}
+
+// functionCall writes a function, keyed name(identity arguments) as the
+// snapshot keys it, as EXECUTE FUNCTION calls it: name().
+func functionCall(key string) string {
+	name, _, _ := strings.Cut(key, "(")
+	return quoteKey(name) + "()"
+}
