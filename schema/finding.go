@@ -152,6 +152,23 @@ func Lines(findings []Finding) string {
 	return b.String()
 }
 
+// Explained prints findings one per line, the first finding of each rule
+// followed by a line that says why it has its severity: its rule and what
+// the difference does.
+func Explained(findings []Finding) string {
+	var b strings.Builder
+	said := map[string]bool{}
+	for _, f := range findings {
+		b.WriteString(f.String())
+		b.WriteByte('\n')
+		if f.Rule != "" && !said[f.Rule] {
+			said[f.Rule] = true
+			fmt.Fprintf(&b, "        why %s: %s\n", f.Rule, f.Reason)
+		}
+	}
+	return b.String()
+}
+
 // Worst is the highest severity among findings, "" when there are none.
 func Worst(findings []Finding) Severity {
 	worst := Severity("")
@@ -178,7 +195,11 @@ func rank(s Severity) int {
 var objectTypeOrder = []string{"migration", "schema", "extension", "event trigger", "publication", "collation", "enum", "enum label",
 	"domain", "composite type", "range type", "base type", "pseudo-type", "sequence", "table", "column",
 	"primary key", "unique", "foreign key", "check", "exclusion", "constraint", "index", "trigger", "policy", "rule", "privilege",
-	"foreign table", "view", "materialized view", "function", "procedure", "aggregate"}
+	"foreign table", "view", "materialized view", "function", "procedure", "aggregate", "type", "setting", "role", "database"}
+
+// ObjectTypes lists every ObjectType a finding may have, in the order
+// findings are sorted by.
+func ObjectTypes() []string { return slices.Clone(objectTypeOrder) }
 
 // sortFindings orders findings by table (or enum, sequence), then object
 // type — a table's columns before its constraints and indexes — then

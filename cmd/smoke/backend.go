@@ -86,10 +86,11 @@ func recordCommand(step *report.Step, what, image string, cmd []string, out dock
 // live, plus the revision live records — which revisions finds, meanwhile
 // — against the image's heads.
 //
-// liveFindings are findings about the live database beyond the comparison
-// (a table shadowed on its search_path), reported with the migration state.
+// inspect judges the comparisons against live in their context and finds
+// what live holds beyond its schema (drift.Inspect); those findings are
+// reported with the migration state.
 func backendSchemaStep(ctx context.Context, rep *report.Report, stack *backend.Stack, name, image string, migrations, live *schema.Snapshot,
-	liveFindings []schema.Finding, revisions func() (backend.Revisions, error)) (backend.Revisions, []drift.Comparison, []schema.Finding, error) {
+	inspect inspector, revisions func() (backend.Revisions, error)) (backend.Revisions, []drift.Comparison, []schema.Finding, error) {
 	step := rep.Start(name)
 	var model *schema.Snapshot
 	var revs backend.Revisions
@@ -118,13 +119,43 @@ func backendSchemaStep(ctx context.Context, rep *report.Report, stack *backend.S
 		return revs, nil, nil, err
 	}
 	comparisons := drift.Compare(model, migrations, live)
+	liveFindings, err := inspect(ctx, migrations, comparisons)
+	if err != nil {
+		step.Fail("could not inspect the database")
+		return revs, nil, nil, err
+	}
 	state := revs.Findings(comparisons, stack.Desc.Commands.Migrate)
 	current := strings.Join(revs.Current, ", ")
 	if current == "" {
 		current = "no revision"
 	}
-	reportCheck(step, fmt.Sprintf("the database is at %s; the image's heads: %s", current, strings.Join(revs.Heads, ", ")), append(state, liveFindings...), comparisons)
+	reportCheck(step, rep.Gate(), fmt.Sprintf("the database is at %s; the image's heads: %s", current, strings.Join(revs.Heads, ", ")), append(state, liveFindings...), comparisons)
 	return revs, comparisons, state, nil
+}
+
+// inspector is drift.Inspect of one live database: it judges comparisons
+// against it in their context, and returns what it holds beyond its schema.
+type inspector func(ctx context.Context, expected *schema.Snapshot, comparisons []drift.Comparison) ([]schema.Finding, error)
+
+// inspectConn inspects the database behind conn; appRoles are the roles
+// the application connects as (none: inferred). A backend's migration
+// files are in its image: no text of them is read.
+func inspectConn(conn *pgx.Conn, appRoles []string) inspector {
+	return func(ctx context.Context, expected *schema.Snapshot, comparisons []drift.Comparison) ([]schema.Finding, error) {
+		return drift.Inspect(ctx, conn, drift.Context{Expected: expected, AppRoles: appRoles}, comparisons)
+	}
+}
+
+// inspectURL inspects the database at url, over a read-only connection.
+func inspectURL(url string) inspector {
+	return func(ctx context.Context, expected *schema.Snapshot, comparisons []drift.Comparison) ([]schema.Finding, error) {
+		conn, err := drift.ConnectLive(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close(context.WithoutCancel(ctx))
+		return inspectConn(conn, nil)(ctx, expected, comparisons)
+	}
 }
 
 // liveSnapshot reads db's schema over a read-only connection.
@@ -141,7 +172,7 @@ func liveSnapshot(ctx context.Context, url string) (*schema.Snapshot, error) {
 // database with its own tool, its model and migrations are compared with
 // it, and the flow runs against the backend in a container beside it.
 func backendRun(ctx context.Context, o *options) (*report.Report, error) {
-	rep := report.New("run")
+	rep := o.newReport("run")
 	desc := o.backend
 	br := startBrowser(ctx, o)
 	defer br.close()
@@ -171,7 +202,7 @@ func backendRun(ctx context.Context, o *options) (*report.Report, error) {
 	// are mostly containers starting.
 	started := make(chan *startup, 1)
 	go func() { started <- startBackend(ctx, stack, desc.Image, db) }()
-	_, _, _, schemaErr := backendSchemaStep(ctx, rep, stack, "schema check", desc.Image, migrations, live, nil,
+	_, _, _, schemaErr := backendSchemaStep(ctx, rep, stack, "schema check", desc.Image, migrations, live, inspectURL(db.URL),
 		func() (backend.Revisions, error) { return stack.Revisions(ctx, desc.Image, db) })
 	svc, err := (<-started).report(rep, stack, "backend")
 	if err == nil {
@@ -251,7 +282,7 @@ func startService(ctx context.Context, rep *report.Report, stack *backend.Stack,
 // the revision it claims, the root cause, then the report's Option 1 — the
 // fixed image's migrations — and the whole flow.
 func backendRepro(ctx context.Context, o *options) (*report.Report, error) {
-	rep := report.New("repro")
+	rep := o.newReport("repro")
 	desc := o.backend
 	if desc.Incident.Image == "" {
 		return rep, usageError{fmt.Sprintf("%s names no incident image (incident.image): nothing to reproduce", desc.File)}
@@ -330,7 +361,7 @@ func backendRepro(ctx context.Context, o *options) (*report.Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	_, _, state, err := backendSchemaStep(ctx, rep, stack, "incident schema check", incident, nil, live, nil,
+	_, _, state, err := backendSchemaStep(ctx, rep, stack, "incident schema check", incident, nil, live, inspectURL(db.URL),
 		func() (backend.Revisions, error) { return revisions, nil })
 	if err != nil {
 		return rep, err
@@ -339,6 +370,7 @@ func backendRepro(ctx context.Context, o *options) (*report.Report, error) {
 	for _, f := range state {
 		rootCause = rootCause || f.Kind == backend.KindModelWithoutMigration
 	}
+	rep.Steps[len(rep.Steps)-1].Reproduced = true
 	if rootCause {
 		rep.Steps[len(rep.Steps)-1].Status = report.Pass // the finding is the reproduction
 		rep.Steps[len(rep.Steps)-1].Summary = "the root cause: the model changed without a migration"
@@ -356,14 +388,14 @@ func backendRepro(ctx context.Context, o *options) (*report.Report, error) {
 	if live, err = liveSnapshot(ctx, db.URL); err != nil {
 		return rep, err
 	}
-	_, comparisons, state, err := backendSchemaStep(ctx, rep, stack, "schema after the fix", desc.Image, nil, live, nil,
+	_, comparisons, state, err := backendSchemaStep(ctx, rep, stack, "schema after the fix", desc.Image, nil, live, inspectURL(db.URL),
 		func() (backend.Revisions, error) { return stack.Revisions(ctx, desc.Image, db) })
 	if err != nil {
 		return rep, err
 	}
-	agree := len(state) == 0
+	agree := rep.Gate().Failing(state) == 0
 	for _, c := range comparisons {
-		agree = agree && len(c.Findings) == 0
+		agree = agree && rep.Gate().Failing(c.Findings) == 0
 	}
 	fixed, err := startService(ctx, rep, stack, "fixed backend", desc.Image, db)
 	if err != nil {
@@ -417,11 +449,7 @@ func backendVerify(ctx context.Context, o *options, live *pgx.Conn, rep *report.
 	if err != nil {
 		return err
 	}
-	shadows, err := drift.SearchPathShadows(ctx, live, drift.TableNames(snapshot))
-	if err != nil {
-		return err
-	}
-	_, _, _, err = backendSchemaStep(ctx, rep, stack, "schema check", desc.Image, nil, snapshot, shadows, func() (backend.Revisions, error) {
+	_, _, _, err = backendSchemaStep(ctx, rep, stack, "schema check", desc.Image, nil, snapshot, inspectConn(live, o.appRoles), func() (backend.Revisions, error) {
 		heads, err := stack.Heads(ctx, desc.Image, scratch)
 		return backend.Revisions{Current: current, Heads: heads}, err
 	})

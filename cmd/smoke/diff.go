@@ -33,6 +33,9 @@ mends it. FROM and TO are each
 Findings describe FROM against TO; --sql prints the SQL that turns FROM into
 TO, in an order that applies in one pass:
   smoke diff --sql FROM TO | psql --single-transaction -v ON_ERROR_STOP=1 FROM
+Each finding's severity says what the difference does to an application
+written for TO that meets FROM (docs/drift.md): give a database as FROM and
+migrations or model as TO to judge the database, as verify does.
 
 Flags:
 `
@@ -43,6 +46,7 @@ type diffOptions struct {
 	filter   schema.Filter
 	sql      bool
 	json     bool
+	gate     schema.Gate
 	verbose  bool
 	pg       pgenv.Config
 	backend  *backend.Description
@@ -86,14 +90,47 @@ func diffMain(ctx context.Context, args []string, getenv func(string) string, st
 		return exitProblem
 	}
 	findings := schema.Diff(to, from)
+	if err := o.judge(ctx, to, findings); err != nil {
+		fmt.Fprintf(stderr, "smoke diff: %v\n", err)
+		return exitProblem
+	}
 	if err := o.print(stdout, findings, schema.Script(to, from)); err != nil {
 		fmt.Fprintf(stderr, "smoke diff: %v\n", err)
 		return exitProblem
 	}
-	if len(findings) > 0 {
+	if o.gate.Failing(findings) > 0 {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// judge judges findings again in their context where FROM is a database
+// and TO this checkout's migrations — as verify does: a renamed
+// constraint a migration file names, a view the next migration must drop a
+// column from under, a grant to the application's own role.
+func (o *diffOptions) judge(ctx context.Context, to *schema.Snapshot, findings []schema.Finding) error {
+	if !o.from.isURL() || o.to.arg != "migrations" || o.backend != nil {
+		return nil
+	}
+	conn, err := drift.ConnectLive(ctx, o.from.arg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	state, err := drift.ReadState(ctx, conn, migrations.FS, "migrations")
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.from, err)
+	}
+	at := uint(0)
+	if state.Recorded {
+		at = state.Version
+	}
+	text, err := drift.ReadMigrationText(migrations.FS, "migrations", at)
+	if err != nil {
+		return err
+	}
+	comparisons := []drift.Comparison{{Want: o.to.name, Got: o.from.name, Findings: findings}}
+	return drift.Judge(ctx, conn, drift.Context{Expected: to, Text: text}, comparisons, o.from.name)
 }
 
 func parseDiffOptions(args []string, getenv func(string) string, stderr io.Writer) (*diffOptions, error) {
@@ -114,6 +151,7 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 	})
 	fs.BoolVar(&o.sql, "sql", false, "print only the SQL that turns FROM into TO (a difference no statement mends safely is a -- comment)")
 	fs.BoolVar(&o.json, "json", false, "print the findings and the SQL as JSON")
+	fs.BoolVar(&o.gate.Strict, "strict", false, "exit 1 on warnings too, not only on errors (notices never fail; docs/drift.md says which is which)")
 	source := fs.String("pg-source", getenv(pgenv.EnvSource), "where the scratch PostgreSQL for migrations and model comes from: auto, container, local or external ($"+pgenv.EnvSource+")")
 	fs.StringVar(&o.pg.Image, "pg-image", o.pg.Image, "container image for the container source ($"+pgenv.EnvImage+")")
 	var pgURL, backendPath string
@@ -123,7 +161,8 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 	fs.Usage = func() {
 		fmt.Fprint(stderr, diffUsage)
 		fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\nExit codes: 0 the same, 1 they differ, 2 usage or infrastructure error, 130 interrupted.")
+		fmt.Fprintln(stderr, "\nExit codes: 0 the same, or different only by what fails nothing (notices; warnings too without --strict),\n"+
+			"1 they differ by an error (or, with --strict, a warning), 2 usage or infrastructure error, 130 interrupted.")
 	}
 	// Flags may come before, between or after FROM and TO.
 	var positional []string
@@ -275,7 +314,14 @@ func (o *diffOptions) read(ctx context.Context, side diffSide, scratch scratchDa
 		return nil, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	snap, err := schema.ReadSchemas(ctx, conn, o.filter, side.name)
+	read := schema.ReadSchemas
+	if side.isURL() {
+		// The grants to the role it reads as are how it reads, as verify's.
+		read = func(ctx context.Context, _ schema.Beginner, filter schema.Filter, source string) (*schema.Snapshot, error) {
+			return drift.ReadLiveSchemas(ctx, conn, filter, source)
+		}
+	}
+	snap, err := read(ctx, conn, o.filter, side.name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", side, err)
 	}
@@ -284,9 +330,14 @@ func (o *diffOptions) read(ctx context.Context, side diffSide, scratch scratchDa
 
 // diffJSON is what --json prints.
 type diffJSON struct {
-	From     string           `json:"from"` // "FROM (host:port/database)", "migrations", "model"
-	To       string           `json:"to"`
-	Same     bool             `json:"same"`
+	From string `json:"from"` // "FROM (host:port/database)", "migrations", "model"
+	To   string `json:"to"`
+	Same bool   `json:"same"` // no finding at all
+	// Passed: no finding fails — no error (nor, when Strict, warning) —
+	// and the exit code is 0.
+	Passed   bool             `json:"passed"`
+	Strict   bool             `json:"strict"`
+	Counts   schema.Counts    `json:"counts"`
 	Findings []schema.Finding `json:"findings"`
 	// SQL turns FROM into TO, a statement (or a "--" comment) per item.
 	SQL []string `json:"sql"`
@@ -303,7 +354,8 @@ func (o *diffOptions) print(w io.Writer, findings []schema.Finding, script []str
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(diffJSON{From: o.from.String(), To: o.to.String(), Same: len(findings) == 0, Findings: findings, SQL: script})
+		return enc.Encode(diffJSON{From: o.from.String(), To: o.to.String(), Same: len(findings) == 0, Passed: o.gate.Failing(findings) == 0,
+			Strict: o.gate.Strict, Counts: schema.Count(findings), Findings: findings, SQL: script})
 	case o.sql:
 		if len(script) == 0 {
 			_, err := fmt.Fprintf(w, "-- %s and %s are the same: nothing to do\n", o.from, o.to)
@@ -323,18 +375,12 @@ func (o *diffOptions) print(w io.Writer, findings []schema.Finding, script []str
 		_, err := fmt.Fprintf(w, "smoke diff: %s and %s are the same\n", o.from, o.to)
 		return err
 	}
-	counts := map[schema.Severity]int{}
-	for _, f := range findings {
-		counts[f.Severity]++
+	verdict := "differs from"
+	if o.gate.Failing(findings) == 0 {
+		verdict = "differs, by nothing that fails, from"
 	}
-	var parts []string
-	for _, s := range []schema.Severity{schema.Error, schema.Warning, schema.Notice} {
-		if counts[s] > 0 {
-			parts = append(parts, plural(counts[s], string(s)))
-		}
-	}
-	_, err := fmt.Fprintf(w, "%ssmoke diff: %s differs from %s: %s (%s); --sql prints the SQL that turns %s into %s\n",
-		schema.Lines(findings), o.from, o.to, plural(len(findings), "difference"), strings.Join(parts, ", "), o.from.name, o.to.name)
+	_, err := fmt.Fprintf(w, "%ssmoke diff: %s %s %s: %s (%s); --sql prints the SQL that turns %s into %s\n",
+		schema.Explained(findings), o.from, verdict, o.to, plural(len(findings), "difference"), schema.Count(findings), o.from.name, o.to.name)
 	return err
 }
 

@@ -30,10 +30,10 @@ func TestDiffOfTwoDatabasesAndTheSQLThatMendsIt(t *testing.T) {
 	code, out, errOut = diff(t, from.URL, to.URL)
 	require.Equal(t, exitFailed, code, "%s%s", out, errOut)
 	assert.Contains(t, out, "error   column refresh_tokens.token_hash: missing in FROM (TO has character varying(255)); fix: ALTER TABLE refresh_tokens ADD COLUMN token_hash character varying(255);")
-	assert.Contains(t, out, "warning schema reporting: unexpected in FROM, which TO does not have; fix: DROP SCHEMA reporting;")
+	assert.Contains(t, out, "notice  schema reporting: unexpected in FROM, which TO does not have; fix: DROP SCHEMA reporting;")
 	assert.Contains(t, out, "notice  view reporting.active: unexpected in FROM")
 	assert.Regexp(t, `smoke diff: FROM \(127\.0\.0\.1:\d+/smoke_\w+\) differs from TO \(127\.0\.0\.1:\d+/smoke_\w+\): `+
-		`5 differences \(3 errors, 1 warning, 1 notice\); --sql prints the SQL that turns FROM into TO\n$`, out)
+		`5 differences \(3 errors, 2 notices\); --sql prints the SQL that turns FROM into TO\n$`, out)
 
 	code, sql, errOut := diff(t, "--sql", from.URL, to.URL)
 	require.Equal(t, exitFailed, code, errOut)
@@ -47,6 +47,50 @@ func TestDiffOfTwoDatabasesAndTheSQLThatMendsIt(t *testing.T) {
 	code, sql, _ = diff(t, "--sql", from.URL, to.URL)
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, sql, "nothing to do")
+}
+
+// The exit code follows the severities: what fails nothing (notices, and
+// warnings unless --strict) exits 0, and says so; an error exits 1.
+func TestDiffExitsByWhatTheDifferencesDo(t *testing.T) {
+	from, to := pgtest.Clone(t), pgtest.Clone(t)
+	from.Exec(t, `CREATE INDEX users_created_at_idx ON users (created_at)`) // a DBA's index: a notice
+	code, out, errOut := diff(t, from.URL, to.URL)
+	require.Equal(t, exitOK, code, "%s%s", out, errOut)
+	assert.Contains(t, out, "notice  index users.users_created_at_idx: unexpected in FROM")
+	assert.Contains(t, out, "why index.unexpected: ")
+	assert.Regexp(t, `differs, by nothing that fails, from TO \(.*\): 1 difference \(1 notice\)`, out)
+
+	from.Exec(t, `DROP INDEX refresh_tokens_family_id_idx`) // a declared index gone: a warning
+	code, out, errOut = diff(t, from.URL, to.URL)
+	require.Equal(t, exitOK, code, "a warning fails only --strict: %s%s", out, errOut)
+	code, out, errOut = diff(t, "--strict", "--json", from.URL, to.URL)
+	require.Equal(t, exitFailed, code, "%s%s", out, errOut)
+	var got diffJSON
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	assert.Equal(t, schema.Counts{Warnings: 1, Notices: 1}, got.Counts)
+	assert.False(t, got.Passed)
+	assert.True(t, got.Strict)
+	for _, f := range got.Findings {
+		assert.NotEmpty(t, f.Rule, "%s", f)
+		assert.NotEmpty(t, f.Reason, "%s", f)
+	}
+
+	from.Exec(t, `ALTER TABLE users ALTER COLUMN phone TYPE text`) // an error
+	code, out, errOut = diff(t, from.URL, to.URL)
+	assert.Equal(t, exitFailed, code, "%s%s", out, errOut)
+}
+
+// Against this checkout's migrations, a database's differences are judged
+// in their context, as verify judges them: a constraint renamed where a
+// migration file names it is an error.
+func TestDiffAgainstTheMigrationsJudgesRenamesByTheFiles(t *testing.T) {
+	db := pgtest.Clone(t)
+	db.Exec(t, `ALTER TABLE users RENAME CONSTRAINT users_email_key TO users_email_unique`)
+	code, out, errOut := diff(t, db.URL, "migrations")
+	require.Equal(t, exitFailed, code, "%s%s", out, errOut)
+	assert.Contains(t, out, "error   unique users.users_email_key: name differs: defined the same, but named users_email_unique here; "+
+		"migrations/000001_create_users.up.sql names it users_email_key")
+	assert.Contains(t, out, "why name.named-by-a-migration: ")
 }
 
 func TestDiffJSONAndSchemaFilters(t *testing.T) {

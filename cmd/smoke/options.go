@@ -43,6 +43,9 @@ type options struct {
 	// --admin-url): off with --no-browser; a missing browser fails the step
 	// instead of skipping it with $SMOKE_REQUIRE_BROWSER (CI).
 	noBrowser, requireBrowser bool
+	// strict fails the verdict on warnings too, not only on errors
+	// (--strict); notices never fail it.
+	strict bool
 	artifacts                 string // where a failing browser step's screenshot goes
 	getenv                    func(string) string
 
@@ -53,6 +56,14 @@ type options struct {
 	email, password, otp, totp      string
 	inactiveEmail, inactivePassword string
 	refreshTTL                      time.Duration
+	appRoles                        []string // the roles the application connects as; nil: inferred
+}
+
+// newReport starts the command's report, strict as --strict says.
+func (o *options) newReport(command string) *report.Report {
+	rep := report.New(command)
+	rep.Strict = o.strict
+	return rep
 }
 
 func parseOptions(command string, args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -86,6 +97,7 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		pgenv.DefaultIdle.String()+" unused) or --reuse=2h; 'smoke down' stops it ($"+pgenv.EnvReuse+")")
 	o.getenv, o.requireBrowser = getenv, getenv(browser.EnvRequire) != ""
 	fs.BoolVar(&o.noBrowser, "no-browser", false, "skip the admin panel's sign-in in headless Chromium")
+	fs.BoolVar(&o.strict, "strict", false, "fail on warnings too, not only on errors (notices never fail; docs/drift.md says which is which)")
 	fs.StringVar(&o.artifacts, "artifacts", cmp.Or(getenv("SMOKE_ARTIFACTS"), "smoke-artifacts"),
 		"folder for a failing browser step's screenshot ($SMOKE_ARTIFACTS)")
 	if command == "verify" {
@@ -109,6 +121,14 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		secretFlag(&o.otp, "otp", "SMOKE_OTP", "a static one-time code instead, where the deployment has a development code")
 		fs.StringVar(&o.inactiveEmail, "inactive-email", "", "a disabled account, which must get exactly the wrong-password answer")
 		secretFlag(&o.inactivePassword, "inactive-password", "SMOKE_INACTIVE_PASSWORD", "its password")
+		fs.Func("app-role", "a role the application connects to the database as (repeat for more): settings that stop its writes, "+
+			"and grants, are judged for it; default: every role with LOGIN that owns or may write the application's tables", func(v string) error {
+			if strings.TrimSpace(v) == "" {
+				return fmt.Errorf("give the role's name, as \\du lists it")
+			}
+			o.appRoles = append(o.appRoles, v)
+			return nil
+		})
 		fs.DurationVar(&o.refreshTTL, "refresh-ttl", apiserver.DefaultRefreshTTL, "the deployment's stated refresh-token lifetime: a session must end within it")
 	}
 	fs.Usage = func() {

@@ -28,7 +28,7 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 	if o.backend != nil {
 		return backendRepro(ctx, o)
 	}
-	rep := report.New("repro")
+	rep := o.newReport("repro")
 	br := startBrowser(ctx, o)
 	defer br.close()
 	origins, err := br.origins()
@@ -110,6 +110,7 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 
 	// 3. The schema check names it, while the migration state claims all is applied.
 	step = rep.Start("incident schema check")
+	step.Reproduced = true
 	live, err := drift.ConnectLive(ctx, db.URL)
 	if err != nil {
 		return rep, err
@@ -166,7 +167,7 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	fixed := fixStep.Status == report.Pass && len(after.Findings()) == 0 && res.Passed
+	fixed := fixStep.Status == report.Pass && rep.Gate().Failing(after.Findings()) == 0 && res.Passed
 	if err := panelStep(ctx, br, rep, "browser after the fix", api.URL, adminSignIn); err != nil {
 		return rep, err
 	}

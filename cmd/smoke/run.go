@@ -26,7 +26,7 @@ func runCommand(ctx context.Context, o *options) (*report.Report, error) {
 	if o.backend != nil {
 		return backendRun(ctx, o)
 	}
-	rep := report.New("run")
+	rep := o.newReport("run")
 	br := startBrowser(ctx, o)
 	defer br.close()
 	origins, err := br.origins()

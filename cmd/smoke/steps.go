@@ -50,8 +50,9 @@ func majorMinor(version string) string {
 }
 
 // schemaStep runs the three-way check against live and reports it as one
-// step: the migration state, each comparison, every finding. Notices (names,
-// objects not compared) are shown but fail nothing.
+// step: the migration state, each comparison, every finding. Errors fail
+// it, warnings only when the report is strict; notices are shown and fail
+// nothing.
 func schemaStep(ctx context.Context, rep *report.Report, name string, opts drift.Options) (*drift.Report, error) {
 	step := rep.Start(name)
 	check, err := drift.Check(ctx, opts)
@@ -59,7 +60,7 @@ func schemaStep(ctx context.Context, rep *report.Report, name string, opts drift
 		step.Fail("could not compare")
 		return nil, fmt.Errorf("check the schema: %w", err)
 	}
-	reportCheck(step, describeState(check.State), append(check.StateFindings, check.LiveFindings...), check.Comparisons)
+	reportCheck(step, rep.Gate(), describeState(check.State), append(check.StateFindings, check.LiveFindings...), check.Comparisons)
 	sayReused(step, check)
 	return check, nil
 }
@@ -73,37 +74,32 @@ func sayReused(step *report.Step, check *drift.Report) {
 }
 
 // reportCheck reports a three-way check in step: the migration state, each
-// comparison, every finding; it fails the step on any but notices.
-func reportCheck(step *report.Step, state string, stateFindings []schema.Finding, comparisons []drift.Comparison) {
+// comparison, every finding; it fails the step on what gate fails.
+func reportCheck(step *report.Step, gate schema.Gate, state string, stateFindings []schema.Finding, comparisons []drift.Comparison) {
 	step.Line("migration state: %s", state)
-	failing := 0
-	for _, f := range stateFindings {
-		if f.Severity == schema.Error {
-			failing++
-		}
-	}
 	findings := append([]schema.Finding(nil), stateFindings...)
 	for _, c := range comparisons {
-		bad := 0
-		for _, f := range c.Findings {
-			if f.Severity != schema.Notice {
-				bad++
-			}
-		}
-		failing += bad
 		findings = append(findings, c.Findings...)
+		counts := schema.Count(c.Findings)
 		switch {
 		case len(c.Findings) == 0:
 			step.Line("%s vs %s: the same schema", c.Want, c.Got)
-		case bad == 0:
-			step.Line("%s vs %s: the same, but for %d notice(s)", c.Want, c.Got, len(c.Findings))
+		case gate.Failing(c.Findings) == 0:
+			step.Line("%s vs %s: the same, but for %s that fail nothing", c.Want, c.Got, counts)
 		default:
-			step.Line("%s vs %s: %d difference(s)", c.Want, c.Got, len(c.Findings))
+			step.Line("%s vs %s: %s", c.Want, c.Got, counts)
 		}
 	}
 	step.Findings = findings
-	if failing > 0 {
-		step.Fail("%d problem(s) among the model, the migrations and the database", failing)
+	counts := schema.Count(findings)
+	if failing := gate.Failing(findings); failing > 0 {
+		failed := schema.Counts{Errors: counts.Errors}
+		if gate.Strict {
+			failed.Warnings = counts.Warnings
+		}
+		step.Fail("%s among the model, the migrations and the database", failed)
+	} else if counts.Total() > 0 {
+		step.Pass("the model, the migrations and the database agree, but for %s that fail nothing", counts)
 	} else {
 		step.Pass("the model, the migrations and the database agree")
 	}

@@ -24,7 +24,7 @@ import (
 // what the migrations produce — in a throwaway PostgreSQL of the harness's
 // own — and runs the login flow against the deployment's API when given one.
 func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
-	rep := report.New("verify")
+	rep := o.newReport("verify")
 	if o.adminURL == "" {
 		o.noBrowser = true // the only browser step is the deployment's panel
 	} else {
@@ -61,7 +61,8 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 				"give --pg-url ($%s) a server of its own, or none (a container or local binaries)", addr, pgenv.EnvURL)
 		}
 		defer srv.Close(context.WithoutCancel(ctx))
-		if _, err := schemaStep(ctx, rep, "schema check", drift.Options{Server: srv, Model: tables.Schema, Migrations: migrations.FS, Dir: "migrations", Live: live}); err != nil {
+		if _, err := schemaStep(ctx, rep, "schema check", drift.Options{Server: srv, Model: tables.Schema, Migrations: migrations.FS, Dir: "migrations", Live: live,
+			AppRoles: o.appRoles}); err != nil {
 			return rep, err
 		}
 	}

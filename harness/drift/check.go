@@ -250,7 +250,12 @@ func ConnectLive(ctx context.Context, databaseURL string) (*pgx.Conn, error) {
 // SELECT (so the flow may read refresh_tokens), and that is how the check
 // reads, not a difference from the migrations.
 func ReadLive(ctx context.Context, conn *pgx.Conn) (*schema.Snapshot, error) {
-	snap, err := schema.Read(ctx, conn, "public", "live")
+	return ReadLiveSchemas(ctx, conn, schema.Filter{Include: []string{"public"}}, "live")
+}
+
+// ReadLiveSchemas is ReadLive of the schemas filter picks, named source.
+func ReadLiveSchemas(ctx context.Context, conn *pgx.Conn, filter schema.Filter, source string) (*schema.Snapshot, error) {
+	snap, err := schema.ReadSchemas(ctx, conn, filter, source)
 	if err != nil {
 		return nil, err
 	}

@@ -36,23 +36,11 @@ type Context struct {
 // migration cannot act as, settings and roles that stop the application's
 // writes or connections, tables shadowed on a search_path.
 func Inspect(ctx context.Context, conn *pgx.Conn, c Context, comparisons []Comparison) ([]schema.Finding, error) {
-	roles, err := appRoles(ctx, conn, c)
-	if err != nil {
-		return nil, err
-	}
-	pins, err := readPins(ctx, conn, c.Expected)
+	roles, pins, err := judgeAll(ctx, conn, c, comparisons, "live")
 	if err != nil {
 		return nil, err
 	}
 	drops := c.Text.NextDrops()
-	for i := range comparisons {
-		if comparisons[i].Got != "live" {
-			continue
-		}
-		for j := range comparisons[i].Findings {
-			judge(&comparisons[i].Findings[j], c, roles, pins, drops)
-		}
-	}
 	var out []schema.Finding
 	out = append(out, pinnedElsewhere(c.Expected, pins, drops)...)
 	owners, err := ownerFindings(ctx, conn, c.Expected)
@@ -72,6 +60,38 @@ func Inspect(ctx context.Context, conn *pgx.Conn, c Context, comparisons []Compa
 	return append(out, shadows...), nil
 }
 
+// Judge judges again, by their context, the findings of comparisons whose
+// Got is got — the live database behind conn: a renamed constraint a
+// migration file names, a view the next migration must drop a column from
+// under, a grant to the application's own role.
+func Judge(ctx context.Context, conn *pgx.Conn, c Context, comparisons []Comparison, got string) error {
+	_, _, err := judgeAll(ctx, conn, c, comparisons, got)
+	return err
+}
+
+// judgeAll is Judge; it returns the roles it took for the application's,
+// and the views built on its tables.
+func judgeAll(ctx context.Context, conn *pgx.Conn, c Context, comparisons []Comparison, got string) ([]string, []pin, error) {
+	roles, err := appRoles(ctx, conn, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	pins, err := readPins(ctx, conn, c.Expected)
+	if err != nil {
+		return nil, nil, err
+	}
+	drops := c.Text.NextDrops()
+	for i := range comparisons {
+		if comparisons[i].Got != got {
+			continue
+		}
+		for j := range comparisons[i].Findings {
+			judge(&comparisons[i].Findings[j], c, roles, pins, drops)
+		}
+	}
+	return roles, pins, nil
+}
+
 // judge gives a finding against the live database the rule its context
 // calls for, where one does.
 func judge(f *schema.Finding, c Context, roles []string, pins []pin, drops []Drop) {
@@ -85,7 +105,7 @@ func judge(f *schema.Finding, c Context, roles []string, pins []pin, drops []Dro
 	case f.Kind == schema.Unexpected && (f.ObjectType == "view" || f.ObjectType == "materialized view"):
 		if why := blocked(f.Object, pins, drops); why != "" {
 			rulePinned.Judge(f)
-			f.Detail = "unexpected in live, which migrations does not have, and " + why
+			f.Detail = fmt.Sprintf("unexpected in %s, which %s does not have, and %s", f.GotSource, f.WantSource, why)
 		}
 	case f.Kind == schema.PrivilegesDiffer && f.Grantee != "" && slices.Contains(roles, identName(f.Grantee)):
 		switch f.Rule {

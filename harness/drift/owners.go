@@ -60,7 +60,11 @@ func ownerFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snapsho
 		if alter == "" {
 			alter = "TABLE"
 		}
-		f := schema.Finding{ObjectType: o.kind, Object: o.key, Kind: KindOwner, WantSource: "migrations", GotSource: "live",
+		objectType := o.kind
+		if objectType == "version table" {
+			objectType = "table"
+		}
+		f := schema.Finding{ObjectType: objectType, Object: o.key, Kind: KindOwner, WantSource: "migrations", GotSource: "live",
 			Want: "owned by " + migrator, Got: "owned by " + o.owner,
 			Detail: fmt.Sprintf("owned by %s, while %s — which runs the migrations, by the owner of the version table or of most of the application's tables — %s", o.owner, migrator, how),
 			Fix:    fmt.Sprintf("ALTER %s %s OWNER TO %s;", alter, o.sql, pgident.Quote(migrator))}

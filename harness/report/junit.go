@@ -23,13 +23,21 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     string      `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+// junitProperty is one of a suite's properties: here the findings counted
+// by severity, and whether warnings failed the verdict.
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {
@@ -56,12 +64,14 @@ func seconds(ms float64) string { return fmt.Sprintf("%.3f", ms/1000) }
 
 // WriteJUnit writes the report as JUnit XML.
 func (r *Report) WriteJUnit(w io.Writer) error {
-	suite := junitSuite{Name: "smoke " + r.Command}
+	suite := junitSuite{Name: "smoke " + r.Command, Properties: []junitProperty{
+		{"smoke.errors", fmt.Sprint(r.Counts.Errors)}, {"smoke.warnings", fmt.Sprint(r.Counts.Warnings)},
+		{"smoke.notices", fmt.Sprint(r.Counts.Notices)}, {"smoke.strict", fmt.Sprint(r.Strict)}}}
 	total := 0.0
 	for _, s := range r.Steps {
 		total += s.DurationMS
 		c := junitCase{Classname: "smoke." + r.Command, Name: s.Name, Time: seconds(s.DurationMS)}
-		details := append(append([]string{}, s.Lines...), strings.Split(strings.TrimRight(schema.Lines(s.Findings), "\n"), "\n")...)
+		details := append(append([]string{}, s.Lines...), strings.Split(strings.TrimRight(schema.Explained(s.Findings), "\n"), "\n")...)
 		text := strings.TrimSpace(strings.Join(details, "\n"))
 		switch s.Status {
 		case Fail:

@@ -29,6 +29,11 @@ type Report struct {
 	Command string `json:"command"` // "run", "repro", "verify"
 	Passed  bool   `json:"passed"`
 	Verdict string `json:"verdict"` // one sentence: what the run showed
+	// Strict: warnings fail the verdict, as errors do (--strict).
+	Strict bool `json:"strict"`
+	// Counts are how many findings of each severity the steps hold (but
+	// those a step reproduced on purpose).
+	Counts schema.Counts `json:"counts"`
 	// Interrupted names the signal that stopped the run ("interrupt",
 	// "terminated"); "" when it ran to its end.
 	Interrupted string  `json:"interrupted,omitempty"`
@@ -48,6 +53,9 @@ type Step struct {
 	// Attachments are files the step left: a failing browser step's
 	// screenshot.
 	Attachments []string `json:"attachments,omitempty"`
+	// Reproduced: the step's findings are what the run set out to show (the
+	// incident, reproduced), not problems: the verdict does not count them.
+	Reproduced bool `json:"reproduced,omitempty"`
 	started     time.Time
 	ended       time.Time
 }
@@ -93,7 +101,12 @@ func (s *Step) Line(format string, args ...any) {
 	s.Lines = append(s.Lines, fmt.Sprintf(format, args...))
 }
 
-// Finish sets the verdict; the report passes when every step did.
+// Gate is what fails the report's verdict: errors, and warnings when it is
+// strict.
+func (r *Report) Gate() schema.Gate { return schema.Gate{Strict: r.Strict} }
+
+// Finish sets the verdict; the report passes when every step did. It
+// counts the steps' findings by severity.
 func (r *Report) Finish(verdict string) {
 	r.Passed = true
 	for _, s := range r.Steps {
@@ -102,6 +115,16 @@ func (r *Report) Finish(verdict string) {
 		}
 	}
 	r.Verdict = verdict
+	r.count()
+}
+
+func (r *Report) count() {
+	r.Counts = schema.Counts{}
+	for _, s := range r.Steps {
+		if !s.Reproduced {
+			r.Counts = r.Counts.Plus(schema.Count(s.Findings))
+		}
+	}
 }
 
 // Interrupt records that the run was stopped by signal at the moment at:
@@ -134,6 +157,7 @@ func (r *Report) Interrupt(signal string, at time.Time) string {
 	if step != "" {
 		where = fmt.Sprintf("during step %q", step)
 	}
+	r.count()
 	r.Verdict = fmt.Sprintf("interrupted (%s) %s: the run did not finish, so it judged nothing; the servers, databases and containers "+
 		"it started have been removed (a session an API opened whose answer never arrived lasts until it expires)", signal, where)
 	return step

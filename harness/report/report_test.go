@@ -37,7 +37,58 @@ func TestAReportPassesOnlyWhenEveryStepDid(t *testing.T) {
 	assert.Regexp(t, `^FAIL schema check +\d+ms  1 problem$`, lines[3])
 	assert.Equal(t, "       error   column refresh_tokens.token_hash: missing in live (model has character varying(255))", lines[4])
 	assert.Regexp(t, `^\?\?\?  unfinished`, lines[5], "a step never finished shows as such, and fails the report")
-	assert.Equal(t, "FAIL: do not deploy", lines[6])
+	assert.Equal(t, "FAIL with 1 error: do not deploy", lines[6])
+}
+
+// Findings are counted by severity, and the verdict line says how many of
+// each; each finding is followed by the rule that judged it and why. A
+// strict report says so.
+func TestTheVerdictCountsFindingsBySeverity(t *testing.T) {
+	finding := func(severity schema.Severity, rule string) schema.Finding {
+		return schema.Finding{ObjectType: "index", Object: "users.users_created_at_idx", Kind: schema.Unexpected, Severity: severity,
+			Rule: rule, Reason: "it costs writes a little and breaks nothing", WantSource: "migrations", GotSource: "live"}
+	}
+	rep := report.New("verify")
+	step := rep.Start("schema check")
+	step.Findings = []schema.Finding{finding(schema.Notice, "index.unexpected"), finding(schema.Notice, "index.unexpected"),
+		finding(schema.Warning, "index.missing")}
+	step.Pass("agree")
+	rep.Finish("deploy")
+	assert.Equal(t, schema.Counts{Warnings: 1, Notices: 2}, rep.Counts)
+
+	var text bytes.Buffer
+	require.NoError(t, rep.WriteText(&text))
+	assert.Contains(t, text.String(), "which migrations does not have\n               why index.unexpected: it costs writes a little and breaks nothing\n")
+	assert.True(t, strings.HasSuffix(text.String(), "PASS with 1 warning, 2 notices: deploy\n"), "%s", text.String())
+
+	var out bytes.Buffer
+	require.NoError(t, rep.WriteJSON(&out))
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(out.Bytes(), &doc))
+	assert.Equal(t, map[string]any{"errors": 0.0, "warnings": 1.0, "notices": 2.0}, doc["counts"])
+	sch := &openapi3.Schema{}
+	require.NoError(t, json.Unmarshal(report.Schema, sch))
+	require.NoError(t, sch.VisitJSON(any(doc)), "the report follows report.schema.json")
+
+	var junit bytes.Buffer
+	rep.Strict = true
+	require.NoError(t, rep.WriteJUnit(&junit))
+	assert.Contains(t, junit.String(), `<property name="smoke.notices" value="2"></property>`)
+	assert.Contains(t, junit.String(), `<property name="smoke.strict" value="true"></property>`)
+	assert.Contains(t, junit.String(), "why index.missing: it costs writes a little")
+	text.Reset()
+	require.NoError(t, rep.WriteText(&text))
+	assert.Contains(t, text.String(), "PASS with 1 warning, 2 notices (strict: warnings fail): deploy")
+}
+
+// Every kind of object a finding names is one the JSON schema allows.
+func TestTheJSONSchemaNamesEveryObjectType(t *testing.T) {
+	sch := &openapi3.Schema{}
+	require.NoError(t, json.Unmarshal(report.Schema, sch))
+	objectType := sch.Properties["steps"].Value.Items.Value.Properties["findings"].Value.Items.Value.Properties["object_type"].Value
+	for _, ot := range schema.ObjectTypes() {
+		assert.Contains(t, objectType.Enum, any(ot))
+	}
 }
 
 // An interrupt marks the step that was running, drops what failed only

@@ -25,7 +25,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, a := range s.Attachments {
 			fmt.Fprintf(&b, "       attached: %s\n", a)
 		}
-		for _, l := range strings.Split(strings.TrimRight(schema.Lines(s.Findings), "\n"), "\n") {
+		for _, l := range strings.Split(strings.TrimRight(schema.Explained(s.Findings), "\n"), "\n") {
 			if l != "" {
 				fmt.Fprintf(&b, "       %s\n", l)
 			}
@@ -42,6 +42,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		verdict = "INTERRUPTED"
 	case !r.Passed:
 		verdict = "FAIL"
+	}
+	if c := r.Counts.String(); c != "" {
+		verdict += " with " + c
+	}
+	if r.Strict {
+		verdict += " (strict: warnings fail)"
 	}
 	fmt.Fprintf(&b, "%s: %s\n", verdict, r.Verdict)
 	_, err := io.WriteString(w, b.String())
