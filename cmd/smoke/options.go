@@ -45,9 +45,9 @@ type options struct {
 	noBrowser, requireBrowser bool
 	// strict fails the verdict on warnings too, not only on errors
 	// (--strict); notices never fail it.
-	strict bool
-	artifacts                 string // where a failing browser step's screenshot goes
-	getenv                    func(string) string
+	strict    bool
+	artifacts string // where a failing browser step's screenshot goes
+	getenv    func(string) string
 
 	// verify only
 	adminURL                        string

@@ -56,8 +56,8 @@ type Step struct {
 	// Reproduced: the step's findings are what the run set out to show (the
 	// incident, reproduced), not problems: the verdict does not count them.
 	Reproduced bool `json:"reproduced,omitempty"`
-	started     time.Time
-	ended       time.Time
+	started    time.Time
+	ended      time.Time
 }
 
 // New starts a report for command.
