@@ -27,9 +27,8 @@ type owned struct {
 // ownerFindings judges who owns what the migrations made. The next
 // migration runs as the role that ran the others: the owner of the
 // migration tool's version table, or else the role that owns most of the
-// application's tables. An object it may not act as the owner of — it is
-// neither that role's member nor a superuser — makes the next ALTER or DROP
-// of it fail.
+// application's tables. An object owned by a role it is not a member of
+// makes the next ALTER or DROP of it fail.
 func ownerFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snapshot) ([]schema.Finding, error) {
 	objects, err := readOwners(ctx, conn, expected)
 	if err != nil {
@@ -44,7 +43,7 @@ func ownerFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snapsho
 	for _, o := range objects {
 		if _, known := canAct[o.owner]; !known {
 			var ok bool
-			if err := conn.QueryRow(ctx, "SELECT pg_catalog.pg_has_role($1, $2, 'USAGE')", migrator, o.owner).Scan(&ok); err != nil {
+			if err := conn.QueryRow(ctx, memberOf, migrator, o.owner).Scan(&ok); err != nil {
 				return nil, fmt.Errorf("read whether %s may act as %s: %w", migrator, o.owner, err)
 			}
 			canAct[o.owner] = ok
@@ -52,9 +51,9 @@ func ownerFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snapsho
 		if o.owner == migrator {
 			continue
 		}
-		rule, how := ruleOwnerOther, "is neither a member of it nor a superuser"
+		rule, how := ruleOwnerOther, "is not a member of it"
 		if canAct[o.owner] {
-			rule, how = ruleOwnerMember, "may act as it (a member of it, or a superuser)"
+			rule, how = ruleOwnerMember, "is a member of it"
 		}
 		alter := map[string]string{"materialized view": "MATERIALIZED VIEW", "view": "VIEW", "sequence": "SEQUENCE", "type": "TYPE", "function": "FUNCTION"}[o.kind]
 		if alter == "" {
@@ -73,6 +72,18 @@ func ownerFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snapsho
 	}
 	return out, nil
 }
+
+// memberOf asks whether role $1 is a member of role $2, directly or
+// through other roles. A superuser's power is not counted: the next
+// migration may run as the application's own role (alembic in the
+// incident's container ran as it), and a superuser today need not be one
+// where the migrations run tomorrow (a managed server has none).
+const memberOf = `
+	WITH RECURSIVE member_of(oid) AS (
+	     SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1
+	     UNION
+	     SELECT m.roleid FROM pg_catalog.pg_auth_members m JOIN member_of ON m.member = member_of.oid)
+	SELECT EXISTS (SELECT 1 FROM member_of JOIN pg_catalog.pg_roles r ON r.oid = member_of.oid WHERE r.rolname = $2)`
 
 // migratingRole is the role that runs the migrations: the owner of a
 // migration tool's version table, or else the owner of most tables (of

@@ -2,13 +2,17 @@ package drift_test
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -44,8 +48,9 @@ func TestDriftScenarios(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join(scenarios, dir.Name())
 			db := liveDatabase(t, path)
-			findings := check(t, db.URL, want)
-			got := schema.Lines(findings)
+			report := check(t, db.URL, want)
+			findings := report.Findings()
+			got := withoutDatabaseName(schema.Lines(findings), db)
 
 			wantFile := filepath.Join(path, "want.txt")
 			if *update {
@@ -54,10 +59,21 @@ func TestDriftScenarios(t *testing.T) {
 			expected, err := os.ReadFile(wantFile)
 			require.NoError(t, err, "run with -update to write %s", wantFile)
 			require.Equal(t, string(expected), got, "findings of %s", dir.Name())
-			if strings.HasPrefix(dir.Name(), "9") {
+			failing := schema.Gate{}.Failing(findings)
+			switch class := dir.Name()[0]; {
+			case class == '9':
 				require.Empty(t, findings, "an equivalence scenario must produce no findings")
-			} else {
+			case class == '8':
+				require.NotEmpty(t, findings, "a harmless drift scenario shows what it found")
+				require.Zero(t, failing, "harmless production drift must pass the verdict:\n%s", got)
+			case class == '6' || class == '7':
+				require.NotZero(t, failing, "drift that breaks the application must fail the verdict:\n%s", got)
+			default:
 				require.NotEmpty(t, findings, "a drift scenario must produce findings")
+			}
+			effect := effectOf(t, path)
+			if effect != "" {
+				require.Error(t, runEffect(t, db, effect), "effect.sql must fail on the drifted database: it is what the finding's severity claims")
 			}
 
 			// The fixes mend what they claim to: apply them, and only the
@@ -69,16 +85,15 @@ func TestDriftScenarios(t *testing.T) {
 					unmendable = append(unmendable, f)
 				}
 			}
-			var after []schema.Finding
-			for _, f := range check(t, db.URL, want) {
-				if f.ObjectType != "migration" {
-					after = append(after, f)
-				}
-			}
+			after := schemaOnly(check(t, db.URL, want).Findings())
 			assert.Equal(t, schema.Lines(schemaOnly(unmendable)), schema.Lines(after), "what remains after applying the fixes")
+			if effect != "" && len(unmendable) == 0 {
+				require.NoError(t, runEffect(t, db, effect), "effect.sql must succeed once the fixes are applied")
+			}
 
-			// And the script — every fix, ordered — applies to a second copy
-			// in one transaction, with the same result.
+			// And the script — every fix of the comparison, ordered —
+			// applies to a second copy in one transaction, with the same
+			// result for the comparison.
 			second := liveDatabase(t, path)
 			conn, err := drift.ConnectLive(context.Background(), second.URL)
 			require.NoError(t, err)
@@ -86,18 +101,63 @@ func TestDriftScenarios(t *testing.T) {
 			conn.Close(context.Background())
 			require.NoError(t, err)
 			script := strings.Join(schema.Script(want, live), "\n")
-			_, err = second.Pool.Exec(context.Background(), script)
-			require.NoError(t, err, "the script, in one transaction:\n%s", script)
-			after = nil
-			for _, f := range check(t, second.URL, want) {
-				if f.ObjectType != "migration" {
-					after = append(after, f)
+			if script != "" {
+				_, err = second.Pool.Exec(context.Background(), script)
+				require.NoError(t, err, "the script, in one transaction:\n%s", script)
+			}
+			var compared, afterScript []schema.Finding
+			for _, c := range report.Comparisons {
+				compared = append(compared, c.Findings...)
+			}
+			for _, c := range check(t, second.URL, want).Comparisons {
+				afterScript = append(afterScript, c.Findings...)
+			}
+			var unscripted []schema.Finding
+			for _, f := range compared {
+				if !executable(f) {
+					unscripted = append(unscripted, f)
 				}
 			}
-			assert.Equal(t, schema.Lines(schemaOnly(unmendable)), schema.Lines(after), "what remains after the script")
+			assert.Equal(t, schema.Lines(unscripted), schema.Lines(afterScript), "what remains after the script")
 		})
 	}
 	require.Greater(t, ran, 25, "the catalog in %s", scenarios)
+}
+
+// withoutDatabaseName writes the live database's name, which differs from
+// run to run, as <database>.
+func withoutDatabaseName(s string, db *pgtest.DB) string {
+	u, err := url.Parse(db.URL)
+	if err != nil {
+		return s
+	}
+	return strings.ReplaceAll(s, strings.TrimPrefix(u.Path, "/"), "<database>")
+}
+
+// effectOf is the scenario's effect.sql: what the application or its next
+// migration runs, which the drift makes fail; "" when it has none.
+func effectOf(t *testing.T, path string) string {
+	b, err := os.ReadFile(filepath.Join(path, "effect.sql"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	require.NoError(t, err)
+	return string(b)
+}
+
+// runEffect runs effect in a transaction of a new session — as the
+// application's next session starts, with the database's settings — and
+// rolls it back.
+func runEffect(t *testing.T, db *pgtest.DB, effect string) error {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db.URL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	require.NoError(t, err)
+	defer tx.Rollback(ctx)
+	_, err = tx.Exec(ctx, effect)
+	return err
 }
 
 // liveDatabase builds the scenario's live database.
@@ -120,14 +180,14 @@ func liveDatabase(t *testing.T, path string) *pgtest.DB {
 // migration state, its schema against the migrations', each difference
 // judged in its context, and what it holds beyond its schema — over a
 // read-only connection.
-func check(t *testing.T, url string, want *schema.Snapshot) []schema.Finding {
+func check(t *testing.T, url string, want *schema.Snapshot) *drift.Report {
 	ctx := context.Background()
 	conn, err := drift.ConnectLive(ctx, url)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	report, err := drift.CheckLive(ctx, conn, drift.LiveOptions{Migrations: want, FS: migrations.FS, Dir: "migrations"})
 	require.NoError(t, err)
-	return report.Findings()
+	return report
 }
 
 // executable: the finding's fix is SQL for the schema (migration-state fixes
@@ -147,11 +207,18 @@ func schemaOnly(fs []schema.Finding) []schema.Finding {
 }
 
 // applyFixes runs each executable fix on its own (REINDEX CONCURRENTLY may
-// not run inside a transaction), in the findings' order.
+// not run inside a transaction), in the findings' order, in a session that
+// is not read-only whatever the database says.
 func applyFixes(t *testing.T, db *pgtest.DB, findings []schema.Finding) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db.URL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "SET default_transaction_read_only = off")
+	require.NoError(t, err)
 	for _, f := range findings {
 		if executable(f) {
-			_, err := db.Pool.Exec(context.Background(), f.Fix)
+			_, err := conn.Exec(ctx, f.Fix)
 			require.NoError(t, err, "fix of %s", f)
 		}
 	}
