@@ -47,6 +47,7 @@ type diffOptions struct {
 	sql      bool
 	json     bool
 	gate     schema.Gate
+	exact    bool // exit 1 on any difference, notices too
 	verbose  bool
 	pg       pgenv.Config
 	backend  *backend.Description
@@ -98,10 +99,21 @@ func diffMain(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stderr, "smoke diff: %v\n", err)
 		return exitProblem
 	}
-	if o.gate.Failing(findings) > 0 {
+	if o.fails(findings) {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// fails says whether the comparison exits 1: by the gate (errors, and
+// warnings with --strict); with --exact on any difference; with --sql when
+// it printed SQL to run — its output is the script, and the exit code says
+// whether there is anything to apply.
+func (o *diffOptions) fails(findings []schema.Finding) bool {
+	if o.exact || o.sql {
+		return len(findings) > 0
+	}
+	return o.gate.Failing(findings) > 0
 }
 
 // judge judges findings again in their context where FROM is a database
@@ -152,6 +164,7 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 	fs.BoolVar(&o.sql, "sql", false, "print only the SQL that turns FROM into TO (a difference no statement mends safely is a -- comment)")
 	fs.BoolVar(&o.json, "json", false, "print the findings and the SQL as JSON")
 	fs.BoolVar(&o.gate.Strict, "strict", false, "exit 1 on warnings too, not only on errors (notices never fail; docs/drift.md says which is which)")
+	fs.BoolVar(&o.exact, "exact", false, "exit 1 on any difference, notices too: the schemas must be the same")
 	source := fs.String("pg-source", getenv(pgenv.EnvSource), "where the scratch PostgreSQL for migrations and model comes from: auto, container, local or external ($"+pgenv.EnvSource+")")
 	fs.StringVar(&o.pg.Image, "pg-image", o.pg.Image, "container image for the container source ($"+pgenv.EnvImage+")")
 	var pgURL, backendPath string
@@ -162,7 +175,8 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 		fmt.Fprint(stderr, diffUsage)
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\nExit codes: 0 the same, or different only by what fails nothing (notices; warnings too without --strict),\n"+
-			"1 they differ by an error (or, with --strict, a warning), 2 usage or infrastructure error, 130 interrupted.")
+			"1 they differ by an error (or, with --strict, a warning; with --exact, anything; with --sql, there is SQL to run),\n"+
+			"2 usage or infrastructure error, 130 interrupted.")
 	}
 	// Flags may come before, between or after FROM and TO.
 	var positional []string
@@ -188,6 +202,9 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 	}
 	if o.sql && o.json {
 		return fail("--sql and --json: choose one")
+	}
+	if o.exact && o.gate.Strict {
+		return fail("--exact fails on any difference, --strict on warnings and errors: choose one")
 	}
 	for i, side := range []*diffSide{&o.from, &o.to} {
 		if *side, err = parseDiffSide(positional[i], []string{"FROM", "TO"}[i]); err != nil {
@@ -354,7 +371,7 @@ func (o *diffOptions) print(w io.Writer, findings []schema.Finding, script []str
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(diffJSON{From: o.from.String(), To: o.to.String(), Same: len(findings) == 0, Passed: o.gate.Failing(findings) == 0,
+		return enc.Encode(diffJSON{From: o.from.String(), To: o.to.String(), Same: len(findings) == 0, Passed: !o.fails(findings),
 			Strict: o.gate.Strict, Counts: schema.Count(findings), Findings: findings, SQL: script})
 	case o.sql:
 		if len(script) == 0 {
@@ -376,7 +393,7 @@ func (o *diffOptions) print(w io.Writer, findings []schema.Finding, script []str
 		return err
 	}
 	verdict := "differs from"
-	if o.gate.Failing(findings) == 0 {
+	if !o.fails(findings) {
 		verdict = "differs, by nothing that fails, from"
 	}
 	_, err := fmt.Fprintf(w, "%ssmoke diff: %s %s %s: %s (%s); --sql prints the SQL that turns %s into %s\n",

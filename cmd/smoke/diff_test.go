@@ -59,6 +59,11 @@ func TestDiffExitsByWhatTheDifferencesDo(t *testing.T) {
 	assert.Contains(t, out, "notice  index users.users_created_at_idx: unexpected in FROM")
 	assert.Contains(t, out, "why index.unexpected: ")
 	assert.Regexp(t, `differs, by nothing that fails, from TO \(.*\): 1 difference \(1 notice\)`, out)
+	code, _, _ = diff(t, "--exact", from.URL, to.URL)
+	assert.Equal(t, exitFailed, code, "--exact fails on any difference")
+	code, sql, _ := diff(t, "--sql", from.URL, to.URL)
+	assert.Equal(t, exitFailed, code, "--sql exits 1 when it printed SQL to run")
+	assert.Contains(t, sql, "DROP INDEX users_created_at_idx;")
 
 	from.Exec(t, `DROP INDEX refresh_tokens_family_id_idx`) // a declared index gone: a warning
 	code, out, errOut = diff(t, from.URL, to.URL)
