@@ -15,31 +15,25 @@ import (
 
 // replicaIdentity compares what a table logs to identify the rows its
 // UPDATEs and DELETEs change. Alone that is a notice; where a publication
-// of got publishes those actions and the identity cannot identify a row,
-// PostgreSQL refuses them, and that is an error.
+// of got publishes those actions and got's identity cannot identify a row
+// — while the expected one could — PostgreSQL refuses them, and that is an
+// error. (Where the publication is what refuses them whatever the
+// identity, the publication's finding says so.)
 func (d *differ) replicaIdentity(w, g *Table) {
+	if w.ReplicaIdentity == g.ReplicaIdentity {
+		return
+	}
 	key := Qualify(w.Schema, w.Name)
-	to := w.ReplicaIdentity
-	if to == "" {
-		to = "DEFAULT"
-	}
-	wantRefused, gotRefused := refusedUpdates(d.want, w), refusedUpdates(d.got, g)
-	switch {
-	case gotRefused != "" && wantRefused == "":
-		fix := "ALTER TABLE " + w.sql() + " REPLICA IDENTITY " + to + ";"
-		if w.ReplicaIdentity == g.ReplicaIdentity || refusedUpdatesWith(d.got, g, w.ReplicaIdentity) != "" {
-			// The publication, not the identity, is what differs: the
-			// whole old row identifies it whatever the publication lists.
-			fix = "ALTER TABLE " + w.sql() + " REPLICA IDENTITY FULL; -- or take it out of the publication"
-		}
+	to := orDefaultIdentity(w.ReplicaIdentity)
+	fix := stmt{phase: phaseConstraints, rank: 2, sql: "ALTER TABLE " + w.sql() + " REPLICA IDENTITY " + to + ";"}
+	gotPubs, wantPubs := sortedPublications(d.got), sortedPublications(d.want)
+	if why := refusal(gotPubs, g, g.ReplicaIdentity); why != "" && refusal(gotPubs, g, w.ReplicaIdentity) == "" && refusal(wantPubs, w, w.ReplicaIdentity) == "" {
 		d.add(ruleUpdatesRefused, Finding{ObjectType: "table", Object: key, Kind: UpdatesRefused,
-			Want: "UPDATE and DELETE accepted", Got: gotRefused},
-			stmt{phase: phaseConstraints, rank: 2, sql: fix})
-	case w.ReplicaIdentity != g.ReplicaIdentity:
-		d.add(ruleReplicaIdentity, Finding{ObjectType: "table", Object: key, Kind: IdentityOfRows,
-			Want: "REPLICA IDENTITY " + to, Got: "REPLICA IDENTITY " + orDefaultIdentity(g.ReplicaIdentity)},
-			stmt{phase: phaseConstraints, rank: 2, sql: "ALTER TABLE " + w.sql() + " REPLICA IDENTITY " + to + ";"})
+			Want: "REPLICA IDENTITY " + to + ": UPDATE and DELETE accepted", Got: why}, fix)
+		return
 	}
+	d.add(ruleReplicaIdentity, Finding{ObjectType: "table", Object: key, Kind: IdentityOfRows,
+		Want: "REPLICA IDENTITY " + to, Got: "REPLICA IDENTITY " + orDefaultIdentity(g.ReplicaIdentity)}, fix)
 }
 
 func orDefaultIdentity(s string) string {
@@ -49,18 +43,20 @@ func orDefaultIdentity(s string) string {
 	return s
 }
 
-// refusedUpdates says why PostgreSQL refuses UPDATE and DELETE on t in s —
-// a publication publishes them, and t's replica identity cannot identify
-// the rows — or "" when it does not.
-func refusedUpdates(s *Snapshot, t *Table) string {
-	return refusedUpdatesWith(s, t, t.ReplicaIdentity)
+func sortedPublications(s *Snapshot) []*Publication {
+	var out []*Publication
+	for _, name := range slices.Sorted(maps.Keys(s.Publications)) {
+		out = append(out, s.Publications[name])
+	}
+	return out
 }
 
-// refusedUpdatesWith is refusedUpdates with t's replica identity as ident.
-func refusedUpdatesWith(s *Snapshot, t *Table, ident string) string {
+// refusal says why PostgreSQL refuses UPDATE and DELETE on t — one of pubs
+// publishes them, and t with replica identity ident cannot identify its
+// rows — or "" when it does not.
+func refusal(pubs []*Publication, t *Table, ident string) string {
 	key := Qualify(t.Schema, t.Name)
-	for _, name := range slices.Sorted(maps.Keys(s.Publications)) {
-		p := s.Publications[name]
+	for _, p := range pubs {
 		if !strings.Contains(p.Publishes, "update") && !strings.Contains(p.Publishes, "delete") {
 			continue
 		}
@@ -68,7 +64,7 @@ func refusedUpdatesWith(s *Snapshot, t *Table, ident string) string {
 		if !published {
 			continue
 		}
-		by := fmt.Sprintf("publication %s publishes its %s", name, updatesAndDeletes(p))
+		by := fmt.Sprintf("publication %s publishes its %s", p.Name, updatesAndDeletes(p))
 		cols := identityColumns(t, ident)
 		switch {
 		case ident == "NOTHING":
@@ -86,6 +82,26 @@ func refusedUpdatesWith(s *Snapshot, t *Table, ident string) string {
 		}
 	}
 	return ""
+}
+
+// refusedBy lists the tables whose UPDATE and DELETE publication p of got
+// makes PostgreSQL refuse — with the replica identity the expected side
+// gives them — where the expected side accepts them: "events (…)".
+func (d *differ) refusedBy(p *Publication) []string {
+	var out []string
+	wantPubs := sortedPublications(d.want)
+	for _, key := range slices.Sorted(maps.Keys(d.got.Tables)) {
+		g, w := d.got.Tables[key], d.want.Tables[key]
+		if w == nil {
+			continue
+		}
+		if why := refusal([]*Publication{p}, g, w.ReplicaIdentity); why != "" && refusal(wantPubs, w, w.ReplicaIdentity) == "" {
+			_, reason, _ := strings.Cut(why, " with ")
+			reason, _, _ = strings.Cut(reason, ": PostgreSQL refuses")
+			out = append(out, key+" ("+reason+")")
+		}
+	}
+	return out
 }
 
 func updatesAndDeletes(p *Publication) string {
@@ -160,14 +176,29 @@ func (d *differ) publications() {
 		w, g := d.want.Publications[name], d.got.Publications[name]
 		drop := stmt{phase: phaseDropDependents, rank: -triggerRank - 2, sql: "DROP PUBLICATION " + pgident.Quote(name) + ";"}
 		create := stmt{phase: phaseCreateDependents, rank: triggerRank + 2, sql: createPublication(w)}
+		var refused []string
+		if g != nil && (w == nil || describePublication(w) != describePublication(g)) {
+			refused = d.refusedBy(g)
+		}
+		refuses := func(rule Rule, f Finding) (Rule, Finding) {
+			if len(refused) == 0 {
+				return rule, f
+			}
+			phrase := strings.TrimPrefix(f.phrase(d.want.Source, d.got.Source), string(f.Kind)+": ")
+			f.Detail = fmt.Sprintf("%s; it publishes the updates and deletes of tables whose rows it cannot identify, so PostgreSQL refuses every UPDATE and DELETE on %s",
+				phrase, strings.Join(refused, ", "))
+			return ruleUpdatesRefused, f
+		}
 		switch {
 		case g == nil:
 			d.add(rulePublicationMissing, Finding{ObjectType: "publication", Object: name, Kind: Missing, Want: describePublication(w)}, create)
 		case w == nil:
-			d.add(rulePublicationUnexpected, Finding{ObjectType: "publication", Object: name, Kind: Unexpected, Got: describePublication(g)}, drop)
+			rule, f := refuses(rulePublicationUnexpected, Finding{ObjectType: "publication", Object: name, Kind: Unexpected, Got: describePublication(g)})
+			d.add(rule, f, drop)
 		case describePublication(w) != describePublication(g):
-			d.add(rulePublicationDiffers, Finding{ObjectType: "publication", Object: name, Kind: DefinitionDiffers,
-				Want: describePublication(w), Got: describePublication(g)}, drop, create)
+			rule, f := refuses(rulePublicationDiffers, Finding{ObjectType: "publication", Object: name, Kind: DefinitionDiffers,
+				Want: describePublication(w), Got: describePublication(g)})
+			d.add(rule, f, drop, create)
 		}
 	}
 }
@@ -254,7 +285,7 @@ func (d *differ) eventTriggers() {
 		case describeEventTrigger(w) != describeEventTrigger(g):
 			rule := ruleEventTriggerDiffers
 			if firesOnDDL(w) && !firesOnDDL(g) {
-				rule = ruleEventTriggerMissing // it no longer runs
+				rule = ruleEventTriggerOff // it no longer runs
 			}
 			d.add(rule, Finding{ObjectType: "event trigger", Object: name, Kind: DefinitionDiffers,
 				Want: describeEventTrigger(w), Got: describeEventTrigger(g)}, drop, create)

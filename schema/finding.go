@@ -102,7 +102,7 @@ func (f Finding) String() string {
 	case f.Detail != "":
 		what = fmt.Sprintf("%s: %s", f.Kind, f.Detail)
 	default:
-		what = f.phrase()
+		what = f.phrase(f.WantSource, f.GotSource)
 	}
 	s := fmt.Sprintf("%-7s %s %s: %s", f.Severity, f.ObjectType, f.Object, what)
 	if f.Fix != "" {
@@ -111,8 +111,10 @@ func (f Finding) String() string {
 	return s
 }
 
-// phrase says what Want and Got show, for the kinds that need no Detail.
-func (f Finding) phrase() string {
+// phrase says what Want and Got show, for the kinds that need no Detail;
+// wantSource and gotSource name the two sides.
+func (f Finding) phrase(wantSource, gotSource string) string {
+	f.WantSource, f.GotSource = wantSource, gotSource
 	var what string
 	switch f.Kind {
 	case Missing:
