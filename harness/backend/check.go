@@ -184,6 +184,15 @@ func (d *Description) LiveRevision(ctx context.Context, conn *pgx.Conn) ([]strin
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
+// The rules of a backend's revisions, beside harness/drift's for
+// golang-migrate's version (docs/drift.md's severity table).
+var (
+	ruleNoRevision            = schema.NewRule("revision.none", schema.Error, "the backend's revision table records no revision", "its next migrate runs every migration again, against tables that exist")
+	ruleNotAtHeads            = schema.NewRule("revision.not-at-heads", schema.Error, "the revisions recorded are not the image's heads: older, or an extra row beside them", "the application, written for the heads' schema, meets another; the next upgrade starts from the wrong revision")
+	ruleModelWithoutMigration = schema.NewRule("revision.model-without-migration", schema.Error, "the database is at the image's heads, and the model has what no migration creates", "the login incident's root cause: the application writes what no migration will ever make")
+	ruleClaimsHeads           = schema.NewRule("revision.claims-heads", schema.Error, "the database is at the image's heads, and its schema differs from what the migrations produce by an error", "the version says all is applied, so nothing will apply what is missing")
+)
+
 // KindModelWithoutMigration: the database is at the image's head, yet the
 // model has what no migration creates — the incident's root cause.
 const KindModelWithoutMigration = "the model changed without a migration"
@@ -192,19 +201,20 @@ const KindModelWithoutMigration = "the model changed without a migration"
 // drift.Compare (model vs migrations first; then migrations vs live).
 func (r Revisions) Findings(comparisons []drift.Comparison, migrateCmd []string) []schema.Finding {
 	var out []schema.Finding
-	add := func(f schema.Finding) {
+	add := func(rule schema.Rule, f schema.Finding) {
+		rule.Judge(&f)
 		f.ObjectType, f.Object, f.WantSource, f.GotSource = "migration", "revision", "migrations", "live"
 		out = append(out, f)
 	}
 	heads := strings.Join(r.Heads, ", ")
 	if len(r.Current) == 0 {
-		add(schema.Finding{Kind: drift.KindNotRecorded, Severity: schema.Error, Want: heads, Got: "no revision",
+		add(ruleNoRevision, schema.Finding{Kind: drift.KindNotRecorded, Want: heads, Got: "no revision",
 			Detail: "the database records no revision: it was not migrated with this image's migrations"})
 		return out
 	}
 	at := strings.Join(r.Current, ", ")
 	if !slices.Equal(r.Current, r.Heads) {
-		add(schema.Finding{Kind: drift.KindBehind, Severity: schema.Error, Want: heads, Got: at,
+		add(ruleNotAtHeads, schema.Finding{Kind: drift.KindBehind, Want: heads, Got: at,
 			Detail: fmt.Sprintf("the database is at %s; the image's heads are %s", at, heads),
 			Fix:    strings.Join(migrateCmd, " ")})
 		return out
@@ -225,14 +235,14 @@ func (r Revisions) Findings(comparisons []drift.Comparison, migrateCmd []string)
 		}
 	}
 	if len(unmigrated) > 0 {
-		add(schema.Finding{Kind: KindModelWithoutMigration, Severity: schema.Error, Want: "a migration for " + strings.Join(unmigrated, ", "), Got: at,
+		add(ruleModelWithoutMigration, schema.Finding{Kind: KindModelWithoutMigration, Want: "a migration for " + strings.Join(unmigrated, ", "), Got: at,
 			Detail: fmt.Sprintf("the database is at %s, %s, and the model has %s, which no migration creates: the model changed without a migration",
 				at, only, strings.Join(unmigrated, ", ")),
 			Fix: "-- write the migration that creates " + strings.Join(unmigrated, ", ")})
 		return out
 	}
-	if len(comparisons) > 1 && len(comparisons[1].Findings) > 0 {
-		add(schema.Finding{Kind: drift.KindClaimsHeadDiff, Severity: schema.Error, Want: "the schema the migrations produce", Got: at,
+	if len(comparisons) > 1 && schema.Worst(comparisons[1].Findings) == schema.Error {
+		add(ruleClaimsHeads, schema.Finding{Kind: drift.KindClaimsHeadDiff, Want: "the schema the migrations produce", Got: at,
 			Detail: fmt.Sprintf("the database is at %s (%s), yet its schema differs from what the migrations produce (the findings below)", at, only)})
 	}
 	return out

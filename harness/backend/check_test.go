@@ -40,10 +40,15 @@ func TestRevisionFindingsNameTheIncidentsRootCause(t *testing.T) {
 	assert.Empty(t, at.Findings(agree, nil), "at the head, with nothing different, there is nothing to say")
 
 	edited := []drift.Comparison{{Want: "model", Got: "migrations"}, {Want: "migrations", Got: "live", Findings: []schema.Finding{
-		{ObjectType: "column", Object: "users.nickname", Kind: schema.Unexpected, Severity: schema.Warning}}}, {Want: "model", Got: "live"}}
+		{ObjectType: "column", Object: "users.phone", Kind: schema.Missing, Severity: schema.Error}}}, {Want: "model", Got: "live"}}
 	findings = at.Findings(edited, nil)
 	require.Len(t, findings, 1)
 	assert.Equal(t, drift.KindClaimsHeadDiff, findings[0].Kind)
+
+	harmless := []drift.Comparison{{Want: "model", Got: "migrations"}, {Want: "migrations", Got: "live", Findings: []schema.Finding{
+		{ObjectType: "column", Object: "users.nickname", Kind: schema.Unexpected, Severity: schema.Notice},
+		{ObjectType: "index", Object: "users.users_email_idx", Kind: schema.Missing, Severity: schema.Warning}}}, {Want: "model", Got: "live"}}
+	assert.Empty(t, at.Findings(harmless, nil), "the heads' claim is false only where an error differs")
 
 	findings = Revisions{Heads: []string{"2f6d5f68b472"}}.Findings(agree, nil)
 	require.Len(t, findings, 1)
