@@ -78,9 +78,15 @@ func sayReused(step *report.Step, check *drift.Report) {
 func reportCheck(step *report.Step, gate schema.Gate, state string, stateFindings []schema.Finding, comparisons []drift.Comparison) {
 	step.Line("migration state: %s", state)
 	findings := append([]schema.Finding(nil), stateFindings...)
-	for _, c := range comparisons {
-		findings = append(findings, c.Findings...)
+	for i, c := range comparisons {
 		counts := schema.Count(c.Findings)
+		if earlier := sameAs(comparisons[:i], c); earlier != nil {
+			// The model and the migrations agree: what the database shows
+			// against one it shows against the other. Said once.
+			step.Line("%s vs %s: as %s vs %s", c.Want, c.Got, earlier.Want, earlier.Got)
+			continue
+		}
+		findings = append(findings, c.Findings...)
 		switch {
 		case len(c.Findings) == 0:
 			step.Line("%s vs %s: the same schema", c.Want, c.Got)
@@ -103,6 +109,32 @@ func reportCheck(step *report.Step, gate schema.Gate, state string, stateFinding
 	} else {
 		step.Pass("the model, the migrations and the database agree")
 	}
+}
+
+// sameAs returns the earlier comparison of the same database that found
+// exactly what c found (its expected side named otherwise); nil when none
+// did, or when c found nothing.
+func sameAs(earlier []drift.Comparison, c drift.Comparison) *drift.Comparison {
+	if len(c.Findings) == 0 {
+		return nil
+	}
+	key := func(f schema.Finding) string {
+		return strings.Join([]string{f.ObjectType, f.Object, string(f.Kind), f.Rule, f.Want, f.Got, f.Detail, f.Fix}, "\x00")
+	}
+	for i := range earlier {
+		e := &earlier[i]
+		if e.Got != c.Got || len(e.Findings) != len(c.Findings) {
+			continue
+		}
+		same := true
+		for j := range c.Findings {
+			same = same && key(e.Findings[j]) == key(c.Findings[j])
+		}
+		if same {
+			return e
+		}
+	}
+	return nil
 }
 
 // describeState says what the live database reports of its migrations.
