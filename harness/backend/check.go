@@ -213,6 +213,15 @@ func (r Revisions) Findings(comparisons []drift.Comparison, migrateCmd []string)
 		return out
 	}
 	at := strings.Join(r.Current, ", ")
+	if extra := minus(r.Current, r.Heads); len(extra) > 0 && len(minus(r.Heads, r.Current)) == 0 {
+		// Every head is recorded, and more: a row the tool keeps for a
+		// head it no longer has (alembic keeps one a branch).
+		add(ruleNotAtHeads, schema.Finding{Kind: drift.KindSeveralVersions, Want: heads, Got: at,
+			Detail: fmt.Sprintf("the revision table holds %s beside the image's heads (%s): the tool takes each row for a branch's head, and the next upgrade starts from it too",
+				strings.Join(extra, ", "), heads),
+			Fix: "-- delete the rows of " + strings.Join(extra, ", ") + " from the revision table, then: " + strings.Join(migrateCmd, " ")})
+		return out
+	}
 	if !slices.Equal(r.Current, r.Heads) {
 		add(ruleNotAtHeads, schema.Finding{Kind: drift.KindBehind, Want: heads, Got: at,
 			Detail: fmt.Sprintf("the database is at %s; the image's heads are %s", at, heads),
@@ -244,6 +253,17 @@ func (r Revisions) Findings(comparisons []drift.Comparison, migrateCmd []string)
 	if len(comparisons) > 1 && schema.Worst(comparisons[1].Findings) == schema.Error {
 		add(ruleClaimsHeads, schema.Finding{Kind: drift.KindClaimsHeadDiff, Want: "the schema the migrations produce", Got: at,
 			Detail: fmt.Sprintf("the database is at %s (%s), yet its schema differs from what the migrations produce (the findings below)", at, only)})
+	}
+	return out
+}
+
+// minus is what of a is not in b.
+func minus(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
 	}
 	return out
 }

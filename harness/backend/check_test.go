@@ -50,6 +50,14 @@ func TestRevisionFindingsNameTheIncidentsRootCause(t *testing.T) {
 		{ObjectType: "index", Object: "users.users_email_idx", Kind: schema.Missing, Severity: schema.Warning}}}, {Want: "model", Got: "live"}}
 	assert.Empty(t, at.Findings(harmless, nil), "the heads' claim is false only where an error differs")
 
+	twoRows := Revisions{Current: []string{"2f6d5f68b472", "9f3a1d5c7e21"}, Heads: []string{"2f6d5f68b472"}}
+	findings = twoRows.Findings(agree, []string{"alembic", "upgrade", "head"})
+	require.Len(t, findings, 1)
+	assert.Equal(t, drift.KindSeveralVersions, findings[0].Kind)
+	assert.Equal(t, schema.Error, findings[0].Severity)
+	assert.Contains(t, findings[0].Detail, "holds 9f3a1d5c7e21 beside the image's heads (2f6d5f68b472)")
+	assert.Empty(t, Revisions{Current: []string{"a1", "b2"}, Heads: []string{"a1", "b2"}}.Findings(agree, nil), "a row a head, as alembic keeps two branches")
+
 	findings = Revisions{Heads: []string{"2f6d5f68b472"}}.Findings(agree, nil)
 	require.Len(t, findings, 1)
 	assert.Equal(t, drift.KindNotRecorded, findings[0].Kind)
