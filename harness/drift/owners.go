@@ -25,10 +25,9 @@ type owned struct {
 }
 
 // ownerFindings judges who owns what the migrations made. The next
-// migration runs as the role that ran the others: the owner of the
-// migration tool's version table, or else the role that owns most of the
-// application's tables. An object owned by a role it is not a member of
-// makes the next ALTER or DROP of it fail.
+// migration runs as the role that ran the others (migratingRole); an
+// object owned by a role it is not a member of makes the next ALTER or
+// DROP of it fail.
 func ownerFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snapshot) ([]schema.Finding, error) {
 	objects, err := readOwners(ctx, conn, expected)
 	if err != nil {
@@ -48,8 +47,8 @@ func ownerFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snapsho
 			}
 			canAct[o.owner] = ok
 		}
-		if o.owner == migrator {
-			continue
+		if o.owner == migrator || o.kind == "version table" {
+			continue // the tool writes its version table by privilege, not as its owner
 		}
 		rule, how := ruleOwnerOther, "is not a member of it"
 		if canAct[o.owner] {
@@ -59,13 +58,9 @@ func ownerFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snapsho
 		if alter == "" {
 			alter = "TABLE"
 		}
-		objectType := o.kind
-		if objectType == "version table" {
-			objectType = "table"
-		}
-		f := schema.Finding{ObjectType: objectType, Object: o.key, Kind: KindOwner, WantSource: "migrations", GotSource: "live",
+		f := schema.Finding{ObjectType: o.kind, Object: o.key, Kind: KindOwner, WantSource: "migrations", GotSource: "live",
 			Want: "owned by " + migrator, Got: "owned by " + o.owner,
-			Detail: fmt.Sprintf("owned by %s, while %s — which runs the migrations, by the owner of the version table or of most of the application's tables — %s", o.owner, migrator, how),
+			Detail: fmt.Sprintf("owned by %s, while %s — which runs the migrations: it owns most of the application's tables — %s", o.owner, migrator, how),
 			Fix:    fmt.Sprintf("ALTER %s %s OWNER TO %s;", alter, o.sql, pgident.Quote(migrator))}
 		rule.Judge(&f)
 		out = append(out, f)
@@ -85,24 +80,31 @@ const memberOf = `
 	     SELECT m.roleid FROM pg_catalog.pg_auth_members m JOIN member_of ON m.member = member_of.oid)
 	SELECT EXISTS (SELECT 1 FROM member_of JOIN pg_catalog.pg_roles r ON r.oid = member_of.oid WHERE r.rolname = $2)`
 
-// migratingRole is the role that runs the migrations: the owner of a
-// migration tool's version table, or else the owner of most tables (of
-// two as many, the first by name).
+// migratingRole is the role that runs the migrations: the one that owns
+// most of the application's tables — which the migrations made as it —
+// and, of two that own as many, the owner of the migration tool's version
+// table (else the first by name).
 func migratingRole(objects []owned) string {
 	tables := map[string]int{}
+	versionOwner := ""
 	for _, o := range objects {
-		if o.kind == "version table" {
-			return o.owner
-		}
-		if o.kind == "table" {
+		switch o.kind {
+		case "version table":
+			if versionOwner == "" {
+				versionOwner = o.owner
+			}
+		case "table":
 			tables[o.owner]++
 		}
 	}
 	best := ""
 	for _, owner := range slices.Sorted(maps.Keys(tables)) {
-		if best == "" || tables[owner] > tables[best] {
+		if best == "" || tables[owner] > tables[best] || (tables[owner] == tables[best] && owner == versionOwner) {
 			best = owner
 		}
+	}
+	if best == "" {
+		return versionOwner
 	}
 	return best
 }
@@ -153,10 +155,6 @@ func readOwners(ctx context.Context, conn *pgx.Conn, expected *schema.Snapshot) 
 	if err != nil {
 		return nil, fmt.Errorf("read the owners of the application's objects: %w", err)
 	}
-	slices.SortStableFunc(out, func(a, b owned) int {
-		// The version tables first: they name the role that migrates.
-		return map[bool]int{true: 0, false: 1}[a.kind == "version table"] - map[bool]int{true: 0, false: 1}[b.kind == "version table"]
-	})
 	return out, nil
 }
 
