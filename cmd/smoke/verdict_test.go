@@ -40,7 +40,7 @@ func TestVerifyPassesAProductionLikeDatabase(t *testing.T) {
 
 	code, out, errOut = verify(t, nil, reader, "--strict")
 	require.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Contains(t, out, "warning privilege refresh_tokens: privileges differ: migrations has none, live has smoke_fixture_monitor: SELECT")
+	assert.Contains(t, out, "warning privilege refresh_tokens: privileges differ: migrations has none, live has smoke_fixture_80_monitor: SELECT")
 	assert.Regexp(t, `FAIL with \d+ warnings, \d+ notices \(strict: warnings fail\): do not deploy`, out)
 }
 

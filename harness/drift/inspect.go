@@ -36,7 +36,7 @@ type Context struct {
 // migration cannot act as, settings and roles that stop the application's
 // writes or connections, tables shadowed on a search_path.
 func Inspect(ctx context.Context, conn *pgx.Conn, c Context, comparisons []Comparison) ([]schema.Finding, error) {
-	roles, pins, err := judgeAll(ctx, conn, c, comparisons, "live")
+	roles, named, pins, err := judgeAll(ctx, conn, c, comparisons, "live")
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func Inspect(ctx context.Context, conn *pgx.Conn, c Context, comparisons []Compa
 		return nil, err
 	}
 	out = append(out, owners...)
-	settings, err := settingFindings(ctx, conn, c.Expected, roles)
+	settings, err := settingFindings(ctx, conn, c.Expected, roles, named)
 	if err != nil {
 		return nil, err
 	}
@@ -65,20 +65,20 @@ func Inspect(ctx context.Context, conn *pgx.Conn, c Context, comparisons []Compa
 // migration file names, a view the next migration must drop a column from
 // under, a grant to the application's own role.
 func Judge(ctx context.Context, conn *pgx.Conn, c Context, comparisons []Comparison, got string) error {
-	_, _, err := judgeAll(ctx, conn, c, comparisons, got)
+	_, _, _, err := judgeAll(ctx, conn, c, comparisons, got)
 	return err
 }
 
-// judgeAll is Judge; it returns the roles it took for the application's,
-// and the views built on its tables.
-func judgeAll(ctx context.Context, conn *pgx.Conn, c Context, comparisons []Comparison, got string) ([]string, []pin, error) {
-	roles, err := appRoles(ctx, conn, c)
+// judgeAll is Judge; it returns the roles it took for the application's
+// (and whether c named them), and the views built on its tables.
+func judgeAll(ctx context.Context, conn *pgx.Conn, c Context, comparisons []Comparison, got string) ([]string, bool, []pin, error) {
+	roles, named, err := appRoles(ctx, conn, c)
 	if err != nil {
-		return nil, nil, err
+		return nil, false, nil, err
 	}
 	pins, err := readPins(ctx, conn, c.Expected)
 	if err != nil {
-		return nil, nil, err
+		return nil, false, nil, err
 	}
 	drops := c.Text.NextDrops()
 	for i := range comparisons {
@@ -89,7 +89,7 @@ func judgeAll(ctx context.Context, conn *pgx.Conn, c Context, comparisons []Comp
 			judge(&comparisons[i].Findings[j], c, roles, pins, drops)
 		}
 	}
-	return roles, pins, nil
+	return roles, named, pins, nil
 }
 
 // judge gives a finding against the live database the rule its context

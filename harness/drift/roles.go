@@ -13,15 +13,19 @@ import (
 	"github.com/appydex/smoke/schema/pgident"
 )
 
-// appRoles are the roles the application connects as: those c names, or
-// else every role with LOGIN that owns (or is a member of the owner of), or
-// may write, a table of the migrations'.
-func appRoles(ctx context.Context, conn *pgx.Conn, c Context) ([]string, error) {
+// appRoles are the roles the application connects as, and whether c
+// names them (else they are inferred): every role with LOGIN that owns (or
+// is a member of the owner of), or may write, a table of the migrations'.
+// Superusers and replication roles — a DBA's account, a replication tool's
+// — may write everything; they are taken for the application's only where
+// no other role owns or may write its tables (a database the application
+// uses as postgres, as in development).
+func appRoles(ctx context.Context, conn *pgx.Conn, c Context) ([]string, bool, error) {
 	if len(c.AppRoles) > 0 {
-		return c.AppRoles, nil
+		return c.AppRoles, true, nil
 	}
 	rows, err := conn.Query(ctx, `
-		SELECT r.rolname FROM pg_catalog.pg_roles r
+		SELECT r.rolname, r.rolsuper OR r.rolreplication FROM pg_catalog.pg_roles r
 		 WHERE r.rolcanlogin AND EXISTS (
 		       SELECT 1 FROM pg_catalog.pg_class t JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
 		        WHERE t.relkind IN ('r', 'p')
@@ -30,13 +34,26 @@ func appRoles(ctx context.Context, conn *pgx.Conn, c Context) ([]string, error) 
 		               OR pg_catalog.has_table_privilege(r.oid, t.oid, 'INSERT, UPDATE, DELETE')))
 		 ORDER BY 1`, tableKeys(c.Expected))
 	if err != nil {
-		return nil, fmt.Errorf("find the roles that own or may write the application's tables: %w", err)
+		return nil, false, fmt.Errorf("find the roles that own or may write the application's tables: %w", err)
 	}
-	roles, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	var ordinary, powerful []string
+	var name string
+	var power bool
+	_, err = pgx.ForEachRow(rows, []any{&name, &power}, func() error {
+		if power {
+			powerful = append(powerful, name)
+		} else {
+			ordinary = append(ordinary, name)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("find the roles that own or may write the application's tables: %w", err)
+		return nil, false, fmt.Errorf("find the roles that own or may write the application's tables: %w", err)
 	}
-	return roles, nil
+	if len(ordinary) > 0 {
+		return ordinary, false, nil
+	}
+	return powerful, false, nil
 }
 
 // tableKeys are the keys of a snapshot's tables.
@@ -49,41 +66,76 @@ func tableKeys(s *schema.Snapshot) []string {
 	return keys
 }
 
-// roleSetting is one setting made for the database, a role, or a role in
-// this database (ALTER DATABASE … SET, ALTER ROLE … [IN DATABASE …] SET):
-// every session the application opens starts with it.
+// roleSetting is one setting made for a role in this database, a role,
+// the database, or every role (ALTER ROLE … IN DATABASE … SET, ALTER ROLE
+// … SET, ALTER DATABASE … SET, ALTER ROLE ALL SET): a session starts with
+// the first of those that sets it, in that order.
 type roleSetting struct {
-	role       string // "" for the database's
+	role       string // "" for the database's, or every role's
 	inDatabase bool
 	name       string
 	value      string
 }
 
-func (s roleSetting) whose() string {
+// rank is the setting's place in the order a session takes them.
+func (s roleSetting) rank() int {
 	switch {
-	case s.role == "":
-		return "the database"
+	case s.role != "" && s.inDatabase:
+		return 0
+	case s.role != "":
+		return 1
 	case s.inDatabase:
-		return "role " + s.role + " in this database"
+		return 2
 	}
-	return "role " + s.role
+	return 3
+}
+
+func (s roleSetting) whose() string {
+	switch s.rank() {
+	case 0:
+		return "role " + s.role + " in this database"
+	case 1:
+		return "role " + s.role
+	case 2:
+		return "the database"
+	}
+	return "every role (ALTER ROLE ALL)"
 }
 
 func (s roleSetting) reset(database string) string {
-	switch {
-	case s.role == "":
-		return fmt.Sprintf("ALTER DATABASE %s RESET %s;", pgident.Quote(database), s.name)
-	case s.inDatabase:
+	switch s.rank() {
+	case 0:
 		return fmt.Sprintf("ALTER ROLE %s IN DATABASE %s RESET %s;", pgident.Quote(s.role), pgident.Quote(database), s.name)
+	case 1:
+		return fmt.Sprintf("ALTER ROLE %s RESET %s;", pgident.Quote(s.role), s.name)
+	case 2:
+		return fmt.Sprintf("ALTER DATABASE %s RESET %s;", pgident.Quote(database), s.name)
 	}
-	return fmt.Sprintf("ALTER ROLE %s RESET %s;", pgident.Quote(s.role), s.name)
+	return fmt.Sprintf("ALTER ROLE ALL RESET %s;", s.name)
 }
 
-// settingFindings reads the settings every session of the application
-// starts with — the database's, and those of the roles it connects as —
-// and the roles' and the database's own limits, and judges those that
-// stop its writes or its connections.
-func settingFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snapshot, roles []string) ([]schema.Finding, error) {
+// effective is the setting of name a session of role starts with, from
+// settings; false when none sets it. role "" is any role without settings
+// of its own.
+func effective(settings []roleSetting, role, name string) (roleSetting, bool) {
+	best, found := roleSetting{}, false
+	for _, s := range settings {
+		if s.name != name || (s.role != "" && s.role != role) {
+			continue
+		}
+		if !found || s.rank() < best.rank() {
+			best, found = s, true
+		}
+	}
+	return best, found
+}
+
+// settingFindings reads the settings the application's sessions start
+// with — for each of its roles, the value that session gets — and the
+// roles' and the database's own limits, and judges what stops its writes
+// or its connections. A setting a role overrides (a read-only database,
+// its application's role set to write) is judged as the role gets it.
+func settingFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snapshot, roles []string, named bool) ([]schema.Finding, error) {
 	var database string
 	var dbLimit int
 	if err := conn.QueryRow(ctx, `SELECT datname, datconnlimit FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()`).
@@ -116,22 +168,61 @@ func settingFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snaps
 	for _, t := range expected.Tables {
 		rowSecurity = rowSecurity || t.RowSecurity
 	}
+	sessions := roles
+	if len(sessions) == 0 {
+		sessions = []string{""} // no role known: any session's
+	}
 	var out []schema.Finding
+	said := map[roleSetting]bool{}
+	for _, name := range settingNames(settings) {
+		for _, r := range sessions {
+			s, ok := effective(settings, r, name)
+			if !ok || said[s] {
+				continue
+			}
+			said[s] = true
+			rule, why := judgeSetting(s, rowSecurity)
+			if rule.ID == "" {
+				continue
+			}
+			f := schema.Finding{ObjectType: "setting", Object: s.name, Kind: KindSetting, WantSource: "migrations", GotSource: "live",
+				Got: s.name + " = " + s.value, Detail: fmt.Sprintf("%s sets %s = %s: %s", s.whose(), s.name, s.value, why), Fix: s.reset(database)}
+			rule.Judge(&f)
+			out = append(out, f)
+		}
+	}
+	// What the database (or every role) sets, that every one of the
+	// application's roles sets otherwise, is shown: it still holds for
+	// everyone else's sessions.
 	for _, s := range settings {
-		rule, why := judgeSetting(s, rowSecurity)
-		if rule.ID == "" {
+		if s.role != "" || said[s] || len(roles) == 0 {
 			continue
 		}
-		f := schema.Finding{ObjectType: "setting", Object: s.name, Kind: KindSetting, WantSource: "migrations", GotSource: "live",
-			Got: s.name + " = " + s.value, Detail: fmt.Sprintf("%s sets %s = %s: %s", s.whose(), s.name, s.value, why), Fix: s.reset(database)}
-		rule.Judge(&f)
-		out = append(out, f)
+		if rule, _ := judgeSetting(s, rowSecurity); rule.ID != "" && rule.Severity != schema.Notice {
+			f := schema.Finding{ObjectType: "setting", Object: s.name, Kind: KindSetting, WantSource: "migrations", GotSource: "live",
+				Got: s.name + " = " + s.value, Detail: fmt.Sprintf("%s sets %s = %s, and every role the application connects as (%s) sets it otherwise: only other roles' sessions get it",
+					s.whose(), s.name, s.value, strings.Join(roles, ", "))}
+			ruleSettingOverridden.Judge(&f)
+			out = append(out, f)
+		}
 	}
-	limits, err := connectionFindings(ctx, conn, database, dbLimit, roles)
+	limits, err := connectionFindings(ctx, conn, database, dbLimit, roles, named)
 	if err != nil {
 		return nil, err
 	}
 	return append(out, limits...), nil
+}
+
+// settingNames are the names settings set, sorted.
+func settingNames(settings []roleSetting) []string {
+	var names []string
+	for _, s := range settings {
+		if !slices.Contains(names, s.name) {
+			names = append(names, s.name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // KindSetting: a setting every session of the application starts with.
@@ -199,9 +290,11 @@ func milliseconds(v string) (float64, bool) {
 	return n * scale, true
 }
 
-// connectionFindings judges whether the application's roles can sign in
-// and the database takes their connections.
-func connectionFindings(ctx context.Context, conn *pgx.Conn, database string, dbLimit int, roles []string) ([]schema.Finding, error) {
+// connectionFindings judges whether the roles named as the application's
+// exist and can sign in, and whether the database takes their
+// connections. (An inferred role's sign-in is not judged: a DBA's account,
+// whose password expires as it should, may write the tables too.)
+func connectionFindings(ctx context.Context, conn *pgx.Conn, database string, dbLimit int, roles []string, named bool) ([]schema.Finding, error) {
 	rows, err := conn.Query(ctx, `
 		SELECT rolname, rolcanlogin, rolconnlimit, coalesce(rolvaliduntil < now(), false), rolsuper
 		  FROM pg_catalog.pg_roles WHERE rolname = ANY ($1) ORDER BY 1`, roles)
@@ -218,9 +311,14 @@ func connectionFindings(ctx context.Context, conn *pgx.Conn, database string, db
 	var name string
 	var login, expired, super bool
 	var limit int
-	allSuper := true
+	allSuper := len(roles) > 0
+	var found []string
 	_, err = pgx.ForEachRow(rows, []any{&name, &login, &limit, &expired, &super}, func() error {
+		found = append(found, name)
 		allSuper = allSuper && super
+		if !named {
+			return nil
+		}
 		q := pgident.Quote(name)
 		switch {
 		case !login:
@@ -234,6 +332,13 @@ func connectionFindings(ctx context.Context, conn *pgx.Conn, database string, db
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read the application's roles: %w", err)
+	}
+	if named {
+		for _, r := range roles {
+			if !slices.Contains(found, r) {
+				add(r, "no such role", "role "+r+", named as the application's, does not exist on this server", "-- give --app-role the role the application connects as (\\du lists them)")
+			}
+		}
 	}
 	if dbLimit == 0 && !allSuper {
 		f := schema.Finding{ObjectType: "database", Object: database, Kind: KindCannotConnect, WantSource: "migrations", GotSource: "live",

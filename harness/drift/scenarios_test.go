@@ -103,8 +103,7 @@ func TestDriftScenarios(t *testing.T) {
 			require.NoError(t, err)
 			script := strings.Join(schema.Script(want, live), "\n")
 			if script != "" {
-				_, err = second.Pool.Exec(context.Background(), script)
-				require.NoError(t, err, "the script, in one transaction:\n%s", script)
+				require.NoError(t, writable(t, second, script), "the script, in one transaction:\n%s", script)
 			}
 			var compared, afterScript []schema.Finding
 			for _, c := range report.Comparisons {
@@ -224,19 +223,24 @@ func schemaOnly(fs []schema.Finding) []schema.Finding {
 }
 
 // applyFixes runs each executable fix on its own (REINDEX CONCURRENTLY may
-// not run inside a transaction), in the findings' order, in a session that
-// is not read-only whatever the database says.
+// not run inside a transaction), in the findings' order.
 func applyFixes(t *testing.T, db *pgtest.DB, findings []schema.Finding) {
+	for _, f := range findings {
+		if executable(f) {
+			require.NoError(t, writable(t, db, f.Fix), "fix of %s", f)
+		}
+	}
+}
+
+// writable runs sql on db in a session that is not read-only, whatever the
+// database's settings say: as one mends a database that is.
+func writable(t *testing.T, db *pgtest.DB, sql string) error {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, db.URL)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, "SET default_transaction_read_only = off")
 	require.NoError(t, err)
-	for _, f := range findings {
-		if executable(f) {
-			_, err := conn.Exec(ctx, f.Fix)
-			require.NoError(t, err, "fix of %s", f)
-		}
-	}
+	_, err = conn.Exec(ctx, sql)
+	return err
 }
