@@ -66,7 +66,7 @@ var (
 	ruleConstraintMissing    = NewRule("constraint.missing", Error, "a primary key, unique, foreign key, check or exclusion constraint the expected side has is absent", "writes it would refuse are kept, and ON CONFLICT on a missing key fails")
 	ruleConstraintUnexpected = NewRule("constraint.unexpected", Warning, "a constraint only the compared database has", "it may refuse writes the declared schema accepts")
 	ruleConstraintDiffers    = NewRule("constraint.differs", Error, "a constraint of the same name defined otherwise (columns, action, deferrability)", "it refuses other writes, or does something else on DELETE and UPDATE")
-	ruleConstraintRenamed    = NewRule("constraint.renamed", Notice, "a constraint defined the same under another name, which no migration file names", "it refuses the same writes; only an error message names it")
+	ruleConstraintRenamed    = NewRule("constraint.renamed", Notice, "a constraint defined the same under another name, which no migration file that can still run names", "it refuses the same writes; only an error message names it")
 	ruleConstraintNotValid   = NewRule("constraint.not-valid", Warning, "a constraint NOT VALID in the compared database, validated in the expected", "new writes are checked; rows written before were never, and may break it")
 	ruleConstraintUnenforced = NewRule("constraint.unenforced", Error, "a constraint whose triggers are disabled (ALTER TABLE … DISABLE TRIGGER ALL, as an interrupted restore leaves it)", "a foreign key is not checked and its ON DELETE actions do not run: deleting a user leaves its refresh tokens live")
 
@@ -78,7 +78,7 @@ var (
 	ruleIndexUnexpected       = NewRule("index.unexpected", Notice, "an index only the compared database has (a DBA's, for a slow query)", "it costs writes a little and breaks nothing")
 	ruleIndexDiffersUnique    = NewRule("index.differs-unique", Error, "an index of the same name defined otherwise, unique in either", "which writes it refuses changes")
 	ruleIndexDiffers          = NewRule("index.differs", Warning, "an index of the same name on other columns, or otherwise defined", "the queries it was declared for may scan instead")
-	ruleIndexRenamed          = NewRule("index.renamed", Notice, "an index defined the same under another name, which no migration file names", "queries use it the same")
+	ruleIndexRenamed          = NewRule("index.renamed", Notice, "an index defined the same under another name, which no migration file that can still run names", "queries use it the same")
 	ruleIndexInvalid          = NewRule("index.invalid", Warning, "an index left invalid by a failed CREATE INDEX CONCURRENTLY", "queries do not use it, and a unique one still checks writes")
 
 	ruleTriggerMissing      = NewRule("trigger.missing", Error, "a trigger the expected side has is absent", "what it does on the application's writes (a timestamp, a check, an audit row) is not done")

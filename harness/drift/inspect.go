@@ -99,7 +99,7 @@ func judge(f *schema.Finding, c Context, roles []string, pins []pin, drops []Dro
 	case f.Kind == schema.NameDiffers && c.Text != nil:
 		if files := c.Text.Naming(f.Want); len(files) > 0 {
 			ruleRenamedNamed.Judge(f)
-			f.Detail = fmt.Sprintf("defined the same, but named %s here; %s names it %s: a migration that names it fails against this database",
+			f.Detail = fmt.Sprintf("defined the same, but named %s here; %s names it %s, and fails against this database",
 				f.Got, strings.Join(files, ", "), f.Want)
 		}
 	case f.Kind == schema.Unexpected && (f.ObjectType == "view" || f.ObjectType == "materialized view"):

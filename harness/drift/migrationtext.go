@@ -10,10 +10,10 @@ import (
 )
 
 // MigrationText is what a folder's migration files say, read for the
-// context that decides some differences' effect: the names they use (a
-// renamed constraint a file names is one a migration will fail on), and
-// what the migrations that would run next drop or retype (a view built on
-// it makes that migration fail).
+// context that decides some differences' effect: the names the files that
+// can still run use (a renamed constraint one names is one it will fail
+// on), and what the migrations that would run next drop or retype (a view
+// built on it makes that migration fail).
 type MigrationText struct {
 	files []migrationFile
 }
@@ -21,8 +21,12 @@ type MigrationText struct {
 type migrationFile struct {
 	path string
 	text string // comments left out
-	// next: it would run next against the database — a pending up file,
-	// or the down file of the database's version.
+	// canRun: it can still run against the database — a pending up file,
+	// or any down file (a rollback); an up file it applied will not run
+	// there again.
+	canRun bool
+	// next: it would run next — a pending up file, or the down file of the
+	// database's version.
 	next bool
 }
 
@@ -44,15 +48,17 @@ func ReadMigrationText(fsys fs.FS, dir string, at uint) (*MigrationText, error) 
 			if err != nil {
 				return nil, fmt.Errorf("read %s: %w", files.Path(name), err)
 			}
-			next := (name == f.Up && f.Version > at) || (name == f.Down && f.Version == at)
-			mt.files = append(mt.files, migrationFile{path: files.Path(name), text: withoutComments(string(b)), next: next})
+			pending := name == f.Up && f.Version > at
+			mt.files = append(mt.files, migrationFile{path: files.Path(name), text: withoutComments(string(b)),
+				canRun: pending || name == f.Down, next: pending || (name == f.Down && f.Version == at)})
 		}
 	}
 	return mt, nil
 }
 
-// Naming lists the files that name an object called name: as an
-// identifier, quoted or not (unquoted, in any case).
+// Naming lists the files that can still run against the database (pending
+// up files, down files) and name an object called name: as an identifier,
+// quoted or not (unquoted, in any case).
 func (mt *MigrationText) Naming(name string) []string {
 	if mt == nil {
 		return nil
@@ -64,7 +70,7 @@ func (mt *MigrationText) Naming(name string) []string {
 	}
 	var out []string
 	for _, f := range mt.files {
-		if quoted.MatchString(f.text) || (bare != nil && bare.MatchString(f.text)) {
+		if f.canRun && (quoted.MatchString(f.text) || (bare != nil && bare.MatchString(f.text))) {
 			out = append(out, f.path)
 		}
 	}
