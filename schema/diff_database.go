@@ -65,12 +65,15 @@ func refusal(pubs []*Publication, t *Table, ident string) string {
 			continue
 		}
 		by := fmt.Sprintf("publication %s publishes its %s", p.Name, updatesAndDeletes(p))
-		cols := identityColumns(t, ident)
+		cols, known := identityColumns(t, ident)
 		switch {
 		case ident == "NOTHING":
 			return by + " with REPLICA IDENTITY NOTHING: PostgreSQL refuses every UPDATE and DELETE on it"
-		case cols == nil:
+		case ident == "" && cols == nil:
 			return by + " with REPLICA IDENTITY DEFAULT and no primary key: PostgreSQL refuses every UPDATE and DELETE on it"
+		case !known:
+			// An index on expressions: which columns it needs is not
+			// told here, so nothing is claimed.
 		case entry != nil && entry.Columns != nil && len(minus(cols, entry.Columns)) > 0:
 			return fmt.Sprintf("%s with a column list that leaves out %s, of its replica identity: PostgreSQL refuses every UPDATE and DELETE on it",
 				by, strings.Join(minus(cols, entry.Columns), ", "))
@@ -126,31 +129,58 @@ func (p *Publication) publishes(t *Table, key string) (*PublishedTable, bool) {
 }
 
 // identityColumns are the columns t's replica identity ident logs: the
-// primary key's for DEFAULT (nil without one), an index's, or every
-// column for FULL. An index whose columns cannot be told (an expression)
-// gives every column: the check then claims nothing it cannot see.
-func identityColumns(t *Table, ident string) []string {
+// primary key's for DEFAULT (none without one), a unique index's, or every
+// column for FULL. known is false for an index whose columns cannot be
+// told (one on expressions).
+func identityColumns(t *Table, ident string) (cols []string, known bool) {
 	switch {
 	case ident == "":
 		for _, c := range t.Constraints {
 			if c.Kind == "primary key" {
-				return c.Columns
+				return c.Columns, true
 			}
 		}
-		return nil
+		return nil, true
 	case strings.HasPrefix(ident, "USING INDEX "):
 		name := strings.TrimPrefix(ident, "USING INDEX ")
 		for _, c := range t.Constraints {
 			if pgident.Quote(c.Name) == name {
-				return c.Columns
+				return c.Columns, true
 			}
 		}
+		for _, ix := range t.Indexes {
+			if pgident.Quote(ix.Name) == name {
+				return indexColumns(ix)
+			}
+		}
+		return nil, false
 	}
-	var all []string
 	for _, c := range sortedColumns(t) {
-		all = append(all, c.Name)
+		cols = append(cols, c.Name)
 	}
-	return all
+	return cols, true
+}
+
+// indexColumns reads the columns of an index from its definition
+// ("… USING btree (a, "B")"); known is false where an item is an
+// expression, not a column.
+func indexColumns(ix *Index) (cols []string, known bool) {
+	_, list, ok := strings.Cut(ix.Def, " USING ")
+	if !ok {
+		return nil, false
+	}
+	open, end := strings.IndexByte(list, '('), strings.LastIndexByte(list, ')')
+	if open < 0 || end < open {
+		return nil, false
+	}
+	for _, item := range strings.Split(list[open+1:end], ", ") {
+		name, ok := pgident.Unquote(strings.TrimSpace(item))
+		if !ok {
+			return nil, false
+		}
+		cols = append(cols, name)
+	}
+	return cols, true
 }
 
 // columnsNamed are the columns of t an expression names, other than those

@@ -6,7 +6,9 @@ package schema
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/appydex/smoke/schema/pgident"
@@ -481,8 +483,8 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 			to = gc.TypeStorage // back to the type's own
 		}
 		rule := ruleColumnStorage
-		if gc.Storage == "PLAIN" {
-			rule = ruleColumnStoragePlain // a variable-length type's: a fixed-length one is always PLAIN
+		if gc.Storage == "PLAIN" && canBeLong(gc.Type) {
+			rule = ruleColumnStoragePlain
 		}
 		d.add(rule, Finding{ObjectType: "column", Object: obj, Kind: StorageDiffers, Want: storage(wc), Got: storage(gc)},
 			step(orderSetDefault, col+" SET STORAGE "+to+";"))
@@ -496,6 +498,23 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 			Want: "COMPRESSION " + orDefault(wc.Compression), Got: "COMPRESSION " + orDefault(gc.Compression)},
 			step(orderSetDefault, col+" SET COMPRESSION "+to+";"))
 	}
+}
+
+// boundedType is a type of bounded length, as format_type prints it.
+var boundedType = regexp.MustCompile(`^(character varying|character|bit varying|bit)\((\d+)\)`)
+
+// canBeLong reports whether a value of the variable-length type typ can
+// take more than about 2 kB — where PostgreSQL would compress it or move it
+// out of line, and under STORAGE PLAIN cannot. (A fixed-length type's
+// storage is always PLAIN, and never differs.) A varchar(n) takes up to 4n
+// bytes.
+func canBeLong(typ string) bool {
+	m := boundedType.FindStringSubmatch(baseType(typ))
+	if m == nil || strings.HasSuffix(baseType(typ), "[]") {
+		return true // text, bytea, json, arrays, numeric without a precision, …
+	}
+	n, err := strconv.Atoi(m[2])
+	return err != nil || n > 500
 }
 
 // storage says a column's STORAGE.

@@ -39,3 +39,20 @@ func Quote(name string) string {
 func Literal(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
+
+// Unquote reads an identifier as Quote (or PostgreSQL) prints it: a bare
+// name, or one in double quotes. ok is false for anything else — an
+// expression, a qualified name.
+func Unquote(s string) (name string, ok bool) {
+	if plainIdent.MatchString(s) {
+		return s, true
+	}
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return "", false
+	}
+	inner := s[1 : len(s)-1]
+	if strings.Contains(strings.ReplaceAll(inner, `""`, ""), `"`) {
+		return "", false
+	}
+	return strings.ReplaceAll(inner, `""`, `"`), true
+}

@@ -26,3 +26,17 @@ func TestLiteral(t *testing.T) {
 	assert.Equal(t, `'it''s'`, pgident.Literal("it's"))
 	assert.Equal(t, `''`, pgident.Literal(""))
 }
+
+func TestUnquoteReadsWhatQuoteWrites(t *testing.T) {
+	for _, name := range []string{"users", "Users", `we"ird`, "select", "a b"} {
+		got, ok := pgident.Unquote(pgident.Quote(name))
+		if !ok || got != name {
+			t.Errorf("Unquote(Quote(%q)) = %q, %t; want %q, true", name, got, ok, name)
+		}
+	}
+	for _, notAName := range []string{"lower(email)", `"a"b"`, "s.t", ""} {
+		if got, ok := pgident.Unquote(notAName); ok {
+			t.Errorf("Unquote(%q) = %q, true; want false", notAName, got)
+		}
+	}
+}
