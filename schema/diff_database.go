@@ -304,8 +304,10 @@ func (d *differ) eventTriggers() {
 			switch {
 			case g.Enabled == "disabled" || g.Enabled == "replica":
 				rule = ruleEventTriggerDisabled
-			case g.Refuses:
+			case g.Refuses && refusesMigrations(g.Tags):
 				rule = ruleEventTriggerRaises
+			case g.Refuses:
+				rule = ruleEventTriggerRaisesSome
 			}
 			got := describeEventTrigger(g)
 			if g.Refuses {
@@ -321,6 +323,24 @@ func (d *differ) eventTriggers() {
 				Want: describeEventTrigger(w), Got: describeEventTrigger(g)}, drop, create)
 		}
 	}
+}
+
+// migrationCommands are the command tags nearly every migration runs.
+var migrationCommands = []string{"CREATE TABLE", "ALTER TABLE", "CREATE INDEX", "DROP INDEX", "ALTER INDEX", "CREATE TYPE", "ALTER TYPE",
+	"CREATE FUNCTION", "CREATE TRIGGER", "CREATE VIEW", "CREATE SEQUENCE", "ALTER SEQUENCE", "COMMENT", "CREATE EXTENSION"}
+
+// refusesMigrations reports whether an event trigger limited to tags ("" for
+// none: every command) runs on commands nearly every migration runs.
+func refusesMigrations(tags string) bool {
+	if tags == "" {
+		return true
+	}
+	for _, t := range strings.Split(tags, ", ") {
+		if slices.Contains(migrationCommands, strings.ToUpper(t)) {
+			return true
+		}
+	}
+	return false
 }
 
 func firesOnDDL(e *EventTrigger) bool { return e.Enabled == "" || e.Enabled == "always" }
