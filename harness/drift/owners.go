@@ -54,14 +54,21 @@ func ownerFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snapsho
 		if canAct[o.owner] {
 			rule, how = ruleOwnerMember, "is a member of it"
 		}
-		alter := map[string]string{"materialized view": "MATERIALIZED VIEW", "view": "VIEW", "sequence": "SEQUENCE", "type": "TYPE", "function": "FUNCTION"}[o.kind]
+		alter := map[string]string{"materialized view": "MATERIALIZED VIEW", "view": "VIEW", "sequence": "SEQUENCE", "type": "TYPE", "function": "ROUTINE"}[o.kind]
 		if alter == "" {
 			alter = "TABLE"
+		}
+		// The role that owned it may be the application's: the fix says
+		// how it keeps what it could do.
+		grant := map[string]string{"sequence": "ALL ON SEQUENCE", "type": "USAGE ON TYPE", "function": "EXECUTE ON ROUTINE"}[o.kind]
+		if grant == "" {
+			grant = "ALL ON TABLE"
 		}
 		f := schema.Finding{ObjectType: o.kind, Object: o.key, Kind: KindOwner, WantSource: "migrations", GotSource: "live",
 			Want: "owned by " + migrator, Got: "owned by " + o.owner,
 			Detail: fmt.Sprintf("owned by %s, while %s — which runs the migrations: it owns most of the application's tables — %s", o.owner, migrator, how),
-			Fix:    fmt.Sprintf("ALTER %s %s OWNER TO %s;", alter, o.sql, pgident.Quote(migrator))}
+			Fix: fmt.Sprintf("ALTER %s %s OWNER TO %s; -- and, where %s used it as its owner: GRANT %s %s TO %s;", alter, o.sql, pgident.Quote(migrator),
+				o.owner, grant, o.sql, pgident.Quote(o.owner))}
 		rule.Judge(&f)
 		out = append(out, f)
 	}
