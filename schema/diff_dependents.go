@@ -42,7 +42,7 @@ func (d *differ) dependents() {
 			findings[key], rules[key] = Finding{ObjectType: w.Kind, Object: key, Kind: Missing, Want: returns(w)}, ruleFunctionMissing
 		case w == nil:
 			drop[key] = true
-			findings[key], rules[key] = Finding{ObjectType: g.Kind, Object: key, Kind: Unexpected, Got: returns(g)}, ruleFunctionUnexpect
+			findings[key], rules[key] = Finding{ObjectType: g.Kind, Object: key, Kind: Unexpected, Got: returns(g)}, ruleFunctionUnexpected
 		case w.Def != g.Def:
 			findings[key], rules[key] = Finding{ObjectType: w.Kind, Object: key, Kind: DefinitionDiffers, Want: oneLine(w.Def), Got: oneLine(g.Def)}, ruleFunctionDiffers
 			if w.Kind != g.Kind || w.Result != g.Result {

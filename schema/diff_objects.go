@@ -494,7 +494,7 @@ func (d *differ) others() {
 			f.Kind, f.Want = Missing, w.Def
 			rule := map[string]Rule{"rule": ruleRuleMissing, "trigger": ruleTriggerMissing, "constraint": ruleConstraintMissing}[kind]
 			if rule.ID == "" {
-				rule = ruleOtherMissing
+				rule = ruleTypeMissing
 			}
 			if w.Create == "" {
 				d.add(rule, f, comment(createPhase, key+" is missing, and this engine does not write it: add it by hand"))
@@ -503,7 +503,7 @@ func (d *differ) others() {
 			}
 		case w == nil:
 			f.Kind, f.Got = Unexpected, g.Def
-			rule := ruleOtherExtra
+			rule := ruleTypeUnexpected
 			switch _, on, _ := strings.Cut(f.Object, " on "); {
 			case kind == "rule" && d.want.Tables[on] != nil:
 				rule = ruleRuleUnexpected // on a table of the application's
@@ -522,7 +522,7 @@ func (d *differ) others() {
 			f.Kind, f.Want, f.Got = DefinitionDiffers, w.Def, g.Def
 			rule := map[string]Rule{"rule": ruleRuleMissing, "trigger": ruleTriggerDiffers, "constraint": ruleConstraintDiffers}[kind]
 			if rule.ID == "" {
-				rule = ruleOtherDiffers
+				rule = ruleTypeDiffers
 			}
 			if (w.Kind == "aggregate" || w.Kind == "rule") && w.Create != "" && g.Drop != "" {
 				d.add(rule, f, stmt{phase: dropPhase, rank: dropRank, sql: g.Drop}, stmt{phase: createPhase, rank: createRank, sql: w.Create})

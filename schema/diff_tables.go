@@ -28,7 +28,7 @@ func (d *differ) tables() {
 			// A table cannot become partitioned, or change its key, in place.
 			d.disturbed[key], d.fkDisturbed[key], d.rebuilt[key] = true, true, true
 			stmts := append(d.dropTable(g, handledFK), d.createTable(w)...)
-			d.add(ruleTableRemade, Finding{ObjectType: "table", Object: key, Kind: DefinitionDiffers, Want: describeTable(w), Got: describeTable(g)},
+			d.add(ruleTablePartitioning, Finding{ObjectType: "table", Object: key, Kind: DefinitionDiffers, Want: describeTable(w), Got: describeTable(g)},
 				append(stmts, stmt{phase: phaseDropTables, sql: "-- " + key + " is made anew: its rows are not kept"})...)
 		default:
 			d.alterTable(w, g, handledFK)
@@ -225,7 +225,7 @@ func (d *differ) alterTable(w, g *Table, handledFK map[string]bool) {
 			}
 			stmts = append(stmts, attach)
 		}
-		d.add(ruleTableRemade, Finding{ObjectType: "table", Object: key, Kind: PartitionDiffers,
+		d.add(ruleTablePartitioning, Finding{ObjectType: "table", Object: key, Kind: PartitionDiffers,
 			Want: orNone(partitionOf(w)), Got: orNone(partitionOf(g))}, stmts...)
 	}
 	if !slices.Equal(w.Inherits, g.Inherits) {
@@ -240,7 +240,7 @@ func (d *differ) alterTable(w, g *Table, handledFK map[string]bool) {
 				stmts = append(stmts, stmt{phase: phaseTables, rank: rank + 1, sql: alter + " INHERIT " + d.wantTableSQL(p) + ";"})
 			}
 		}
-		d.add(ruleTableRemade, Finding{ObjectType: "table", Object: key, Kind: InheritanceDiffers,
+		d.add(ruleTablePartitioning, Finding{ObjectType: "table", Object: key, Kind: InheritanceDiffers,
 			Want: orNone(strings.Join(w.Inherits, ", ")), Got: orNone(strings.Join(g.Inherits, ", "))}, stmts...)
 	}
 	if w.RowSecurity != g.RowSecurity || w.ForceSecurity != g.ForceSecurity {

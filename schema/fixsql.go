@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/appydex/smoke/schema/pgident"
 )
@@ -120,18 +121,52 @@ func privilegeRule(want, got []string, credentials bool) Rule {
 
 // credentialWords are the words a column's name holds when it keeps what
 // lets one sign in as someone: a password or its hash, a secret, a token
-// or its hash, a key.
-var credentialWords = []string{"password", "passwd", "secret", "token", "hash", "otp", "apikey", "api_key", "private_key", "credential"}
+// or its hash, a one-time code's seed, a key. A name is split into words
+// at underscores and case changes ("password_hash", "refreshToken"), so
+// "tokens_count" and "footprint" hold none.
+var credentialWords = map[string]bool{"password": true, "passwd": true, "pwd": true, "secret": true, "token": true, "hash": true,
+	"otp": true, "totp": true, "apikey": true, "credential": true, "credentials": true, "salt": true}
+
+// credentialPairs are two words that say it together ("api_key").
+var credentialPairs = map[[2]string]bool{{"api", "key"}: true, {"private", "key"}: true, {"secret", "key"}: true, {"access", "key"}: true}
 
 // holdsCredentials reports whether a column's name says it holds credentials.
 func holdsCredentials(column string) bool {
-	name := strings.ToLower(column)
-	for _, w := range credentialWords {
-		if strings.Contains(name, w) {
+	words := nameWords(column)
+	for i, w := range words {
+		if credentialWords[w] || (i > 0 && credentialPairs[[2]string{words[i-1], w}]) {
 			return true
 		}
 	}
 	return false
+}
+
+// nameWords splits a name into lower-case words at anything but letters and
+// digits, and where a lower-case letter meets an upper-case one.
+func nameWords(name string) []string {
+	var words []string
+	var word []rune
+	var prev rune
+	flush := func() {
+		if len(word) > 0 {
+			words = append(words, strings.ToLower(string(word)))
+			word = word[:0]
+		}
+	}
+	for _, r := range name {
+		switch {
+		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
+			flush()
+		case unicode.IsUpper(r) && unicode.IsLower(prev):
+			flush()
+			word = append(word, r)
+		default:
+			word = append(word, r)
+		}
+		prev = r
+	}
+	flush()
+	return words
 }
 
 // credentialColumns are the columns of t that hold credentials.

@@ -266,3 +266,9 @@ func ReadLiveSchemas(ctx context.Context, conn *pgx.Conn, filter schema.Filter, 
 	snap.WithoutGrantsTo(role)
 	return snap, nil
 }
+
+// hasError reports whether findings hold an error: the migration state
+// claims the newest migration falsely only then.
+func hasError(findings []schema.Finding) bool {
+	return schema.Worst(findings) == schema.Error
+}

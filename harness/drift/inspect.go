@@ -116,9 +116,3 @@ func judge(f *schema.Finding, c Context, roles []string, pins []pin, drops []Dro
 		}
 	}
 }
-
-// hasError reports whether findings hold an error: the migration state
-// claims the newest migration falsely only then.
-func hasError(findings []schema.Finding) bool {
-	return schema.Worst(findings) == schema.Error
-}

@@ -87,7 +87,8 @@ type Drop struct {
 }
 
 // NextDrops lists what the migrations that would run next drop or retype
-// without CASCADE — a statement a view built on it makes fail.
+// without CASCADE — a statement a view built on it makes fail. Statements
+// inside a DO block's body are not read.
 func (mt *MigrationText) NextDrops() []Drop {
 	if mt == nil {
 		return nil
@@ -98,7 +99,7 @@ func (mt *MigrationText) NextDrops() []Drop {
 			continue
 		}
 		for _, stmt := range splitStatements(f.text) {
-			for _, d := range dropsOf(stmt) {
+			for _, d := range dropsOf(withoutLiterals(stmt)) {
 				d.File = f.path
 				out = append(out, d)
 			}
@@ -165,9 +166,11 @@ func identName(id string) string {
 	return strings.ToLower(id)
 }
 
+var qualifierDot = regexp.MustCompile(`\s*\.\s*`)
+
 // tableKey is a possibly qualified name as the snapshot keys tables.
 func tableKey(qname string) string {
-	parts := regexp.MustCompile(`\s*\.\s*`).Split(strings.TrimSpace(qname), 2)
+	parts := qualifierDot.Split(strings.TrimSpace(qname), 2)
 	if len(parts) == 1 {
 		return identName(parts[0])
 	}
@@ -179,7 +182,8 @@ func tableKey(qname string) string {
 }
 
 // withoutComments blanks out SQL's comments, keeping string literals and
-// quoted names whole.
+// quoted names whole (a "--" inside a dollar-quoted body is taken for a
+// comment: what it blanks there is no statement this package reads).
 func withoutComments(sql string) string {
 	var b strings.Builder
 	for i := 0; i < len(sql); {
@@ -210,11 +214,17 @@ func withoutComments(sql string) string {
 }
 
 // closing is the index just past the quoted text that starts at i ('…' or
-// "…", a doubled quote inside it).
+// "…", a doubled quote inside it; in an E'…' string, a quote after a
+// backslash too).
 func closing(sql string, i int) int {
 	q := sql[i]
+	escapes := q == '\'' && i > 0 && (sql[i-1] == 'E' || sql[i-1] == 'e') && (i == 1 || !isWordByte(sql[i-2]))
 	j := i + 1
 	for j < len(sql) {
+		if escapes && sql[j] == '\\' {
+			j += 2
+			continue
+		}
 		if sql[j] == q {
 			if j+1 < len(sql) && sql[j+1] == q {
 				j += 2
@@ -227,7 +237,33 @@ func closing(sql string, i int) int {
 	return len(sql)
 }
 
-var dollarTag = regexp.MustCompile(`^\$[A-Za-z_]*\$`)
+func isWordByte(b byte) bool {
+	return b == '_' || b == '$' || (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z')
+}
+
+// withoutLiterals blanks out a statement's string literals, so that what
+// one says ('DROP x') is not read as what the statement does.
+func withoutLiterals(stmt string) string {
+	var b strings.Builder
+	for i := 0; i < len(stmt); {
+		switch stmt[i] {
+		case '\'':
+			end := closing(stmt, i)
+			b.WriteString("''")
+			i = end
+		case '"':
+			end := closing(stmt, i)
+			b.WriteString(stmt[i:end])
+			i = end
+		default:
+			b.WriteByte(stmt[i])
+			i++
+		}
+	}
+	return b.String()
+}
+
+var dollarTag = regexp.MustCompile(`^\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$`)
 
 // splitStatements splits SQL (its comments left out) at the semicolons
 // outside quotes and dollar-quoted bodies.

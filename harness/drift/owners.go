@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/schema"
 	"github.com/appydex/smoke/schema/pgident"
 )
@@ -121,39 +122,39 @@ func migratingRole(objects []owned) string {
 func readOwners(ctx context.Context, conn *pgx.Conn, expected *schema.Snapshot) ([]owned, error) {
 	rows, err := conn.Query(ctx, `
 		SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'table' END,
-		       `+disp("n", "c.relname")+`, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
-		       pg_catalog.pg_get_userbyid(c.relowner)
+		       n.nspname, c.relname, '', pg_catalog.pg_get_userbyid(c.relowner)
 		  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 		 WHERE n.nspname = ANY ($1) AND c.relkind IN ('r', 'p', 'S', 'v', 'm')
 		UNION ALL
-		SELECT 'type', `+disp("n", "t.typname")+`, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.typname),
-		       pg_catalog.pg_get_userbyid(t.typowner)
+		SELECT 'type', n.nspname, t.typname, '', pg_catalog.pg_get_userbyid(t.typowner)
 		  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-		 WHERE n.nspname = ANY ($1) AND t.typtype IN ('e', 'd', 'r') 
+		 WHERE n.nspname = ANY ($1) AND t.typtype IN ('e', 'd', 'r')
 		UNION ALL
-		SELECT 'function', `+disp("n", "p.proname")+` || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
-		       pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.proname) || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
-		       pg_catalog.pg_get_userbyid(p.proowner)
+		SELECT 'function', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), pg_catalog.pg_get_userbyid(p.proowner)
 		  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 		 WHERE n.nspname = ANY ($1) AND p.prokind IN ('f', 'p')
-		 ORDER BY 1, 2`, slices.Sorted(maps.Keys(expected.Schemas)))
+		 ORDER BY 1, 2, 3, 4`, slices.Sorted(maps.Keys(expected.Schemas)))
 	if err != nil {
 		return nil, fmt.Errorf("read the owners of the application's objects: %w", err)
 	}
 	var out []owned
-	var o owned
-	_, err = pgx.ForEachRow(rows, []any{&o.kind, &o.key, &o.sql, &o.owner}, func() error {
+	var kind, nsp, name, args, owner string
+	_, err = pgx.ForEachRow(rows, []any{&kind, &nsp, &name, &args, &owner}, func() error {
+		o := owned{kind: kind, key: schema.Qualify(nsp, name), sql: pgident.Quote(nsp) + "." + pgident.Quote(name), owner: owner}
+		if kind == "function" {
+			o.key += "(" + args + ")"
+			o.sql += "(" + args + ")"
+		}
 		switch {
-		case o.kind == "table" && slices.Contains(schema.Bookkeeping, o.key):
+		case kind == "table" && nsp == "public" && name == migrator.ChecksumTable:
+			return nil // the harness's own record: whoever migrated with it
+		case kind == "table" && nsp == "public" && slices.Contains(schema.Bookkeeping, name):
 			o.kind = "version table"
-			if o.key == schema.Bookkeeping[1] {
-				return nil // the harness's checksums: whoever migrated with it
-			}
-		case o.kind == "table" && expected.Tables[o.key] == nil,
-			o.kind == "sequence" && expected.Sequences[o.key] == nil,
-			(o.kind == "view" || o.kind == "materialized view") && expected.Views[o.key] == nil,
-			o.kind == "type" && expected.Enums[o.key] == nil && expected.Others["domain "+o.key] == nil && expected.Others["range type "+o.key] == nil,
-			o.kind == "function" && expected.Functions[o.key] == nil:
+		case kind == "table" && expected.Tables[o.key] == nil,
+			kind == "sequence" && expected.Sequences[o.key] == nil,
+			(kind == "view" || kind == "materialized view") && expected.Views[o.key] == nil,
+			kind == "type" && expected.Enums[o.key] == nil && expected.Others["domain "+o.key] == nil && expected.Others["range type "+o.key] == nil,
+			kind == "function" && expected.Functions[o.key] == nil:
 			return nil // not the migrations'
 		}
 		out = append(out, o)
@@ -163,10 +164,4 @@ func readOwners(ctx context.Context, conn *pgx.Conn, expected *schema.Snapshot) 
 		return nil, fmt.Errorf("read the owners of the application's objects: %w", err)
 	}
 	return out, nil
-}
-
-// disp is SQL for an object's name as a snapshot keys it: bare in
-// public, schema.name elsewhere.
-func disp(ns, name string) string {
-	return fmt.Sprintf("(CASE WHEN %[1]s.nspname = 'public' THEN %[2]s ELSE %[1]s.nspname || '.' || %[2]s END)", ns, name)
 }

@@ -3,6 +3,7 @@ package drift
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -29,7 +30,8 @@ func readPins(ctx context.Context, conn *pgx.Conn, expected *schema.Snapshot) ([
 		  JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
 		  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
 		 WHERE v.oid <> t.oid AND v.relkind IN ('v', 'm') AND t.relkind IN ('r', 'p')
-		   AND vn.nspname NOT IN ('pg_catalog', 'information_schema')`)
+		   AND vn.nspname NOT IN ('pg_catalog', 'information_schema')
+		 ORDER BY 1, 2, 4, 5, 6`)
 	if err != nil {
 		return nil, fmt.Errorf("read the views built on the application's tables (pg_depend): %w", err)
 	}
@@ -81,7 +83,7 @@ func pinnedElsewhere(expected *schema.Snapshot, pins []pin, drops []Drop) []sche
 	seen := map[string]bool{}
 	for _, p := range pins {
 		schemaName := "public"
-		if s, _, ok := cutSchema(p.view); ok {
+		if s, _, ok := strings.Cut(p.view, "."); ok {
 			schemaName = s
 		}
 		if expected.Schemas[schemaName] != nil || seen[p.view] {
@@ -97,14 +99,4 @@ func pinnedElsewhere(expected *schema.Snapshot, pins []pin, drops []Drop) []sche
 		}
 	}
 	return out
-}
-
-// cutSchema splits a qualified key, schema.name.
-func cutSchema(key string) (schemaName, name string, ok bool) {
-	for i := 0; i < len(key); i++ {
-		if key[i] == '.' {
-			return key[:i], key[i+1:], true
-		}
-	}
-	return "", key, false
 }
