@@ -89,7 +89,7 @@ func severityTable(rules []schema.Rule) string {
 // groupOrder is the order of the table's groups: the migration state and
 // what a live database holds first, as a report shows them.
 var groupOrder = []string{"migration", "revision", "search-path", "setting", "role", "owner", "schema", "extension", "event-trigger",
-	"publication", "updates-refused", "collation", "enum", "sequence", "table", "column", "constraint", "name", "index", "trigger",
+	"publication", "collation", "enum", "sequence", "table", "column", "constraint", "name", "index", "trigger",
 	"policy", "rule", "view", "function", "type", "privilege", "not-compared"}
 
 func cell(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
