@@ -14,6 +14,7 @@ import (
 
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/schema"
+	"github.com/appydex/smoke/schema/schematest"
 )
 
 var update = flag.Bool("update", false, "rewrite fixtures/drift/*/want.txt of the two-database cases from what Diff finds")
@@ -56,15 +57,7 @@ func TestEveryKindBothWays(t *testing.T) {
 			}
 			require.Equal(t, readFile(t, path, "want.txt"), got, "findings of %s", dir.Name())
 			require.NotEmpty(t, findings, "a case must differ")
-			rules := map[string]schema.Rule{}
-			for _, r := range schema.Rules() {
-				rules[r.ID] = r
-			}
-			for _, f := range findings {
-				r, ok := rules[f.Rule]
-				require.True(t, ok, "%s: judged by no known rule (%q)", f, f.Rule)
-				require.Equal(t, r.Severity, f.Severity, "%s: the severity its rule gives", f)
-			}
+			schematest.RequireJudged(t, findings)
 
 			t.Run("from into to", func(t *testing.T) { converges(t, from, toSnap, fromSnap, findings) })
 			t.Run("to into from", func(t *testing.T) {

@@ -3,6 +3,8 @@ package schema
 import (
 	"regexp"
 	"strings"
+
+	"github.com/appydex/smoke/schema/sqltext"
 )
 
 // raiseLevels are the levels of a PL/pgSQL RAISE that report without
@@ -26,52 +28,11 @@ func canRaise(language, body string) bool {
 	if language != "plpgsql" {
 		return true
 	}
-	code := plpgsqlCode(body)
+	code := sqltext.WithoutLiterals(sqltext.WithoutComments(body))
 	for _, m := range raiseWord.FindAllStringSubmatch(code, -1) {
 		if !raiseLevels[strings.ToLower(m[1])] {
 			return true
 		}
 	}
 	return assertWord.MatchString(code)
-}
-
-// plpgsqlCode is body with its comments and string literals blanked out.
-func plpgsqlCode(body string) string {
-	var b strings.Builder
-	for i := 0; i < len(body); {
-		switch {
-		case strings.HasPrefix(body[i:], "--"):
-			end := strings.IndexByte(body[i:], '\n')
-			if end < 0 {
-				return b.String()
-			}
-			i += end
-		case strings.HasPrefix(body[i:], "/*"):
-			end := strings.Index(body[i+2:], "*/")
-			if end < 0 {
-				return b.String()
-			}
-			i += end + 4
-			b.WriteByte(' ')
-		case body[i] == '\'':
-			// A literal runs to the next lone quote ('' is a quote inside it).
-			j := i + 1
-			for j < len(body) {
-				if body[j] == '\'' {
-					if j+1 < len(body) && body[j+1] == '\'' {
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
-			b.WriteString("''")
-			i = j + 1
-		default:
-			b.WriteByte(body[i])
-			i++
-		}
-	}
-	return b.String()
 }

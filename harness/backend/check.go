@@ -213,7 +213,7 @@ func (r Revisions) Findings(comparisons []drift.Comparison, migrateCmd []string)
 		return out
 	}
 	at := strings.Join(r.Current, ", ")
-	if extra := minus(r.Current, r.Heads); len(extra) > 0 && len(minus(r.Heads, r.Current)) == 0 {
+	if extra := without(r.Current, r.Heads); len(extra) > 0 && len(without(r.Heads, r.Current)) == 0 {
 		// Every head is recorded, and more: a row the tool keeps for a
 		// head it no longer has (alembic keeps one a branch).
 		add(ruleNotAtHeads, schema.Finding{Kind: drift.KindSeveralVersions, Want: heads, Got: at,
@@ -257,13 +257,7 @@ func (r Revisions) Findings(comparisons []drift.Comparison, migrateCmd []string)
 	return out
 }
 
-// minus is what of a is not in b.
-func minus(a, b []string) []string {
-	var out []string
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			out = append(out, x)
-		}
-	}
-	return out
+// without is a without what b holds.
+func without(a, b []string) []string {
+	return slices.DeleteFunc(slices.Clone(a), func(x string) bool { return slices.Contains(b, x) })
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/appydex/smoke/harness/migrator"
+	"github.com/appydex/smoke/schema/sqltext"
 )
 
 // MigrationText is what a folder's migration files say, read for the
@@ -49,7 +50,7 @@ func ReadMigrationText(fsys fs.FS, dir string, at uint) (*MigrationText, error) 
 				return nil, fmt.Errorf("read %s: %w", files.Path(name), err)
 			}
 			pending := name == f.Up && f.Version > at
-			mt.files = append(mt.files, migrationFile{path: files.Path(name), text: withoutComments(string(b)),
+			mt.files = append(mt.files, migrationFile{path: files.Path(name), text: sqltext.WithoutComments(string(b)),
 				canRun: pending || name == f.Down, next: pending || (name == f.Down && f.Version == at)})
 		}
 	}
@@ -98,8 +99,8 @@ func (mt *MigrationText) NextDrops() []Drop {
 		if !f.next {
 			continue
 		}
-		for _, stmt := range splitStatements(f.text) {
-			for _, d := range dropsOf(withoutLiterals(stmt)) {
+		for _, stmt := range sqltext.Split(f.text) {
+			for _, d := range dropsOf(sqltext.WithoutLiterals(stmt)) {
 				d.File = f.path
 				out = append(out, d)
 			}
@@ -179,123 +180,4 @@ func tableKey(qname string) string {
 		return identName(parts[1])
 	}
 	return schemaName + "." + identName(parts[1])
-}
-
-// withoutComments blanks out SQL's comments, keeping string literals and
-// quoted names whole (a "--" inside a dollar-quoted body is taken for a
-// comment: what it blanks there is no statement this package reads).
-func withoutComments(sql string) string {
-	var b strings.Builder
-	for i := 0; i < len(sql); {
-		switch {
-		case strings.HasPrefix(sql[i:], "--"):
-			end := strings.IndexByte(sql[i:], '\n')
-			if end < 0 {
-				return b.String()
-			}
-			i += end
-		case strings.HasPrefix(sql[i:], "/*"):
-			end := strings.Index(sql[i+2:], "*/")
-			if end < 0 {
-				return b.String()
-			}
-			b.WriteByte(' ')
-			i += end + 4
-		case sql[i] == '\'' || sql[i] == '"':
-			end := closing(sql, i)
-			b.WriteString(sql[i:end])
-			i = end
-		default:
-			b.WriteByte(sql[i])
-			i++
-		}
-	}
-	return b.String()
-}
-
-// closing is the index just past the quoted text that starts at i ('…' or
-// "…", a doubled quote inside it; in an E'…' string, a quote after a
-// backslash too).
-func closing(sql string, i int) int {
-	q := sql[i]
-	escapes := q == '\'' && i > 0 && (sql[i-1] == 'E' || sql[i-1] == 'e') && (i == 1 || !isWordByte(sql[i-2]))
-	j := i + 1
-	for j < len(sql) {
-		if escapes && sql[j] == '\\' {
-			j += 2
-			continue
-		}
-		if sql[j] == q {
-			if j+1 < len(sql) && sql[j+1] == q {
-				j += 2
-				continue
-			}
-			return j + 1
-		}
-		j++
-	}
-	return len(sql)
-}
-
-func isWordByte(b byte) bool {
-	return b == '_' || b == '$' || (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z')
-}
-
-// withoutLiterals blanks out a statement's string literals, so that what
-// one says ('DROP x') is not read as what the statement does.
-func withoutLiterals(stmt string) string {
-	var b strings.Builder
-	for i := 0; i < len(stmt); {
-		switch stmt[i] {
-		case '\'':
-			end := closing(stmt, i)
-			b.WriteString("''")
-			i = end
-		case '"':
-			end := closing(stmt, i)
-			b.WriteString(stmt[i:end])
-			i = end
-		default:
-			b.WriteByte(stmt[i])
-			i++
-		}
-	}
-	return b.String()
-}
-
-var dollarTag = regexp.MustCompile(`^\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$`)
-
-// splitStatements splits SQL (its comments left out) at the semicolons
-// outside quotes and dollar-quoted bodies.
-func splitStatements(sql string) []string {
-	var out []string
-	start := 0
-	for i := 0; i < len(sql); {
-		switch c := sql[i]; {
-		case c == '\'' || c == '"':
-			i = closing(sql, i)
-		case c == '$':
-			tag := dollarTag.FindString(sql[i:])
-			if tag == "" {
-				i++
-				continue
-			}
-			end := strings.Index(sql[i+len(tag):], tag)
-			if end < 0 {
-				i = len(sql)
-				continue
-			}
-			i += len(tag) + end + len(tag)
-		case c == ';':
-			out = append(out, sql[start:i])
-			i++
-			start = i
-		default:
-			i++
-		}
-	}
-	if strings.TrimSpace(sql[start:]) != "" {
-		out = append(out, sql[start:])
-	}
-	return out
 }

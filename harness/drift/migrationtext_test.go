@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/appydex/smoke/schema/sqltext"
 )
 
 func TestWhatAStatementDrops(t *testing.T) {
@@ -21,18 +23,7 @@ func TestWhatAStatementDrops(t *testing.T) {
 		{"ALTER TABLE t ADD CONSTRAINT k CHECK (a <> 'DROP x')", nil},
 		{"CREATE TABLE a (id int)", nil},
 	} {
-		assert.Equal(t, c.want, dropsOf(withoutLiterals(c.sql)), "dropsOf(%q)", c.sql)
-	}
-}
-
-// Statements end at semicolons outside quotes, E” strings and dollar-quoted
-// bodies (tags with digits too).
-func TestStatementsAreSplitWhereTheyEnd(t *testing.T) {
-	sql := "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $fn1$ BEGIN RETURN 1; END $fn1$;\n" +
-		"INSERT INTO t VALUES (E'it\\'s; fine', 'a;b');\nALTER TABLE t DROP COLUMN c"
-	stmts := splitStatements(sql)
-	if assert.Len(t, stmts, 3, "%q", stmts) {
-		assert.Equal(t, []Drop{{Table: "t", Column: "c", What: "drops"}}, dropsOf(withoutLiterals(stmts[2])))
+		assert.Equal(t, c.want, dropsOf(sqltext.WithoutLiterals(c.sql)), "dropsOf(%q)", c.sql)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/migrations"
 	"github.com/appydex/smoke/schema"
+	"github.com/appydex/smoke/schema/schematest"
 )
 
 var update = flag.Bool("update", false, "rewrite fixtures/drift/*/want.txt from what the check finds")
@@ -59,7 +60,7 @@ func TestDriftScenarios(t *testing.T) {
 			expected, err := os.ReadFile(wantFile)
 			require.NoError(t, err, "run with -update to write %s", wantFile)
 			require.Equal(t, string(expected), got, "findings of %s", dir.Name())
-			requireRules(t, findings)
+			schematest.RequireJudged(t, findings)
 			failing := schema.Gate{}.Failing(findings)
 			switch class := dir.Name()[0]; {
 			case class == '9':
@@ -122,22 +123,6 @@ func TestDriftScenarios(t *testing.T) {
 		})
 	}
 	require.Greater(t, ran, 25, "the catalog in %s", scenarios)
-}
-
-// requireRules checks that every finding was judged by a rule the docs'
-// table shows (schema.Rules lists them all).
-func requireRules(t *testing.T, findings []schema.Finding) {
-	t.Helper()
-	rules := map[string]schema.Rule{}
-	for _, r := range schema.Rules() {
-		rules[r.ID] = r
-	}
-	for _, f := range findings {
-		r, ok := rules[f.Rule]
-		require.True(t, ok, "%s: judged by no known rule (%q)", f, f.Rule)
-		require.Equal(t, r.Severity, f.Severity, "%s: the severity its rule %s gives", f, r.ID)
-		require.Equal(t, r.Why, f.Reason, "%s: the reason its rule %s gives", f, r.ID)
-	}
 }
 
 // withoutDatabaseName writes the live database's name, which differs from

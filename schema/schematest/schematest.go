@@ -27,3 +27,23 @@ func AssertMatch(tb testing.TB, got, want *schema.Snapshot) bool {
 	}
 	return true
 }
+
+// RequireJudged fails the test unless every finding was judged by a rule
+// the program defines (schema.Rules, docs/drift.md's severity table), with
+// the severity and the reason that rule gives.
+func RequireJudged(tb testing.TB, findings []schema.Finding) {
+	tb.Helper()
+	rules := map[string]schema.Rule{}
+	for _, r := range schema.Rules() {
+		rules[r.ID] = r
+	}
+	for _, f := range findings {
+		r, ok := rules[f.Rule]
+		switch {
+		case !ok:
+			tb.Fatalf("%s: judged by no rule the program defines (%q)", f, f.Rule)
+		case r.Severity != f.Severity || r.Why != f.Reason:
+			tb.Fatalf("%s: rule %s gives %s (%s); the finding has %s (%s)", f, r.ID, r.Severity, r.Why, f.Severity, f.Reason)
+		}
+	}
+}
