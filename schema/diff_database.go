@@ -27,9 +27,9 @@ func (d *differ) replicaIdentity(w, g *Table) {
 	to := orDefaultIdentity(w.ReplicaIdentity)
 	fix := stmt{phase: phaseConstraints, rank: 2, sql: "ALTER TABLE " + w.sql() + " REPLICA IDENTITY " + to + ";"}
 	gotPubs, wantPubs := sortedPublications(d.got), sortedPublications(d.want)
-	if why := refusal(gotPubs, g, g.ReplicaIdentity); why != "" && refusal(gotPubs, g, w.ReplicaIdentity) == "" && refusal(wantPubs, w, w.ReplicaIdentity) == "" {
+	if r := refusal(gotPubs, g, g.ReplicaIdentity); r != nil && refusal(gotPubs, g, w.ReplicaIdentity) == nil && refusal(wantPubs, w, w.ReplicaIdentity) == nil {
 		d.add(ruleUpdatesRefused, Finding{ObjectType: "table", Object: key, Kind: UpdatesRefused,
-			Want: "REPLICA IDENTITY " + to + ": UPDATE and DELETE accepted", Got: why}, fix)
+			Want: "REPLICA IDENTITY " + to + ": UPDATE and DELETE accepted", Got: r.String()}, fix)
 		return
 	}
 	d.add(ruleReplicaIdentity, Finding{ObjectType: "table", Object: key, Kind: IdentityOfRows,
@@ -51,10 +51,21 @@ func sortedPublications(s *Snapshot) []*Publication {
 	return out
 }
 
+// refused is why PostgreSQL refuses UPDATE and DELETE on a table: the
+// publication that publishes them, and what about the table's replica
+// identity it cannot identify rows by ("REPLICA IDENTITY NOTHING").
+type refused struct {
+	by, cause string
+}
+
+func (r refused) String() string {
+	return r.by + " with " + r.cause + ": PostgreSQL refuses every UPDATE and DELETE on it"
+}
+
 // refusal says why PostgreSQL refuses UPDATE and DELETE on t — one of pubs
 // publishes them, and t with replica identity ident cannot identify its
-// rows — or "" when it does not.
-func refusal(pubs []*Publication, t *Table, ident string) string {
+// rows — or nil when it does not.
+func refusal(pubs []*Publication, t *Table, ident string) *refused {
 	key := Qualify(t.Schema, t.Name)
 	for _, p := range pubs {
 		if !strings.Contains(p.Publishes, "update") && !strings.Contains(p.Publishes, "delete") {
@@ -68,23 +79,21 @@ func refusal(pubs []*Publication, t *Table, ident string) string {
 		cols, known := identityColumns(t, ident)
 		switch {
 		case ident == "NOTHING":
-			return by + " with REPLICA IDENTITY NOTHING: PostgreSQL refuses every UPDATE and DELETE on it"
+			return &refused{by, "REPLICA IDENTITY NOTHING"}
 		case ident == "" && cols == nil:
-			return by + " with REPLICA IDENTITY DEFAULT and no primary key: PostgreSQL refuses every UPDATE and DELETE on it"
+			return &refused{by, "REPLICA IDENTITY DEFAULT and no primary key"}
 		case !known:
 			// An index on expressions: which columns it needs is not
 			// told here, so nothing is claimed.
 		case entry != nil && entry.Columns != nil && len(minus(cols, entry.Columns)) > 0:
-			return fmt.Sprintf("%s with a column list that leaves out %s, of its replica identity: PostgreSQL refuses every UPDATE and DELETE on it",
-				by, strings.Join(minus(cols, entry.Columns), ", "))
+			return &refused{by, "a column list that leaves out " + strings.Join(minus(cols, entry.Columns), ", ") + ", of its replica identity"}
 		case entry != nil && entry.Where != "":
 			if outside := columnsNamed(entry.Where, t, cols); len(outside) > 0 {
-				return fmt.Sprintf("%s with a row filter on %s, outside its replica identity: PostgreSQL refuses every UPDATE and DELETE on it",
-					by, strings.Join(outside, ", "))
+				return &refused{by, "a row filter on " + strings.Join(outside, ", ") + ", outside its replica identity"}
 			}
 		}
 	}
-	return ""
+	return nil
 }
 
 // refusedBy lists the tables whose UPDATE and DELETE publication p of got
@@ -98,10 +107,8 @@ func (d *differ) refusedBy(p *Publication) []string {
 		if w == nil {
 			continue
 		}
-		if why := refusal([]*Publication{p}, g, w.ReplicaIdentity); why != "" && refusal(wantPubs, w, w.ReplicaIdentity) == "" {
-			_, reason, _ := strings.Cut(why, " with ")
-			reason, _, _ = strings.Cut(reason, ": PostgreSQL refuses")
-			out = append(out, key+" ("+reason+")")
+		if r := refusal([]*Publication{p}, g, w.ReplicaIdentity); r != nil && refusal(wantPubs, w, w.ReplicaIdentity) == nil {
+			out = append(out, key+" ("+r.cause+")")
 		}
 	}
 	return out
@@ -302,7 +309,7 @@ func (d *differ) eventTriggers() {
 		case w == nil:
 			rule := ruleEventTrigger
 			switch {
-			case g.Enabled == "disabled" || g.Enabled == "replica":
+			case !fires(g.Enabled):
 				rule = ruleEventTriggerDisabled
 			case g.Refuses && refusesMigrations(g.Tags):
 				rule = ruleEventTriggerRaises
@@ -316,7 +323,7 @@ func (d *differ) eventTriggers() {
 			d.add(rule, Finding{ObjectType: "event trigger", Object: name, Kind: Unexpected, Got: got}, drop)
 		case describeEventTrigger(w) != describeEventTrigger(g):
 			rule := ruleEventTriggerDiffers
-			if firesOnDDL(w) && !firesOnDDL(g) {
+			if fires(w.Enabled) && !fires(g.Enabled) {
 				rule = ruleEventTriggerOff // it no longer runs
 			}
 			d.add(rule, Finding{ObjectType: "event trigger", Object: name, Kind: DefinitionDiffers,
@@ -342,8 +349,6 @@ func refusesMigrations(tags string) bool {
 	}
 	return false
 }
-
-func firesOnDDL(e *EventTrigger) bool { return e.Enabled == "" || e.Enabled == "always" }
 
 func describeEventTrigger(e *EventTrigger) string {
 	s := "ON " + e.Event

@@ -745,7 +745,7 @@ func (d *differ) triggers(key string, want, got map[string]*Trigger) {
 		case w == nil:
 			rule := ruleTriggerAfter
 			switch {
-			case !fires(g):
+			case !fires(g.Enabled):
 				rule = ruleTriggerInert
 			case g.Timing != "AFTER":
 				rule = ruleTriggerBefore // BEFORE or INSTEAD OF: it can change or drop the row
@@ -756,7 +756,7 @@ func (d *differ) triggers(key string, want, got map[string]*Trigger) {
 				dropSQL, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createTrigger(on, w)})
 		case w.Enabled != g.Enabled:
 			rule := ruleTriggerEnabledOther
-			if fires(w) && !fires(g) {
+			if fires(w.Enabled) && !fires(g.Enabled) {
 				rule = ruleTriggerDisabled
 			}
 			d.add(rule, Finding{ObjectType: "trigger", Object: obj, Kind: EnabledDiffers, Want: firing(w), Got: firing(g)},
@@ -765,9 +765,10 @@ func (d *differ) triggers(key string, want, got map[string]*Trigger) {
 	}
 }
 
-// fires reports whether a trigger fires on the writes of an ordinary
-// session (not one replicating: session_replication_role = replica).
-func fires(t *Trigger) bool { return t.Enabled == "" || t.Enabled == "always" }
+// fires reports whether a trigger (or an event trigger) enabled so fires
+// in an ordinary session (not one replicating: session_replication_role =
+// replica).
+func fires(enabled string) bool { return enabled == "" || enabled == "always" }
 
 // firing says in words when a trigger fires.
 func firing(t *Trigger) string {

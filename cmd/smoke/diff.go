@@ -133,11 +133,7 @@ func (o *diffOptions) judge(ctx context.Context, to *schema.Snapshot, findings [
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.from, err)
 	}
-	at := uint(0)
-	if state.Recorded {
-		at = state.Version
-	}
-	text, err := drift.ReadMigrationText(migrations.FS, "migrations", at)
+	text, err := drift.ReadMigrationText(migrations.FS, "migrations", state.Applied())
 	if err != nil {
 		return err
 	}

@@ -101,35 +101,7 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	fs.StringVar(&o.artifacts, "artifacts", cmp.Or(getenv("SMOKE_ARTIFACTS"), "smoke-artifacts"),
 		"folder for a failing browser step's screenshot ($SMOKE_ARTIFACTS)")
 	if command == "verify" {
-		fs.StringVar(&o.adminURL, "admin-url", "", "the deployment's admin panel, e.g. https://admin.example.com: signs in there in headless Chromium as --email")
-		fs.Func("admin-landing", "the paths the admin panel lands on after signing in, comma-separated (default /dashboard,/admins)", func(v string) error {
-			o.adminLanding = nil
-			for _, p := range strings.Split(v, ",") {
-				if p = strings.TrimSpace(p); !strings.HasPrefix(p, "/") {
-					return fmt.Errorf("%q is not a path: give the page's path as the address bar shows it after the host, e.g. /home", p)
-				}
-				o.adminLanding = append(o.adminLanding, p)
-			}
-			return nil
-		})
-		fs.StringVar(&o.databaseURL, "database-url", "", "the deployment's database: postgres://user:password@host:5432/appydex (read-only)")
-		fs.StringVar(&o.apiURL, "api-url", "", "the deployment's API, e.g. https://staging.example.com; runs the login flow against it")
-		fs.StringVar(&o.email, "email", seed.AdminEmail, "the account the flow signs in as (email or phone); the flow also makes 2–3 deliberately failed sign-ins with it "+
-			"(a wrong password, a wrong code, a spent code): use an account for the purpose where failures lock accounts (docs/flow.md)")
-		secretFlag(&o.password, "password", "SMOKE_PASSWORD", "its password")
-		secretFlag(&o.totp, "totp-secret", "SMOKE_TOTP_SECRET", "its TOTP secret (base32): a fresh code for every sign-in, and a spent one must be refused")
-		secretFlag(&o.otp, "otp", "SMOKE_OTP", "a static one-time code instead, where the deployment has a development code")
-		fs.StringVar(&o.inactiveEmail, "inactive-email", "", "a disabled account, which must get exactly the wrong-password answer")
-		secretFlag(&o.inactivePassword, "inactive-password", "SMOKE_INACTIVE_PASSWORD", "its password")
-		fs.Func("app-role", "a role the application connects to the database as (repeat for more): settings that stop its writes, "+
-			"and grants, are judged for it; default: every role with LOGIN that owns or may write the application's tables", func(v string) error {
-			if strings.TrimSpace(v) == "" {
-				return fmt.Errorf("give the role's name, as \\du lists it")
-			}
-			o.appRoles = append(o.appRoles, v)
-			return nil
-		})
-		fs.DurationVar(&o.refreshTTL, "refresh-ttl", apiserver.DefaultRefreshTTL, "the deployment's stated refresh-token lifetime: a session must end within it")
+		o.verifyFlags(fs, secretFlag)
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: smoke %s [flags]\n\nFlags:\n", command)
@@ -168,26 +140,8 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		}
 	}
 	if command == "verify" {
-		if o.databaseURL == "" {
-			return fail("verify needs --database-url: the database of the deployment to check")
-		}
-		if o.apiURL != "" && (o.password == "" || (o.otp == "" && o.totp == "")) {
-			return fail("--api-url needs the account's --password and --totp-secret or --otp (or $SMOKE_PASSWORD and $SMOKE_TOTP_SECRET or $SMOKE_OTP)")
-		}
-		if o.adminURL != "" && (o.password == "" || (o.otp == "" && o.totp == "")) {
-			return fail("--admin-url needs the account's --password and --totp-secret or --otp (or $SMOKE_PASSWORD and $SMOKE_TOTP_SECRET or $SMOKE_OTP)")
-		}
-		for flag, u := range map[string]string{"--api-url": o.apiURL, "--admin-url": o.adminURL} {
-			if p, err := url.Parse(u); err == nil && p.User != nil {
-				return fail(flag + " carries a user name or password (…@host): the harness signs in with --email and $SMOKE_PASSWORD, " +
-					"and a password in an address would show in reports: give the address without them")
-			}
-		}
-		if o.adminURL != "" && o.noBrowser {
-			return fail("--admin-url signs in to the panel in a browser, and --no-browser leaves the browser out: give one of them")
-		}
-		if o.inactiveEmail != "" && o.inactivePassword == "" {
-			return fail("--inactive-email needs --inactive-password (or $SMOKE_INACTIVE_PASSWORD)")
+		if msg := o.verifyProblem(); msg != "" {
+			return fail(msg)
 		}
 	}
 	if o.verbose {
@@ -196,6 +150,67 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	docker.Setup(getenv, o.verbose)
 	o.progress = newProgress(stderr)
 	return o, nil
+}
+
+// verifyFlags adds verify's own flags to fs; secretFlag adds one whose
+// default comes from the environment after parsing.
+func (o *options) verifyFlags(fs *flag.FlagSet, secretFlag func(p *string, name, env, usage string)) {
+	fs.StringVar(&o.adminURL, "admin-url", "", "the deployment's admin panel, e.g. https://admin.example.com: signs in there in headless Chromium as --email")
+	fs.Func("admin-landing", "the paths the admin panel lands on after signing in, comma-separated (default /dashboard,/admins)", func(v string) error {
+		o.adminLanding = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); !strings.HasPrefix(p, "/") {
+				return fmt.Errorf("%q is not a path: give the page's path as the address bar shows it after the host, e.g. /home", p)
+			}
+			o.adminLanding = append(o.adminLanding, p)
+		}
+		return nil
+	})
+	fs.StringVar(&o.databaseURL, "database-url", "", "the deployment's database: postgres://user:password@host:5432/appydex (read-only)")
+	fs.StringVar(&o.apiURL, "api-url", "", "the deployment's API, e.g. https://staging.example.com; runs the login flow against it")
+	fs.StringVar(&o.email, "email", seed.AdminEmail, "the account the flow signs in as (email or phone); the flow also makes 2–3 deliberately failed sign-ins with it "+
+		"(a wrong password, a wrong code, a spent code): use an account for the purpose where failures lock accounts (docs/flow.md)")
+	secretFlag(&o.password, "password", "SMOKE_PASSWORD", "its password")
+	secretFlag(&o.totp, "totp-secret", "SMOKE_TOTP_SECRET", "its TOTP secret (base32): a fresh code for every sign-in, and a spent one must be refused")
+	secretFlag(&o.otp, "otp", "SMOKE_OTP", "a static one-time code instead, where the deployment has a development code")
+	fs.StringVar(&o.inactiveEmail, "inactive-email", "", "a disabled account, which must get exactly the wrong-password answer")
+	secretFlag(&o.inactivePassword, "inactive-password", "SMOKE_INACTIVE_PASSWORD", "its password")
+	fs.Func("app-role", "a role the application connects to the database as (repeat for more): settings that stop its writes, "+
+		"and grants, are judged for it; default: every role with LOGIN that owns or may write the application's tables", func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return fmt.Errorf("give the role's name, as \\du lists it")
+		}
+		o.appRoles = append(o.appRoles, v)
+		return nil
+	})
+	fs.DurationVar(&o.refreshTTL, "refresh-ttl", apiserver.DefaultRefreshTTL, "the deployment's stated refresh-token lifetime: a session must end within it")
+}
+
+// verifyProblem says what verify's flags, together, cannot mean ("" when
+// nothing): a usage error.
+func (o *options) verifyProblem() string {
+	if o.databaseURL == "" {
+		return "verify needs --database-url: the database of the deployment to check"
+	}
+	if o.apiURL != "" && (o.password == "" || (o.otp == "" && o.totp == "")) {
+		return "--api-url needs the account's --password and --totp-secret or --otp (or $SMOKE_PASSWORD and $SMOKE_TOTP_SECRET or $SMOKE_OTP)"
+	}
+	if o.adminURL != "" && (o.password == "" || (o.otp == "" && o.totp == "")) {
+		return "--admin-url needs the account's --password and --totp-secret or --otp (or $SMOKE_PASSWORD and $SMOKE_TOTP_SECRET or $SMOKE_OTP)"
+	}
+	for flag, u := range map[string]string{"--api-url": o.apiURL, "--admin-url": o.adminURL} {
+		if p, err := url.Parse(u); err == nil && p.User != nil {
+			return flag + " carries a user name or password (…@host): the harness signs in with --email and $SMOKE_PASSWORD, " +
+				"and a password in an address would show in reports: give the address without them"
+		}
+	}
+	if o.adminURL != "" && o.noBrowser {
+		return "--admin-url signs in to the panel in a browser, and --no-browser leaves the browser out: give one of them"
+	}
+	if o.inactiveEmail != "" && o.inactivePassword == "" {
+		return "--inactive-email needs --inactive-password (or $SMOKE_INACTIVE_PASSWORD)"
+	}
+	return ""
 }
 
 // reuseFlag is --reuse: alone it keeps the server for pgenv.DefaultIdle;

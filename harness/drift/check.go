@@ -166,11 +166,7 @@ func CheckLive(ctx context.Context, conn *pgx.Conn, o LiveOptions) (*Report, err
 	if o.Model != nil {
 		r.Comparisons = append(r.Comparisons, compare(o.Model, live))
 	}
-	at := uint(0)
-	if state.Recorded {
-		at = state.Version
-	}
-	text, err := ReadMigrationText(o.FS, o.Dir, at)
+	text, err := ReadMigrationText(o.FS, o.Dir, state.Applied())
 	if err != nil {
 		return nil, err
 	}

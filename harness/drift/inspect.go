@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/appydex/smoke/schema"
+	"github.com/appydex/smoke/schema/pgident"
 )
 
 // Context is what decides a live difference's effect beyond the two
@@ -107,7 +108,7 @@ func judge(f *schema.Finding, c Context, roles []string, pins []pin, drops []Dro
 			rulePinned.Judge(f)
 			f.Detail = fmt.Sprintf("unexpected in %s, which %s does not have, and %s", f.GotSource, f.WantSource, why)
 		}
-	case f.Kind == schema.PrivilegesDiffer && f.Grantee != "" && slices.Contains(roles, identName(f.Grantee)):
+	case f.Kind == schema.PrivilegesDiffer && isOneOf(f.Grantee, roles):
 		switch f.Rule {
 		case "privilege.missing":
 			rulePrivilegeApp.Judge(f)
@@ -115,4 +116,11 @@ func judge(f *schema.Finding, c Context, roles []string, pins []pin, drops []Dro
 			rulePrivilegeOwn.Judge(f)
 		}
 	}
+}
+
+// isOneOf reports whether grantee, as the catalog prints it (quote_ident),
+// names one of roles.
+func isOneOf(grantee string, roles []string) bool {
+	name, ok := pgident.Unquote(grantee)
+	return ok && slices.Contains(roles, name)
 }

@@ -104,6 +104,15 @@ func ReadState(ctx context.Context, conn *pgx.Conn, fsys fs.FS, dir string) (*St
 	return st, nil
 }
 
+// Applied is the version the database is at, as golang-migrate reads it;
+// 0 where it records none.
+func (st *State) Applied() uint {
+	if !st.Recorded {
+		return 0
+	}
+	return st.Version
+}
+
 // fileOf names the up file of version, or says there is none.
 func (st *State) fileOf(version uint) string {
 	for _, f := range st.files.List {
