@@ -51,6 +51,10 @@ const boxesJS = visibleJS + `
 		}
 	};`
 
+// whereJS is where the page is: its path, and the route of a panel that
+// routes in the address's fragment (#/dashboard).
+const whereJS = `const where = () => ({path: location.pathname, route: location.hash.startsWith("#/") ? location.hash.slice(1).split("?")[0] : ""});`
+
 // findFormJS marks the sign-in form's boxes and button; it names the ones
 // it could not find (login, password, otp, submit), and how many boxes a
 // code split one character a box has (0 when it is one box).
@@ -70,22 +74,23 @@ const findFormJS = `(() => {
 // asks for after the email and password — on a page of its own, or in
 // place of the first form — and the button that sends it; found is false
 // while there is none. A box is the code's by its words, or as the one box
-// of a page without a password box.
+// of a page without a password box. It says where the box was found: the
+// page may have moved on since it was last read.
 const findCodeJS = `(() => {
-	` + boxesJS + `
+	` + boxesJS + whereJS + `
 	const otp = split || inputs.find(codeLike) || (!password && inputs.length === 1 ? inputs[0] : undefined);
 	if (!otp) { return {found: false}; }
 	const submit = pick((split ? split[0] : otp).form || document, /verify|confirm|continue|submit|next|sign ?in|log ?in/i);
 	if (!submit) { return {found: false}; }
 	mark({otp, submit});
-	return {found: true, digits: split ? split.length : 0};
+	return {found: true, digits: split ? split.length : 0, ...where()};
 })()`
 
 // readPageJS is where the page is — its path, and the route of a panel
 // that routes in the address's fragment (#/dashboard) — and what it says:
 // its visible error or notice texts, and the start of all its visible text.
 const readPageJS = `(() => {
-	` + visibleJS + `
+	` + visibleJS + whereJS + `
 	const notices = [];
 	const selector = "[role=alert], [role=status], [aria-live], .error, .alert, .toast, .notification, [class*=error], [class*=alert]";
 	const errorLike = el => el.getAttribute("role") === "alert" || /error|alert|danger|invalid/i.test(el.className || "");
@@ -93,8 +98,7 @@ const readPageJS = `(() => {
 		const t = visible(el) ? el.innerText.trim() : "";
 		if (t && !notices.some(n => n.text.includes(t))) { notices.push({text: t, error: errorLike(el)}); }
 	}
-	return {path: location.pathname, route: location.hash.startsWith("#/") ? location.hash.slice(1).split("?")[0] : "",
-		notices, text: document.body ? document.body.innerText.trim().slice(0, 1000) : ""};
+	return {...where(), notices, text: document.body ? document.body.innerText.trim().slice(0, 1000) : ""};
 })()`
 
 // hideCodeJS draws the one-time code's box (or boxes) as dots, as a

@@ -284,10 +284,12 @@ func (b *Browser) signIn(ctx context.Context, o SignIn) (*Result, error) {
 		return nil, err
 	}
 	if box.Found {
-		res.CodePage = st.page()
+		// The page the box is on, not the page read before it: a sign-in
+		// page may move to the code's page between the two reads.
+		res.CodePage = pageState{Path: box.Path, Route: box.Route}.page()
 		code, err := typeCode(o.OTP, box.Digits)
 		if err != nil {
-			res.Problems = append(res.Problems, Problem{ClassNoForm, "the page " + st.page() + " " + err.Error()})
+			res.Problems = append(res.Problems, Problem{ClassNoForm, "the page " + res.CodePage + " " + err.Error()})
 			return finish()
 		}
 		if base, err = rec.baseline(tab); err != nil {
@@ -301,7 +303,7 @@ func (b *Browser) signIn(ctx context.Context, o SignIn) (*Result, error) {
 			return err
 		}
 		if err := send(tab, o, code, remark); err != nil {
-			res.Problems = append(res.Problems, Problem{ClassNoForm, "the page " + st.page() + " did not take the one-time code: " + err.Error()})
+			res.Problems = append(res.Problems, Problem{ClassNoForm, "the page " + res.CodePage + " did not take the one-time code: " + err.Error()})
 			return finish()
 		}
 		if st, _, err = waitForAnswer(ctx, tab, rec, o, base, false); err != nil {
@@ -347,6 +349,9 @@ type codeBox struct {
 	// Digits is how many boxes a code split one character a box has; 0
 	// when it is one box.
 	Digits int `json:"digits"`
+	// Path and Route are where the box was found.
+	Path  string `json:"path"`
+	Route string `json:"route"`
 }
 
 // typeInto types v into the box marked field (emptied as it was marked).
