@@ -14,9 +14,9 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 
-	"github.com/appydex/smoke/app/apitest"
 	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/store"
+	"github.com/appydex/smoke/harness/apitest"
 )
 
 // The deliberately broken variants of the reference API that

@@ -17,10 +17,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/appydex/smoke/app/apiserver"
-	"github.com/appydex/smoke/app/apitest"
 	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/app/store"
+	"github.com/appydex/smoke/harness/apitest"
 	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/migrations"

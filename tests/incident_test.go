@@ -9,10 +9,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/appydex/smoke/app/apitest"
 	"github.com/appydex/smoke/app/tables"
+	"github.com/appydex/smoke/harness/apitest"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/flow"
+	"github.com/appydex/smoke/harness/live"
 	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/migrations"
@@ -31,7 +32,7 @@ func TestTheIncidentReproducesAndThePendingMigrationFixesIt(t *testing.T) {
 	incidentFiles := migrator.Until(migrations.FS, migrations.IncidentHead)
 
 	t.Run("the database says its newest migration is applied", func(t *testing.T) {
-		live, err := drift.ConnectLive(ctx, db.URL)
+		live, err := live.Connect(ctx, db.URL)
 		require.NoError(t, err)
 		defer live.Close(ctx)
 		state, err := drift.ReadState(ctx, live, incidentFiles, "migrations")
@@ -125,7 +126,7 @@ func TestTheIncidentReproducesAndThePendingMigrationFixesIt(t *testing.T) {
 func checkLive(t *testing.T, db *pgtest.DB, files fs.FS) *drift.Report {
 	t.Helper()
 	ctx := context.Background()
-	live, err := drift.ConnectLive(ctx, db.URL)
+	live, err := live.Connect(ctx, db.URL)
 	require.NoError(t, err)
 	defer live.Close(ctx)
 	check, err := drift.Check(ctx, drift.Options{Server: pgtest.Server(t), Model: tables.Schema, Migrations: files, Dir: "migrations", Live: live})

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/appydex/smoke/app/apitest"
+	"github.com/appydex/smoke/harness/apitest"
 	"github.com/appydex/smoke/harness/pgtest"
 )
 

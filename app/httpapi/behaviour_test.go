@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/appydex/smoke/app/apitest"
 	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/store"
+	"github.com/appydex/smoke/harness/apitest"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/migrations"

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/appydex/smoke/app/apitest"
+	"github.com/appydex/smoke/harness/apitest"
 )
 
 // fuzzPost sends body to path and fails on a 5xx or on an error answer

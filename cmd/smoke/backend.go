@@ -15,6 +15,7 @@ import (
 	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/live"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/redact"
@@ -149,7 +150,7 @@ func inspectConn(conn *pgx.Conn, appRoles []string) inspector {
 // inspectURL inspects the database at url, over a read-only connection.
 func inspectURL(url string) inspector {
 	return func(ctx context.Context, expected *schema.Snapshot, comparisons []drift.Comparison) ([]schema.Finding, error) {
-		conn, err := drift.ConnectLive(ctx, url)
+		conn, err := live.Connect(ctx, url)
 		if err != nil {
 			return nil, err
 		}
@@ -160,7 +161,7 @@ func inspectURL(url string) inspector {
 
 // liveSnapshot reads db's schema over a read-only connection.
 func liveSnapshot(ctx context.Context, url string) (*schema.Snapshot, error) {
-	conn, err := drift.ConnectLive(ctx, url)
+	conn, err := live.Connect(ctx, url)
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/appydex/smoke/app/adminpanel"
-	"github.com/appydex/smoke/app/apitest"
+	"github.com/appydex/smoke/harness/apitest"
 	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/browser/browsertest"
 	"github.com/appydex/smoke/harness/report"

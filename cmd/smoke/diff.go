@@ -17,6 +17,7 @@ import (
 	"github.com/appydex/smoke/harness/backend"
 	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/live"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/migrations"
 	"github.com/appydex/smoke/redact"
@@ -124,7 +125,7 @@ func (o *diffOptions) judge(ctx context.Context, to *schema.Snapshot, findings [
 	if !o.from.isURL() || o.to.arg != "migrations" || o.backend != nil {
 		return nil
 	}
-	conn, err := drift.ConnectLive(ctx, o.from.arg)
+	conn, err := live.Connect(ctx, o.from.arg)
 	if err != nil {
 		return err
 	}
@@ -322,7 +323,7 @@ func (o *diffOptions) read(ctx context.Context, side diffSide, scratch scratchDa
 		defer db.Drop(context.WithoutCancel(ctx))
 		url = db.URL
 	}
-	conn, err := drift.ConnectLive(ctx, url)
+	conn, err := live.Connect(ctx, url)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/live"
 	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/migrations"
@@ -111,7 +112,7 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 	// 3. The schema check names it, while the migration state claims all is applied.
 	step = rep.Start("incident schema check")
 	step.Reproduced = true
-	live, err := drift.ConnectLive(ctx, db.URL)
+	live, err := live.Connect(ctx, db.URL)
 	if err != nil {
 		return rep, err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/appydex/smoke/app/apiserver"
 	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/live"
 	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/reference"
 	"github.com/appydex/smoke/harness/report"
@@ -75,7 +76,7 @@ func runCommand(ctx context.Context, o *options) (*report.Report, error) {
 		started <- apiStart{api, err, start, time.Now()}
 	}()
 	schemaErr := func() error {
-		live, err := drift.ConnectLive(ctx, db.URL)
+		live, err := live.Connect(ctx, db.URL)
 		if err != nil {
 			return err
 		}

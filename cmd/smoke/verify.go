@@ -12,6 +12,7 @@ import (
 	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/flow"
+	"github.com/appydex/smoke/harness/live"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/migrations"
@@ -34,7 +35,7 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 	defer br.close()
 	codes := flow.NewCodes(o.otp, o.totp)
 	step := rep.Start("database")
-	live, err := drift.ConnectLive(ctx, o.databaseURL)
+	live, err := live.Connect(ctx, o.databaseURL)
 	if err != nil {
 		step.Fail("no answer from %s", redact.URL(o.databaseURL))
 		return rep, err

@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/appydex/smoke/harness/pgenv"
-	"github.com/appydex/smoke/redact"
 	"github.com/appydex/smoke/schema"
 	"github.com/appydex/smoke/schema/model"
 )
@@ -26,7 +25,7 @@ type Options struct {
 	Migrations fs.FS
 	Dir        string
 	// Live, when set, is the database to check, on a read-only connection
-	// (ConnectLive). Without it only the model and the migrations are compared.
+	// (live.Connect). Without it only the model and the migrations are compared.
 	Live *pgx.Conn
 	// AppRoles are the roles the application connects as to Live; empty:
 	// every role with LOGIN that owns, or may write, its tables.
@@ -210,35 +209,6 @@ func compare(want, got *schema.Snapshot) Comparison {
 		findings = []schema.Finding{}
 	}
 	return Comparison{Want: want.Source, Got: got.Source, Findings: findings}
-}
-
-// ConnectLive opens a connection to a database to check, read-only from
-// its first statement (default_transaction_read_only), with errors that
-// show the URL with its password masked.
-func ConnectLive(ctx context.Context, databaseURL string) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(databaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("database URL %s: %w", redact.URL(databaseURL), redact.Error(err, databaseURL))
-	}
-	cfg.RuntimeParams["default_transaction_read_only"] = "on"
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", redact.URL(databaseURL), redact.Error(err, databaseURL))
-	}
-	// A pooler in between may drop a startup setting (PgBouncer's
-	// ignore_startup_parameters): the session is read-only, or it is not
-	// used at all.
-	var readOnly string
-	if err := conn.QueryRow(ctx, "SHOW transaction_read_only").Scan(&readOnly); err != nil || readOnly != "on" {
-		conn.Close(context.WithoutCancel(ctx))
-		if err == nil {
-			err = fmt.Errorf("transaction_read_only is %q", readOnly)
-		}
-		return nil, fmt.Errorf("the session on %s is not read-only, though it asked to be (a connection pooler in between may drop "+
-			"default_transaction_read_only): connect to the database directly, or through a pool that keeps it: %w",
-			redact.URL(databaseURL), redact.Error(err, databaseURL))
-	}
-	return conn, nil
 }
 
 // ReadLive reads a deployment's public schema over conn, leaving out the

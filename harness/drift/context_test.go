@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/live"
 	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/schema"
@@ -32,7 +33,7 @@ func checkAgainst(t *testing.T, db *pgtest.DB) []schema.Finding {
 	ctx := context.Background()
 	want, err := drift.FromMigrations(ctx, pgtest.Server(t), contextFiles, "migrations", 0)
 	require.NoError(t, err)
-	conn, err := drift.ConnectLive(ctx, db.URL)
+	conn, err := live.Connect(ctx, db.URL)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	report, err := drift.CheckLive(ctx, conn, drift.LiveOptions{Migrations: want, FS: contextFiles, Dir: "migrations"})

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/live"
 	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/migrations"
 	"github.com/appydex/smoke/schema"
@@ -97,7 +98,7 @@ func TestDriftScenarios(t *testing.T) {
 			// applies to a second copy in one transaction, with the same
 			// result for the comparison.
 			second := liveDatabase(t, path)
-			conn, err := drift.ConnectLive(context.Background(), second.URL)
+			conn, err := live.Connect(context.Background(), second.URL)
 			require.NoError(t, err)
 			live, err := schema.Read(context.Background(), conn, "public", "live")
 			conn.Close(context.Background())
@@ -183,7 +184,7 @@ func liveDatabase(t *testing.T, path string) *pgtest.DB {
 // read-only connection.
 func check(t *testing.T, url string, want *schema.Snapshot) *drift.Report {
 	ctx := context.Background()
-	conn, err := drift.ConnectLive(ctx, url)
+	conn, err := live.Connect(ctx, url)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	report, err := drift.CheckLive(ctx, conn, drift.LiveOptions{Migrations: want, FS: migrations.FS, Dir: "migrations"})

@@ -18,7 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/live"
 	"github.com/appydex/smoke/redact"
 )
 
@@ -62,7 +62,7 @@ func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 	}
 	r.secrets = []string{cfg.Password, cfg.InactivePassword, cfg.TOTPSecret, cfg.OTP}
 	if cfg.DatabaseURL != "" {
-		if r.db, err = drift.ConnectLive(ctx, cfg.DatabaseURL); err != nil {
+		if r.db, err = live.Connect(ctx, cfg.DatabaseURL); err != nil {
 			return nil, err
 		}
 	}
