@@ -1,0 +1,56 @@
+package tests
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The layers docs/architecture.md draws, held by the import graph as the
+// compiler sees it (go list -deps: the packages a build links, test files
+// left out).
+func TestTheLayersHold(t *testing.T) {
+	t.Parallel()
+	harnessOrTests := []string{"github.com/appydex/smoke/harness/", "github.com/appydex/smoke/tests",
+		"github.com/testcontainers/", "github.com/moby/", "github.com/docker/", "github.com/golang-migrate/", "github.com/stretchr/", "testing"}
+	containersOrMigrations := []string{"github.com/testcontainers/", "github.com/moby/", "github.com/docker/", "github.com/golang-migrate/"}
+	// The guard itself: the harness's PostgreSQL source does use Docker.
+	if found := forbiddenDeps(t, "github.com/appydex/smoke/harness/pgenv", containersOrMigrations); len(found) == 0 {
+		t.Fatal("the guard finds no container package behind harness/pgenv, which starts containers: it cannot see a forbidden import")
+	}
+	for _, c := range []struct {
+		pkgs, why string
+		forbidden []string
+	}{
+		// The reference API is a production binary and one backend the
+		// harness judges: it carries nothing of the harness, nor of tests.
+		{"github.com/appydex/smoke/app/...", "nothing under app/ may import the harness or test infrastructure: move what it needs into a leaf package (schema, redact)", harnessOrTests},
+		{"github.com/appydex/smoke/cmd/appydex-api", "the API's binary carries nothing of the harness", harnessOrTests},
+		// The HTTP contract checker and its read-only connection are what
+		// a user embeds in their own Go tests: no Docker, no migrations.
+		{"github.com/appydex/smoke/harness/flow", "the flow checks an API over HTTP and reads rows read-only: it must not need Docker or golang-migrate", containersOrMigrations},
+		{"github.com/appydex/smoke/harness/live", "the read-only connection needs pgx only", containersOrMigrations},
+	} {
+		if found := forbiddenDeps(t, c.pkgs, c.forbidden); len(found) > 0 {
+			t.Errorf("%s depends on %d forbidden package(s): %s\n%s", c.pkgs, len(found), strings.Join(found, ", "), c.why)
+		}
+	}
+}
+
+// forbiddenDeps lists the packages pkgs depend on that forbidden names:
+// exactly ("testing"), or as a prefix ending in "/".
+func forbiddenDeps(t *testing.T, pkgs string, forbidden []string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", pkgs).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v\n%s", pkgs, err, out)
+	}
+	var found []string
+	for _, pkg := range strings.Fields(string(out)) {
+		if slices.ContainsFunc(forbidden, func(f string) bool { return pkg == f || strings.HasSuffix(f, "/") && strings.HasPrefix(pkg, f) }) {
+			found = append(found, pkg)
+		}
+	}
+	return found
+}
