@@ -44,7 +44,7 @@ func incidentAPI(t *testing.T) (api *apitest.API, databaseURL string, ln net.Lis
 
 func signInAsAdmin(t *testing.T, b *browser.Browser, panelURL, shots string) *browser.Result {
 	t.Helper()
-	res, err := b.SignIn(context.Background(), browser.SignIn{PanelURL: panelURL, Login: seed.AdminEmail, Password: seed.AdminPassword,
+	res, err := b.SignIn(context.Background(), browser.SignInOptions{PanelURL: panelURL, Login: seed.AdminEmail, Password: seed.AdminPassword,
 		OTP: seed.DevOTP, ScreenshotDir: shots, ScreenshotName: "sign-in.png", SignOut: true})
 	require.NoError(t, err)
 	return res

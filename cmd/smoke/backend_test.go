@@ -32,7 +32,7 @@ func TestReproOfTheFastAPIBackendShowsTheReportsEvidence(t *testing.T) {
 	for _, want := range []string{
 		"HTTP/1.1 500 Internal Server Error",
 		`{"code":"INTERNAL_ERROR","message":"Something went wrong","details":{}}`,
-		`backend log: sqlalchemy.exc.ProgrammingError: (psycopg2.errors.UndefinedColumn) column "token_hash" of relation "refresh_tokens" does not exist`,
+		`log: sqlalchemy.exc.ProgrammingError: (psycopg2.errors.UndefinedColumn) column "token_hash" of relation "refresh_tokens" does not exist`,
 		"$ alembic current\n       2f6d5f68b472 (head)",
 		"the database is at 2f6d5f68b472, the image's only head is 2f6d5f68b472, and the model has refresh_tokens.token_hash, which no migration creates: the model changed without a migration",
 		"ok   fix",
@@ -102,7 +102,7 @@ func TestABrokenBackendIsReportedInItsOwnWords(t *testing.T) {
 		t.Parallel()
 		code, out, errOut := smoke(t, backendEnv, "run", "--backend", describe(t, "health: /healthz", "health: /nowhere", "port: 8000", "port: 8000\nstart_timeout: 12s"))
 		assert.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-		assert.Contains(t, out, "FAIL backend")
+		assert.Contains(t, out, "FAIL api")
 		assert.Contains(t, out, "never became healthy: GET http://")
 		assert.Contains(t, out, "the end of its log", "the backend's own words")
 		assert.Contains(t, out, "Uvicorn running on", "the backend's own words")

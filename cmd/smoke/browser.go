@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/appydex/smoke/app/adminpanel"
-	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/report"
 )
@@ -113,7 +112,7 @@ func (r *browserRun) close() {
 // page showed. It returns nil when the step did not run (no browser, or
 // --no-browser). A missing browser skips the step with how to install one,
 // or fails it under $SMOKE_REQUIRE_BROWSER.
-func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name string, in browser.SignIn) (*report.Step, *browser.Result, error) {
+func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name string, in browser.SignInOptions) (*report.Step, *browser.Result, error) {
 	if r.o.noBrowser {
 		return nil, nil, nil
 	}
@@ -145,7 +144,7 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 		step.Line("%v", err)
 		return step, nil, nil
 	}
-	// browser.SignIn masks the password and the code in all it reports
+	// browser.SignInOptions masks the password and the code in all it reports
 	// (a panel may echo them), so res goes into every report as it is.
 	step.Browser = res
 	step.Line("%s, signing in as %s", in.PanelURL, in.Login)
@@ -195,18 +194,19 @@ func problemLines(step *report.Step, res *browser.Result, expected func(browser.
 	}
 }
 
-// landed ends a step whose sign-in should reach the dashboard.
-func landed(step *report.Step, res *browser.Result) {
+// landed ends a step whose sign-in should reach the dashboard, and says
+// whether the step passed.
+func landed(step *report.Step, res *browser.Result) bool {
 	if step == nil || res == nil || step.Status != "" {
-		return
+		return step == nil || step.Status != report.Fail
 	}
 	problemLines(step, res, nil)
-	switch {
-	case res.Passed():
+	if res.Passed() {
 		step.Pass("signed in through the admin panel in a browser: landed on %s", res.Page)
-	default:
-		step.Fail("the admin panel's sign-in failed in a browser: %s", res.Problems[0].What)
+		return true
 	}
+	step.Fail("the admin panel's sign-in failed in a browser: %s", res.Problems[0].What)
+	return false
 }
 
 // incident ends a step that signs in at the incident: reproduced when the
@@ -244,41 +244,38 @@ func incident(step *report.Step, res *browser.Result) bool {
 	return false
 }
 
-// panelStep serves the reference panel for the API at apiURL and signs in
-// to it as in says, expecting the dashboard.
-func panelStep(ctx context.Context, br *browserRun, rep *report.Report, name, apiURL string, in browser.SignIn) error {
-	if br.o.noBrowser {
-		return nil
+// panelStep serves the reference panel for the API svc and signs in to
+// it as the flow's account, expecting the dashboard: true when it landed
+// there, or the step did not run (no browser, or --no-browser).
+func panelStep(ctx context.Context, br *browserRun, rep *report.Report, name string, svc service) (bool, error) {
+	step, res, err := br.panelSignIn(ctx, rep, name, svc)
+	if err != nil || step == nil {
+		return err == nil, err
 	}
-	panelURL, err := br.servePanel(apiURL)
-	if err != nil {
-		return err
-	}
-	in.PanelURL = panelURL
-	step, res, err := br.signInStep(ctx, rep, name, in)
-	landed(step, res)
-	return err
+	return landed(step, res), nil
 }
 
-// incidentStep serves the reference panel for the API at apiURL, signs in
-// as in says, and judges it as the incident's sign-in: true when it
-// reproduced (or did not run).
-func incidentStep(ctx context.Context, br *browserRun, rep *report.Report, name, apiURL string, in browser.SignIn) (bool, error) {
-	if br.o.noBrowser {
-		return true, nil
-	}
-	panelURL, err := br.servePanel(apiURL)
-	if err != nil {
-		return false, err
-	}
-	in.PanelURL = panelURL
-	step, res, err := br.signInStep(ctx, rep, name, in)
-	if err != nil {
-		return false, err
+// incidentStep serves the reference panel for the API svc, signs in as
+// the flow's account, and judges it as the incident's sign-in: true when
+// it reproduced (or did not run).
+func incidentStep(ctx context.Context, br *browserRun, rep *report.Report, name string, svc service) (bool, error) {
+	step, res, err := br.panelSignIn(ctx, rep, name, svc)
+	if err != nil || step == nil {
+		return err == nil, err
 	}
 	return incident(step, res), nil
 }
 
-// adminSignIn is the incident report's sign-in: the development admin
-// with the development one-time code.
-var adminSignIn = browser.SignIn{Login: seed.AdminEmail, Password: seed.AdminPassword, OTP: seed.DevOTP}
+// panelSignIn serves the reference panel for the API svc and signs in to
+// it as the flow's account: signInStep.
+func (r *browserRun) panelSignIn(ctx context.Context, rep *report.Report, name string, svc service) (*report.Step, *browser.Result, error) {
+	if r.o.noBrowser {
+		return nil, nil, nil
+	}
+	panelURL, err := r.servePanel(svc.url())
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := svc.flow("")
+	return r.signInStep(ctx, rep, name, browser.SignInOptions{PanelURL: panelURL, Login: cfg.Email, Password: cfg.Password, OTP: cfg.OTP})
+}

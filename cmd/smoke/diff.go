@@ -13,12 +13,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/backend"
 	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/live"
 	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/migrations"
 	"github.com/appydex/smoke/redact"
 	"github.com/appydex/smoke/schema"
@@ -144,12 +144,12 @@ func (o *diffOptions) judge(ctx context.Context, to *schema.Snapshot, findings [
 
 func parseDiffOptions(args []string, getenv func(string) string, stderr io.Writer) (*diffOptions, error) {
 	o := &diffOptions{}
-	var err error
-	if o.pg, err = pgenv.ConfigFromEnv(getenv); err != nil {
-		return nil, usageError{err.Error()}
-	}
 	fs := flag.NewFlagSet("smoke diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	pg, err := addPGFlags(fs, getenv, "where the scratch PostgreSQL for migrations and model comes from", "take migrations and model from this backend")
+	if err != nil {
+		return nil, err
+	}
 	fs.Func("schema", "compare only this schema (repeat for more); default: every schema that is not PostgreSQL's own", func(s string) error {
 		o.filter.Include = append(o.filter.Include, s)
 		return nil
@@ -162,12 +162,6 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 	fs.BoolVar(&o.json, "json", false, "print the findings and the SQL as JSON")
 	fs.BoolVar(&o.gate.Strict, "strict", false, "exit 1 on warnings too, not only on errors (notices never fail; docs/drift.md says which is which)")
 	fs.BoolVar(&o.exact, "exact", false, "exit 1 on any difference, notices too: the schemas must be the same")
-	source := fs.String("pg-source", getenv(pgenv.EnvSource), "where the scratch PostgreSQL for migrations and model comes from: auto, container, local or external ($"+pgenv.EnvSource+")")
-	fs.StringVar(&o.pg.Image, "pg-image", o.pg.Image, "container image for the container source ($"+pgenv.EnvImage+")")
-	var pgURL, backendPath string
-	fs.StringVar(&pgURL, "pg-url", "", "server for the external source ($"+pgenv.EnvURL+")")
-	fs.StringVar(&backendPath, "backend", "", "take migrations and model from this backend (its folder or backend.yaml; docs/backends.md)")
-	fs.BoolVar(&o.verbose, "v", false, "print the harness's progress lines on stderr")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, diffUsage)
 		fs.PrintDefaults()
@@ -190,10 +184,11 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	fail := func(msg string) (*diffOptions, error) {
+	usage := func(msg string) error {
 		fs.Usage()
-		return nil, usageError{msg}
+		return usageError{msg}
 	}
+	fail := func(msg string) (*diffOptions, error) { return nil, usage(msg) }
 	if len(positional) != 2 {
 		return fail(fmt.Sprintf("diff needs two schemas, FROM and TO; got %d argument(s)", len(positional)))
 	}
@@ -211,22 +206,10 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 	if o.from.name == o.to.name { // "migrations migrations"
 		o.from.name, o.to.name = "FROM", "TO"
 	}
-	if pgURL != "" {
-		o.pg.URL = pgURL
+	if o.pg, o.backend, err = pg.config(stderr, usage); err != nil {
+		return nil, err
 	}
-	if *source != "" {
-		if o.pg.Source, err = pgenv.ParseSource(*source); err != nil {
-			return fail(err.Error())
-		}
-	}
-	if backendPath != "" {
-		if o.backend, err = backend.Load(backendPath); err != nil {
-			return nil, usageError{err.Error()}
-		}
-	}
-	if o.verbose {
-		o.pg.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
-	}
+	o.verbose = pg.verbose
 	if !o.from.isURL() || !o.to.isURL() {
 		docker.Setup(getenv, o.verbose)
 	}
@@ -273,43 +256,21 @@ func (o *diffOptions) snapshots(ctx context.Context, stderr io.Writer) (from, to
 
 // scratchDatabase makes a database holding "migrations" or "model"; the
 // caller drops it.
-type scratchDatabase func(ctx context.Context, what string) (*pgenv.Database, error)
+type scratchDatabase func(ctx context.Context, of string) (*pgenv.Database, error)
 
+// scratchSource starts the reference's PostgreSQL, or --backend's stack,
+// when a side is the migrations or the model.
 func (o *diffOptions) scratchSource(ctx context.Context, stderr io.Writer) (scratchDatabase, func(), error) {
 	if o.from.isURL() && o.to.isURL() {
 		return nil, func() {}, nil
 	}
-	progress := newProgress(stderr)
-	if o.backend != nil {
-		end := progress.begin("starting PostgreSQL for " + o.backend.Name)
-		stack, err := backend.Up(ctx, o.backend, o.pg)
-		end()
-		if err != nil {
-			return nil, nil, fmt.Errorf("start %s's PostgreSQL: %w", o.backend.Name, err)
-		}
-		return func(ctx context.Context, what string) (*pgenv.Database, error) {
-				if what == "model" {
-					return stack.ModelDatabase(ctx, o.backend.Image)
-				}
-				return stack.MigrationsDatabase(ctx, o.backend.Image)
-			}, func() {
-				stack.Close(context.WithoutCancel(ctx))
-			}, nil
+	t := newTarget(&options{pg: o.pg, backend: o.backend, progress: newProgress(stderr)}, nil)
+	closeTarget := func() { t.close(context.WithoutCancel(ctx)) }
+	if _, err := t.up(ctx, report.New("diff"), "postgres"); err != nil {
+		closeTarget()
+		return nil, nil, err
 	}
-	end := progress.begin(fmt.Sprintf("starting PostgreSQL (%s source)", o.pg.Chosen()))
-	srv, err := pgenv.Start(ctx, o.pg)
-	end()
-	if err != nil {
-		return nil, nil, fmt.Errorf("start PostgreSQL: %w", err)
-	}
-	return func(ctx context.Context, what string) (*pgenv.Database, error) {
-			if what == "model" {
-				return drift.ModelDatabase(ctx, srv, tables.Schema)
-			}
-			return drift.MigrationsDatabase(ctx, srv, migrations.FS, "migrations")
-		}, func() {
-			srv.Close(context.WithoutCancel(ctx))
-		}, nil
+	return t.schemaDatabase, closeTarget, nil
 }
 
 // read takes the snapshot of one side.

@@ -109,7 +109,7 @@ func TestReproTellsTheIncidentAndExitsZero(t *testing.T) {
 		`{"code":"INTERNAL_ERROR","message":"Something went wrong","details":{}}`,
 		`column \"token_hash\" of relation \"refresh_tokens\" does not exist (SQLSTATE 42703)`,
 		"error   column refresh_tokens.token_hash: missing in live (model has character varying(255))",
-		"schema_migrations: version 3, dirty false",
+		"schema_migrations says version 3, clean (the newest file is 3)",
 	} {
 		assert.Contains(t, out, want)
 	}

@@ -68,14 +68,12 @@ func (o *options) newReport(command string) *report.Report {
 
 func parseOptions(command string, args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
 	o := &options{}
-	var err error
-	if o.pg, err = pgenv.ConfigFromEnv(getenv); err != nil {
-		return nil, usageError{err.Error()}
-	}
 	fs := flag.NewFlagSet("smoke "+command, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	source := fs.String("pg-source", getenv(pgenv.EnvSource), "where the harness's own PostgreSQL comes from: auto, container, local or external ($"+pgenv.EnvSource+"; default auto)")
-	fs.StringVar(&o.pg.Image, "pg-image", o.pg.Image, "container image for the container source ($"+pgenv.EnvImage+"; default "+pgenv.DefaultImage+")")
+	pg, err := addPGFlags(fs, getenv, "where the harness's own PostgreSQL comes from", "a backend to judge instead of the reference API")
+	if err != nil {
+		return nil, err
+	}
 	// Flags that may carry a secret default to "" and take their variable
 	// after parsing: flag's help would print a default, password and all.
 	secrets := map[*string]string{}
@@ -83,13 +81,8 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		fs.StringVar(p, name, "", usage+" ($"+env+")")
 		secrets[p] = env
 	}
-	var pgURL string
-	fs.StringVar(&pgURL, "pg-url", "", "server for the external source ($"+pgenv.EnvURL+")")
-	var backendPath string
-	fs.StringVar(&backendPath, "backend", "", "a backend to judge instead of the reference API: its folder or backend.yaml (docs/backends.md)")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON (schema: harness/report/report.schema.json)")
 	fs.StringVar(&o.junit, "junit", "", "also write the report as JUnit XML to this file")
-	fs.BoolVar(&o.verbose, "v", false, "print the harness's progress lines on stderr")
 	if o.reuse, err = pgenv.ReuseFromEnv(getenv); err != nil {
 		return nil, usageError{err.Error()}
 	}
@@ -114,42 +107,83 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		}
 		return nil, usageError{err.Error()}
 	}
-	if pgURL != "" {
-		o.pg.URL = pgURL
-	}
-	if backendPath != "" {
-		if o.backend, err = backend.Load(backendPath); err != nil {
-			return nil, usageError{err.Error()}
-		}
-	}
 	for p, env := range secrets {
 		if *p == "" {
 			*p = getenv(env)
 		}
 	}
-	fail := func(msg string) (*options, error) {
+	usage := func(msg string) error {
 		fs.Usage()
-		return nil, usageError{msg}
+		return usageError{msg}
 	}
+	fail := func(msg string) (*options, error) { return nil, usage(msg) }
 	if fs.NArg() > 0 {
 		return fail(fmt.Sprintf("unexpected arguments %q", fs.Args()))
-	}
-	if *source != "" { // else pgenv decides: external when a URL is given, auto when not
-		if o.pg.Source, err = pgenv.ParseSource(*source); err != nil {
-			return fail(err.Error())
-		}
 	}
 	if command == "verify" {
 		if msg := o.verifyProblem(); msg != "" {
 			return fail(msg)
 		}
 	}
-	if o.verbose {
-		o.pg.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	if o.pg, o.backend, err = pg.config(stderr, usage); err != nil {
+		return nil, err
 	}
+	o.verbose = pg.verbose
 	docker.Setup(getenv, o.verbose)
 	o.progress = newProgress(stderr)
 	return o, nil
+}
+
+// pgFlags are the flags every command takes for the PostgreSQL the harness
+// starts of its own, and for the backend it takes its schemas from.
+type pgFlags struct {
+	cfg                    pgenv.Config
+	source, url, backendAt string
+	verbose                bool
+}
+
+// addPGFlags adds the PostgreSQL flags to fs, their defaults from the
+// environment; what says what the server is for, backend what --backend is.
+func addPGFlags(fs *flag.FlagSet, getenv func(string) string, what, backend string) (*pgFlags, error) {
+	f := &pgFlags{}
+	var err error
+	if f.cfg, err = pgenv.ConfigFromEnv(getenv); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	fs.StringVar(&f.source, "pg-source", getenv(pgenv.EnvSource), what+": auto, container, local or external ($"+pgenv.EnvSource+"; default auto)")
+	fs.StringVar(&f.cfg.Image, "pg-image", f.cfg.Image, "container image for the container source ($"+pgenv.EnvImage+"; default "+pgenv.DefaultImage+")")
+	fs.StringVar(&f.url, "pg-url", "", "server for the external source ($"+pgenv.EnvURL+")")
+	fs.StringVar(&f.backendAt, "backend", "", backend+": its folder or backend.yaml (docs/backends.md)")
+	fs.BoolVar(&f.verbose, "v", false, "print the harness's progress lines on stderr")
+	return f, nil
+}
+
+// config is the PostgreSQL configuration and the backend the parsed flags
+// name; -v logs the server's progress to stderr. A flag's bad value is a
+// usage error, shown with the usage; a bad backend description is one
+// shown alone.
+func (f *pgFlags) config(stderr io.Writer, fail func(string) error) (pgenv.Config, *backend.Description, error) {
+	cfg := f.cfg
+	if f.url != "" {
+		cfg.URL = f.url
+	}
+	if f.source != "" { // else pgenv decides: external when a URL is given, auto when not
+		var err error
+		if cfg.Source, err = pgenv.ParseSource(f.source); err != nil {
+			return cfg, nil, fail(err.Error())
+		}
+	}
+	if f.verbose {
+		cfg.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	}
+	if f.backendAt == "" {
+		return cfg, nil, nil
+	}
+	desc, err := backend.Load(f.backendAt)
+	if err != nil {
+		return cfg, nil, usageError{err.Error()}
+	}
+	return cfg, desc, nil
 }
 
 // verifyFlags adds verify's own flags to fs; secretFlag adds one whose

@@ -5,17 +5,16 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/appydex/smoke/app/apiserver"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/flow"
+	"github.com/appydex/smoke/harness/live"
 	"github.com/appydex/smoke/harness/pgenv"
-	"github.com/appydex/smoke/harness/reference"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/schema"
 )
 
 // startPostgres is the step that gets the harness its PostgreSQL.
-func startPostgres(ctx context.Context, o *options, rep *report.Report, name string) (*pgenv.Server, error) {
+func startPostgres(ctx context.Context, o *options, rep *report.Report, name string) (*report.Step, *pgenv.Server, error) {
 	step := rep.Start(name)
 	var srv *pgenv.Server
 	var err error
@@ -30,7 +29,7 @@ func startPostgres(ctx context.Context, o *options, rep *report.Report, name str
 	}
 	if err != nil {
 		step.Fail("no PostgreSQL")
-		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+		return step, nil, fmt.Errorf("start PostgreSQL: %w", err)
 	}
 	if srv.Shared() {
 		step.Pass("PostgreSQL %s (%s source), kept for the next run until unused for %s (smoke down stops it)", majorMinor(srv.Version()), srv.Source(), o.reuse.Idle)
@@ -40,7 +39,7 @@ func startPostgres(ctx context.Context, o *options, rep *report.Report, name str
 	if o.verbose {
 		step.Line("%s", srv)
 	}
-	return srv, nil
+	return step, srv, nil
 }
 
 // majorMinor is "15.18" of "15.18 (Debian 15.18-0+deb12u1)".
@@ -49,33 +48,21 @@ func majorMinor(version string) string {
 	return v
 }
 
-// schemaStep runs the three-way check against live and reports it as one
-// step: the migration state, each comparison, every finding. Errors fail
-// it, warnings only when the report is strict; notices are shown and fail
-// nothing.
-func schemaStep(ctx context.Context, rep *report.Report, name string, opts drift.Options) (*drift.Report, error) {
-	step := rep.Start(name)
-	check, err := drift.Check(ctx, opts)
+// checkOwn checks a database the harness made, db, over a read-only
+// connection of its own: the target's check of v, as the step name.
+func checkOwn(ctx context.Context, rep *report.Report, t target, name string, v version, db *pgenv.Database) (*checked, error) {
+	conn, err := live.Connect(ctx, db.URL)
 	if err != nil {
-		step.Fail("could not compare")
-		return nil, fmt.Errorf("check the schema: %w", err)
+		return nil, err
 	}
-	reportCheck(step, rep.Gate(), describeState(check.State), append(check.StateFindings, check.LiveFindings...), check.Comparisons)
-	sayReused(step, check)
-	return check, nil
-}
-
-// sayReused says which snapshots a check read back from a kept server.
-func sayReused(step *report.Step, check *drift.Report) {
-	if len(check.Reused) > 0 {
-		step.Line("%s: as an earlier run on this kept server read them (the same files, server and smoke build); the database read now",
-			strings.Join(check.Reused, " and "))
-	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return t.check(ctx, rep, name, v, liveDB{conn: conn, db: db})
 }
 
 // reportCheck reports a three-way check in step: the migration state, each
-// comparison, every finding; it fails the step on what gate fails.
-func reportCheck(step *report.Step, gate schema.Gate, state string, stateFindings []schema.Finding, comparisons []drift.Comparison) {
+// comparison, every finding; it fails the step on what gate fails, and
+// says whether it passed.
+func reportCheck(step *report.Step, gate schema.Gate, state string, stateFindings []schema.Finding, comparisons []drift.Comparison) bool {
 	step.Line("migration state: %s", state)
 	findings := append([]schema.Finding(nil), stateFindings...)
 	for i, c := range comparisons {
@@ -104,11 +91,14 @@ func reportCheck(step *report.Step, gate schema.Gate, state string, stateFinding
 			failed.Warnings = counts.Warnings
 		}
 		step.Fail("%s among the model, the migrations and the database", failed)
-	} else if counts.Total() > 0 {
+		return false
+	}
+	if counts.Total() > 0 {
 		step.Pass("the model, the migrations and the database agree, but for %s that fail nothing", counts)
 	} else {
 		step.Pass("the model, the migrations and the database agree")
 	}
+	return true
 }
 
 // sameAs returns the earlier comparison of the same database that found
@@ -163,26 +153,13 @@ func describeState(st *drift.State) string {
 	return strings.Join(parts, "; ")
 }
 
-// startAPI is the step that starts the reference API in this process on the
-// database at url, with the development accounts seeded.
-func startAPI(ctx context.Context, rep *report.Report, url string, logs *apiserver.LogBuffer, origins []string) (*reference.API, error) {
-	step := rep.Start("api")
-	api, err := reference.Start(ctx, reference.Config{DatabaseURL: url, Log: logs, CORSOrigins: origins})
-	if err != nil {
-		step.Fail("the reference API did not start")
-		return nil, fmt.Errorf("start the reference API: %w", err)
-	}
-	step.Pass("the reference API on %s, development admin and a disabled account seeded", api.URL)
-	return api, nil
-}
-
-// flowStep runs the login flow and reports it.
-func flowStep(ctx context.Context, rep *report.Report, cfg flow.Config) (*flow.Result, error) {
+// flowStep runs the login flow and reports it as the step "flow".
+func flowStep(ctx context.Context, rep *report.Report, cfg flow.Config) (*flow.Result, *report.Step, error) {
 	step := rep.Start("flow")
 	res, err := flow.Run(ctx, cfg)
 	if err != nil {
 		step.Fail("could not run")
-		return nil, err
+		return nil, step, err
 	}
 	step.Flow = res
 	checks, failed := res.Checks()
@@ -191,5 +168,5 @@ func flowStep(ctx context.Context, rep *report.Report, cfg flow.Config) (*flow.R
 	} else {
 		step.Pass("%d checks passed in %d steps: login, refresh, reuse, logout", checks, len(res.Steps))
 	}
-	return res, nil
+	return res, step, nil
 }

@@ -8,14 +8,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/browser"
-	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/live"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
-	"github.com/appydex/smoke/migrations"
 	"github.com/appydex/smoke/redact"
 )
 
@@ -23,7 +20,8 @@ import (
 // deployment's database over a read-only session (every transaction
 // read-only from the first statement), compares it with the model and with
 // what the migrations produce — in a throwaway PostgreSQL of the harness's
-// own — and runs the login flow against the deployment's API when given one.
+// own — and runs the login flow against the deployment's API, and the
+// sign-in of its admin panel, when given them.
 func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 	rep := o.newReport("verify")
 	if o.adminURL == "" {
@@ -33,70 +31,30 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 	}
 	br := startBrowser(ctx, o)
 	defer br.close()
-	codes := flow.NewCodes(o.otp, o.totp)
-	step := rep.Start("database")
-	live, err := live.Connect(ctx, o.databaseURL)
+	conn, err := databaseStep(ctx, rep, o.databaseURL)
 	if err != nil {
-		step.Fail("no answer from %s", redact.URL(o.databaseURL))
 		return rep, err
 	}
-	defer live.Close(context.WithoutCancel(ctx))
-	var version string
-	if err := live.QueryRow(ctx, "SHOW server_version").Scan(&version); err != nil {
-		step.Fail("%s does not answer queries", redact.URL(o.databaseURL))
-		return rep, fmt.Errorf("%s: %w", redact.URL(o.databaseURL), err)
+	defer conn.Close(context.WithoutCancel(ctx))
+	t := newTarget(o, nil) // the deployment serves its own panel
+	defer t.close(context.WithoutCancel(ctx))
+	step, err := t.up(ctx, rep, "scratch postgres")
+	if err != nil {
+		return rep, err
 	}
-	step.Pass("PostgreSQL %s at %s, read-only session", majorMinor(version), redact.URL(o.databaseURL))
-
-	if o.backend != nil {
-		if err := backendVerify(ctx, o, live, rep); err != nil {
-			return rep, err
-		}
-	} else {
-		srv, err := startPostgres(ctx, o, rep, "scratch postgres")
-		if err != nil {
-			return rep, err
-		}
-		if addr, same := sameServer(o.pg.URL, o.databaseURL); same {
-			rep.Steps[len(rep.Steps)-1].Line("note: this is the deployment's own server (%s): verify makes and drops its smoke_* databases there; "+
-				"give --pg-url ($%s) a server of its own, or none (a container or local binaries)", addr, pgenv.EnvURL)
-		}
-		defer srv.Close(context.WithoutCancel(ctx))
-		if _, err := schemaStep(ctx, rep, "schema check", drift.Options{Server: srv, Model: tables.Schema, Migrations: migrations.FS, Dir: "migrations", Live: live,
-			AppRoles: o.appRoles}); err != nil {
-			return rep, err
-		}
+	if addr, same := sameServer(o.pg.URL, o.databaseURL); same {
+		step.Line("note: this is the deployment's own server (%s): verify makes and drops its smoke_* databases there; "+
+			"give --pg-url ($%s) a server of its own, or none (a container or local binaries)", addr, pgenv.EnvURL)
 	}
-
-	if o.apiURL != "" {
-		cfg := flow.Config{BaseURL: o.apiURL, DatabaseURL: o.databaseURL,
-			Email: o.email, Password: o.password, OTP: o.otp, TOTPSecret: o.totp,
-			InactiveEmail: o.inactiveEmail, InactivePassword: o.inactivePassword, RefreshTTL: o.refreshTTL, Codes: codes}
-		if o.backend != nil {
-			cfg.Paths = o.backend.Flow("", "").Paths
-		}
-		res, err := flowStep(ctx, rep, cfg)
-		if err != nil {
-			return rep, err
-		}
-		if c := res.FirstUnreachable(); c != nil {
-			return rep, fmt.Errorf("API %s does not answer: %s: %s", o.apiURL, c.What, c.Detail)
-		}
-		if login := res.Step(flow.StepLogin); login != nil && !login.Passed && login.ErrorCode != "" {
-			rep.Steps[len(rep.Steps)-1].Line("login rejected: %s", login.ErrorCode)
-		}
+	if _, err := t.check(ctx, rep, "schema check", newest, liveDB{conn: conn, appRoles: o.appRoles}); err != nil {
+		return rep, err
 	}
-	if o.adminURL != "" {
-		code, err := codes.Next(ctx)
-		if err != nil {
-			return rep, err
-		}
-		step, res, err := br.signInStep(ctx, rep, "admin panel", browser.SignIn{PanelURL: o.adminURL, Login: o.email, Password: o.password, OTP: code,
-			Landing: o.adminLanding})
-		if err != nil {
-			return rep, err
-		}
-		landed(step, res)
+	codes := flow.NewCodes(o.otp, o.totp)
+	if err := deploymentFlowStep(ctx, rep, o, t.paths(), codes); err != nil {
+		return rep, err
+	}
+	if err := deploymentPanelStep(ctx, rep, o, br, codes); err != nil {
+		return rep, err
 	}
 	verdict := "the deployment's database matches the model and the migrations"
 	if o.apiURL != "" {
@@ -110,6 +68,64 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 		rep.Verdict = "do not deploy: see the steps marked FAIL"
 	}
 	return rep, nil
+}
+
+// databaseStep connects to the deployment's database, read-only.
+func databaseStep(ctx context.Context, rep *report.Report, databaseURL string) (*pgx.Conn, error) {
+	step := rep.Start("database")
+	conn, err := live.Connect(ctx, databaseURL)
+	if err != nil {
+		step.Fail("no answer from %s", redact.URL(databaseURL))
+		return nil, err
+	}
+	var version string
+	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&version); err != nil {
+		conn.Close(context.WithoutCancel(ctx))
+		step.Fail("%s does not answer queries", redact.URL(databaseURL))
+		return nil, fmt.Errorf("%s: %w", redact.URL(databaseURL), err)
+	}
+	step.Pass("PostgreSQL %s at %s, read-only session", majorMinor(version), redact.URL(databaseURL))
+	return conn, nil
+}
+
+// deploymentFlowStep runs the login flow against --api-url, when given, as
+// --email; its rows are read over a read-only session of --database-url.
+func deploymentFlowStep(ctx context.Context, rep *report.Report, o *options, paths flow.Paths, codes *flow.Codes) error {
+	if o.apiURL == "" {
+		return nil
+	}
+	cfg := flow.Config{BaseURL: o.apiURL, DatabaseURL: o.databaseURL, Paths: paths,
+		Email: o.email, Password: o.password, OTP: o.otp, TOTPSecret: o.totp,
+		InactiveEmail: o.inactiveEmail, InactivePassword: o.inactivePassword, RefreshTTL: o.refreshTTL, Codes: codes}
+	res, step, err := flowStep(ctx, rep, cfg)
+	if err != nil {
+		return err
+	}
+	if c := res.FirstUnreachable(); c != nil {
+		return fmt.Errorf("API %s does not answer: %s: %s", o.apiURL, c.What, c.Detail)
+	}
+	if login := res.Step(flow.StepLogin); login != nil && !login.Passed && login.ErrorCode != "" {
+		step.Line("login rejected: %s", login.ErrorCode)
+	}
+	return nil
+}
+
+// deploymentPanelStep signs in to --admin-url in a browser, when given.
+func deploymentPanelStep(ctx context.Context, rep *report.Report, o *options, br *browserRun, codes *flow.Codes) error {
+	if o.adminURL == "" {
+		return nil
+	}
+	code, err := codes.Next(ctx)
+	if err != nil {
+		return err
+	}
+	step, res, err := br.signInStep(ctx, rep, "admin panel", browser.SignInOptions{PanelURL: o.adminURL, Login: o.email, Password: o.password, OTP: code,
+		Landing: o.adminLanding})
+	if err != nil {
+		return err
+	}
+	landed(step, res)
+	return nil
 }
 
 // sameServer reports whether two connection strings (URL or keyword form)

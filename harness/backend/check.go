@@ -232,18 +232,7 @@ func (r Revisions) Findings(comparisons []drift.Comparison, migrateCmd []string)
 	if len(r.Heads) > 1 {
 		only = "the image's heads are " + heads
 	}
-	var unmigrated []string // tables and columns first: what a person names; constraints when that is all
-	for _, tablesAndColumns := range []bool{true, false} {
-		for _, f := range comparisons[0].Findings {
-			if f.Kind == schema.Missing && f.Severity == schema.Error && (f.ObjectType == "table" || f.ObjectType == "column") == tablesAndColumns {
-				unmigrated = append(unmigrated, f.Object)
-			}
-		}
-		if len(unmigrated) > 0 {
-			break
-		}
-	}
-	if len(unmigrated) > 0 {
+	if unmigrated := drift.Unmigrated(comparisons); len(unmigrated) > 0 {
 		add(ruleModelWithoutMigration, schema.Finding{Kind: KindModelWithoutMigration, Want: "a migration for " + strings.Join(unmigrated, ", "), Got: at,
 			Detail: fmt.Sprintf("the database is at %s, %s, and the model has %s, which no migration creates: the model changed without a migration",
 				at, only, strings.Join(unmigrated, ", ")),

@@ -28,7 +28,7 @@ func BenchmarkSignIn(b *testing.B) {
 	br := browsertest.Start(b)
 	panelURL := allowedPanel(b, 200, true)
 	for b.Loop() {
-		res, err := br.SignIn(context.Background(), browser.SignIn{PanelURL: panelURL, Login: "admin@appydex.local",
+		res, err := br.SignIn(context.Background(), browser.SignInOptions{PanelURL: panelURL, Login: "admin@appydex.local",
 			Password: "admin123!@#", OTP: "000000", SignOut: true})
 		if err != nil || !res.Passed() {
 			b.Fatalf("sign-in: %v %+v", err, res)

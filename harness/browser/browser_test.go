@@ -80,7 +80,7 @@ func allowedPanel(t testing.TB, loginStatus int, corsOnErrors bool) string {
 func signIn(t *testing.T, b *browser.Browser, panelURL string) *browser.Result {
 	t.Helper()
 	dir := t.TempDir()
-	res, err := b.SignIn(context.Background(), browser.SignIn{PanelURL: panelURL, Login: "admin@appydex.local", Password: "admin123!@#",
+	res, err := b.SignIn(context.Background(), browser.SignInOptions{PanelURL: panelURL, Login: "admin@appydex.local", Password: "admin123!@#",
 		OTP: "000000", ScreenshotDir: dir, ScreenshotName: "sign-in.png", SignOut: true})
 	if err != nil {
 		t.Fatal(err)
@@ -90,12 +90,13 @@ func signIn(t *testing.T, b *browser.Browser, panelURL string) *browser.Result {
 	return res
 }
 
-func classes(res *browser.Result) []string {
+// classes are the classes of res's problems, in order, comma-separated.
+func classes(res *browser.Result) browser.Class {
 	var cs []string
 	for _, p := range res.Problems {
-		cs = append(cs, p.Class)
+		cs = append(cs, string(p.Class))
 	}
-	return cs
+	return browser.Class(strings.Join(cs, ","))
 }
 
 func TestSignInLandsAndSignsOut(t *testing.T) {
@@ -128,7 +129,7 @@ func TestA500IsShownWithItsEnvelopeAndAScreenshot(t *testing.T) {
 	if f == nil || f.Method != "POST" || !strings.HasSuffix(f.URL, "/api/v1/auth/login") || f.Status != 500 || f.Code != "INTERNAL_ERROR" {
 		t.Errorf("the failing request: %+v", f)
 	}
-	if got := classes(res); len(got) != 1 || got[0] != browser.ClassSignIn {
+	if got := classes(res); got != browser.ClassSignIn {
 		t.Errorf("problems %v, want one of class %s", res.Problems, browser.ClassSignIn)
 	}
 	if !hasLine(res.Console, "500") {
@@ -156,7 +157,7 @@ func TestAnAnswerWithoutCORSIsNamed(t *testing.T) {
 	if f == nil || !f.Withheld || f.Status != 500 {
 		t.Fatalf("the failing request: %+v", f)
 	}
-	if got := strings.Join(classes(res), ","); got != browser.ClassSignIn+","+browser.ClassCORS {
+	if got := classes(res); got != browser.ClassSignIn+","+browser.ClassCORS {
 		t.Errorf("problem classes %s", got)
 	}
 }
@@ -171,7 +172,7 @@ func TestAnOriginTheAPIDoesNotAllow(t *testing.T) {
 	if f == nil || !f.Withheld || f.Status != 0 || !strings.Contains(f.Failure, "Preflight") {
 		t.Fatalf("the failing request: %+v", f)
 	}
-	if got := strings.Join(classes(res), ","); got != browser.ClassSignIn+","+browser.ClassCORS ||
+	if got := classes(res); got != browser.ClassSignIn+","+browser.ClassCORS ||
 		!strings.Contains(res.Problems[1].What, "allows no request from the panel's origin") {
 		t.Errorf("problems %v", res.Problems)
 	}
@@ -196,7 +197,7 @@ func TestNothingAnswering(t *testing.T) {
 	if !strings.HasPrefix(res.Shown, "Cannot connect to server") {
 		t.Errorf("the page showed %q", res.Shown)
 	}
-	if got := strings.Join(classes(res), ","); got != browser.ClassSignIn {
+	if got := classes(res); got != browser.ClassSignIn {
 		t.Errorf("problem classes %s, want only %s", got, browser.ClassSignIn)
 	}
 	if f := res.Failing(); f == nil || f.Status != 0 || !strings.Contains(f.Failure, "ERR_CONNECTION_REFUSED") {
@@ -227,7 +228,7 @@ func TestAPanelThatBlamesTheConnection(t *testing.T) {
 	if res.Shown != "Cannot connect to server" {
 		t.Fatalf("the page showed %q", res.Shown)
 	}
-	if got := strings.Join(classes(res), ","); got != browser.ClassSignIn+","+browser.ClassBlame {
+	if got := classes(res); got != browser.ClassSignIn+","+browser.ClassBlame {
 		t.Errorf("problem classes %s", got)
 	}
 }
@@ -274,7 +275,7 @@ func TestAPageWithoutAForm(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	res := signIn(t, b, srv.URL)
-	if got := strings.Join(classes(res), ","); got != browser.ClassNoForm {
+	if got := classes(res); got != browser.ClassNoForm {
 		t.Fatalf("problem classes %s (%v)", got, res.Problems)
 	}
 	if !strings.Contains(res.Problems[0].What, "no box for an email or phone, no password box") || res.Screenshot == "" {
@@ -356,7 +357,7 @@ func TestAPanelWithoutACodeBox(t *testing.T) {
 		"/dashboard": "<h1>Dashboard</h1>",
 	}
 	base := browsertest.Pages(t, pages)
-	res, err := b.SignIn(context.Background(), browser.SignIn{PanelURL: base + "/", Login: "admin@appydex.local", Password: "admin123!@#"})
+	res, err := b.SignIn(context.Background(), browser.SignInOptions{PanelURL: base + "/", Login: "admin@appydex.local", Password: "admin123!@#"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,12 +365,12 @@ func TestAPanelWithoutACodeBox(t *testing.T) {
 		t.Errorf("without a code: landed=%v page=%q code page=%q problems=%v", res.Landed, res.Page, res.CodePage, res.Problems)
 	}
 
-	res, err = b.SignIn(context.Background(), browser.SignIn{PanelURL: base + "/stuck", Login: "admin@appydex.local", Password: "admin123!@#",
+	res, err = b.SignIn(context.Background(), browser.SignInOptions{PanelURL: base + "/stuck", Login: "admin@appydex.local", Password: "admin123!@#",
 		OTP: "000000", Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(classes(res), ","); got != browser.ClassNoForm+","+browser.ClassSignIn ||
+	if got := classes(res); got != browser.ClassNoForm+","+browser.ClassSignIn ||
 		!strings.Contains(res.Problems[0].What, "none came after the email and password were sent") {
 		t.Errorf("a code never asked for: problems %v", res.Problems)
 	}
@@ -403,7 +404,7 @@ func TestACodeSplitIntoBoxes(t *testing.T) {
 		t.Errorf("six boxes: landed=%v page=%q code page=%q problems=%v", res.Landed, res.Page, res.CodePage, res.Problems)
 	}
 	res = signIn(t, b, base+"/four")
-	if got := strings.Join(classes(res), ","); got != browser.ClassNoForm ||
+	if got := classes(res); got != browser.ClassNoForm ||
 		!strings.Contains(res.Problems[0].What, "in 4 boxes, a character each, but the code given has 6 characters") {
 		t.Errorf("four boxes: problems %v", res.Problems)
 	}

@@ -23,7 +23,7 @@ func signInWith(t *testing.T, b *browser.Browser, panelURL, password string, tim
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	res, err := b.SignIn(ctx, browser.SignIn{PanelURL: panelURL, Login: "admin@appydex.local", Password: password, OTP: "000000",
+	res, err := b.SignIn(ctx, browser.SignInOptions{PanelURL: panelURL, Login: "admin@appydex.local", Password: password, OTP: "000000",
 		Timeout: timeout, ScreenshotDir: t.TempDir(), ScreenshotName: "sign-in.png", SignOut: true})
 	if err != nil {
 		t.Fatalf("sign-in: %v", err)
@@ -107,7 +107,7 @@ func TestAnAlertIsWhatThePageShowed(t *testing.T) {
 	if res.Landed || res.Shown != "Wrong email or password (in a dialog box)" {
 		t.Fatalf("landed=%v shown=%q problems=%v", res.Landed, res.Shown, res.Problems)
 	}
-	if got := strings.Join(classes(res), ","); got != browser.ClassSignIn {
+	if got := classes(res); got != browser.ClassSignIn {
 		t.Errorf("problem classes %s", got)
 	}
 }
@@ -129,7 +129,7 @@ func TestAnHonestCannotConnect(t *testing.T) {
 	if res.Shown != "Cannot connect to server" {
 		t.Fatalf("the page showed %q", res.Shown)
 	}
-	if got := strings.Join(classes(res), ","); got != browser.ClassSignIn {
+	if got := classes(res); got != browser.ClassSignIn {
 		t.Errorf("problem classes %s, want only %s: %v", got, browser.ClassSignIn, res.Problems)
 	}
 }
@@ -161,7 +161,7 @@ func TestNoFormIsOnlyAFormProblem(t *testing.T) {
 	b := browsertest.Start(t)
 	base := browsertest.Pages(t, map[string]string{"/": `<!doctype html><p>Welcome</p><script>fetch("/news.json");</script>`, "/news.json": `[]`})
 	res := signInWith(t, b, base+"/", "admin123!@#", 5*time.Second)
-	if got := strings.Join(classes(res), ","); got != browser.ClassNoForm {
+	if got := classes(res); got != browser.ClassNoForm {
 		t.Errorf("problem classes %s: %v", got, res.Problems)
 	}
 }

@@ -74,7 +74,7 @@ func TestWithheldIsNotUnsent(t *testing.T) {
 			"(of a status the browser did not say) carried no CORS header"},
 	} {
 		res := &Result{Page: "/", Shown: "Sign-in failed", Requests: []Request{c.q}}
-		ps := judge(res, SignIn{Landing: []string{"/dashboard"}, Timeout: time.Second})
+		ps := judge(res, SignInOptions{Landing: []string{"/dashboard"}, Timeout: time.Second})
 		if len(ps) != 2 || ps[1].Class != ClassCORS || !strings.Contains(ps[1].What, c.want) {
 			t.Errorf("%s: problems %v, want a %s problem saying %q", c.q.Failure, ps, ClassCORS, c.want)
 		}

@@ -238,3 +238,25 @@ func ReadLiveSchemas(ctx context.Context, conn *pgx.Conn, filter schema.Filter, 
 func hasError(findings []schema.Finding) bool {
 	return schema.Worst(findings) == schema.Error
 }
+
+// Unmigrated is what the model has that no migration creates, by
+// comparisons as Compare orders them (model vs migrations first): the
+// tables and columns missing by an error, or — when those are all there —
+// the other objects. Nil when the migrations create all of the model.
+func Unmigrated(comparisons []Comparison) []string {
+	if len(comparisons) == 0 {
+		return nil
+	}
+	var out []string
+	for _, tablesAndColumns := range []bool{true, false} {
+		for _, f := range comparisons[0].Findings {
+			if f.Kind == schema.Missing && f.Severity == schema.Error && (f.ObjectType == "table" || f.ObjectType == "column") == tablesAndColumns {
+				out = append(out, f.Object)
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return nil
+}

@@ -288,10 +288,17 @@ func summarize(requests []string) string {
 	return strings.Join(out, ", ")
 }
 
-func (c *Config) defaults() {
+// Endpoints are the API's paths the flow calls: Paths, or DefaultPaths
+// when none are set.
+func (c Config) Endpoints() Paths {
 	if c.Paths == (Paths{}) {
-		c.Paths = DefaultPaths()
+		return DefaultPaths()
 	}
+	return c.Paths
+}
+
+func (c *Config) defaults() {
+	c.Paths = c.Endpoints()
 	if c.UserAgent == "" {
 		c.UserAgent = "appydex-smoke/1 (flow)"
 	}

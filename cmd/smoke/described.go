@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/appydex/smoke/harness/backend"
+	"github.com/appydex/smoke/harness/docker"
+	"github.com/appydex/smoke/harness/drift"
+	"github.com/appydex/smoke/harness/flow"
+	"github.com/appydex/smoke/harness/pgenv"
+	"github.com/appydex/smoke/harness/report"
+	"github.com/appydex/smoke/redact"
+	"github.com/appydex/smoke/schema"
+)
+
+// describedTarget is a backend a backend.yaml describes (docs/backends.md):
+// its image's own tools migrate, make the model and seed, in containers on
+// a Docker network beside PostgreSQL, and the service runs from its image.
+type describedTarget struct {
+	o     *options
+	desc  *backend.Description
+	br    *browserRun // its panel's origin is the backend's {admin_origin}; nil: none
+	stack *backend.Stack
+	// migrations is the newest migrations' snapshot, read once by
+	// migrated (the run's template is what they made).
+	migrations *schema.Snapshot
+	// incidentRevisions are the revisions evidence read at the incident,
+	// for the check that follows it.
+	incidentRevisions *backend.Revisions
+}
+
+func (t *describedTarget) name() string { return t.desc.Name }
+
+// image is v's image: the incident's, or the backend's own.
+func (t *describedTarget) image(v version) string {
+	if v == atIncident {
+		return t.desc.Incident.Image
+	}
+	return t.desc.Image
+}
+
+// up starts the backend's world: its images (built when missing or out
+// of date), a Docker network, PostgreSQL on it under the backend's alias.
+func (t *describedTarget) up(ctx context.Context, rep *report.Report, name string) (*report.Step, error) {
+	step := rep.Start(name)
+	end := t.o.progress.begin(fmt.Sprintf("starting PostgreSQL for %s, on a Docker network as %s", t.desc.Name, t.desc.Database.Alias))
+	stack, err := backend.Up(ctx, t.desc, t.o.pg)
+	end()
+	if err != nil {
+		step.Fail("no PostgreSQL for the backend")
+		return step, fmt.Errorf("start %s's PostgreSQL: %w", t.desc.Name, err)
+	}
+	t.stack = stack
+	step.Pass("PostgreSQL %s (container), reachable by %s as %s", majorMinor(stack.Server.Version()), t.desc.Name, t.desc.Database.Alias)
+	if t.br != nil {
+		if stack.AdminOrigin, err = t.br.panelOrigin(); err != nil {
+			return step, err
+		}
+	}
+	return step, nil
+}
+
+func (t *describedTarget) close(ctx context.Context) {
+	if t.stack != nil {
+		t.stack.Close(ctx)
+	}
+}
+
+// migrated runs the migrations once: the database they make is the
+// migrations' snapshot and the template of the run's own.
+func (t *describedTarget) migrated(ctx context.Context, rep *report.Report) (*pgenv.Database, error) {
+	step := rep.Start("migrate")
+	template, snapshot, err := t.stack.Migrated(ctx, t.desc.Image)
+	if ok, err := recordCommand(step, "migrate", t.desc.Image, t.desc.Commands.Migrate, docker.Output{}, err); err != nil || !ok {
+		return nil, err
+	}
+	step.Line("into a template database; the run's database is a copy of it")
+	t.migrations = snapshot
+	return t.stack.Server.Copy(ctx, template)
+}
+
+func (t *describedTarget) database(ctx context.Context) (*pgenv.Database, error) {
+	return t.stack.Database(ctx)
+}
+
+func (t *describedTarget) schemaDatabase(ctx context.Context, of string) (*pgenv.Database, error) {
+	if of == "model" {
+		return t.stack.ModelDatabase(ctx, t.desc.Image)
+	}
+	return t.stack.MigrationsDatabase(ctx, t.desc.Image)
+}
+
+func (t *describedTarget) migrate(ctx context.Context, rep *report.Report, name string, v version, db *pgenv.Database) (bool, error) {
+	step := rep.Start(name)
+	out, err := t.stack.Run(ctx, "migrate", t.image(v), t.desc.Commands.Migrate, db, nil)
+	return recordCommand(step, "migrate", t.image(v), t.desc.Commands.Migrate, out, err)
+}
+
+// check compares the image's model (its create_model command in a scratch
+// database) and migrations (its migrate command in another, unless
+// migrated made them already) with the database, and the revisions it
+// records — read meanwhile — with the image's heads.
+func (t *describedTarget) check(ctx context.Context, rep *report.Report, name string, v version, db liveDB) (*checked, error) {
+	step := rep.Start(name)
+	var model, migrations *schema.Snapshot
+	var revs backend.Revisions
+	var snapErr, revErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { revs, revErr = t.revisions(ctx, v, db) })
+	if migrations = t.migrations; v == atIncident || migrations == nil {
+		model, migrations, snapErr = t.stack.Snapshots(ctx, t.image(v))
+	} else {
+		model, snapErr = t.stack.Model(ctx, t.image(v))
+	}
+	wg.Wait()
+	if err := errors.Join(snapErr, revErr); err != nil {
+		step.Fail("could not build the model's and the migrations' schemas, or read the revisions")
+		if cmdErr := (*backend.CommandError)(nil); errors.As(err, &cmdErr) {
+			for _, l := range strings.Split(cmdErr.Error(), "\n") {
+				step.Line("%s", l)
+			}
+			return &checked{step: step}, nil
+		}
+		return nil, err
+	}
+	live, err := drift.ReadLive(ctx, db.conn)
+	if err != nil {
+		step.Fail("could not read the database")
+		return nil, err
+	}
+	comparisons := drift.Compare(model, migrations, live)
+	// A backend's migration files are in its image: no text of them is read.
+	liveFindings, err := drift.Inspect(ctx, db.conn, drift.Context{Expected: migrations, AppRoles: db.appRoles}, comparisons)
+	if err != nil {
+		step.Fail("could not inspect the database")
+		return nil, err
+	}
+	current := strings.Join(revs.Current, ", ")
+	if current == "" {
+		current = "no revision"
+	}
+	state := revs.Findings(comparisons, t.desc.Commands.Migrate)
+	passed := reportCheck(step, rep.Gate(), fmt.Sprintf("the database is at %s; the image's heads: %s", current, strings.Join(revs.Heads, ", ")),
+		append(state, liveFindings...), comparisons)
+	return &checked{passed: passed, claimsNewest: len(revs.Current) > 0 && strings.Join(revs.Current, ",") == strings.Join(revs.Heads, ","),
+		unmigrated: drift.Unmigrated(comparisons), step: step}, nil
+}
+
+// revisions are the revisions db records and the heads of v's image: by
+// the image's current command for a database of the harness's, by reading
+// database.revision_table for a deployment's, which nothing the image runs
+// may touch.
+func (t *describedTarget) revisions(ctx context.Context, v version, db liveDB) (backend.Revisions, error) {
+	switch {
+	case v == atIncident && t.incidentRevisions != nil:
+		return *t.incidentRevisions, nil
+	case db.db != nil:
+		return t.stack.Revisions(ctx, t.image(v), db.db)
+	}
+	current, err := t.desc.LiveRevision(ctx, db.conn)
+	if err != nil {
+		return backend.Revisions{}, err
+	}
+	scratch, err := t.stack.Database(ctx) // fills the heads command's environment only
+	if err != nil {
+		return backend.Revisions{}, err
+	}
+	heads, err := t.stack.Heads(ctx, t.image(v), scratch)
+	return backend.Revisions{Current: current, Heads: heads}, err
+}
+
+// start seeds db and starts the backend from v's image on it, both at
+// once: the backend needs no accounts to start, only the flow does.
+func (t *describedTarget) start(ctx context.Context, v version, db *pgenv.Database) starting {
+	st := &describedStart{t: t, image: t.image(v), seedAt: time.Now(), svcAt: time.Now()}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		st.seed, st.seedErr = t.stack.Run(ctx, "seed", st.image, t.desc.Commands.Seed, db, nil)
+		st.seedEnd = time.Now()
+	})
+	st.svc, st.svcErr = t.stack.Start(ctx, st.image, db)
+	st.svcEnd = time.Now()
+	wg.Wait()
+	return st
+}
+
+func (t *describedTarget) paths() flow.Paths { return t.desc.Flow("", "").Paths }
+
+func (t *describedTarget) incident() ([]string, error) {
+	if t.desc.Incident.Image == "" {
+		return nil, usageError{fmt.Sprintf("%s names no incident image (incident.image): nothing to reproduce", t.desc.File)}
+	}
+	if t.desc.Incident.Log == "" {
+		return nil, nil
+	}
+	return []string{t.desc.Incident.Log}, nil
+}
+
+// evidence is the revision the database claims at the incident, as
+// `alembic current` printed it.
+func (t *describedTarget) evidence(ctx context.Context, rep *report.Report, _ service, db *pgenv.Database) (bool, error) {
+	step := rep.Start("current revision")
+	revs, err := t.stack.Revisions(ctx, t.image(atIncident), db)
+	if err != nil {
+		return false, err
+	}
+	t.incidentRevisions = &revs
+	step.Line("$ %s", strings.Join(t.desc.Commands.Current, " "))
+	step.Line("%s", revs.CurrentOutput)
+	if len(revs.Current) > 0 && strings.Join(revs.Current, ",") == strings.Join(revs.Heads, ",") {
+		step.Pass("the database is at %s, the newest revision the incident's image knows", strings.Join(revs.Current, ", "))
+		return true, nil
+	}
+	step.Fail("the database is at %s, the image's heads are %s: not the incident's shape", strings.Join(revs.Current, ", "), strings.Join(revs.Heads, ", "))
+	return false, nil
+}
+
+// describedStart is seeding the development accounts and starting the
+// backend, timed, to be reported as two steps when both are done.
+type describedStart struct {
+	t                              *describedTarget
+	image                          string
+	seed                           docker.Output
+	seedErr, svcErr                error
+	seedAt, seedEnd, svcAt, svcEnd time.Time
+	svc                            *backend.Service
+}
+
+// report adds the seed's step and the backend's. A seed that fails, or a
+// backend that never becomes healthy, fails its step.
+func (st *describedStart) report(rep *report.Report, name string) (service, error) {
+	desc := st.t.desc
+	ok, err := recordCommand(rep.Record("seed", st.seedAt, st.seedEnd), "seed", st.image, desc.Commands.Seed, st.seed, st.seedErr)
+	if !ok || err != nil {
+		return nil, err
+	}
+	step := rep.Record(name, st.svcAt, st.svcEnd)
+	if st.svcErr != nil {
+		step.Fail("%s did not become healthy", st.image)
+		for _, l := range strings.Split(st.svcErr.Error(), "\n") {
+			step.Line("%s", l)
+		}
+		return nil, nil
+	}
+	step.Pass("%s (%s) on %s", desc.Name, st.image, st.svc.URL)
+	return describedService{st.svc, desc}, nil
+}
+
+// describedService is the backend running in a container.
+type describedService struct {
+	svc  *backend.Service
+	desc *backend.Description
+}
+
+func (s describedService) url() string { return s.svc.URL }
+func (s describedService) flow(databaseURL string) flow.Config {
+	return s.desc.Flow(s.svc.URL, databaseURL)
+}
+func (s describedService) stop(ctx context.Context) error { return s.svc.Close(ctx) }
+
+// log is the backend's log, its secrets masked.
+func (s describedService) log(ctx context.Context) string { return redact.Secrets(s.svc.Logs(ctx)) }
+
+// recordCommand finishes step with how one of the backend's commands went:
+// a command that fails fails the step with its output, and is an error
+// only when it could not run at all.
+func recordCommand(step *report.Step, what, image string, cmd []string, out docker.Output, err error) (bool, error) {
+	var cmdErr *backend.CommandError
+	switch {
+	case errors.As(err, &cmdErr):
+		step.Fail("%s exited %d", strings.Join(cmdErr.Argv, " "), cmdErr.ExitCode)
+		for _, l := range strings.Split(cmdErr.Output, "\n") {
+			step.Line("%s", l)
+		}
+		return false, nil
+	case err != nil:
+		step.Fail("%s could not run", what)
+		return false, err
+	}
+	step.Pass("%s (%s)", strings.Join(cmd, " "), image)
+	if s := strings.TrimSpace(out.Stdout); s != "" && len(s) < 400 {
+		for _, l := range strings.Split(s, "\n") {
+			step.Line("%s", l)
+		}
+	}
+	return true, nil
+}
