@@ -143,7 +143,7 @@ var catalogQueries = []catalogQuery{
 			}
 			name, ok := contypeNames[kind]
 			if !ok {
-				s.Others[fmt.Sprintf("constraint %s on %s", con.Name, Qualify(schema, table))] = &Other{Kind: "constraint", Def: con.Def,
+				s.Others[fmt.Sprintf("constraint %s on %s", con.Name, Qualify(schema, table))] = &Other{Kind: ObjectConstraint, Def: con.Def,
 					Drop: "ALTER TABLE " + sqlName(schema, table) + " DROP CONSTRAINT " + pgident.Quote(con.Name) + ";"}
 				return nil
 			}
@@ -310,7 +310,7 @@ var catalogQueries = []catalogQuery{
 			case "r":
 				o.Create = "CREATE TYPE " + sqlName(schema, name) + " AS RANGE (" + def + ");"
 			}
-			s.Others[o.Kind+" "+Qualify(schema, name)] = o
+			s.Others[string(o.Kind)+" "+Qualify(schema, name)] = o
 			return nil
 		},
 	},
@@ -379,7 +379,7 @@ var catalogQueries = []catalogQuery{
 			key := Qualify(f.Schema, f.Name) + "(" + f.Arguments + ")"
 			switch kind {
 			case "f", "p", "w":
-				f.Kind = map[string]string{"f": "function", "p": "procedure", "w": "function"}[kind]
+				f.Kind = map[string]ObjectType{"f": ObjectFunction, "p": ObjectProcedure, "w": ObjectFunction}[kind]
 				f.Privileges = grants(acl)
 				s.Functions[key] = f
 			case "a":
@@ -587,8 +587,8 @@ var storageNames = map[string]string{"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN",
 // 'O' (it fires as triggers do), which is "".
 var enabledNames = map[string]string{"D": "disabled", "R": "replica", "A": "always"}
 
-var typtypeNames = map[string]string{"b": "base type", "d": "domain", "r": "range type", "p": "pseudo-type"}
+var typtypeNames = map[string]ObjectType{"b": ObjectBaseType, "d": ObjectDomain, "r": ObjectRangeType, "p": ObjectPseudoType}
 
-var contypeNames = map[string]string{
-	"p": "primary key", "u": "unique", "f": "foreign key", "c": "check", "x": "exclusion",
+var contypeNames = map[string]ObjectType{
+	"p": ObjectPrimaryKey, "u": ObjectUnique, "f": ObjectForeignKey, "c": ObjectCheck, "x": ObjectExclusion,
 }

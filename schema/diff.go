@@ -59,6 +59,24 @@ const (
 	phaseDropLast                // unexpected types, sequences, collations, extensions, schemas
 )
 
+// Ranks that order statements within a phase beyond any dependency depth
+// (a view on a view on a table is depth 3): first, last, and around last.
+const (
+	// rankFirst: before all else of its phase — partitions detached and
+	// children disinherited before any table is dropped; an event trigger
+	// dropped before the script's first DDL can fire it.
+	rankFirst = -1 << 20
+	// rankLast: after all else of its phase — triggers and policies after
+	// the functions and views they call (their drops: -rankLast, before);
+	// a schema dropped after what was in it.
+	rankLast = 1 << 20
+	// rankBeforeLast: an extension dropped before the schema it lives in.
+	rankBeforeLast = rankLast / 2
+	// rankAfterAll: an event trigger made after the script's last DDL,
+	// which it would otherwise block or see.
+	rankAfterAll = rankLast * 2
+)
+
 // stmt is one statement of the script.
 type stmt struct {
 	phase int

@@ -28,11 +28,11 @@ func (d *differ) replicaIdentity(w, g *Table) {
 	fix := stmt{phase: phaseConstraints, rank: 2, sql: "ALTER TABLE " + w.sql() + " REPLICA IDENTITY " + to + ";"}
 	gotPubs, wantPubs := sortedPublications(d.got), sortedPublications(d.want)
 	if r := refusal(gotPubs, g, g.ReplicaIdentity); r != nil && refusal(gotPubs, g, w.ReplicaIdentity) == nil && refusal(wantPubs, w, w.ReplicaIdentity) == nil {
-		d.add(ruleUpdatesRefused, Finding{ObjectType: "table", Object: key, Kind: UpdatesRefused,
+		d.add(ruleUpdatesRefused, Finding{ObjectType: ObjectTable, Object: key, Kind: UpdatesRefused,
 			Want: "REPLICA IDENTITY " + to + ": UPDATE and DELETE accepted", Got: r.String()}, fix)
 		return
 	}
-	d.add(ruleReplicaIdentity, Finding{ObjectType: "table", Object: key, Kind: IdentityOfRows,
+	d.add(ruleReplicaIdentity, Finding{ObjectType: ObjectTable, Object: key, Kind: IdentityOfRows,
 		Want: "REPLICA IDENTITY " + to, Got: "REPLICA IDENTITY " + orDefaultIdentity(g.ReplicaIdentity)}, fix)
 }
 
@@ -228,12 +228,12 @@ func (d *differ) publications() {
 		}
 		switch {
 		case g == nil:
-			d.add(rulePublicationMissing, Finding{ObjectType: "publication", Object: name, Kind: Missing, Want: describePublication(w)}, create)
+			d.add(rulePublicationMissing, Finding{ObjectType: ObjectPublication, Object: name, Kind: Missing, Want: describePublication(w)}, create)
 		case w == nil:
-			rule, f := refuses(rulePublicationUnexpected, Finding{ObjectType: "publication", Object: name, Kind: Unexpected, Got: describePublication(g)})
+			rule, f := refuses(rulePublicationUnexpected, Finding{ObjectType: ObjectPublication, Object: name, Kind: Unexpected, Got: describePublication(g)})
 			d.add(rule, f, drop)
 		case describePublication(w) != describePublication(g):
-			rule, f := refuses(rulePublicationDiffers, Finding{ObjectType: "publication", Object: name, Kind: DefinitionDiffers,
+			rule, f := refuses(rulePublicationDiffers, Finding{ObjectType: ObjectPublication, Object: name, Kind: DefinitionDiffers,
 				Want: describePublication(w), Got: describePublication(g)})
 			d.add(rule, f, drop, create)
 		}
@@ -301,11 +301,11 @@ func createPublication(p *Publication) string {
 func (d *differ) eventTriggers() {
 	for _, name := range unionKeys(d.want.EventTriggers, d.got.EventTriggers) {
 		w, g := d.want.EventTriggers[name], d.got.EventTriggers[name]
-		drop := stmt{phase: phaseCreateSchemas, rank: -1 << 20, sql: "DROP EVENT TRIGGER " + pgident.Quote(name) + ";"}
-		create := stmt{phase: phaseDropLast, rank: 1 << 21, sql: createEventTrigger(w)}
+		drop := stmt{phase: phaseCreateSchemas, rank: rankFirst, sql: "DROP EVENT TRIGGER " + pgident.Quote(name) + ";"}
+		create := stmt{phase: phaseDropLast, rank: rankAfterAll, sql: createEventTrigger(w)}
 		switch {
 		case g == nil:
-			d.add(ruleEventTriggerMissing, Finding{ObjectType: "event trigger", Object: name, Kind: Missing, Want: describeEventTrigger(w)}, create)
+			d.add(ruleEventTriggerMissing, Finding{ObjectType: ObjectEventTrigger, Object: name, Kind: Missing, Want: describeEventTrigger(w)}, create)
 		case w == nil:
 			rule := ruleEventTrigger
 			switch {
@@ -320,13 +320,13 @@ func (d *differ) eventTriggers() {
 			if g.Refuses {
 				got += " (its function can raise an error)"
 			}
-			d.add(rule, Finding{ObjectType: "event trigger", Object: name, Kind: Unexpected, Got: got}, drop)
+			d.add(rule, Finding{ObjectType: ObjectEventTrigger, Object: name, Kind: Unexpected, Got: got}, drop)
 		case describeEventTrigger(w) != describeEventTrigger(g):
 			rule := ruleEventTriggerDiffers
 			if fires(w.Enabled) && !fires(g.Enabled) {
 				rule = ruleEventTriggerOff // it no longer runs
 			}
-			d.add(rule, Finding{ObjectType: "event trigger", Object: name, Kind: DefinitionDiffers,
+			d.add(rule, Finding{ObjectType: ObjectEventTrigger, Object: name, Kind: DefinitionDiffers,
 				Want: describeEventTrigger(w), Got: describeEventTrigger(g)}, drop, create)
 		}
 	}

@@ -31,7 +31,7 @@ func (d *differ) dependents() {
 		case w.Materialized != g.Materialized || w.Def != g.Def:
 			drop[key], d.created[key] = true, true
 			findings[key], rules[key] = Finding{ObjectType: viewKind(w), Object: key, Kind: DefinitionDiffers,
-				Want: viewKind(w) + " " + oneLine(w.Def), Got: viewKind(g) + " " + oneLine(g.Def)}, ruleViewDiffers
+				Want: string(viewKind(w)) + " " + oneLine(w.Def), Got: string(viewKind(g)) + " " + oneLine(g.Def)}, ruleViewDiffers
 		}
 	}
 	for _, key := range unionKeys(d.want.Functions, d.got.Functions) {
@@ -166,7 +166,7 @@ func (d *differ) grantsOfRecreated() {
 // defaultFunctionGrants are what a new function grants: EXECUTE to PUBLIC.
 var defaultFunctionGrants = map[string]string{"PUBLIC": "EXECUTE"}
 
-func viewKind(v *View) string {
+func viewKind(v *View) ObjectType {
 	if v.Materialized {
 		return "materialized view"
 	}

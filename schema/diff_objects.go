@@ -18,11 +18,11 @@ func (d *differ) namespaces() {
 		switch {
 		case g == nil:
 			stmts := []stmt{{phase: phaseCreateSchemas, sql: "CREATE SCHEMA " + pgident.Quote(name) + ";"}}
-			d.add(ruleSchemaMissing, Finding{ObjectType: "schema", Object: name, Kind: Missing},
+			d.add(ruleSchemaMissing, Finding{ObjectType: ObjectSchema, Object: name, Kind: Missing},
 				append(stmts, grantStmts("SCHEMA", pgident.Quote(name), w.Privileges, nil)...)...)
 		case w == nil:
-			d.add(ruleSchemaUnexpected, Finding{ObjectType: "schema", Object: name, Kind: Unexpected},
-				stmt{phase: phaseDropLast, rank: 1 << 20, sql: "DROP SCHEMA " + pgident.Quote(name) + ";"})
+			d.add(ruleSchemaUnexpected, Finding{ObjectType: ObjectSchema, Object: name, Kind: Unexpected},
+				stmt{phase: phaseDropLast, rank: rankLast, sql: "DROP SCHEMA " + pgident.Quote(name) + ";"})
 		default:
 			d.grants("SCHEMA", name, pgident.Quote(name), w.Privileges, g.Privileges, nil)
 		}
@@ -34,21 +34,21 @@ func (d *differ) extensions() {
 		w, g := d.want.Extensions[name], d.got.Extensions[name]
 		switch {
 		case g == nil:
-			d.add(ruleExtensionMissing, Finding{ObjectType: "extension", Object: name, Kind: Missing, Want: describeExtension(w)},
+			d.add(ruleExtensionMissing, Finding{ObjectType: ObjectExtension, Object: name, Kind: Missing, Want: describeExtension(w)},
 				stmt{phase: phaseCreateSchemas, rank: 1, sql: fmt.Sprintf("CREATE EXTENSION IF NOT EXISTS %s WITH SCHEMA %s VERSION %s;",
 					pgident.Quote(name), pgident.Quote(w.Schema), pgident.Literal(w.Version))})
 		case w == nil:
-			d.add(ruleExtensionUnexpected, Finding{ObjectType: "extension", Object: name, Kind: Unexpected, Got: describeExtension(g)},
-				stmt{phase: phaseDropLast, rank: 1 << 19, sql: "DROP EXTENSION " + pgident.Quote(name) + ";"})
+			d.add(ruleExtensionUnexpected, Finding{ObjectType: ObjectExtension, Object: name, Kind: Unexpected, Got: describeExtension(g)},
+				stmt{phase: phaseDropLast, rank: rankBeforeLast, sql: "DROP EXTENSION " + pgident.Quote(name) + ";"})
 		case w.Version != g.Version && g.UpdatesTo != nil && !slices.Contains(g.UpdatesTo, w.Version):
-			d.add(ruleExtensionVersion, Finding{ObjectType: "extension", Object: name, Kind: VersionDiffers, Want: w.Version, Got: g.Version},
+			d.add(ruleExtensionVersion, Finding{ObjectType: ObjectExtension, Object: name, Kind: VersionDiffers, Want: w.Version, Got: g.Version},
 				comment(phaseCreateSchemas, fmt.Sprintf("extension %s has no update path from %s to %s on this server; DROP EXTENSION and CREATE EXTENSION %s VERSION %s would drop what uses it",
 					name, g.Version, w.Version, name, pgident.Literal(w.Version))))
 		case w.Version != g.Version:
-			d.add(ruleExtensionVersion, Finding{ObjectType: "extension", Object: name, Kind: VersionDiffers, Want: w.Version, Got: g.Version},
+			d.add(ruleExtensionVersion, Finding{ObjectType: ObjectExtension, Object: name, Kind: VersionDiffers, Want: w.Version, Got: g.Version},
 				stmt{phase: phaseCreateSchemas, rank: 1, sql: "ALTER EXTENSION " + pgident.Quote(name) + " UPDATE TO " + pgident.Literal(w.Version) + ";"})
 		case w.Schema != g.Schema:
-			d.add(ruleExtensionSchema, Finding{ObjectType: "extension", Object: name, Kind: DefinitionDiffers, Want: "in schema " + w.Schema, Got: "in schema " + g.Schema},
+			d.add(ruleExtensionSchema, Finding{ObjectType: ObjectExtension, Object: name, Kind: DefinitionDiffers, Want: "in schema " + w.Schema, Got: "in schema " + g.Schema},
 				stmt{phase: phaseCreateSchemas, rank: 1, sql: "ALTER EXTENSION " + pgident.Quote(name) + " SET SCHEMA " + pgident.Quote(w.Schema) + ";"})
 		}
 	}
@@ -61,20 +61,20 @@ func (d *differ) collations() {
 		w, g := d.want.Collations[key], d.got.Collations[key]
 		switch {
 		case g == nil:
-			d.add(ruleCollationMissing, Finding{ObjectType: "collation", Object: key, Kind: Missing, Want: describeCollation(w)},
+			d.add(ruleCollationMissing, Finding{ObjectType: ObjectCollation, Object: key, Kind: Missing, Want: describeCollation(w)},
 				stmt{phase: phaseCreateSchemas, rank: 2, sql: createCollation(w)})
 		case w == nil:
-			d.add(ruleCollationUnexpected, Finding{ObjectType: "collation", Object: key, Kind: Unexpected, Got: describeCollation(g)},
+			d.add(ruleCollationUnexpected, Finding{ObjectType: ObjectCollation, Object: key, Kind: Unexpected, Got: describeCollation(g)},
 				stmt{phase: phaseDropLast, sql: "DROP COLLATION " + sqlName(g.Schema, g.Name) + ";"})
 		case *w != *g && usesCollation(d.got, g):
-			d.add(ruleCollationUsed, Finding{ObjectType: "collation", Object: key, Kind: DefinitionDiffers, Want: describeCollation(w), Got: describeCollation(g)},
+			d.add(ruleCollationUsed, Finding{ObjectType: ObjectCollation, Object: key, Kind: DefinitionDiffers, Want: describeCollation(w), Got: describeCollation(g)},
 				comment(phaseCreateSchemas, "collation "+key+" differs: columns or indexes use it, so it cannot be dropped and made again here"))
 		case *w != *g:
 			rule := ruleCollationUnused
 			if usesCollation(d.want, w) {
 				rule = ruleCollationUsed
 			}
-			d.add(rule, Finding{ObjectType: "collation", Object: key, Kind: DefinitionDiffers, Want: describeCollation(w), Got: describeCollation(g)},
+			d.add(rule, Finding{ObjectType: ObjectCollation, Object: key, Kind: DefinitionDiffers, Want: describeCollation(w), Got: describeCollation(g)},
 				stmt{phase: phaseCreateSchemas, rank: 1, sql: "DROP COLLATION " + sqlName(g.Schema, g.Name) + ";"},
 				stmt{phase: phaseCreateSchemas, rank: 2, sql: createCollation(w)})
 		}
@@ -151,12 +151,12 @@ func (d *differ) enums() {
 		w, g := d.want.Enums[key], d.got.Enums[key]
 		switch {
 		case g == nil:
-			d.add(ruleEnumMissing, Finding{ObjectType: "enum", Object: key, Kind: Missing, Want: labelList(w.Labels)},
+			d.add(ruleEnumMissing, Finding{ObjectType: ObjectEnum, Object: key, Kind: Missing, Want: labelList(w.Labels)},
 				stmt{phase: phaseTypes, sql: "CREATE TYPE " + sqlName(w.Schema, w.Name) + " AS ENUM (" + labelList(w.Labels) + ");"})
 			continue
 		case w == nil:
 			d.disturbed[key] = true
-			d.add(ruleEnumUnexpected, Finding{ObjectType: "enum", Object: key, Kind: Unexpected, Got: labelList(g.Labels)},
+			d.add(ruleEnumUnexpected, Finding{ObjectType: ObjectEnum, Object: key, Kind: Unexpected, Got: labelList(g.Labels)},
 				stmt{phase: phaseDropLast, sql: "DROP TYPE " + sqlName(g.Schema, g.Name) + ";"})
 			continue
 		}
@@ -169,13 +169,13 @@ func (d *differ) enums() {
 				stmts = append(stmts, stmt{phase: phaseTypes, sql: "ALTER TYPE " + sqlName(w.Schema, w.Name) + " RENAME VALUE " +
 					pgident.Literal(r[1]) + " TO " + pgident.Literal(r[0]) + ";"})
 			}
-			d.add(ruleEnumLabelMissing, Finding{ObjectType: "enum", Object: key, Kind: LabelsRenamed, Want: labelList(w.Labels), Got: labelList(g.Labels)}, stmts...)
+			d.add(ruleEnumLabelMissing, Finding{ObjectType: ObjectEnum, Object: key, Kind: LabelsRenamed, Want: labelList(w.Labels), Got: labelList(g.Labels)}, stmts...)
 			continue
 		}
 		if isSubsequence(g.Labels, w.Labels) {
 			for i, label := range w.Labels {
 				if !slices.Contains(g.Labels, label) {
-					d.add(ruleEnumLabelMissing, Finding{ObjectType: "enum label", Object: key, Kind: Missing, Want: pgident.Literal(label)},
+					d.add(ruleEnumLabelMissing, Finding{ObjectType: ObjectEnumLabel, Object: key, Kind: Missing, Want: pgident.Literal(label)},
 						stmt{phase: phaseTypes, sql: "ALTER TYPE " + sqlName(w.Schema, w.Name) + " ADD VALUE " + pgident.Literal(label) + labelPosition(w.Labels, g.Labels, i) + ";"})
 				}
 			}
@@ -196,7 +196,7 @@ func (d *differ) enums() {
 		if len(minus(w.Labels, g.Labels)) > 0 {
 			rule = ruleEnumLabelMissing
 		}
-		d.add(rule, Finding{ObjectType: "enum", Object: key, Kind: kind, Want: labelList(w.Labels), Got: labelList(g.Labels)}, stmts...)
+		d.add(rule, Finding{ObjectType: ObjectEnum, Object: key, Kind: kind, Want: labelList(w.Labels), Got: labelList(g.Labels)}, stmts...)
 	}
 }
 
@@ -355,17 +355,17 @@ func (d *differ) sequences() {
 				stmts = append(stmts, stmt{phase: phaseConstraints, rank: 1, sql: "ALTER SEQUENCE " + sqlName(w.Schema, w.Name) + " OWNED BY " + quoteColumn(w.OwnedBy) + ";"})
 			}
 			stmts = append(stmts, grantStmts("SEQUENCE", sqlName(w.Schema, w.Name), w.Privileges, nil)...)
-			d.add(ruleSequenceMissing, Finding{ObjectType: "sequence", Object: key, Kind: Missing, Want: describeSequence(w)}, stmts...)
+			d.add(ruleSequenceMissing, Finding{ObjectType: ObjectSequence, Object: key, Kind: Missing, Want: describeSequence(w)}, stmts...)
 		case w == nil:
 			if owner, _, _ := cutColumn(g.OwnedBy); g.OwnedBy != "" && (d.want.Tables[owner] == nil || d.rebuilt[owner] || !hasColumn(d.want, g.OwnedBy)) {
 				// It goes with its column (or table), whose finding says so.
 				continue
 			}
-			d.add(ruleSequenceUnexpected, Finding{ObjectType: "sequence", Object: key, Kind: Unexpected, Got: describeSequence(g)},
+			d.add(ruleSequenceUnexpected, Finding{ObjectType: ObjectSequence, Object: key, Kind: Unexpected, Got: describeSequence(g)},
 				stmt{phase: phaseDropLast, sql: "DROP SEQUENCE " + sqlName(g.Schema, g.Name) + ";"})
 		default:
 			if alter := alterSequence(w, g); alter != "" {
-				d.add(sequenceRule(w, g), Finding{ObjectType: "sequence", Object: key, Kind: DefinitionDiffers, Want: describeSequence(w), Got: describeSequence(g)},
+				d.add(sequenceRule(w, g), Finding{ObjectType: ObjectSequence, Object: key, Kind: DefinitionDiffers, Want: describeSequence(w), Got: describeSequence(g)},
 					stmt{phase: phaseTypes, sql: alterSequenceSQL(w, g, alter)})
 			}
 			if w.OwnedBy != g.OwnedBy {
@@ -373,7 +373,7 @@ func (d *differ) sequences() {
 				if w.OwnedBy != "" {
 					owner = quoteColumn(w.OwnedBy)
 				}
-				d.add(ruleSequenceOwnedBy, Finding{ObjectType: "sequence", Object: key, Kind: OwnerDiffers,
+				d.add(ruleSequenceOwnedBy, Finding{ObjectType: ObjectSequence, Object: key, Kind: OwnerDiffers,
 					Want: "owned by " + orNone(w.OwnedBy), Got: "owned by " + orNone(g.OwnedBy)},
 					stmt{phase: phaseConstraints, rank: 1, sql: "ALTER SEQUENCE " + sqlName(w.Schema, w.Name) + " OWNED BY " + owner + ";"})
 			}
@@ -487,12 +487,12 @@ func (d *differ) others() {
 	for _, key := range unionKeys(d.want.Others, d.got.Others) {
 		w, g := d.want.Others[key], d.got.Others[key]
 		kind := otherKind(w, g)
-		f := Finding{ObjectType: kind, Object: strings.TrimPrefix(key, kind+" ")}
+		f := Finding{ObjectType: kind, Object: strings.TrimPrefix(key, string(kind)+" ")}
 		createPhase, createRank, dropPhase, dropRank := otherPhases(w, g)
 		switch {
 		case g == nil:
 			f.Kind, f.Want = Missing, w.Def
-			rule := map[string]Rule{"rule": ruleRuleMissing, "trigger": ruleTriggerMissing, "constraint": ruleConstraintMissing}[kind]
+			rule := map[ObjectType]Rule{ObjectRule: ruleRuleMissing, ObjectTrigger: ruleTriggerMissing, ObjectConstraint: ruleConstraintMissing}[kind]
 			if rule.ID == "" {
 				rule = ruleTypeMissing
 			}
@@ -520,7 +520,7 @@ func (d *differ) others() {
 			d.add(ruleNotCompared, f, comment(phaseDropLast, key+" is in both, and this engine does not compare its kind: compare it by hand"))
 		case w.Def != g.Def:
 			f.Kind, f.Want, f.Got = DefinitionDiffers, w.Def, g.Def
-			rule := map[string]Rule{"rule": ruleRuleMissing, "trigger": ruleTriggerDiffers, "constraint": ruleConstraintDiffers}[kind]
+			rule := map[ObjectType]Rule{ObjectRule: ruleRuleMissing, ObjectTrigger: ruleTriggerDiffers, ObjectConstraint: ruleConstraintDiffers}[kind]
 			if rule.ID == "" {
 				rule = ruleTypeDiffers
 			}
@@ -533,7 +533,7 @@ func (d *differ) others() {
 	}
 }
 
-func otherKind(w, g *Other) string {
+func otherKind(w, g *Other) ObjectType {
 	if w != nil {
 		return w.Kind
 	}

@@ -20,15 +20,15 @@ func (d *differ) tables() {
 		w, g := d.want.Tables[key], d.got.Tables[key]
 		switch {
 		case g == nil:
-			d.add(ruleTableMissing, Finding{ObjectType: "table", Object: key, Kind: Missing, Want: notPlain(w)}, d.createTable(w)...)
+			d.add(ruleTableMissing, Finding{ObjectType: ObjectTable, Object: key, Kind: Missing, Want: notPlain(w)}, d.createTable(w)...)
 		case w == nil:
 			d.disturbed[key], d.fkDisturbed[key] = true, true
-			d.add(ruleTableUnexpected, Finding{ObjectType: "table", Object: key, Kind: Unexpected, Got: notPlain(g)}, d.dropTable(g, handledFK)...)
+			d.add(ruleTableUnexpected, Finding{ObjectType: ObjectTable, Object: key, Kind: Unexpected, Got: notPlain(g)}, d.dropTable(g, handledFK)...)
 		case w.Partitioned != g.Partitioned || w.PartitionKey != g.PartitionKey:
 			// A table cannot become partitioned, or change its key, in place.
 			d.disturbed[key], d.fkDisturbed[key], d.rebuilt[key] = true, true, true
 			stmts := append(d.dropTable(g, handledFK), d.createTable(w)...)
-			d.add(ruleTablePartitioning, Finding{ObjectType: "table", Object: key, Kind: DefinitionDiffers, Want: describeTable(w), Got: describeTable(g)},
+			d.add(ruleTablePartitioning, Finding{ObjectType: ObjectTable, Object: key, Kind: DefinitionDiffers, Want: describeTable(w), Got: describeTable(g)},
 				append(stmts, stmt{phase: phaseDropTables, sql: "-- " + key + " is made anew: its rows are not kept"})...)
 		default:
 			d.alterTable(w, g, handledFK)
@@ -155,7 +155,7 @@ func (d *differ) createTable(t *Table) []stmt {
 
 // triggerRank puts triggers and policies after the functions and views
 // they call, and their drops before.
-const triggerRank = 1 << 20
+const triggerRank = rankLast
 
 // wantTableSQL writes a table of want, by its key, in SQL.
 func (d *differ) wantTableSQL(key string) string {
@@ -187,7 +187,7 @@ func (d *differ) dropTable(t *Table, handledFK map[string]bool) []stmt {
 		}
 	}
 	if t.PartitionOf != "" && d.want.Tables[t.PartitionOf] != nil {
-		stmts = append(stmts, stmt{phase: phaseDropTables, rank: -1 << 20,
+		stmts = append(stmts, stmt{phase: phaseDropTables, rank: rankFirst,
 			sql: "ALTER TABLE " + quoteKey(t.PartitionOf) + " DETACH PARTITION " + t.sql() + ";"})
 	}
 	return append(stmts, stmt{phase: phaseDropTables, rank: -depth(d.got, key), sql: "DROP TABLE " + t.sql() + "; -- drops its rows"})
@@ -206,13 +206,13 @@ func (d *differ) alterTable(w, g *Table, handledFK map[string]bool) {
 		if g.Unlogged {
 			rule = ruleTableUnlogged
 		}
-		d.add(rule, Finding{ObjectType: "table", Object: key, Kind: PersistenceDiffers, Want: logged(w), Got: logged(g)},
+		d.add(rule, Finding{ObjectType: ObjectTable, Object: key, Kind: PersistenceDiffers, Want: logged(w), Got: logged(g)},
 			stmt{phase: phaseTables, rank: rank, sql: sql})
 	}
 	if w.PartitionOf != g.PartitionOf || w.PartitionBound != g.PartitionBound {
 		var stmts []stmt
 		if g.PartitionOf != "" {
-			stmts = append(stmts, stmt{phase: phaseDropTables, rank: -1 << 20, sql: "ALTER TABLE " + quoteKey(g.PartitionOf) + " DETACH PARTITION " + w.sql() + ";"})
+			stmts = append(stmts, stmt{phase: phaseDropTables, rank: rankFirst, sql: "ALTER TABLE " + quoteKey(g.PartitionOf) + " DETACH PARTITION " + w.sql() + ";"})
 		}
 		if w.PartitionOf != "" {
 			attach := stmt{phase: phaseTables, rank: rank + 1,
@@ -225,14 +225,14 @@ func (d *differ) alterTable(w, g *Table, handledFK map[string]bool) {
 			}
 			stmts = append(stmts, attach)
 		}
-		d.add(ruleTablePartitioning, Finding{ObjectType: "table", Object: key, Kind: PartitionDiffers,
+		d.add(ruleTablePartitioning, Finding{ObjectType: ObjectTable, Object: key, Kind: PartitionDiffers,
 			Want: orNone(partitionOf(w)), Got: orNone(partitionOf(g))}, stmts...)
 	}
 	if !slices.Equal(w.Inherits, g.Inherits) {
 		var stmts []stmt
 		for _, p := range g.Inherits {
 			if !slices.Contains(w.Inherits, p) {
-				stmts = append(stmts, stmt{phase: phaseDropTables, rank: -1 << 20, sql: alter + " NO INHERIT " + quoteKey(p) + ";"})
+				stmts = append(stmts, stmt{phase: phaseDropTables, rank: rankFirst, sql: alter + " NO INHERIT " + quoteKey(p) + ";"})
 			}
 		}
 		for _, p := range w.Inherits {
@@ -240,7 +240,7 @@ func (d *differ) alterTable(w, g *Table, handledFK map[string]bool) {
 				stmts = append(stmts, stmt{phase: phaseTables, rank: rank + 1, sql: alter + " INHERIT " + d.wantTableSQL(p) + ";"})
 			}
 		}
-		d.add(ruleTablePartitioning, Finding{ObjectType: "table", Object: key, Kind: InheritanceDiffers,
+		d.add(ruleTablePartitioning, Finding{ObjectType: ObjectTable, Object: key, Kind: InheritanceDiffers,
 			Want: orNone(strings.Join(w.Inherits, ", ")), Got: orNone(strings.Join(g.Inherits, ", "))}, stmts...)
 	}
 	if w.RowSecurity != g.RowSecurity || w.ForceSecurity != g.ForceSecurity {
@@ -251,7 +251,7 @@ func (d *differ) alterTable(w, g *Table, handledFK map[string]bool) {
 		if w.ForceSecurity != g.ForceSecurity {
 			stmts = append(stmts, stmt{phase: phaseTables, rank: rank, sql: alter + map[bool]string{true: " FORCE", false: " NO FORCE"}[w.ForceSecurity] + " ROW LEVEL SECURITY;"})
 		}
-		d.add(ruleTableRowSecurity, Finding{ObjectType: "table", Object: key, Kind: RowSecurityDiffers, Want: rowSecurity(w), Got: rowSecurity(g)}, stmts...)
+		d.add(ruleTableRowSecurity, Finding{ObjectType: ObjectTable, Object: key, Kind: RowSecurityDiffers, Want: rowSecurity(w), Got: rowSecurity(g)}, stmts...)
 	}
 	d.replicaIdentity(w, g)
 	d.columns(w, g, rank)
@@ -325,14 +325,14 @@ func (d *differ) columns(w, g *Table, rank int) {
 			// drops it: the column goes with the parent's, then comes back.
 			gc = nil
 		case gc != nil && gc.Inherited, wc != nil && wc.Inherited:
-			d.add(ruleColumnInheritance, Finding{ObjectType: "column", Object: obj, Kind: InheritanceDiffers,
+			d.add(ruleColumnInheritance, Finding{ObjectType: ObjectColumn, Object: obj, Kind: InheritanceDiffers,
 				Want: declared(wc), Got: declared(gc)}, comment(phaseTables, obj+" is declared by the table in one and only inherited in the other: no statement changes that"))
 			continue
 		}
 		if gc == nil {
 			add := at(alter + " ADD COLUMN " + columnDefinition(wc) + ";" + addNotNullNote(wc))
 			add.order = orderColumns
-			d.add(ruleColumnMissing, Finding{ObjectType: "column", Object: obj, Kind: Missing, Want: describeColumn(wc)}, add)
+			d.add(ruleColumnMissing, Finding{ObjectType: ObjectColumn, Object: obj, Kind: Missing, Want: describeColumn(wc)}, add)
 			continue
 		}
 		if wc == nil {
@@ -343,7 +343,7 @@ func (d *differ) columns(w, g *Table, rank int) {
 			d.disturbed[key] = true
 			drop := at(alter + " DROP COLUMN " + pgident.Quote(name) + "; -- drops its data")
 			drop.order = orderDropDefault
-			d.add(rule, Finding{ObjectType: "column", Object: obj, Kind: Unexpected, Got: describeColumn(gc)}, drop)
+			d.add(rule, Finding{ObjectType: ObjectColumn, Object: obj, Kind: Unexpected, Got: describeColumn(gc)}, drop)
 			continue
 		}
 		d.column(key, alter, wc, gc, at)
@@ -420,12 +420,12 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 	if wc.Generated != gc.Generated {
 		switch {
 		case wc.Generated == "":
-			d.add(ruleColumnGenerated, Finding{ObjectType: "column", Object: obj, Kind: GeneratedDiffers, Want: "none", Got: gc.Generated},
+			d.add(ruleColumnGenerated, Finding{ObjectType: ObjectColumn, Object: obj, Kind: GeneratedDiffers, Want: "none", Got: gc.Generated},
 				step(orderDropDefault, col+" DROP EXPRESSION;"))
 		default:
 			// PostgreSQL cannot change a generation expression in place.
 			d.disturbed[key] = true
-			d.add(ruleColumnGenerated, Finding{ObjectType: "column", Object: obj, Kind: GeneratedDiffers, Want: wc.Generated, Got: orNone(gc.Generated)},
+			d.add(ruleColumnGenerated, Finding{ObjectType: ObjectColumn, Object: obj, Kind: GeneratedDiffers, Want: wc.Generated, Got: orNone(gc.Generated)},
 				step(orderColumns, alter+" DROP COLUMN "+pgident.Quote(wc.Name)+";"), step(orderColumns, alter+" ADD COLUMN "+columnDefinition(wc)+";"))
 			return
 		}
@@ -433,7 +433,7 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 	typeChanges := wc.Type != gc.Type
 	if typeChanges {
 		d.disturbed[key] = true
-		d.add(ruleColumnType, Finding{ObjectType: "column", Object: obj, Kind: TypeDiffers, Want: wc.Type, Got: gc.Type},
+		d.add(ruleColumnType, Finding{ObjectType: ObjectColumn, Object: obj, Kind: TypeDiffers, Want: wc.Type, Got: gc.Type},
 			step(orderType, col+" TYPE "+wc.Type+" USING "+d.cast(pgident.Quote(wc.Name), gc.Type, wc.Type)+";"))
 	}
 	// An old default may not cast to a new type, nor sit beside a new
@@ -445,18 +445,18 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 			d.script(dropDefault, setDefault)
 		}
 	case wc.Default == "":
-		d.add(ruleDefaultAdded, Finding{ObjectType: "column", Object: obj, Kind: DefaultAdded, Got: gc.Default}, dropDefault)
+		d.add(ruleDefaultAdded, Finding{ObjectType: ObjectColumn, Object: obj, Kind: DefaultAdded, Got: gc.Default}, dropDefault)
 	case gc.Default == "":
-		d.add(ruleDefaultRemoved, Finding{ObjectType: "column", Object: obj, Kind: DefaultRemoved, Want: wc.Default}, setDefault)
+		d.add(ruleDefaultRemoved, Finding{ObjectType: ObjectColumn, Object: obj, Kind: DefaultRemoved, Want: wc.Default}, setDefault)
 	default:
 		stmts := []stmt{setDefault}
 		if typeChanges || wc.Identity != gc.Identity {
 			stmts = []stmt{dropDefault, setDefault}
 		}
-		d.add(ruleDefaultDiffers, Finding{ObjectType: "column", Object: obj, Kind: DefaultDiffers, Want: wc.Default, Got: gc.Default}, stmts...)
+		d.add(ruleDefaultDiffers, Finding{ObjectType: ObjectColumn, Object: obj, Kind: DefaultDiffers, Want: wc.Default, Got: gc.Default}, stmts...)
 	}
 	if wc.NotNull != gc.NotNull {
-		f := Finding{ObjectType: "column", Object: obj, Kind: NullabilityDiffers, Want: nullability(wc), Got: nullability(gc)}
+		f := Finding{ObjectType: ObjectColumn, Object: obj, Kind: NullabilityDiffers, Want: nullability(wc), Got: nullability(gc)}
 		rule, sql := ruleNotNullDropped, col+" SET NOT NULL;"
 		if gc.NotNull {
 			rule, sql = ruleNotNullAdded, col+" DROP NOT NULL;" // writes of a null now fail
@@ -474,7 +474,7 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 		default:
 			sql = col + " SET GENERATED " + wc.Identity + ";"
 		}
-		d.add(ruleColumnIdentity, Finding{ObjectType: "column", Object: obj, Kind: IdentityDiffers,
+		d.add(ruleColumnIdentity, Finding{ObjectType: ObjectColumn, Object: obj, Kind: IdentityDiffers,
 			Want: orNone(identity(wc)), Got: orNone(identity(gc))}, step(order, sql))
 	}
 	if wc.Storage != gc.Storage && !typeChanges {
@@ -486,7 +486,7 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 		if gc.Storage == "PLAIN" && canBeLong(gc.Type) {
 			rule = ruleColumnStoragePlain
 		}
-		d.add(rule, Finding{ObjectType: "column", Object: obj, Kind: StorageDiffers, Want: storage(wc), Got: storage(gc)},
+		d.add(rule, Finding{ObjectType: ObjectColumn, Object: obj, Kind: StorageDiffers, Want: storage(wc), Got: storage(gc)},
 			step(orderSetDefault, col+" SET STORAGE "+to+";"))
 	}
 	if wc.Compression != gc.Compression {
@@ -494,7 +494,7 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 		if to == "" {
 			to = "default"
 		}
-		d.add(ruleColumnCompression, Finding{ObjectType: "column", Object: obj, Kind: StorageDiffers,
+		d.add(ruleColumnCompression, Finding{ObjectType: ObjectColumn, Object: obj, Kind: StorageDiffers,
 			Want: "COMPRESSION " + orDefault(wc.Compression), Got: "COMPRESSION " + orDefault(gc.Compression)},
 			step(orderSetDefault, col+" SET COMPRESSION "+to+";"))
 	}
@@ -696,14 +696,14 @@ func (d *differ) indexes(key string, want, got []*Index) {
 			if wi.Unique || gi.Unique {
 				rule = ruleIndexDiffersUnique
 			}
-			d.add(rule, Finding{ObjectType: "index", Object: obj, Kind: DefinitionDiffers, Want: wi.Def, Got: gi.Def},
+			d.add(rule, Finding{ObjectType: ObjectIndex, Object: obj, Kind: DefinitionDiffers, Want: wi.Def, Got: gi.Def},
 				drop(gi), stmt{phase: phaseConstraints, sql: createIndex(wi) + ";"})
 		} else if wi.Name != gi.Name {
-			d.add(ruleIndexRenamed, Finding{ObjectType: "index", Object: obj, Kind: NameDiffers, Want: wi.Name, Got: gi.Name},
+			d.add(ruleIndexRenamed, Finding{ObjectType: ObjectIndex, Object: obj, Kind: NameDiffers, Want: wi.Name, Got: gi.Name},
 				stmt{phase: phaseConstraints, sql: "ALTER INDEX " + sqlName(schema, gi.Name) + " RENAME TO " + pgident.Quote(wi.Name) + ";"})
 		}
 		if wi.Def == gi.Def && wi.Valid && !gi.Valid {
-			d.add(ruleIndexInvalid, Finding{ObjectType: "index", Object: key + "." + gi.Name, Kind: Invalid,
+			d.add(ruleIndexInvalid, Finding{ObjectType: ObjectIndex, Object: key + "." + gi.Name, Kind: Invalid,
 				Want: "valid", Got: "invalid: a CREATE INDEX CONCURRENTLY failed, so queries do not use it"},
 				stmt{phase: phaseConstraints, sql: "REINDEX INDEX " + sqlName(schema, gi.Name) + ";"})
 		}
@@ -713,7 +713,7 @@ func (d *differ) indexes(key string, want, got []*Index) {
 		if wi.Unique {
 			rule = ruleIndexMissingUnique
 		}
-		d.add(rule, Finding{ObjectType: "index", Object: key + "." + wi.Name, Kind: Missing, Want: wi.Def},
+		d.add(rule, Finding{ObjectType: ObjectIndex, Object: key + "." + wi.Name, Kind: Missing, Want: wi.Def},
 			stmt{phase: phaseConstraints, sql: createIndex(wi) + ";"})
 	}
 	for _, gi := range unexpected {
@@ -721,7 +721,7 @@ func (d *differ) indexes(key string, want, got []*Index) {
 		if gi.Unique {
 			rule = ruleIndexUnexpectedUnique // it can reject writes the expected schema allows
 		}
-		d.add(rule, Finding{ObjectType: "index", Object: key + "." + gi.Name, Kind: Unexpected, Got: gi.Def}, drop(gi))
+		d.add(rule, Finding{ObjectType: ObjectIndex, Object: key + "." + gi.Name, Kind: Unexpected, Got: gi.Def}, drop(gi))
 	}
 }
 
@@ -740,7 +740,7 @@ func (d *differ) triggers(key string, want, got map[string]*Trigger) {
 		dropSQL := stmt{phase: phaseDropDependents, rank: -triggerRank, sql: "DROP TRIGGER " + pgident.Quote(name) + " ON " + on + ";"}
 		switch {
 		case g == nil:
-			d.add(ruleTriggerMissing, Finding{ObjectType: "trigger", Object: obj, Kind: Missing, Want: w.Def},
+			d.add(ruleTriggerMissing, Finding{ObjectType: ObjectTrigger, Object: obj, Kind: Missing, Want: w.Def},
 				stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createTrigger(on, w)})
 		case w == nil:
 			rule := ruleTriggerAfter
@@ -750,16 +750,16 @@ func (d *differ) triggers(key string, want, got map[string]*Trigger) {
 			case g.Timing != "AFTER":
 				rule = ruleTriggerBefore // BEFORE or INSTEAD OF: it can change or drop the row
 			}
-			d.add(rule, Finding{ObjectType: "trigger", Object: obj, Kind: Unexpected, Got: describeTrigger(g)}, dropSQL)
+			d.add(rule, Finding{ObjectType: ObjectTrigger, Object: obj, Kind: Unexpected, Got: describeTrigger(g)}, dropSQL)
 		case w.Def != g.Def:
-			d.add(ruleTriggerDiffers, Finding{ObjectType: "trigger", Object: obj, Kind: DefinitionDiffers, Want: w.Def, Got: g.Def},
+			d.add(ruleTriggerDiffers, Finding{ObjectType: ObjectTrigger, Object: obj, Kind: DefinitionDiffers, Want: w.Def, Got: g.Def},
 				dropSQL, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createTrigger(on, w)})
 		case w.Enabled != g.Enabled:
 			rule := ruleTriggerEnabledOther
 			if fires(w.Enabled) && !fires(g.Enabled) {
 				rule = ruleTriggerDisabled
 			}
-			d.add(rule, Finding{ObjectType: "trigger", Object: obj, Kind: EnabledDiffers, Want: firing(w), Got: firing(g)},
+			d.add(rule, Finding{ObjectType: ObjectTrigger, Object: obj, Kind: EnabledDiffers, Want: firing(w), Got: firing(g)},
 				stmt{phase: phaseCreateDependents, rank: triggerRank, sql: enableTrigger(on, name, w.Enabled)})
 		}
 	}
@@ -814,16 +814,16 @@ func (d *differ) policies(w, g *Table) {
 		dropSQL := stmt{phase: phaseDropDependents, rank: -triggerRank, sql: "DROP POLICY " + pgident.Quote(name) + " ON " + w.sql() + ";"}
 		switch {
 		case gp == nil:
-			d.add(rulePolicyMissing, Finding{ObjectType: "policy", Object: obj, Kind: Missing, Want: describePolicy(wp)},
+			d.add(rulePolicyMissing, Finding{ObjectType: ObjectPolicy, Object: obj, Kind: Missing, Want: describePolicy(wp)},
 				stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createPolicy(w, wp)})
 		case wp == nil:
 			rule := rulePolicyInert
 			if g.RowSecurity {
 				rule = rulePolicyUnexpected
 			}
-			d.add(rule, Finding{ObjectType: "policy", Object: obj, Kind: Unexpected, Got: describePolicy(gp)}, dropSQL)
+			d.add(rule, Finding{ObjectType: ObjectPolicy, Object: obj, Kind: Unexpected, Got: describePolicy(gp)}, dropSQL)
 		case *wp != *gp:
-			d.add(rulePolicyDiffers, Finding{ObjectType: "policy", Object: obj, Kind: DefinitionDiffers, Want: describePolicy(wp), Got: describePolicy(gp)},
+			d.add(rulePolicyDiffers, Finding{ObjectType: ObjectPolicy, Object: obj, Kind: DefinitionDiffers, Want: describePolicy(wp), Got: describePolicy(gp)},
 				dropSQL, stmt{phase: phaseCreateDependents, rank: triggerRank, sql: createPolicy(w, wp)})
 		}
 	}

@@ -63,15 +63,8 @@ const (
 
 // Finding is one difference between an expected schema and a compared one.
 type Finding struct {
-	// ObjectType is what Object names: "schema", "extension", "collation",
-	// "enum", "enum label", "sequence", "table", "column", "primary key",
-	// "unique", "foreign key", "check", "exclusion", "index", "trigger",
-	// "policy", "privilege", "view", "materialized view", "function",
-	// "procedure"; the kinds compared by a summary only ("domain",
-	// "composite type", "range type", "base type", "aggregate", "rule",
-	// "foreign table", "constraint"); "migration" (the migration state of a
-	// live database).
-	ObjectType string `json:"object_type"`
+	// ObjectType is what Object names (ObjectTypes lists them).
+	ObjectType ObjectType `json:"object_type"`
 	// Object is the table, table.column, table.constraint, table.index,
 	// enum or sequence.
 	Object   string   `json:"object"`
@@ -194,14 +187,62 @@ func rank(s Severity) int {
 	return 3
 }
 
-var objectTypeOrder = []string{"migration", "schema", "extension", "event trigger", "publication", "collation", "enum", "enum label",
-	"domain", "composite type", "range type", "base type", "pseudo-type", "sequence", "table", "column",
-	"primary key", "unique", "foreign key", "check", "exclusion", "constraint", "index", "trigger", "policy", "rule", "privilege",
-	"foreign table", "view", "materialized view", "function", "procedure", "aggregate", "type", "setting", "role", "database"}
+// ObjectType is the kind of object a finding is about, named as
+// PostgreSQL's documentation names it: it is the JSON report's
+// object_type.
+type ObjectType string
+
+// The object types, in the order findings are sorted by. The kinds
+// compared by a summary only are domains, composite, range, base and
+// pseudo-types, aggregates, rules, foreign tables and constraints of
+// other kinds; a migration is a live database's migration state; a
+// setting, a role and a database are what drift.Inspect reads beyond the
+// schema.
+const (
+	ObjectMigration        ObjectType = "migration"
+	ObjectSchema           ObjectType = "schema"
+	ObjectExtension        ObjectType = "extension"
+	ObjectEventTrigger     ObjectType = "event trigger"
+	ObjectPublication      ObjectType = "publication"
+	ObjectCollation        ObjectType = "collation"
+	ObjectEnum             ObjectType = "enum"
+	ObjectEnumLabel        ObjectType = "enum label"
+	ObjectDomain           ObjectType = "domain"
+	ObjectCompositeType    ObjectType = "composite type"
+	ObjectRangeType        ObjectType = "range type"
+	ObjectBaseType         ObjectType = "base type"
+	ObjectPseudoType       ObjectType = "pseudo-type"
+	ObjectSequence         ObjectType = "sequence"
+	ObjectTable            ObjectType = "table"
+	ObjectColumn           ObjectType = "column"
+	ObjectPrimaryKey       ObjectType = "primary key"
+	ObjectUnique           ObjectType = "unique"
+	ObjectForeignKey       ObjectType = "foreign key"
+	ObjectCheck            ObjectType = "check"
+	ObjectExclusion        ObjectType = "exclusion"
+	ObjectConstraint       ObjectType = "constraint"
+	ObjectIndex            ObjectType = "index"
+	ObjectTrigger          ObjectType = "trigger"
+	ObjectPolicy           ObjectType = "policy"
+	ObjectRule             ObjectType = "rule"
+	ObjectPrivilege        ObjectType = "privilege"
+	ObjectForeignTable     ObjectType = "foreign table"
+	ObjectView             ObjectType = "view"
+	ObjectMaterializedView ObjectType = "materialized view"
+	ObjectFunction         ObjectType = "function"
+	ObjectProcedure        ObjectType = "procedure"
+	ObjectAggregate        ObjectType = "aggregate"
+	ObjectDataType         ObjectType = "type"
+	ObjectSetting          ObjectType = "setting"
+	ObjectRole             ObjectType = "role"
+	ObjectDatabase         ObjectType = "database"
+)
+
+var objectTypeOrder = []ObjectType{ObjectMigration, ObjectSchema, ObjectExtension, ObjectEventTrigger, ObjectPublication, ObjectCollation, ObjectEnum, ObjectEnumLabel, ObjectDomain, ObjectCompositeType, ObjectRangeType, ObjectBaseType, ObjectPseudoType, ObjectSequence, ObjectTable, ObjectColumn, ObjectPrimaryKey, ObjectUnique, ObjectForeignKey, ObjectCheck, ObjectExclusion, ObjectConstraint, ObjectIndex, ObjectTrigger, ObjectPolicy, ObjectRule, ObjectPrivilege, ObjectForeignTable, ObjectView, ObjectMaterializedView, ObjectFunction, ObjectProcedure, ObjectAggregate, ObjectDataType, ObjectSetting, ObjectRole, ObjectDatabase}
 
 // ObjectTypes lists every ObjectType a finding may have, in the order
 // findings are sorted by.
-func ObjectTypes() []string { return slices.Clone(objectTypeOrder) }
+func ObjectTypes() []ObjectType { return slices.Clone(objectTypeOrder) }
 
 // sortFindings orders findings by table (or enum, sequence), then object
 // type — a table's columns before its constraints and indexes — then
@@ -228,24 +269,24 @@ func sortFindings(fs []Finding) {
 // sequence itself).
 func (f Finding) owner() string {
 	switch f.ObjectType {
-	case "migration":
+	case ObjectMigration:
 		return "" // the migration state comes first
-	case "schema", "extension", "collation", "event trigger", "publication":
+	case ObjectSchema, ObjectExtension, ObjectCollation, ObjectEventTrigger, ObjectPublication:
 		return "\x01" + f.Object
-	case "enum", "enum label", "sequence", "domain", "composite type", "range type", "base type", "pseudo-type":
+	case ObjectEnum, ObjectEnumLabel, ObjectSequence, ObjectDomain, ObjectCompositeType, ObjectRangeType, ObjectBaseType, ObjectPseudoType:
 		// Types and sequences are made before the tables that use them,
 		// and dropped after.
 		if f.Kind == Unexpected {
 			return "\x7f" + f.Object
 		}
 		return "\x02" + f.Object
-	case "view", "materialized view", "function", "procedure", "aggregate", "foreign table":
+	case ObjectView, ObjectMaterializedView, ObjectFunction, ObjectProcedure, ObjectAggregate, ObjectForeignTable:
 		return "}" + f.Object // after the tables they are built on
-	case "rule", "constraint":
+	case ObjectRule, ObjectConstraint:
 		if _, table, ok := strings.Cut(f.Object, " on "); ok {
 			return table // with the table it is on
 		}
-	case "table", "privilege":
+	case ObjectTable, ObjectPrivilege:
 		return f.Object
 	}
 	return ownerKey(f.Object) // a column's, constraint's, index's… table

@@ -76,7 +76,7 @@ func (d *differ) grants(kind, key, name string, want, got map[string]string, cre
 		}
 		w, g := only(want, grantee), only(got, grantee)
 		rule := privilegeRule(privilegeSet(want[grantee]), privilegeSet(got[grantee]), len(credentials) > 0)
-		d.add(rule, Finding{ObjectType: "privilege", Object: key, Kind: PrivilegesDiffer, Grantee: grantee,
+		d.add(rule, Finding{ObjectType: ObjectPrivilege, Object: key, Kind: PrivilegesDiffer, Grantee: grantee,
 			Want: describeGrants(w), Got: describeGrants(g)}, grantStmts(kind, name, w, g)...)
 	}
 }
@@ -93,7 +93,7 @@ func (d *differ) columnGrants(t *Table, column string, want, got map[string]stri
 		}
 		w, g := only(want, grantee), only(got, grantee)
 		rule := privilegeRule(privilegeSet(want[grantee]), privilegeSet(got[grantee]), len(credentials) > 0)
-		d.add(rule, Finding{ObjectType: "privilege", Object: Qualify(t.Schema, t.Name) + "." + column, Kind: PrivilegesDiffer, Grantee: grantee,
+		d.add(rule, Finding{ObjectType: ObjectPrivilege, Object: Qualify(t.Schema, t.Name) + "." + column, Kind: PrivilegesDiffer, Grantee: grantee,
 			Want: describeGrants(w), Got: describeGrants(g)}, columnGrantStmts(t.sql(), column, w, g)...)
 	}
 }

@@ -40,7 +40,7 @@ func TestSnapshotReadsWhatPostgresPrints(t *testing.T) {
 
 	var defs []string
 	for _, c := range snap.Tables["refresh_tokens"].Constraints {
-		defs = append(defs, c.Kind+" "+c.Name+" "+c.Def)
+		defs = append(defs, string(c.Kind)+" "+c.Name+" "+c.Def)
 	}
 	assert.Contains(t, defs, "foreign key refresh_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE")
 	assert.Contains(t, defs, "unique refresh_tokens_token_hash_key UNIQUE (token_hash)")

@@ -45,7 +45,7 @@ type Other struct {
 	// Kind is what it is: "domain", "composite type", "range type",
 	// "base type", "aggregate", "rule", "foreign table", "trigger",
 	// "constraint".
-	Kind string `json:"kind"`
+	Kind ObjectType `json:"kind"`
 	// Def summarises its definition; "" where the engine reads none (it
 	// is then reported as not compared).
 	Def string `json:"def,omitempty"`
@@ -116,11 +116,11 @@ type Column struct {
 // Constraint is a primary key, unique, foreign key, check or exclusion
 // constraint.
 type Constraint struct {
-	Name      string   `json:"name"`
-	Kind      string   `json:"kind"`       // "primary key", "unique", "foreign key", "check", "exclusion"
-	Def       string   `json:"definition"` // pg_get_constraintdef, without NOT VALID
-	Validated bool     `json:"validated"`  // false: added NOT VALID and never validated
-	Columns   []string `json:"columns"`
+	Name      string     `json:"name"`
+	Kind      ObjectType `json:"kind"`       // "primary key", "unique", "foreign key", "check", "exclusion"
+	Def       string     `json:"definition"` // pg_get_constraintdef, without NOT VALID
+	Validated bool       `json:"validated"`  // false: added NOT VALID and never validated
+	Columns   []string   `json:"columns"`
 	// References is the table a foreign key points at.
 	References string `json:"references,omitempty"`
 	// Inherited: the constraint comes from a parent, not the table itself.
@@ -222,7 +222,7 @@ type Function struct {
 	Schema     string            `json:"schema"`
 	Name       string            `json:"name"`
 	Arguments  string            `json:"arguments"` // identity arguments: "i integer, t text[]"
-	Kind       string            `json:"kind"`      // "function" or "procedure"
+	Kind       ObjectType        `json:"kind"`      // "function" or "procedure"
 	Result     string            `json:"result,omitempty"`
 	Def        string            `json:"definition"` // pg_get_functiondef: CREATE OR REPLACE …
 	Privileges map[string]string `json:"privileges,omitempty"`

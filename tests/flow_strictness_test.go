@@ -125,7 +125,7 @@ func totpUser(t *testing.T, api *apitest.API, email, password string) string {
 	t.Helper()
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: "appydex", AccountName: email})
 	require.NoError(t, err)
-	hash, err := auth.HashPassword(password, auth.OWASP)
+	hash, err := auth.HashPassword(password, apitest.Passwords)
 	require.NoError(t, err)
 	_, err = store.New(api.DB).UpsertUser(context.Background(), store.NewUser{Email: email, PasswordHash: hash, Roles: []string{"admin"}, TOTPSecret: key.Secret()})
 	require.NoError(t, err)

@@ -19,9 +19,6 @@ import (
 	"github.com/appydex/smoke/migrations"
 )
 
-// fast keeps password hashing cheap where a test logs in many times.
-var fast = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-
 func loginPair(t testing.TB, api *apitest.API) (access, refresh string) {
 	t.Helper()
 	status, body := call(t, "POST", api.URL+"/api/v1/auth/login", admin)
@@ -45,7 +42,7 @@ func liveInFamily(t *testing.T, api *apitest.API, token string) int {
 // Twenty refreshes of one token at once: one wins, the others are reuse.
 func TestConcurrentRefreshesOfOneToken(t *testing.T) {
 	t.Parallel()
-	api := apitest.Start(t, apitest.Options{PasswordParams: fast})
+	api := apitest.Start(t, apitest.Options{})
 	_, refresh := loginPair(t, api)
 
 	statuses := make([]int, 20)
@@ -83,7 +80,7 @@ func TestConcurrentRefreshesOfOneToken(t *testing.T) {
 // ends up with no live token.
 func TestRefreshRacingLogout(t *testing.T) {
 	t.Parallel()
-	api := apitest.Start(t, apitest.Options{PasswordParams: fast})
+	api := apitest.Start(t, apitest.Options{})
 	for round := range 10 {
 		_, refresh := loginPair(t, api)
 		var wg sync.WaitGroup
@@ -110,10 +107,10 @@ func TestRefreshRacingLogout(t *testing.T) {
 func TestTOTPReplayIsRefused(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 26, 9, 0, 5, 0, time.UTC) // frozen
-	api := apitest.Start(t, apitest.Options{NoDevOTP: true, Now: func() time.Time { return now }, PasswordParams: fast})
+	api := apitest.Start(t, apitest.Options{NoDevOTP: true, Now: func() time.Time { return now }})
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: "appydex", AccountName: "totp@appydex.local"})
 	require.NoError(t, err)
-	hash, err := auth.HashPassword("s3cret-pass", fast)
+	hash, err := auth.HashPassword("s3cret-pass", apitest.Passwords)
 	require.NoError(t, err)
 	_, err = store.New(api.DB).UpsertUser(context.Background(), store.NewUser{Email: "totp@appydex.local", PasswordHash: hash,
 		Roles: []string{"admin"}, TOTPSecret: key.Secret()})
@@ -146,7 +143,7 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	require.NoError(t, err)
 	db, err := tpl.Clone(ctx)
 	require.NoError(t, err)
-	api := apitest.Start(t, apitest.Options{DatabaseURL: db.URL, PasswordParams: fast})
+	api := apitest.Start(t, apitest.Options{DatabaseURL: db.URL})
 	_, refresh := loginPair(t, api)
 
 	require.NoError(t, srv.Pause(ctx))
@@ -174,10 +171,10 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 // password gets.
 func TestPhoneLoginAndInactiveUser(t *testing.T) {
 	t.Parallel()
-	api := apitest.Start(t, apitest.Options{PasswordParams: fast})
+	api := apitest.Start(t, apitest.Options{})
 	ctx := context.Background()
 	pool := api.DB
-	hash, err := auth.HashPassword("phone-pass", fast)
+	hash, err := auth.HashPassword("phone-pass", apitest.Passwords)
 	require.NoError(t, err)
 	_, err = store.New(pool).UpsertUser(ctx, store.NewUser{Email: "support@appydex.local", Phone: "+15550100", PasswordHash: hash, Roles: []string{"support"}})
 	require.NoError(t, err)

@@ -45,7 +45,7 @@ func fuzzPost(t *testing.T, url, contentType string, body []byte) {
 }
 
 func FuzzLogin(f *testing.F) {
-	api := apitest.Start(f, apitest.Options{PasswordParams: fast})
+	api := apitest.Start(f, apitest.Options{})
 	f.Add("application/json", []byte(`{"email_or_phone":"admin@appydex.local","password":"admin123!@#","otp":"000000"}`))
 	f.Add("application/json; charset=utf-8", []byte(`{"email_or_phone":"+15550100","password":"x","otp":"1"}`))
 	f.Add("text/plain", []byte(`hello`))
@@ -55,7 +55,7 @@ func FuzzLogin(f *testing.F) {
 }
 
 func FuzzRefresh(f *testing.F) {
-	api := apitest.Start(f, apitest.Options{PasswordParams: fast})
+	api := apitest.Start(f, apitest.Options{})
 	_, refresh := loginPair(f, api)
 	f.Add("application/json", []byte(`{"refresh_token":"`+refresh+`"}`))
 	f.Add("application/json", []byte(`{"refresh_token":"eyJhbGciOiJub25lIn0.eyJ0eXAiOiJyZWZyZXNoIn0."}`))

@@ -116,7 +116,7 @@ func TestDiffJSONAndSchemaFilters(t *testing.T) {
 	assert.False(t, got.Same)
 	var objects []string
 	for _, f := range got.Findings {
-		objects = append(objects, f.ObjectType+" "+f.Object)
+		objects = append(objects, string(f.ObjectType)+" "+f.Object)
 	}
 	assert.ElementsMatch(t, []string{"schema scratch", "table scratch.notes", "column users.phone"}, objects)
 	assert.Contains(t, got.SQL, "DROP SCHEMA scratch;")

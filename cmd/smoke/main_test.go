@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/appydex/smoke/harness/apitest"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
 )
@@ -24,6 +25,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(beTheCommand) == "1" {
 		main()
 	}
+	referencePasswords = apitest.Passwords
 	pgtest.Main(m)
 }
 

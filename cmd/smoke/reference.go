@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/appydex/smoke/app/apiserver"
+	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/flow"
@@ -22,6 +23,11 @@ import (
 
 // migrationsDir names the embedded migrations in messages.
 const migrationsDir = "migrations"
+
+// referencePasswords are the argon2id costs the reference API hashes its
+// passwords with; zero is production's (auth.OWASP). The command's tests
+// set them cheap (apitest.Passwords): a test setting, not the command's.
+var referencePasswords auth.Argon2Params
 
 // referenceTarget is the reference API, run in this process on a database
 // of the harness's PostgreSQL, with this checkout's migrations and model.
@@ -144,7 +150,7 @@ func (t *referenceTarget) start(ctx context.Context, _ version, db *pgenv.Databa
 		origins, s.err = t.br.origins()
 	}
 	if s.err == nil {
-		s.api, s.err = reference.Start(ctx, reference.Config{DatabaseURL: db.URL, Log: s.logs, CORSOrigins: origins})
+		s.api, s.err = reference.Start(ctx, reference.Config{DatabaseURL: db.URL, Log: s.logs, CORSOrigins: origins, PasswordParams: referencePasswords})
 	}
 	s.end = time.Now()
 	return s

@@ -109,7 +109,7 @@ func sameAs(earlier []drift.Comparison, c drift.Comparison) *drift.Comparison {
 		return nil
 	}
 	key := func(f schema.Finding) string {
-		return strings.Join([]string{f.ObjectType, f.Object, string(f.Kind), f.Rule, f.Want, f.Got, f.Detail, f.Fix}, "\x00")
+		return strings.Join([]string{string(f.ObjectType), f.Object, string(f.Kind), f.Rule, f.Want, f.Got, f.Detail, f.Fix}, "\x00")
 	}
 	for i := range earlier {
 		e := &earlier[i]

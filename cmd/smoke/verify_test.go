@@ -147,7 +147,7 @@ func TestVerifyWithATOTPSecretPasses(t *testing.T) {
 	api := apitest.Start(t, apitest.Options{NoDevOTP: true})
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: "appydex", AccountName: "ops@appydex.local"})
 	require.NoError(t, err)
-	hash, err := auth.HashPassword("ops-pass-1!", auth.OWASP)
+	hash, err := auth.HashPassword("ops-pass-1!", apitest.Passwords)
 	require.NoError(t, err)
 	_, err = store.New(api.DB).UpsertUser(context.Background(), store.NewUser{Email: "ops@appydex.local", PasswordHash: hash,
 		Roles: []string{"admin"}, TOTPSecret: key.Secret()})

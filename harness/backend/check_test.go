@@ -19,8 +19,8 @@ func TestRevisionsAreReadAsTheToolsPrintThem(t *testing.T) {
 
 func TestRevisionFindingsNameTheIncidentsRootCause(t *testing.T) {
 	incident := []drift.Comparison{{Want: "model", Got: "migrations", Findings: []schema.Finding{
-		{ObjectType: "column", Object: "refresh_tokens.token_hash", Kind: schema.Missing, Severity: schema.Error},
-		{ObjectType: "unique", Object: "refresh_tokens.refresh_tokens_token_hash_key", Kind: schema.Missing, Severity: schema.Error},
+		{ObjectType: schema.ObjectColumn, Object: "refresh_tokens.token_hash", Kind: schema.Missing, Severity: schema.Error},
+		{ObjectType: schema.ObjectUnique, Object: "refresh_tokens.refresh_tokens_token_hash_key", Kind: schema.Missing, Severity: schema.Error},
 	}}, {Want: "migrations", Got: "live"}, {Want: "model", Got: "live"}}
 	at := Revisions{Current: []string{"2f6d5f68b472"}, Heads: []string{"2f6d5f68b472"}}
 	findings := at.Findings(incident, []string{"alembic", "upgrade", "head"})
@@ -40,14 +40,14 @@ func TestRevisionFindingsNameTheIncidentsRootCause(t *testing.T) {
 	assert.Empty(t, at.Findings(agree, nil), "at the head, with nothing different, there is nothing to say")
 
 	edited := []drift.Comparison{{Want: "model", Got: "migrations"}, {Want: "migrations", Got: "live", Findings: []schema.Finding{
-		{ObjectType: "column", Object: "users.phone", Kind: schema.Missing, Severity: schema.Error}}}, {Want: "model", Got: "live"}}
+		{ObjectType: schema.ObjectColumn, Object: "users.phone", Kind: schema.Missing, Severity: schema.Error}}}, {Want: "model", Got: "live"}}
 	findings = at.Findings(edited, nil)
 	require.Len(t, findings, 1)
 	assert.Equal(t, drift.KindClaimsHeadDiff, findings[0].Kind)
 
 	harmless := []drift.Comparison{{Want: "model", Got: "migrations"}, {Want: "migrations", Got: "live", Findings: []schema.Finding{
-		{ObjectType: "column", Object: "users.nickname", Kind: schema.Unexpected, Severity: schema.Notice},
-		{ObjectType: "index", Object: "users.users_email_idx", Kind: schema.Missing, Severity: schema.Warning}}}, {Want: "model", Got: "live"}}
+		{ObjectType: schema.ObjectColumn, Object: "users.nickname", Kind: schema.Unexpected, Severity: schema.Notice},
+		{ObjectType: schema.ObjectIndex, Object: "users.users_email_idx", Kind: schema.Missing, Severity: schema.Warning}}}, {Want: "model", Got: "live"}}
 	assert.Empty(t, at.Findings(harmless, nil), "the heads' claim is false only where an error differs")
 
 	twoRows := Revisions{Current: []string{"2f6d5f68b472", "9f3a1d5c7e21"}, Heads: []string{"2f6d5f68b472"}}

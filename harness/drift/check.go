@@ -250,7 +250,7 @@ func Unmigrated(comparisons []Comparison) []string {
 	var out []string
 	for _, tablesAndColumns := range []bool{true, false} {
 		for _, f := range comparisons[0].Findings {
-			if f.Kind == schema.Missing && f.Severity == schema.Error && (f.ObjectType == "table" || f.ObjectType == "column") == tablesAndColumns {
+			if f.Kind == schema.Missing && f.Severity == schema.Error && (f.ObjectType == schema.ObjectTable || f.ObjectType == schema.ObjectColumn) == tablesAndColumns {
 				out = append(out, f.Object)
 			}
 		}

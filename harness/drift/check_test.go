@@ -36,7 +36,7 @@ func TestModelAgainstTheIncidentHeadNamesTokenHash(t *testing.T) {
 	findings := schema.Diff(fromModel, atIncidentHead)
 	require.NotEmpty(t, findings)
 	first := findings[0]
-	assert.Equal(t, "column", first.ObjectType)
+	assert.Equal(t, schema.ObjectColumn, first.ObjectType)
 	assert.Equal(t, "refresh_tokens.token_hash", first.Object)
 	assert.Equal(t, schema.Missing, first.Kind)
 	assert.Equal(t, schema.Error, first.Severity)

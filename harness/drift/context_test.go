@@ -44,7 +44,7 @@ func checkAgainst(t *testing.T, db *pgtest.DB) []schema.Finding {
 func byObject(findings []schema.Finding) map[string]schema.Finding {
 	out := map[string]schema.Finding{}
 	for _, f := range findings {
-		out[f.ObjectType+" "+f.Object] = f
+		out[string(f.ObjectType)+" "+f.Object] = f
 	}
 	return out
 }

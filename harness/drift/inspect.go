@@ -103,7 +103,7 @@ func judge(f *schema.Finding, c Context, roles []string, pins []pin, drops []Dro
 			f.Detail = fmt.Sprintf("defined the same, but named %s here; %s names it %s, and fails against this database",
 				f.Got, strings.Join(files, ", "), f.Want)
 		}
-	case f.Kind == schema.Unexpected && (f.ObjectType == "view" || f.ObjectType == "materialized view"):
+	case f.Kind == schema.Unexpected && (f.ObjectType == schema.ObjectView || f.ObjectType == schema.ObjectMaterializedView):
 		if why := blocked(f.Object, pins, drops); why != "" {
 			rulePinned.Judge(f)
 			f.Detail = fmt.Sprintf("unexpected in %s, which %s does not have, and %s", f.GotSource, f.WantSource, why)

@@ -19,10 +19,12 @@ const KindOwner schema.Kind = "owned by another role"
 
 // owned is an object of the live database and its owner.
 type owned struct {
-	kind  string // "table", "sequence", "view", "materialized view", "type", "function"
-	key   string // as a snapshot keys it
-	sql   string // its name in SQL: schema-qualified, quoted, with a function's arguments
+	kind  schema.ObjectType // a table, sequence, view, materialized view, type or function
+	key   string            // as a snapshot keys it
+	sql   string            // its name in SQL: schema-qualified, quoted, with a function's arguments
 	owner string
+	// versionTable: a migration tool's version table (schema.Bookkeeping).
+	versionTable bool
 }
 
 // ownerFindings judges who owns what the migrations made. The next
@@ -48,20 +50,21 @@ func ownerFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snapsho
 			}
 			canAct[o.owner] = ok
 		}
-		if o.owner == migrator || o.kind == "version table" {
+		if o.owner == migrator || o.versionTable {
 			continue // the tool writes its version table by privilege, not as its owner
 		}
 		rule, how := ruleOwnerOther, "is not a member of it"
 		if canAct[o.owner] {
 			rule, how = ruleOwnerMember, "is a member of it"
 		}
-		alter := map[string]string{"materialized view": "MATERIALIZED VIEW", "view": "VIEW", "sequence": "SEQUENCE", "type": "TYPE", "function": "ROUTINE"}[o.kind]
+		alter := map[schema.ObjectType]string{schema.ObjectMaterializedView: "MATERIALIZED VIEW", schema.ObjectView: "VIEW", schema.ObjectSequence: "SEQUENCE",
+			schema.ObjectDataType: "TYPE", schema.ObjectFunction: "ROUTINE"}[o.kind]
 		if alter == "" {
 			alter = "TABLE"
 		}
 		// The role that owned it may be the application's: the fix says
 		// how it keeps what it could do.
-		grant := map[string]string{"sequence": "ALL ON SEQUENCE", "type": "USAGE ON TYPE", "function": "EXECUTE ON ROUTINE"}[o.kind]
+		grant := map[schema.ObjectType]string{schema.ObjectSequence: "ALL ON SEQUENCE", schema.ObjectDataType: "USAGE ON TYPE", schema.ObjectFunction: "EXECUTE ON ROUTINE"}[o.kind]
 		if grant == "" {
 			grant = "ALL ON TABLE"
 		}
@@ -96,12 +99,12 @@ func migratingRole(objects []owned) string {
 	tables := map[string]int{}
 	versionOwner := ""
 	for _, o := range objects {
-		switch o.kind {
-		case "version table":
+		switch {
+		case o.versionTable:
 			if versionOwner == "" {
 				versionOwner = o.owner
 			}
-		case "table":
+		case o.kind == schema.ObjectTable:
 			tables[o.owner]++
 		}
 	}
@@ -138,23 +141,24 @@ func readOwners(ctx context.Context, conn *pgx.Conn, expected *schema.Snapshot) 
 		return nil, fmt.Errorf("read the owners of the application's objects: %w", err)
 	}
 	var out []owned
-	var kind, nsp, name, args, owner string
+	var kind schema.ObjectType
+	var nsp, name, args, owner string
 	_, err = pgx.ForEachRow(rows, []any{&kind, &nsp, &name, &args, &owner}, func() error {
 		o := owned{kind: kind, key: schema.Qualify(nsp, name), sql: pgident.Quote(nsp) + "." + pgident.Quote(name), owner: owner}
-		if kind == "function" {
+		if kind == schema.ObjectFunction {
 			o.key += "(" + args + ")"
 			o.sql += "(" + args + ")"
 		}
 		switch {
-		case kind == "table" && nsp == "public" && name == migrator.ChecksumTable:
+		case kind == schema.ObjectTable && nsp == "public" && name == migrator.ChecksumTable:
 			return nil // the harness's own record: whoever migrated with it
-		case kind == "table" && nsp == "public" && slices.Contains(schema.Bookkeeping, name):
-			o.kind = "version table"
-		case kind == "table" && expected.Tables[o.key] == nil,
-			kind == "sequence" && expected.Sequences[o.key] == nil,
-			(kind == "view" || kind == "materialized view") && expected.Views[o.key] == nil,
-			kind == "type" && expected.Enums[o.key] == nil && expected.Others["domain "+o.key] == nil && expected.Others["range type "+o.key] == nil,
-			kind == "function" && expected.Functions[o.key] == nil:
+		case kind == schema.ObjectTable && nsp == "public" && slices.Contains(schema.Bookkeeping, name):
+			o.versionTable = true
+		case kind == schema.ObjectTable && expected.Tables[o.key] == nil,
+			kind == schema.ObjectSequence && expected.Sequences[o.key] == nil,
+			(kind == schema.ObjectView || kind == schema.ObjectMaterializedView) && expected.Views[o.key] == nil,
+			kind == schema.ObjectDataType && expected.Enums[o.key] == nil && expected.Others["domain "+o.key] == nil && expected.Others["range type "+o.key] == nil,
+			kind == schema.ObjectFunction && expected.Functions[o.key] == nil:
 			return nil // not the migrations'
 		}
 		out = append(out, o)

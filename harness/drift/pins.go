@@ -13,8 +13,9 @@ import (
 // pin is a view (or materialized view) of the live database built on a
 // table of the application's, or on one of its columns.
 type pin struct {
-	view, kind    string // as a snapshot keys it; "view" or "materialized view"
-	table, column string // column "" where it is built on the table as a whole
+	view          string            // as a snapshot
+	kind          schema.ObjectType //  keys it; "view" or "materialized view"
+	table, column string            // column "" where it is built on the table as a whole
 }
 
 // readPins reads the views, in any schema, built on the tables of expected
@@ -92,7 +93,7 @@ func pinnedElsewhere(expected *schema.Snapshot, pins []pin, drops []Drop) []sche
 		seen[p.view] = true
 		if why := blocked(p.view, pins, drops); why != "" {
 			f := schema.Finding{ObjectType: p.kind, Object: p.view, Kind: schema.Unexpected, WantSource: "migrations", GotSource: "live",
-				Detail: "a " + p.kind + " the migrations do not make, in a schema they do not use; " + why,
+				Detail: "a " + string(p.kind) + " the migrations do not make, in a schema they do not use; " + why,
 				Fix:    "-- drop it before that migration runs and make it again after, or have the migration do so"}
 			rulePinned.Judge(&f)
 			out = append(out, f)

@@ -185,7 +185,7 @@ func settingFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snaps
 			if rule.ID == "" {
 				continue
 			}
-			f := schema.Finding{ObjectType: "setting", Object: s.name, Kind: KindSetting, WantSource: "migrations", GotSource: "live",
+			f := schema.Finding{ObjectType: schema.ObjectSetting, Object: s.name, Kind: KindSetting, WantSource: "migrations", GotSource: "live",
 				Got: s.name + " = " + s.value, Detail: fmt.Sprintf("%s sets %s = %s: %s", s.whose(), s.name, s.value, why), Fix: s.reset(database)}
 			rule.Judge(&f)
 			out = append(out, f)
@@ -199,7 +199,7 @@ func settingFindings(ctx context.Context, conn *pgx.Conn, expected *schema.Snaps
 			continue
 		}
 		if rule, _ := judgeSetting(s, rowSecurity); rule.ID != "" && rule.Severity != schema.Notice {
-			f := schema.Finding{ObjectType: "setting", Object: s.name, Kind: KindSetting, WantSource: "migrations", GotSource: "live",
+			f := schema.Finding{ObjectType: schema.ObjectSetting, Object: s.name, Kind: KindSetting, WantSource: "migrations", GotSource: "live",
 				Got: s.name + " = " + s.value, Detail: fmt.Sprintf("%s sets %s = %s, and every role the application connects as (%s) sets it otherwise: only other roles' sessions get it",
 					s.whose(), s.name, s.value, strings.Join(roles, ", "))}
 			ruleSettingOverridden.Judge(&f)
@@ -303,7 +303,7 @@ func connectionFindings(ctx context.Context, conn *pgx.Conn, database string, db
 	}
 	var out []schema.Finding
 	add := func(object, got, detail, fix string) {
-		f := schema.Finding{ObjectType: "role", Object: object, Kind: KindCannotConnect, WantSource: "migrations", GotSource: "live",
+		f := schema.Finding{ObjectType: schema.ObjectRole, Object: object, Kind: KindCannotConnect, WantSource: "migrations", GotSource: "live",
 			Want: "it can connect", Got: got, Detail: detail, Fix: fix}
 		ruleNoConnections.Judge(&f)
 		out = append(out, f)
@@ -341,7 +341,7 @@ func connectionFindings(ctx context.Context, conn *pgx.Conn, database string, db
 		}
 	}
 	if dbLimit == 0 && !allSuper {
-		f := schema.Finding{ObjectType: "database", Object: database, Kind: KindCannotConnect, WantSource: "migrations", GotSource: "live",
+		f := schema.Finding{ObjectType: schema.ObjectDatabase, Object: database, Kind: KindCannotConnect, WantSource: "migrations", GotSource: "live",
 			Want: "it takes connections", Got: "CONNECTION LIMIT 0",
 			Detail: "the database takes no connection but a superuser's (CONNECTION LIMIT 0)",
 			Fix:    "ALTER DATABASE " + pgident.Quote(database) + " CONNECTION LIMIT -1;"}

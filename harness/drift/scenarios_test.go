@@ -195,13 +195,13 @@ func check(t *testing.T, url string, want *schema.Snapshot) *drift.Report {
 // executable: the finding's fix is SQL for the schema (migration-state fixes
 // are commands, and some fixes are only advice in a comment).
 func executable(f schema.Finding) bool {
-	return f.ObjectType != "migration" && f.Fix != "" && !strings.HasPrefix(f.Fix, "--")
+	return f.ObjectType != schema.ObjectMigration && f.Fix != "" && !strings.HasPrefix(f.Fix, "--")
 }
 
 func schemaOnly(fs []schema.Finding) []schema.Finding {
 	var out []schema.Finding
 	for _, f := range fs {
-		if f.ObjectType != "migration" {
+		if f.ObjectType != schema.ObjectMigration {
 			out = append(out, f)
 		}
 	}

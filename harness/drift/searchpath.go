@@ -52,7 +52,7 @@ func SearchPathShadows(ctx context.Context, conn *pgx.Conn, tables []string) ([]
 		seen[key] = true
 		at := slices.Index(schemas, "public")
 		if at < 0 {
-			f := schema.Finding{ObjectType: "schema", Object: "public", Kind: KindOffSearchPath,
+			f := schema.Finding{ObjectType: schema.ObjectSchema, Object: "public", Kind: KindOffSearchPath,
 				WantSource: "migrations", GotSource: "live", Want: "public on the search_path", Got: "search_path = " + p.setting,
 				Detail: fmt.Sprintf("the search_path of %s is %s, without public: the application's unqualified queries find none of its tables", p.whose, p.setting),
 				Fix:    "-- put public on the search_path (ALTER ROLE … SET search_path = \"$user\", public), or qualify the application's tables"}
@@ -85,7 +85,7 @@ func SearchPathShadows(ctx context.Context, conn *pgx.Conn, tables []string) ([]
 			return strings.Compare(a.name, b.name)
 		})
 		for _, h := range hits {
-			f := schema.Finding{ObjectType: "table", Object: h.name, Kind: KindShadowed,
+			f := schema.Finding{ObjectType: schema.ObjectTable, Object: h.name, Kind: KindShadowed,
 				WantSource: "migrations", GotSource: "live", Want: "public." + h.name, Got: h.schema + "." + h.name,
 				Detail: fmt.Sprintf("%s.%s comes before public.%s on the search_path of %s (%s): the application's unqualified queries use it, not the table the migrations made",
 					h.schema, h.name, h.name, p.whose, p.setting),

@@ -23,7 +23,7 @@ func TestAReportPassesOnlyWhenEveryStepDid(t *testing.T) {
 	assert.True(t, rep.Passed, "a skipped step fails nothing")
 
 	step := rep.Start("schema check")
-	step.Findings = []schema.Finding{{ObjectType: "column", Object: "refresh_tokens.token_hash", Kind: schema.Missing,
+	step.Findings = []schema.Finding{{ObjectType: schema.ObjectColumn, Object: "refresh_tokens.token_hash", Kind: schema.Missing,
 		Severity: schema.Error, Want: "character varying(255)", WantSource: "model", GotSource: "live"}}
 	step.Fail("1 problem")
 	rep.Start("unfinished")
@@ -45,7 +45,7 @@ func TestAReportPassesOnlyWhenEveryStepDid(t *testing.T) {
 // strict report says so.
 func TestTheVerdictCountsFindingsBySeverity(t *testing.T) {
 	finding := func(severity schema.Severity, rule string) schema.Finding {
-		return schema.Finding{ObjectType: "index", Object: "users.users_created_at_idx", Kind: schema.Unexpected, Severity: severity,
+		return schema.Finding{ObjectType: schema.ObjectIndex, Object: "users.users_created_at_idx", Kind: schema.Unexpected, Severity: severity,
 			Rule: rule, Reason: "it costs writes a little and breaks nothing", WantSource: "migrations", GotSource: "live"}
 	}
 	rep := report.New("verify")
@@ -87,7 +87,7 @@ func TestTheJSONSchemaNamesEveryObjectType(t *testing.T) {
 	require.NoError(t, json.Unmarshal(report.Schema, sch))
 	objectType := sch.Properties["steps"].Value.Items.Value.Properties["findings"].Value.Items.Value.Properties["object_type"].Value
 	for _, ot := range schema.ObjectTypes() {
-		assert.Contains(t, objectType.Enum, any(ot))
+		assert.Contains(t, objectType.Enum, any(string(ot)))
 	}
 }
 
