@@ -132,7 +132,10 @@ func (b *Browser) open(ctx context.Context, o SignInOptions) (*attempt, func(), 
 		return nil
 	}
 	if err := errors.Join(
-		enable("answers", func() error { _, err := chromedp.Call(tab, fetch.Enable, fetch.EnableParams{Patterns: patterns}); return err }),
+		enable("answers", func() error {
+			_, err := chromedp.Call(tab, fetch.Enable, fetch.EnableParams{Patterns: patterns})
+			return err
+		}),
 		enable("network", func() error { _, err := chromedp.Call(tab, network.Enable, network.EnableParams{}); return err }),
 		enable("log", func() error { _, err := chromedp.Call(tab, log.Enable, cdp.Empty{}); return err }),
 	); err != nil {
