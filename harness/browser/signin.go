@@ -125,22 +125,16 @@ func (b *Browser) open(ctx context.Context, o SignInOptions) (*attempt, func(), 
 		{URLPattern: "*", ResourceType: network.ResourceTypeFetch, RequestStage: fetch.RequestStageResponse},
 		{URLPattern: "*", ResourceType: network.ResourceTypeXHR, RequestStage: fetch.RequestStageResponse},
 	}
-	enable := func(what string, call func() error) error {
-		if err := call(); err != nil {
-			return fmt.Errorf("watch the tab's %s: %w", what, err)
-		}
-		return nil
+	_, err := chromedp.Call(tab, fetch.Enable, fetch.EnableParams{Patterns: patterns})
+	if err == nil {
+		_, err = chromedp.Call(tab, network.Enable, network.EnableParams{})
 	}
-	if err := errors.Join(
-		enable("answers", func() error {
-			_, err := chromedp.Call(tab, fetch.Enable, fetch.EnableParams{Patterns: patterns})
-			return err
-		}),
-		enable("network", func() error { _, err := chromedp.Call(tab, network.Enable, network.EnableParams{}); return err }),
-		enable("log", func() error { _, err := chromedp.Call(tab, log.Enable, cdp.Empty{}); return err }),
-	); err != nil {
+	if err == nil {
+		_, err = chromedp.Call(tab, log.Enable, cdp.Empty{})
+	}
+	if err != nil {
 		closeTab()
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("watch the tab's answers, network and log: %w", err)
 	}
 	return &attempt{ctx: ctx, tab: tab, rec: rec, res: &Result{Requests: []Request{}}, o: o}, closeTab, nil
 }
