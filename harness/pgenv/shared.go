@@ -4,41 +4,34 @@ package pgenv
 // one go test ./..., and, on request, the runs after it — and outlives the
 // process that asked for it first.
 //
-// It belongs to a keeper: a process of its own (this program, started again
-// in keeper mode) that starts the server, owns it as Start's caller would
+// It belongs to a keeper (package keeper): this program, started again in
+// keeper mode, that starts the server, owns it as Start's caller would
 // (the owner labels of its container, the owner file of its local cluster,
 // the parent-death signal of its postmaster), and stops it once nobody has
-// used it for a while. Users hold a shared lock on a lease file while they
-// use it; the keeper decides under an exclusive gate lock, which Attach also
-// takes, so that no user arrives while it stops the server. A user killed
-// outright drops its lease with its process; a keeper killed outright takes
-// its local server with it, and its container is swept as any dead owner's.
+// used it for a while. A keeper killed outright takes its local server with
+// it, and its container is swept as any dead owner's.
 //
-// Everything lives in a folder per configuration (source, image, binaries,
-// cache, Docker host, user): server.json (how to reach it, password included; the
-// folder is the user's alone), config.json (what the keeper starts), keep
-// (how long it may stay unused, when a user asked to keep it), keeper.log,
-// memo/ (what the runs computed once for the next ones: Remember).
+// Its folder, one per configuration (source, image, binaries, cache,
+// Docker host, user), holds the keeper's files — the state is how to reach
+// the server, password included (the folder is the user's alone) — and
+// memo/, what the runs computed once for the next ones (Remember).
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/appydex/smoke/harness/owner"
+	"github.com/appydex/smoke/harness/pgenv/keeper"
 )
 
 // ShareOptions say how long a shared server stays after its last user.
@@ -78,10 +71,10 @@ func ServeIfKeeper() {
 	if dir == "" {
 		return
 	}
-	os.Exit(keep(dir))
+	os.Exit(keep(keeper.Folder(dir)))
 }
 
-// sharedState is server.json: how users reach the server.
+// sharedState is the keeper's state: how users reach the server.
 type sharedState struct {
 	Recipe      string `json:"recipe"`
 	Source      Source `json:"source"`
@@ -103,10 +96,10 @@ func SharedBase(cfg Config) string {
 }
 
 // sharedDir is the folder of the shared server for cfg.
-func sharedDir(cfg Config) string {
+func sharedDir(cfg Config) keeper.Folder {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%d", sharedRecipe, cfg.Chosen(), cfg.Image, cfg.BinDir, cfg.CacheDir, cfg.DockerHost, os.Getuid())
-	return filepath.Join(SharedBase(cfg), hex.EncodeToString(h.Sum(nil))[:16])
+	return keeper.Folder(filepath.Join(SharedBase(cfg), hex.EncodeToString(h.Sum(nil))[:16]))
 }
 
 // Shareable reports whether Attach would share a server for cfg (else it
@@ -126,10 +119,10 @@ func Attach(ctx context.Context, cfg Config, opts ShareOptions) (*Server, error)
 		return Start(ctx, cfg)
 	}
 	dir := sharedDir(cfg)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(string(dir), 0o700); err != nil {
 		return nil, fmt.Errorf("shared server folder: %w", err)
 	}
-	gate, err := flockWait(ctx, filepath.Join(dir, "gate"), syscall.LOCK_EX)
+	gate, err := dir.Gate(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -139,11 +132,8 @@ func Attach(ctx context.Context, cfg Config, opts ShareOptions) (*Server, error)
 		if idle <= 0 {
 			idle = DefaultIdle
 		}
-		// The longest wish holds: a later user's shorter one does not cut it.
-		if old, err := readKeep(dir); err != nil || old < idle {
-			if err := os.WriteFile(filepath.Join(dir, "keep"), []byte(idle.String()), 0o600); err != nil {
-				return nil, err
-			}
+		if err := dir.KeepAtLeast(idle); err != nil {
+			return nil, err
 		}
 	}
 
@@ -156,17 +146,14 @@ func Attach(ctx context.Context, cfg Config, opts ShareOptions) (*Server, error)
 			return nil, err
 		}
 	}
-	lease, err := os.OpenFile(filepath.Join(dir, "lease"), os.O_RDWR|os.O_CREATE, 0o600)
-	if err == nil {
-		err = syscall.Flock(int(lease.Fd()), syscall.LOCK_SH)
-	}
+	lease, err := dir.Lease()
 	if err != nil {
 		srv.Close(ctx)
 		return nil, fmt.Errorf("lease the shared server: %w", err)
 	}
 	srv.lease = lease
 	srv.log = cfg.Logf
-	srv.memoDir = filepath.Join(dir, memoDirName)
+	srv.memoDir = dir.Path(memoDirName)
 	cfg.logf("pgenv: attached to the shared %s", srv)
 	return srv, nil
 }
@@ -174,13 +161,13 @@ func Attach(ctx context.Context, cfg Config, opts ShareOptions) (*Server, error)
 // attachRunning connects to the server the folder's keeper runs, or
 // returns nil when there is none (a keeper gone, a server that does not
 // answer: what is left is cleared for a new one).
-func attachRunning(ctx context.Context, dir string, cfg Config) (*Server, error) {
-	st, err := readState(dir)
-	if err != nil {
+func attachRunning(ctx context.Context, dir keeper.Folder, cfg Config) (*Server, error) {
+	var st sharedState
+	if err := dir.ReadState(&st); err != nil {
 		return nil, nil
 	}
-	keeper, ok := owner.Parse(st.Keeper)
-	if ok && !keeper.Gone() && st.Recipe == sharedRecipe {
+	keeperOf, ok := owner.Parse(st.Keeper)
+	if ok && !keeperOf.Gone() && st.Recipe == sharedRecipe {
 		// Its keeper runs, and others may be using it: a server that does
 		// not answer is an error to report, never one to stop.
 		var err error
@@ -196,10 +183,10 @@ func attachRunning(ctx context.Context, dir string, cfg Config) (*Server, error)
 		}
 		return nil, fmt.Errorf("the shared PostgreSQL (%s, keeper process %d) does not answer: %w; its keeper's log: %s; "+
 			"smoke down stops it once unused, and %s=0 gives each process a server of its own",
-			st.Where, keeper.PID, err, filepath.Join(dir, "keeper.log"), EnvShare)
+			st.Where, keeperOf.PID, err, dir.Path(keeper.FileLog), EnvShare)
 	}
 	cfg.logf("pgenv: clearing the shared server's folder %s (its keeper is gone)", dir)
-	return nil, os.Remove(filepath.Join(dir, "server.json"))
+	return nil, os.Remove(dir.Path(keeper.FileState))
 }
 
 func fromState(ctx context.Context, st sharedState) (*Server, error) {
@@ -217,98 +204,43 @@ func fromState(ctx context.Context, st sharedState) (*Server, error) {
 
 // startKeeper starts this program again as the folder's keeper and waits
 // for its server.
-func startKeeper(ctx context.Context, dir string, cfg Config) (*Server, error) {
+func startKeeper(ctx context.Context, dir keeper.Folder, cfg Config) (*Server, error) {
 	conf := cfg
 	conf.Logf = nil
-	b, err := json.Marshal(conf)
+	pid, err := keeper.Spawn(ctx, dir, envKeeper, conf, containerTimeout+30*time.Second)
 	if err != nil {
+		return nil, fmt.Errorf("the shared server's keeper: %w", err)
+	}
+	cfg.logf("pgenv: started keeper %d for a shared server in %s", pid, dir)
+	var st sharedState
+	if err := dir.ReadState(&st); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), b, 0o600); err != nil {
-		return nil, err
-	}
-	_ = os.Remove(filepath.Join(dir, "error"))
-	self, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("start a keeper for the shared server: %w", err)
-	}
-	logFile, err := os.OpenFile(filepath.Join(dir, "keeper.log"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
-	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), envKeeper+"="+dir)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// Its own session: a Ctrl-C at the terminal stops the users, not it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start a keeper for the shared server: %w", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	cfg.logf("pgenv: started keeper %d for a shared server in %s", cmd.Process.Pid, dir)
-
-	deadline := time.After(containerTimeout + 30*time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if st, err := readState(dir); err == nil {
-			return fromState(ctx, st)
-		}
-		select {
-		case err := <-exited:
-			msg, _ := os.ReadFile(filepath.Join(dir, "error"))
-			if len(msg) == 0 {
-				msg, _ = os.ReadFile(filepath.Join(dir, "keeper.log"))
-			}
-			return nil, fmt.Errorf("the shared server's keeper exited (%v): %s", err, strings.TrimSpace(string(msg)))
-		case <-ctx.Done():
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			return nil, ctx.Err()
-		case <-deadline:
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			return nil, fmt.Errorf("the shared server's keeper (process %d) had no server ready in time; its log: %s", cmd.Process.Pid, filepath.Join(dir, "keeper.log"))
-		case <-tick.C:
-		}
-	}
+	return fromState(ctx, st)
 }
 
-// keep is the keeper: it starts the server, publishes it, and stops it
-// once no user has held the lease for the linger time (or the keep time),
-// or when told to (SIGTERM, SIGINT). It returns the exit code.
-func keep(dir string) int {
+// keep is the keeper: it starts the server, publishes it, and keeps it
+// (keeper.Folder.Serve). It returns the exit code.
+func keep(dir keeper.Folder) int {
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05.000 ")+format+"\n", args...)
 	}
-	fail := func(err error) int {
-		logf("keeper: %v", err)
-		_ = os.WriteFile(filepath.Join(dir, "error"), []byte(err.Error()), 0o600)
-		return 1
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	if err != nil {
-		return fail(err)
-	}
 	var cfg Config
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		return fail(err)
+	if err := dir.Config(&cfg); err != nil {
+		return dir.Fail(logf, err)
 	}
 	cfg.Logf = logf
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
-
 	ctx, cancel := context.WithTimeout(context.Background(), containerTimeout+20*time.Second)
 	srv, err := Start(ctx, cfg)
 	cancel()
 	if err != nil {
-		return fail(err)
+		return dir.Fail(logf, err)
 	}
-	closeServer := func() int {
+	stop := func() int {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		_ = os.Remove(filepath.Join(dir, "server.json"))
-		if err := removeMemo(dir); err != nil {
+		_ = os.Remove(dir.Path(keeper.FileState))
+		if err := removeMemo(string(dir)); err != nil {
 			logf("keeper: forget what the runs kept: %v", err)
 		}
 		if err := srv.Close(ctx); err != nil {
@@ -320,73 +252,17 @@ func keep(dir string) int {
 	}
 	st := sharedState{Recipe: sharedRecipe, Source: srv.source, Admin: srv.admin.String(), Version: srv.version,
 		Where: srv.where, ContainerID: srv.containerID, Keeper: owner.Current().String()}
-	if err := writeState(dir, st); err != nil {
-		closeServer()
-		return fail(err)
+	if err := dir.WriteState(st); err != nil {
+		stop()
+		return dir.Fail(logf, err)
 	}
 	logf("keeper: serving %s", srv)
-
-	idleSince := time.Now()
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	health := time.NewTicker(5 * time.Second)
-	defer health.Stop()
-	for {
-		select {
-		case sig := <-stop:
-			logf("keeper: %v: stopping", sig)
-			return closeServer()
-		case <-health.C:
-			// A server that died under its users is not served on: the
-			// next user starts another.
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			err := srv.ready(ctx, 5*time.Second, false)
-			cancel()
-			if err != nil {
-				logf("keeper: the server does not answer (%v): stopping", err)
-				closeServer()
-				return 1
-			}
-			continue
-		case <-tick.C:
-		}
-		if inUse(dir) {
-			idleSince = time.Now()
-			continue
-		}
-		linger := Linger
-		if d, err := readKeep(dir); err == nil {
-			linger = d
-		}
-		if time.Since(idleSince) < linger {
-			continue
-		}
-		// Decide under the gate: no user may arrive while the server stops.
-		gate, err := flockTry(filepath.Join(dir, "gate"), syscall.LOCK_EX)
-		if err != nil {
-			continue // a user is attaching
-		}
-		if inUse(dir) {
-			gate.Close()
-			idleSince = time.Now()
-			continue
-		}
-		logf("keeper: unused for %s: stopping", time.Since(idleSince).Round(time.Second))
-		code := closeServer()
-		_ = os.Remove(filepath.Join(dir, "keep"))
-		gate.Close()
-		return code
+	healthy := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.ready(ctx, 5*time.Second, false)
 	}
-}
-
-// inUse reports whether a user holds the lease.
-func inUse(dir string) bool {
-	f, err := flockTry(filepath.Join(dir, "lease"), syscall.LOCK_EX)
-	if err != nil {
-		return true
-	}
-	f.Close()
-	return false
+	return dir.Serve(keeper.Resource{Healthy: healthy, Stop: stop}, Linger, logf)
 }
 
 // StopShared stops every shared server no process uses now, as `smoke
@@ -410,18 +286,19 @@ func StopShared(ctx context.Context, cfg Config) (stopped, inUseNow []string, er
 // StopSharedIn stops the shared server of one folder (of SharedBase) unless
 // a process uses it. what describes the server ("" when none ran there).
 // The folder and its lock files stay: a process may be waiting on them.
-func StopSharedIn(ctx context.Context, dir string) (what string, inUseNow bool, err error) {
-	st, serr := readState(dir)
-	if serr != nil {
+func StopSharedIn(ctx context.Context, folder string) (what string, inUseNow bool, err error) {
+	dir := keeper.Folder(folder)
+	var st sharedState
+	if err := dir.ReadState(&st); err != nil {
 		return "", false, nil
 	}
 	what = fmt.Sprintf("PostgreSQL %s (%s)", st.Version, st.Where)
-	gate, err := flockWait(ctx, filepath.Join(dir, "gate"), syscall.LOCK_EX)
+	gate, err := dir.Gate(ctx)
 	if err != nil {
 		return what, false, err
 	}
 	defer gate.Close()
-	if inUse(dir) {
+	if dir.InUse() {
 		return what, true, nil
 	}
 	if keeper, ok := owner.Parse(st.Keeper); ok && !keeper.Gone() {
@@ -430,12 +307,10 @@ func StopSharedIn(ctx context.Context, dir string) (what string, inUseNow bool, 
 			return what, false, fmt.Errorf("the keeper of %s (process %d) did not stop", what, keeper.PID)
 		}
 	}
-	for _, f := range []string{"server.json", "keep", "error"} {
-		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return what, false, err
-		}
+	if err := dir.Forget(); err != nil {
+		return what, false, err
 	}
-	return what, false, removeMemo(dir)
+	return what, false, removeMemo(string(dir))
 }
 
 func waitGone(o owner.Owner, timeout time.Duration) bool {
@@ -449,82 +324,22 @@ func waitGone(o owner.Owner, timeout time.Duration) bool {
 	return true
 }
 
-func readState(dir string) (sharedState, error) {
-	var st sharedState
-	b, err := os.ReadFile(filepath.Join(dir, "server.json"))
-	if err != nil {
-		return st, err
-	}
-	return st, json.Unmarshal(b, &st)
-}
-
-// writeState writes server.json whole or not at all.
-func writeState(dir string, st sharedState) error {
-	b, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	tmp := filepath.Join(dir, "server.json.tmp")
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, "server.json"))
-}
-
-func readKeep(dir string) (time.Duration, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "keep"))
-	if err != nil {
-		return 0, err
-	}
-	return time.ParseDuration(strings.TrimSpace(string(b)))
-}
-
-// flockTry takes a lock on path (created if missing) if it is free.
-func flockTry(path string, how int) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
-}
-
-// flockWait takes a lock on path, waiting for it until ctx ends.
-func flockWait(ctx context.Context, path string, how int) (*os.File, error) {
-	for {
-		f, err := flockTry(path, how)
-		if err == nil {
-			return f, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("lock %s: %w", path, err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("wait for %s: %w", path, ctx.Err())
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
-
 // SharedServers describes the shared servers of this machine's user, for
 // `smoke down` and troubleshooting: one line each.
 func SharedServers(cfg Config) []string {
 	var out []string
 	dirs, _ := filepath.Glob(filepath.Join(SharedBase(cfg), "*"))
-	for _, dir := range dirs {
-		st, err := readState(dir)
-		if err != nil {
+	for _, d := range dirs {
+		dir := keeper.Folder(d)
+		var st sharedState
+		if err := dir.ReadState(&st); err != nil {
 			continue
 		}
 		line := fmt.Sprintf("PostgreSQL %s (%s)", st.Version, st.Where)
-		if inUse(dir) {
+		if dir.InUse() {
 			line += ", in use"
 		}
-		if d, err := readKeep(dir); err == nil {
+		if d, err := dir.Keep(); err == nil {
 			line += ", kept while unused for " + d.String()
 		}
 		if o, ok := owner.Parse(st.Keeper); ok {
