@@ -13,6 +13,10 @@ import "embed"
 //go:embed *.sql
 var FS embed.FS
 
+// Dir names the folder in messages ("migrations/000004_….up.sql") and in
+// the checks that read the files: FS holds the files at its root.
+const Dir = "migrations"
+
 // IncidentHead is the version the incident's database reported as applied:
 // 000003_add_service_type_requests_table, whose schema has no
 // refresh_tokens.token_hash.

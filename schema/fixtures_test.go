@@ -1,7 +1,6 @@
 package schema_test
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -85,7 +84,7 @@ func TestEveryKindBothWays(t *testing.T) {
 // remain.
 func converges(t *testing.T, db *pgtest.DB, want, got *schema.Snapshot, findings []schema.Finding) {
 	script := schema.Script(want, got)
-	_, err := db.Pool.Exec(context.Background(), strings.Join(script, "\n"))
+	_, err := db.Pool.Exec(t.Context(), strings.Join(script, "\n"))
 	require.NoError(t, err, "the script, in one transaction:\n%s", strings.Join(script, "\n"))
 	var unmendable []schema.Finding
 	for _, f := range findings {
@@ -98,7 +97,7 @@ func converges(t *testing.T, db *pgtest.DB, want, got *schema.Snapshot, findings
 }
 
 func readAll(t *testing.T, db *pgtest.DB, source string) *schema.Snapshot {
-	snap, err := schema.ReadSchemas(context.Background(), db.Pool, schema.Filter{}, source)
+	snap, err := schema.ReadSchemas(t.Context(), db.Pool, schema.Filter{}, source)
 	require.NoError(t, err)
 	return snap
 }

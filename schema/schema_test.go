@@ -18,7 +18,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func read(t *testing.T, db *pgtest.DB, source string) *schema.Snapshot {
 	t.Helper()
-	snap, err := schema.Read(context.Background(), db.Pool, "public", source)
+	snap, err := schema.Read(t.Context(), db.Pool, "public", source)
 	require.NoError(t, err)
 	return snap
 }
@@ -76,7 +76,7 @@ func TestSnapshotOfIdentityAndSerialColumns(t *testing.T) {
 func TestExtensionObjectsAreLeftOut(t *testing.T) {
 	db := pgtest.Empty(t)
 	var available bool
-	ctx := context.Background()
+	ctx := t.Context()
 	require.NoError(t, db.Pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pgcrypto')").Scan(&available))
 	if !available {
 		t.Skip("pgcrypto is not installed with this server")
@@ -119,7 +119,7 @@ func TestRoleThatCannotReadACatalog(t *testing.T) {
 
 func TestMissingSchemaIsAnError(t *testing.T) {
 	db := pgtest.Empty(t)
-	_, err := schema.Read(context.Background(), db.Pool, "appydex", "live")
+	_, err := schema.Read(t.Context(), db.Pool, "appydex", "live")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `the database has no schema "appydex"`)
 }

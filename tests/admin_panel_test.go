@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"context"
 	"image/png"
 	"net"
 	"net/http"
@@ -44,7 +43,7 @@ func incidentAPI(t *testing.T) (api *apitest.API, databaseURL string, ln net.Lis
 
 func signInAsAdmin(t *testing.T, b *browser.Browser, panelURL, shots string) *browser.Result {
 	t.Helper()
-	res, err := b.SignIn(context.Background(), browser.SignInOptions{PanelURL: panelURL, Login: seed.AdminEmail, Password: seed.AdminPassword,
+	res, err := b.SignIn(t.Context(), browser.SignInOptions{PanelURL: panelURL, Login: seed.AdminEmail, Password: seed.AdminPassword,
 		OTP: seed.DevOTP, ScreenshotDir: shots, ScreenshotName: "sign-in.png", SignOut: true})
 	require.NoError(t, err)
 	return res
@@ -76,9 +75,9 @@ func TestTheAdminPanelAtTheIncidentAndAfterTheFix(t *testing.T) {
 	require.NotEmpty(t, res.Screenshot)
 	assert.True(t, showsAPage(t, res.Screenshot), "the screenshot shows the page, not a blank")
 
-	mg, err := migrator.New(databaseURL, migrations.FS, "migrations")
+	mg, err := migrator.New(databaseURL, migrations.FS, migrations.Dir)
 	require.NoError(t, err)
-	require.NoError(t, mg.Up(context.Background()))
+	require.NoError(t, mg.Up(t.Context()))
 	mg.Close()
 
 	res = signInAsAdmin(t, b, panelURL, shots)

@@ -36,7 +36,7 @@ func upBackend(t *testing.T, name string) *backend.Stack {
 // read is db's schema as PostgreSQL prints it.
 func read(t *testing.T, db *pgenv.Database, source string) *schema.Snapshot {
 	t.Helper()
-	snap, err := schema.Read(context.Background(), pgtest.Pool(t, db.URL), "public", source)
+	snap, err := schema.Read(t.Context(), pgtest.Pool(t, db.URL), "public", source)
 	require.NoError(t, err)
 	return snap
 }
@@ -66,7 +66,7 @@ func TestEveryBackendAgreesWithItselfAndPassesTheFlow(t *testing.T) {
 	for _, name := range []string{"fastapi", "reference"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
+			ctx := t.Context()
 			stack := upBackend(t, name)
 			desc := stack.Desc
 
@@ -102,7 +102,7 @@ func TestEveryBackendAgreesWithItselfAndPassesTheFlow(t *testing.T) {
 // fixed image's alembic upgrade head — mends it.
 func TestTheIncidentReproducesInItsOwnStack(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := t.Context()
 	stack := upBackend(t, "fastapi")
 	desc, incident := stack.Desc, stack.Desc.Incident.Image
 	db, err := stack.Database(ctx)

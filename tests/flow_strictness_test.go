@@ -59,7 +59,7 @@ func TestTheFlowFailsABrokenBackendNamingWhatBroke(t *testing.T) {
 				databaseURL = pgtest.AtVersion(t, migrations.IncidentHead).URL
 			}
 			api := startVariant(t, c.broken, databaseURL)
-			res, err := flow.Run(context.Background(), api.Flow())
+			res, err := flow.Run(t.Context(), api.Flow())
 			require.NoError(t, err)
 			t.Logf("flow:\n%s", res.Text())
 
@@ -77,7 +77,7 @@ func TestTheFlowFailsABrokenBackendNamingWhatBroke(t *testing.T) {
 // rows itself.
 func TestTheFlowFindsATokenKeptInTheClear(t *testing.T) {
 	api := startVariant(t, keepsThePlaintext, "")
-	res, err := flow.Run(context.Background(), api.Flow())
+	res, err := flow.Run(t.Context(), api.Flow())
 	require.NoError(t, err)
 	t.Logf("flow:\n%s", res.Text())
 	assert.Contains(t, strings.Join(res.Failures(), "\n"), "the token's plaintext appears in none of the user's rows")
@@ -127,7 +127,7 @@ func totpUser(t *testing.T, api *apitest.API, email, password string) string {
 	require.NoError(t, err)
 	hash, err := auth.HashPassword(password, apitest.Passwords)
 	require.NoError(t, err)
-	_, err = store.New(api.DB).UpsertUser(context.Background(), store.NewUser{Email: email, PasswordHash: hash, Roles: []string{"admin"}, TOTPSecret: key.Secret()})
+	_, err = store.New(api.DB).UpsertUser(t.Context(), store.NewUser{Email: email, PasswordHash: hash, Roles: []string{"admin"}, TOTPSecret: key.Secret()})
 	require.NoError(t, err)
 	return key.Secret()
 }
@@ -154,7 +154,7 @@ func assertShowsNoSecret(t *testing.T, res *flow.Result, secrets ...string) {
 func assertNoSessionLeftLive(t *testing.T, api *apitest.API, email string) {
 	t.Helper()
 	var live int
-	require.NoError(t, api.DB.QueryRow(context.Background(), `SELECT count(*) FROM refresh_tokens r JOIN users u ON u.id = r.user_id
+	require.NoError(t, api.DB.QueryRow(t.Context(), `SELECT count(*) FROM refresh_tokens r JOIN users u ON u.id = r.user_id
 		WHERE u.email = $1 AND NOT r.revoked AND r.expires_at > now()`, email).Scan(&live))
 	assert.Zero(t, live, "live sessions of %s after the flow", email)
 }

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"context"
 	"encoding/json"
 	"io/fs"
 	"testing"
@@ -26,7 +25,7 @@ import (
 // probes and the OpenAPI document look fine to a load balancer; the schema
 // check names the missing column; the pending migration mends it.
 func TestTheIncidentReproducesAndThePendingMigrationFixesIt(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	db := pgtest.AtVersion(t, migrations.IncidentHead)
 	api := apitest.Start(t, apitest.Options{DatabaseURL: db.URL})
 	incidentFiles := migrator.Until(migrations.FS, migrations.IncidentHead)
@@ -92,7 +91,7 @@ func TestTheIncidentReproducesAndThePendingMigrationFixesIt(t *testing.T) {
 	})
 
 	// The report's recommended fix: run the pending migration.
-	mg, err := migrator.New(db.URL, migrations.FS, "migrations")
+	mg, err := migrator.New(db.URL, migrations.FS, migrations.Dir)
 	require.NoError(t, err)
 	require.NoError(t, mg.Up(ctx))
 	require.NoError(t, mg.Close())
@@ -125,7 +124,7 @@ func TestTheIncidentReproducesAndThePendingMigrationFixesIt(t *testing.T) {
 // checkLive is the pre-deploy check of db against the model and files.
 func checkLive(t *testing.T, db *pgtest.DB, files fs.FS) *drift.Report {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	live, err := live.Connect(ctx, db.URL)
 	require.NoError(t, err)
 	defer live.Close(ctx)

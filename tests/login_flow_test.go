@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -18,7 +17,7 @@ import (
 // document and every row the API writes.
 func TestTheLoginFlowPasses(t *testing.T) {
 	api := apitest.Start(t, apitest.Options{})
-	res, err := flow.Run(context.Background(), api.Flow())
+	res, err := flow.Run(t.Context(), api.Flow())
 	require.NoError(t, err)
 	t.Logf("flow:\n%s", res.Text())
 	require.True(t, res.Passed, "failed checks:\n%s", strings.Join(res.Failures(), "\n"))

@@ -20,7 +20,7 @@ import (
 func TestEveryMigrationAppliesAndUpDownUpLeavesTheSameSchema(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.Empty(t)
-	mg, err := migrator.New(db.URL, migrations.FS, "migrations")
+	mg, err := migrator.New(db.URL, migrations.FS, migrations.Dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { mg.Close() })
 	files := mg.Files()

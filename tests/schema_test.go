@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,11 +18,11 @@ import (
 // writes (app/tables) and the schema the migrations build agree, table by
 // table — refresh_tokens first — and as a whole.
 func TestEveryTableMatchesTheModel(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	srv := pgtest.Server(t)
 	model, err := drift.FromModel(ctx, srv, tables.Schema)
 	require.NoError(t, err)
-	migrated, err := drift.FromMigrations(ctx, srv, migrations.FS, "migrations", 0)
+	migrated, err := drift.FromMigrations(ctx, srv, migrations.FS, migrations.Dir, 0)
 	require.NoError(t, err)
 
 	names := []string{tables.RefreshTokens.Name}
@@ -42,7 +41,7 @@ func TestEveryTableMatchesTheModel(t *testing.T) {
 		assert.Equal(t, model.Enums, migrated.Enums)
 	})
 	t.Run("the migrations make nothing the model lacks", func(t *testing.T) {
-		report, err := drift.Check(ctx, drift.Options{Server: srv, Model: tables.Schema, Migrations: migrations.FS, Dir: "migrations"})
+		report, err := drift.Check(ctx, drift.Options{Server: srv, Model: tables.Schema, Migrations: migrations.FS, Dir: migrations.Dir})
 		require.NoError(t, err)
 		assert.Empty(t, report.Findings(), "model vs migrations:\n%s", schema.Lines(report.Findings()))
 	})

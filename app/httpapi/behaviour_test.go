@@ -34,7 +34,7 @@ func loginPair(t testing.TB, api *apitest.API) (access, refresh string) {
 func liveInFamily(t *testing.T, api *apitest.API, token string) int {
 	t.Helper()
 	var live int
-	require.NoError(t, api.DB.QueryRow(context.Background(), `SELECT count(*) FROM refresh_tokens WHERE NOT revoked
+	require.NoError(t, api.DB.QueryRow(t.Context(), `SELECT count(*) FROM refresh_tokens WHERE NOT revoked
 		AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)`, auth.HashToken(token)).Scan(&live))
 	return live
 }
@@ -112,7 +112,7 @@ func TestTOTPReplayIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	hash, err := auth.HashPassword("s3cret-pass", apitest.Passwords)
 	require.NoError(t, err)
-	_, err = store.New(api.DB).UpsertUser(context.Background(), store.NewUser{Email: "totp@appydex.local", PasswordHash: hash,
+	_, err = store.New(api.DB).UpsertUser(t.Context(), store.NewUser{Email: "totp@appydex.local", PasswordHash: hash,
 		Roles: []string{"admin"}, TOTPSecret: key.Secret()})
 	require.NoError(t, err)
 
@@ -139,7 +139,7 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	srv, err := pgenv.Start(ctx, cfg)
 	pgtest.RequireSource(t, pgenv.Local, err)
 	t.Cleanup(func() { srv.Close(ctx) })
-	tpl, err := srv.Template(ctx, migrations.FS, "migrations")
+	tpl, err := srv.Template(ctx, migrations.FS, migrations.Dir)
 	require.NoError(t, err)
 	db, err := tpl.Clone(ctx)
 	require.NoError(t, err)
@@ -172,7 +172,7 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 func TestPhoneLoginAndInactiveUser(t *testing.T) {
 	t.Parallel()
 	api := apitest.Start(t, apitest.Options{})
-	ctx := context.Background()
+	ctx := t.Context()
 	pool := api.DB
 	hash, err := auth.HashPassword("phone-pass", apitest.Passwords)
 	require.NoError(t, err)

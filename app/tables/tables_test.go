@@ -1,7 +1,6 @@
 package tables_test
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -21,7 +20,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // The embedded snapshot is what PostgreSQL makes of the model today.
 func TestEmbeddedSnapshotIsCurrent(t *testing.T) {
-	fresh, err := drift.FromModel(context.Background(), pgtest.Server(t), tables.Schema)
+	fresh, err := drift.FromModel(t.Context(), pgtest.Server(t), tables.Schema)
 	require.NoError(t, err)
 	if *update {
 		b, err := json.MarshalIndent(fresh, "", "  ")

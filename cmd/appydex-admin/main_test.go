@@ -13,7 +13,7 @@ import (
 )
 
 func TestServesThePanelForTheAPIItIsGiven(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	var out apiserver.LogBuffer // the command writes while the test reads
 	done := make(chan error, 1)
 	go func() {
@@ -53,7 +53,7 @@ func TestServesThePanelForTheAPIItIsGiven(t *testing.T) {
 }
 
 func TestRefusesAnAPIURLThatIsNoURL(t *testing.T) {
-	err := run(context.Background(), []string{"--api-url", "localhost:16110"}, func(string) string { return "" }, io.Discard, io.Discard)
+	err := run(t.Context(), []string{"--api-url", "localhost:16110"}, func(string) string { return "" }, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), `--api-url: the panel's API URL "localhost:16110" is not an http(s)://host[:port] URL`) {
 		t.Errorf("got %v", err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 
@@ -14,12 +13,12 @@ func env(m map[string]string) func(string) string { return func(k string) string
 
 func TestServeRefusesToStartWithoutItsSettings(t *testing.T) {
 	var stderr bytes.Buffer
-	err := run(context.Background(), nil, env(nil), &bytes.Buffer{}, &stderr)
+	err := run(t.Context(), nil, env(nil), &bytes.Buffer{}, &stderr)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "set --database-url or APPYDEX_DATABASE_URL")
 	assert.Contains(t, err.Error(), "set --jwt-secret or APPYDEX_JWT_SECRET to at least 32 bytes")
 
-	err = run(context.Background(), []string{"--access-ttl", "soon"}, env(map[string]string{
+	err = run(t.Context(), []string{"--access-ttl", "soon"}, env(map[string]string{
 		"APPYDEX_DATABASE_URL": "postgres://u:p@127.0.0.1/appydex", "APPYDEX_JWT_SECRET": strings.Repeat("k", 32)}), &bytes.Buffer{}, &stderr)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `--access-ttl "soon": want a positive duration such as 15m`)
@@ -41,7 +40,7 @@ func TestSeedNeedsNoJWTSecret(t *testing.T) {
 }
 
 func TestBadDatabaseURLIsMasked(t *testing.T) {
-	err := run(context.Background(), []string{"seed", "--database-url", "postgres://u:hunter2@127.0.0.1:port/x"}, env(nil), &bytes.Buffer{}, &bytes.Buffer{})
+	err := run(t.Context(), []string{"seed", "--database-url", "postgres://u:hunter2@127.0.0.1:port/x"}, env(nil), &bytes.Buffer{}, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "hunter2")
 	assert.Contains(t, err.Error(), "postgres://u:xxxxx@")

@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stderr, usage)
 		return 2
 	}
-	files, err := migrator.ReadFiles(migrations.FS, "migrations")
+	files, err := migrator.ReadFiles(migrations.FS, migrations.Dir)
 	if err != nil {
 		fmt.Fprintln(stderr, "appydex-migrate:", err)
 		return 1
@@ -84,7 +84,7 @@ func command(ctx context.Context, args []string, databaseURL string, files migra
 	if args[0] == "create-model" {
 		return createModel(ctx, databaseURL)
 	}
-	mg, err := migrator.New(databaseURL, migrations.FS, "migrations")
+	mg, err := migrator.New(databaseURL, migrations.FS, migrations.Dir)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ var backendEnv = map[string]string{pgenv.EnvSource: "container", pgenv.EnvURL: "
 // of evidence: the 500 envelope, the backend's log line, alembic current —
 // then the report's Option 1, and the whole flow. Exit 0.
 func TestReproOfTheFastAPIBackendShowsTheReportsEvidence(t *testing.T) {
+	t.Parallel()
 	pgtest.RequireDocker(t)
 	code, out, errOut := smoke(t, backendEnv, "repro", "--backend", fastapi)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
@@ -72,6 +73,7 @@ func describe(t *testing.T, edits ...string) string {
 }
 
 func TestABadBackendDescriptionExitsTwoNamingTheFieldAndTheFile(t *testing.T) {
+	t.Parallel()
 	dir := describe(t, "port: 8000", "port: 8000\nprot: 8001")
 	code, _, errOut := smoke(t, backendEnv, "run", "--backend", dir)
 	assert.Equal(t, exitProblem, code)
@@ -89,6 +91,7 @@ func TestABadBackendDescriptionExitsTwoNamingTheFieldAndTheFile(t *testing.T) {
 // never becomes healthy, with the end of its log; an image that is not
 // there and does not build, with the build command.
 func TestABrokenBackendIsReportedInItsOwnWords(t *testing.T) {
+	t.Parallel()
 	pgtest.RequireDocker(t)
 	t.Run("a failing migration", func(t *testing.T) {
 		t.Parallel()
@@ -99,7 +102,6 @@ func TestABrokenBackendIsReportedInItsOwnWords(t *testing.T) {
 		assert.Contains(t, out, "Can't locate revision identified by '0000deadbeef'", "the command's own output")
 	})
 	t.Run("a backend that never becomes healthy", func(t *testing.T) {
-		t.Parallel()
 		code, out, errOut := smoke(t, backendEnv, "run", "--backend", describe(t, "health: /healthz", "health: /nowhere", "port: 8000", "port: 8000\nstart_timeout: 12s"))
 		assert.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 		assert.Contains(t, out, "FAIL api")
@@ -123,6 +125,7 @@ func TestABrokenBackendIsReportedInItsOwnWords(t *testing.T) {
 // verify reads the revision from alembic_version itself: nothing of the
 // backend runs against the deployment's database.
 func TestVerifyOfADeploymentOfTheFastAPIBackend(t *testing.T) {
+	t.Parallel()
 	pgtest.RequireDocker(t)
 	ctx := context.Background()
 	desc, err := backend.Load(fastapi)
@@ -154,6 +157,7 @@ func TestVerifyOfADeploymentOfTheFastAPIBackend(t *testing.T) {
 // by its own commands in a scratch database. The fixed image's agree; the
 // incident's image has a model that no migration matches.
 func TestDiffOfABackendsModelAndMigrations(t *testing.T) {
+	t.Parallel()
 	pgtest.RequireDocker(t)
 	code, out, errOut := smoke(t, backendEnv, "diff", "--backend", fastapi, "model", "migrations")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)

@@ -35,6 +35,7 @@ func stepNamed(t *testing.T, rep *report.Report, name string) *report.Step {
 }
 
 func TestRunSignsInThroughTheAdminPanel(t *testing.T) {
+	t.Parallel()
 	browsertest.Require(t)
 	code, out, errOut := smoke(t, nil, append([]string{"run"}, onTestServer(t)...)...)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
@@ -55,6 +56,7 @@ func TestRunSignsInThroughTheAdminPanel(t *testing.T) {
 // them, a screenshot of the page in every report; and after the fix, the
 // dashboard.
 func TestReproShowsThePanelsMessageThenTheDashboard(t *testing.T) {
+	t.Parallel()
 	browsertest.Require(t)
 	dir := t.TempDir()
 	junit := filepath.Join(dir, "repro.xml")
@@ -107,6 +109,7 @@ func TestReproShowsThePanelsMessageThenTheDashboard(t *testing.T) {
 // Where no Chromium is installed, run says how to install it and skips
 // only the browser step; where the browser is required, the step fails.
 func TestRunWithoutChromium(t *testing.T) {
+	t.Parallel()
 	noBrowser := map[string]string{"PATH": t.TempDir(), browser.EnvChromium: "", browser.EnvRequire: ""}
 	code, out, errOut := smoke(t, noBrowser, append([]string{"run"}, onTestServer(t)...)...)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
@@ -124,6 +127,7 @@ func TestRunWithoutChromium(t *testing.T) {
 // verify --admin-url signs in to the deployment's panel: here the
 // reference panel in front of the reference API.
 func TestVerifySignsInToTheAdminPanel(t *testing.T) {
+	t.Parallel()
 	browsertest.Require(t)
 	api, panelURL, db := deployedWithPanel(t)
 	code, out, errOut := smoke(t, map[string]string{"SMOKE_PASSWORD": "admin123!@#", "SMOKE_OTP": "000000"},
@@ -137,6 +141,7 @@ func TestVerifySignsInToTheAdminPanel(t *testing.T) {
 // A deployment's panel may land elsewhere than the incident report's
 // /dashboard or /admins: --admin-landing says where.
 func TestVerifyLandsWhereTheDeploymentsPanelDoes(t *testing.T) {
+	t.Parallel()
 	browsertest.Require(t)
 	_, _, db := deployedWithPanel(t)
 	panel := browsertest.Pages(t, map[string]string{

@@ -130,11 +130,11 @@ func (o *diffOptions) judge(ctx context.Context, to *schema.Snapshot, findings [
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	state, err := drift.ReadState(ctx, conn, migrations.FS, "migrations")
+	state, err := drift.ReadState(ctx, conn, migrations.FS, migrations.Dir)
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.from, err)
 	}
-	text, err := drift.ReadMigrationText(migrations.FS, "migrations", state.Applied())
+	text, err := drift.ReadMigrationText(migrations.FS, migrations.Dir, state.Applied())
 	if err != nil {
 		return err
 	}

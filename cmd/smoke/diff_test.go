@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ func diff(t *testing.T, args ...string) (int, string, string) {
 // The question users ask first — what differs between two databases — and
 // the SQL that settles it, applied as the usage says: in one transaction.
 func TestDiffOfTwoDatabasesAndTheSQLThatMendsIt(t *testing.T) {
+	t.Parallel()
 	from, to := pgtest.Clone(t), pgtest.Clone(t)
 	code, out, errOut := diff(t, from.URL, to.URL)
 	require.Equal(t, exitOK, code, "two clones of one template: %s%s", out, errOut)
@@ -39,7 +39,7 @@ func TestDiffOfTwoDatabasesAndTheSQLThatMendsIt(t *testing.T) {
 	require.Equal(t, exitFailed, code, errOut)
 	assert.True(t, strings.HasPrefix(sql, "-- turns "), sql)
 	assert.Less(t, strings.Index(sql, "DROP VIEW reporting.active"), strings.Index(sql, "DROP SCHEMA reporting"), "a dependent goes before what holds it:\n%s", sql)
-	_, err := from.Pool.Exec(context.Background(), sql) // one simple query: one transaction
+	_, err := from.Pool.Exec(t.Context(), sql) // one simple query: one transaction
 	require.NoError(t, err, sql)
 
 	code, out, errOut = diff(t, from.URL, to.URL)
@@ -52,6 +52,7 @@ func TestDiffOfTwoDatabasesAndTheSQLThatMendsIt(t *testing.T) {
 // The exit code follows the severities: what fails nothing (notices, and
 // warnings unless --strict) exits 0, and says so; an error exits 1.
 func TestDiffExitsByWhatTheDifferencesDo(t *testing.T) {
+	t.Parallel()
 	from, to := pgtest.Clone(t), pgtest.Clone(t)
 	from.Exec(t, `CREATE INDEX users_created_at_idx ON users (created_at)`) // a DBA's index: a notice
 	code, out, errOut := diff(t, from.URL, to.URL)
@@ -90,6 +91,7 @@ func TestDiffExitsByWhatTheDifferencesDo(t *testing.T) {
 // migration file that can still run names it (000004's down file drops it
 // by name) is an error; one only the applied up file names, a notice.
 func TestDiffAgainstTheMigrationsJudgesRenamesByTheFiles(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Clone(t)
 	db.Exec(t, `ALTER TABLE users RENAME CONSTRAINT users_email_key TO users_email_unique`)
 	code, out, errOut := diff(t, db.URL, "migrations")
@@ -105,6 +107,7 @@ func TestDiffAgainstTheMigrationsJudgesRenamesByTheFiles(t *testing.T) {
 }
 
 func TestDiffJSONAndSchemaFilters(t *testing.T) {
+	t.Parallel()
 	from, to := pgtest.Clone(t), pgtest.Clone(t)
 	from.Exec(t, `CREATE SCHEMA scratch; CREATE TABLE scratch.notes (id int);
 		ALTER TABLE users ALTER COLUMN phone TYPE text`)
@@ -140,6 +143,7 @@ func TestDiffJSONAndSchemaFilters(t *testing.T) {
 // migrations and model are schemas in a scratch database: the migrations
 // agree with a clone of their own template and with the model.
 func TestDiffAgainstTheMigrationsAndTheModel(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Clone(t)
 	args := append(onTestServer(t), "migrations", db.URL)
 	code, out, errOut := diff(t, args...)
@@ -157,6 +161,7 @@ func TestDiffAgainstTheMigrationsAndTheModel(t *testing.T) {
 }
 
 func TestDiffUsageAndConnectionErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		says string
@@ -183,6 +188,7 @@ func TestDiffUsageAndConnectionErrors(t *testing.T) {
 // diff only reads: it connects with default_transaction_read_only, so even
 // a catalog read cannot write.
 func TestDiffLeavesBothDatabasesAsTheyWere(t *testing.T) {
+	t.Parallel()
 	from, to := pgtest.Clone(t), pgtest.Clone(t)
 	from.Exec(t, "ALTER TABLE users DROP COLUMN phone")
 	before := snapshotOf(t, from.URL)
@@ -192,7 +198,7 @@ func TestDiffLeavesBothDatabasesAsTheyWere(t *testing.T) {
 }
 
 func snapshotOf(t *testing.T, url string) *schema.Snapshot {
-	snap, err := schema.ReadSchemas(context.Background(), pgtest.Pool(t, url), schema.Filter{}, "db")
+	snap, err := schema.ReadSchemas(t.Context(), pgtest.Pool(t, url), schema.Filter{}, "db")
 	require.NoError(t, err)
 	return snap
 }

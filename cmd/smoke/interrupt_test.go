@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -90,7 +89,7 @@ func leftovers(t *testing.T, pid int) []string {
 			}
 		}
 	}
-	ctx := context.Background()
+	ctx := t.Context()
 	if cli, err := docker.Client(ctx, os.Getenv("DOCKER_HOST")); err == nil {
 		defer cli.Close()
 		owned, err := docker.Owned(ctx, cli)

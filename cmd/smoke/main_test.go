@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"os"
 	"path/filepath"
@@ -45,7 +44,7 @@ func smoke(t *testing.T, env map[string]string, args ...string) (code int, stdou
 		return os.Getenv(k)
 	}
 	var out, errOut bytes.Buffer
-	code = run(context.Background(), args, getenv, &out, &errOut)
+	code = run(t.Context(), args, getenv, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -95,6 +94,7 @@ func golden(t *testing.T, name, output string) {
 // but for the browser step, which browser_test.go covers (the golden file
 // must not depend on whether Chromium is installed).
 func TestRunOnItsEmbeddedDefault(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := smoke(t, map[string]string{pgenv.EnvSource: "", pgenv.EnvURL: ""}, "run", "--no-browser")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	golden(t, "run", out)
@@ -103,6 +103,7 @@ func TestRunOnItsEmbeddedDefault(t *testing.T) {
 }
 
 func TestReproTellsTheIncidentAndExitsZero(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := smoke(t, nil, append([]string{"repro", "--no-browser"}, onTestServer(t)...)...)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	golden(t, "repro", out)
@@ -118,6 +119,7 @@ func TestReproTellsTheIncidentAndExitsZero(t *testing.T) {
 }
 
 func TestUsageErrorsExitTwo(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -148,6 +150,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 }
 
 func TestHelpDocumentsTheExitCodes(t *testing.T) {
+	t.Parallel()
 	code, out, _ := smoke(t, nil, "--help")
 	assert.Equal(t, exitOK, code)
 	for _, want := range []string{"0    all good", "1    findings or failed checks", "2    usage or infrastructure error", "130  interrupted"} {
@@ -162,6 +165,7 @@ func TestHelpDocumentsTheExitCodes(t *testing.T) {
 // The help shows flag defaults; one taken from the environment would show
 // a password.
 func TestHelpShowsNoSecretFromTheEnvironment(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"SMOKE_PASSWORD": "pw-from-env", "SMOKE_TOTP_SECRET": "JBSWY3DPEHPK3PXP",
 		"SMOKE_INACTIVE_PASSWORD": "other-pw", pgenv.EnvURL: "postgres://smoke:url-secret@db:5432/postgres"}
 	code, _, errOut := smoke(t, env, "verify", "-h")
@@ -173,6 +177,7 @@ func TestHelpShowsNoSecretFromTheEnvironment(t *testing.T) {
 }
 
 func TestRunWithNoPostgresAnywhereExitsTwo(t *testing.T) {
+	t.Parallel()
 	code, _, errOut := smoke(t, map[string]string{pgenv.EnvSource: "", pgenv.EnvURL: "",
 		"DOCKER_HOST": "unix:///nonexistent/docker.sock", pgenv.EnvBinDir: "/nonexistent/bin"}, "run")
 	assert.Equal(t, exitProblem, code)

@@ -22,7 +22,7 @@ import (
 )
 
 // migrationsDir names the embedded migrations in messages.
-const migrationsDir = "migrations"
+const migrationsDir = migrations.Dir
 
 // referencePasswords are the argon2id costs the reference API hashes its
 // passwords with; zero is production's (auth.OWASP). The command's tests

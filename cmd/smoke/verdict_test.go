@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -23,6 +22,7 @@ import (
 // read as a role granted only SELECT, as docs/flow.md asks for. --strict
 // fails its warnings.
 func TestVerifyPassesAProductionLikeDatabase(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Clone(t)
 	live, err := os.ReadFile("../../fixtures/drift/80-production-like/live.sql")
 	require.NoError(t, err)
@@ -48,6 +48,7 @@ func TestVerifyPassesAProductionLikeDatabase(t *testing.T) {
 // database whose sessions start read-only, a role the application connects
 // as made read-only (named with --app-role).
 func TestVerifyFailsWhatStopsWrites(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Clone(t)
 	db.Exec(t, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_read_only = on', current_database()); END $$`)
 	code, out, errOut := verify(t, nil, db.URL)
@@ -82,7 +83,7 @@ func readOnlyRole(t *testing.T, db *pgtest.DB) string {
 
 // dropRole drops a role a test made, and what it was granted in db.
 func dropRole(t *testing.T, db *pgtest.DB, role string) {
-	ctx := context.Background()
+	ctx := t.Context()
 	conn, err := pgx.Connect(ctx, db.URL)
 	if err != nil {
 		return

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -37,12 +36,14 @@ func verify(t *testing.T, env map[string]string, databaseURL string, extra ...st
 }
 
 func TestVerifyPassesADatabaseAtTheNewestMigration(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := verify(t, nil, pgtest.Clone(t).URL)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	golden(t, "verify-clean", out)
 }
 
 func TestVerifyFailsTheIncidentsDatabase(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := verify(t, nil, incidentDatabase(t).URL)
 	require.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	golden(t, "verify-incident", out)
@@ -54,6 +55,7 @@ func TestVerifyFailsTheIncidentsDatabase(t *testing.T) {
 // The incident's real shape: a version that claims the newest migration,
 // and a column that is not there.
 func TestVerifyFailsADatabaseThatClaimsHeadButDiffers(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Clone(t)
 	db.Exec(t, "ALTER TABLE refresh_tokens DROP COLUMN token_hash")
 	code, out, _ := verify(t, nil, db.URL)
@@ -64,6 +66,7 @@ func TestVerifyFailsADatabaseThatClaimsHeadButDiffers(t *testing.T) {
 // verify never alters the database it checks: the catalog and every row
 // are the same afterwards, bookkeeping tables included.
 func TestVerifyIsReadOnly(t *testing.T) {
+	t.Parallel()
 	db := incidentDatabase(t)
 	db.Exec(t, `INSERT INTO users (email, password_hash) VALUES ('someone@appydex.local', 'x');
 		CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('2f6d5f68b472');`)
@@ -76,7 +79,7 @@ func TestVerifyIsReadOnly(t *testing.T) {
 
 // fingerprint is the database's catalog and the contents of every table.
 func fingerprint(t *testing.T, db *pgtest.DB) string {
-	ctx := context.Background()
+	ctx := t.Context()
 	conn := db.Pool
 	snap, err := schema.Read(ctx, conn, "public", "fingerprint")
 	require.NoError(t, err)
@@ -100,6 +103,7 @@ func fingerprint(t *testing.T, db *pgtest.DB) string {
 }
 
 func TestVerifyRunsTheFlowAgainstAnAPI(t *testing.T) {
+	t.Parallel()
 	api := apitest.Start(t, apitest.Options{})
 	env := map[string]string{"SMOKE_PASSWORD": seed.AdminPassword, "SMOKE_OTP": seed.DevOTP}
 	code, out, errOut := verify(t, env, api.DatabaseURL, "--api-url", api.URL)
@@ -149,7 +153,7 @@ func TestVerifyWithATOTPSecretPasses(t *testing.T) {
 	require.NoError(t, err)
 	hash, err := auth.HashPassword("ops-pass-1!", apitest.Passwords)
 	require.NoError(t, err)
-	_, err = store.New(api.DB).UpsertUser(context.Background(), store.NewUser{Email: "ops@appydex.local", PasswordHash: hash,
+	_, err = store.New(api.DB).UpsertUser(t.Context(), store.NewUser{Email: "ops@appydex.local", PasswordHash: hash,
 		Roles: []string{"admin"}, TOTPSecret: key.Secret()})
 	require.NoError(t, err)
 
@@ -165,6 +169,7 @@ func TestVerifyWithATOTPSecretPasses(t *testing.T) {
 }
 
 func TestVerifyWithUnreachableTargetsExitsTwo(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := verify(t, nil, "postgres://deploy:pr0d-secret@127.0.0.1:1/appydex")
 	assert.Equal(t, exitProblem, code)
 	assert.Contains(t, errOut, "postgres://deploy:xxxxx@127.0.0.1:1/appydex")
@@ -184,6 +189,7 @@ func TestVerifyWithUnreachableTargetsExitsTwo(t *testing.T) {
 // --json follows harness/report/report.schema.json; --junit is JUnit XML a
 // CI system reads: counts that add up, a failure per failed step.
 func TestJSONAndJUnitOutputsValidate(t *testing.T) {
+	t.Parallel()
 	junit := filepath.Join(t.TempDir(), "report.xml")
 	code, out, _ := verify(t, nil, incidentDatabase(t).URL, "--json", "--junit", junit)
 	require.Equal(t, exitFailed, code)

@@ -2,7 +2,6 @@ package browser_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -80,7 +79,7 @@ func allowedPanel(t testing.TB, loginStatus int, corsOnErrors bool) string {
 func signIn(t *testing.T, b *browser.Browser, panelURL string) *browser.Result {
 	t.Helper()
 	dir := t.TempDir()
-	res, err := b.SignIn(context.Background(), browser.SignInOptions{PanelURL: panelURL, Login: "admin@appydex.local", Password: "admin123!@#",
+	res, err := b.SignIn(t.Context(), browser.SignInOptions{PanelURL: panelURL, Login: "admin@appydex.local", Password: "admin123!@#",
 		OTP: "000000", ScreenshotDir: dir, ScreenshotName: "sign-in.png", SignOut: true})
 	if err != nil {
 		t.Fatal(err)
@@ -357,7 +356,7 @@ func TestAPanelWithoutACodeBox(t *testing.T) {
 		"/dashboard": "<h1>Dashboard</h1>",
 	}
 	base := browsertest.Pages(t, pages)
-	res, err := b.SignIn(context.Background(), browser.SignInOptions{PanelURL: base + "/", Login: "admin@appydex.local", Password: "admin123!@#"})
+	res, err := b.SignIn(t.Context(), browser.SignInOptions{PanelURL: base + "/", Login: "admin@appydex.local", Password: "admin123!@#"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +364,7 @@ func TestAPanelWithoutACodeBox(t *testing.T) {
 		t.Errorf("without a code: landed=%v page=%q code page=%q problems=%v", res.Landed, res.Page, res.CodePage, res.Problems)
 	}
 
-	res, err = b.SignIn(context.Background(), browser.SignInOptions{PanelURL: base + "/stuck", Login: "admin@appydex.local", Password: "admin123!@#",
+	res, err = b.SignIn(t.Context(), browser.SignInOptions{PanelURL: base + "/stuck", Login: "admin@appydex.local", Password: "admin123!@#",
 		OTP: "000000", Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ const dashboard = `<!doctype html><h1>Dashboard</h1><button onclick="location = 
 // wait for pages that are expected to go nowhere.
 func signInWith(t *testing.T, b *browser.Browser, panelURL, password string, timeout time.Duration) *browser.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	res, err := b.SignIn(ctx, browser.SignInOptions{PanelURL: panelURL, Login: "admin@appydex.local", Password: password, OTP: "000000",
 		Timeout: timeout, ScreenshotDir: t.TempDir(), ScreenshotName: "sign-in.png", SignOut: true})

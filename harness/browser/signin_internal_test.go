@@ -1,7 +1,6 @@
 package browser
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +36,7 @@ func TestOnlyANetworkChangeIsTriedAgain(t *testing.T) {
 // answer had stands in. Here the events carry none, as in a CI run where
 // the 500 behind a withheld answer went missing.
 func TestAWithheldAnswerKeepsThePausedStatus(t *testing.T) {
-	r := newRecorder(context.Background())
+	r := newRecorder(t.Context())
 	const id = network.RequestID("7")
 	r.event(&network.EventRequestWillBeSent{RequestID: id, Type: network.ResourceTypeFetch,
 		Request: &network.Request{Method: "POST", URL: "http://127.0.0.1:1/api/v1/auth/login?x=1"}})
@@ -45,7 +44,7 @@ func TestAWithheldAnswerKeepsThePausedStatus(t *testing.T) {
 	r.event(&network.EventLoadingFailed{RequestID: id, ErrorText: "net::ERR_FAILED",
 		CorsErrorStatus: &network.CorsErrorStatus{CorsError: network.CorsErrorMissingAllowOriginHeader}})
 
-	got := r.requests(context.Background())
+	got := r.requests(t.Context())
 	want := Request{Method: "POST", URL: "http://127.0.0.1:1/api/v1/auth/login", Status: 500, Code: "INTERNAL_ERROR",
 		Message: "Something went wrong", Failure: "CORS: MissingAllowOriginHeader", Withheld: true}
 	if len(got) != 1 || got[0] != want {
@@ -54,7 +53,7 @@ func TestAWithheldAnswerKeepsThePausedStatus(t *testing.T) {
 
 	// A status the network events gave is kept.
 	r.event(&network.EventResponseReceivedExtraInfo{RequestID: id, StatusCode: 502})
-	if got := r.requests(context.Background()); got[0].Status != 502 {
+	if got := r.requests(t.Context()); got[0].Status != 502 {
 		t.Errorf("status %d, want the network's 502", got[0].Status)
 	}
 }

@@ -55,7 +55,7 @@ func TestSweepRemovesOnlyWhatDeadRunsLeft(t *testing.T) {
 }
 
 func TestAnEngineThatDoesNotAnswerIsNamed(t *testing.T) {
-	err := docker.Answers(context.Background(), "unix:///nonexistent/docker.sock")
+	err := docker.Answers(t.Context(), "unix:///nonexistent/docker.sock")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no Docker Engine answers at DOCKER_HOST=unix:///nonexistent/docker.sock")
 }

@@ -1,7 +1,6 @@
 package drift_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -26,11 +25,11 @@ import (
 // The incident's code: a model with token_hash, migrations that stop at
 // add_service_type_requests_table.
 func TestModelAgainstTheIncidentHeadNamesTokenHash(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	srv := pgtest.Server(t)
 	fromModel, err := drift.FromModel(ctx, srv, tables.Schema)
 	require.NoError(t, err)
-	atIncidentHead, err := drift.FromMigrations(ctx, srv, migrations.FS, "migrations", migrations.IncidentHead)
+	atIncidentHead, err := drift.FromMigrations(ctx, srv, migrations.FS, migrations.Dir, migrations.IncidentHead)
 	require.NoError(t, err)
 
 	findings := schema.Diff(fromModel, atIncidentHead)
@@ -51,14 +50,14 @@ error   check refresh_tokens.refresh_tokens_live_token_has_hash_check: missing i
 // CI and the CLI read. testdata/incident-report.json is its golden copy
 // (rewritten with -update).
 func TestCheckAgainstALiveDatabaseAtTheIncidentHead(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	db := pgtest.AtVersion(t, migrations.IncidentHead)
 	live, err := live.Connect(ctx, db.URL)
 	require.NoError(t, err)
 	defer live.Close(ctx)
 
 	report, err := drift.Check(ctx, drift.Options{Server: pgtest.Server(t), Model: tables.Schema,
-		Migrations: migrations.FS, Dir: "migrations", Live: live})
+		Migrations: migrations.FS, Dir: migrations.Dir, Live: live})
 	require.NoError(t, err)
 	require.NotNil(t, report.State)
 	assert.Equal(t, uint(3), report.State.Version)
@@ -97,12 +96,12 @@ func TestModelNamingAnUnknownTypeNamesTheColumn(t *testing.T) {
 		Name:    "refresh_tokens",
 		Columns: []model.Column{{Name: "id", Type: "uuid"}, {Name: "token_hash", Type: "varchr(255)"}},
 	}}}
-	_, err := drift.FromModel(context.Background(), pgtest.Server(t), m)
+	_, err := drift.FromModel(t.Context(), pgtest.Server(t), m)
 	require.Error(t, err)
 	assert.Equal(t, `model: refresh_tokens.token_hash: type "varchr(255)" is not a PostgreSQL type (nor an enum the model declares)`, err.Error())
 
 	m.Tables[0].Columns[1].Type = "character varying(abc)"
-	_, err = drift.FromModel(context.Background(), pgtest.Server(t), m)
+	_, err = drift.FromModel(t.Context(), pgtest.Server(t), m)
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), `model: refresh_tokens.token_hash: type "character varying(abc)" is not a PostgreSQL type`), err.Error())
 }
@@ -112,7 +111,7 @@ func TestModelNamingAnUnknownTypeNamesTheColumn(t *testing.T) {
 // compare the same; an edited migration is a new snapshot. The live
 // database is read every time.
 func TestCheckReadsBackTheSnapshotsOfAnEarlierRun(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	srv := pgtest.Server(t)
 	if !srv.Shared() {
 		t.Skip("each package has a server of its own in this run (SMOKE_PG_SHARE=0): nothing is kept between checks")

@@ -1,7 +1,6 @@
 package drift_test
 
 import (
-	"context"
 	"testing"
 	"testing/fstest"
 
@@ -30,7 +29,7 @@ var contextFiles = fstest.MapFS{
 
 // checkAgainst is the pre-deploy check of db against contextFiles.
 func checkAgainst(t *testing.T, db *pgtest.DB) []schema.Finding {
-	ctx := context.Background()
+	ctx := t.Context()
 	want, err := drift.FromMigrations(ctx, pgtest.Server(t), contextFiles, "migrations", 0)
 	require.NoError(t, err)
 	conn, err := live.Connect(ctx, db.URL)
@@ -73,7 +72,7 @@ func TestARenamedIndexIsAnErrorOnlyWhereAFileThatCanRunNamesIt(t *testing.T) {
 // version — drops or retypes what it is built on: then that migration
 // fails, in whatever schema the view is.
 func TestAViewIsAnErrorWhereTheNextMigrationDropsWhatItIsBuiltOn(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	db := pgtest.Empty(t)
 	mg, err := migrator.New(db.URL, contextFiles, "migrations")
 	require.NoError(t, err)

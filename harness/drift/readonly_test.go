@@ -45,7 +45,7 @@ func TestCheckReadsAsARoleGrantedSelect(t *testing.T) {
 	require.NoError(t, err)
 	defer live.Close(ctx)
 	report, err := drift.Check(ctx, drift.Options{Server: pgtest.Server(t), Model: tables.Schema,
-		Migrations: migrations.FS, Dir: "migrations", Live: live})
+		Migrations: migrations.FS, Dir: migrations.Dir, Live: live})
 	require.NoError(t, err)
 	for _, c := range report.Comparisons {
 		assert.Empty(t, c.Findings, "%s vs %s", c.Want, c.Got)

@@ -1,7 +1,6 @@
 package drift_test
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"io/fs"
@@ -32,8 +31,8 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // TestDriftScenarios runs the catalog in fixtures/drift (see its README).
 func TestDriftScenarios(t *testing.T) {
-	ctx := context.Background()
-	want, err := drift.FromMigrations(ctx, pgtest.Server(t), migrations.FS, "migrations", 0)
+	ctx := t.Context()
+	want, err := drift.FromMigrations(ctx, pgtest.Server(t), migrations.FS, migrations.Dir, 0)
 	require.NoError(t, err)
 	dirs, err := os.ReadDir(scenarios)
 	require.NoError(t, err)
@@ -98,10 +97,10 @@ func TestDriftScenarios(t *testing.T) {
 			// applies to a second copy in one transaction, with the same
 			// result for the comparison.
 			second := liveDatabase(t, path)
-			conn, err := live.Connect(context.Background(), second.URL)
+			conn, err := live.Connect(t.Context(), second.URL)
 			require.NoError(t, err)
-			live, err := schema.Read(context.Background(), conn, "public", "live")
-			conn.Close(context.Background())
+			live, err := schema.Read(t.Context(), conn, "public", "live")
+			conn.Close(t.Context())
 			require.NoError(t, err)
 			script := strings.Join(schema.Script(want, live), "\n")
 			if script != "" {
@@ -151,7 +150,7 @@ func effectOf(t *testing.T, path string) string {
 // application's next session starts, with the database's settings — and
 // rolls it back.
 func runEffect(t *testing.T, db *pgtest.DB, effect string) error {
-	ctx := context.Background()
+	ctx := t.Context()
 	conn, err := pgx.Connect(ctx, db.URL)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
@@ -183,11 +182,11 @@ func liveDatabase(t *testing.T, path string) *pgtest.DB {
 // judged in its context, and what it holds beyond its schema — over a
 // read-only connection.
 func check(t *testing.T, url string, want *schema.Snapshot) *drift.Report {
-	ctx := context.Background()
+	ctx := t.Context()
 	conn, err := live.Connect(ctx, url)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
-	report, err := drift.CheckLive(ctx, conn, drift.LiveOptions{Migrations: want, FS: migrations.FS, Dir: "migrations"})
+	report, err := drift.CheckLive(ctx, conn, drift.LiveOptions{Migrations: want, FS: migrations.FS, Dir: migrations.Dir})
 	require.NoError(t, err)
 	return report
 }
@@ -221,7 +220,7 @@ func applyFixes(t *testing.T, db *pgtest.DB, findings []schema.Finding) {
 // writable runs sql on db in a session that is not read-only, whatever the
 // database's settings say: as one mends a database that is.
 func writable(t *testing.T, db *pgtest.DB, sql string) error {
-	ctx := context.Background()
+	ctx := t.Context()
 	conn, err := pgx.Connect(ctx, db.URL)
 	require.NoError(t, err)
 	defer conn.Close(ctx)

@@ -1,7 +1,6 @@
 package flow_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,7 +10,7 @@ import (
 )
 
 func TestFlowRefusesABadBaseURL(t *testing.T) {
-	_, err := flow.Run(context.Background(), flow.Config{BaseURL: "localhost:16110"})
+	_, err := flow.Run(t.Context(), flow.Config{BaseURL: "localhost:16110"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `API URL "localhost:16110": want http(s)://host[:port]`)
 }

@@ -1,7 +1,6 @@
 package live_test
 
 import (
-	"context"
 	"io"
 	"net"
 	"net/url"
@@ -25,15 +24,15 @@ func TestConnectRefusesASessionThatIsNotReadOnly(t *testing.T) {
 	proxy := droppingStartupParameter(t, u.Host, "default_transaction_read_only")
 	u.Host = proxy
 
-	_, err = live.Connect(context.Background(), u.String())
+	_, err = live.Connect(t.Context(), u.String())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "is not read-only, though it asked to be")
 	assert.Contains(t, err.Error(), `transaction_read_only is "off"`)
 
 	// Straight to the server, the same database is read-only.
-	conn, err := live.Connect(context.Background(), db.URL)
+	conn, err := live.Connect(t.Context(), db.URL)
 	require.NoError(t, err)
-	conn.Close(context.Background())
+	conn.Close(t.Context())
 }
 
 // droppingStartupParameter is a proxy to server that forwards each
@@ -77,7 +76,7 @@ func droppingStartupParameter(t *testing.T, server, name string) string {
 }
 
 func TestConnectMasksThePassword(t *testing.T) {
-	_, err := live.Connect(context.Background(), "postgres://deploy:pr0d-secret@127.0.0.1:1/appydex")
+	_, err := live.Connect(t.Context(), "postgres://deploy:pr0d-secret@127.0.0.1:1/appydex")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "connect to postgres://deploy:xxxxx@127.0.0.1:1/appydex")
 	assert.Contains(t, err.Error(), "connection refused")

@@ -1,7 +1,6 @@
 package migrator_test
 
 import (
-	"context"
 	"io/fs"
 	"testing"
 	"testing/fstest"
@@ -14,7 +13,7 @@ import (
 )
 
 func TestChecksumsNameAFileEditedAfterItWasApplied(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	db := pgtest.Empty(t)
 	files := fstest.MapFS{
 		"000001_a.up.sql":   {Data: []byte("CREATE TABLE a (id int);\n")},
@@ -64,7 +63,7 @@ func TestNoChecksumTableMeansNotRecorded(t *testing.T) {
 	db := pgtest.Empty(t)
 	list, err := migrator.ReadFiles(fstest.MapFS{"000001_a.up.sql": {}}, "fixture")
 	require.NoError(t, err)
-	edited, recorded, err := migrator.EditedFiles(context.Background(), db.Pool, list, fstest.MapFS{})
+	edited, recorded, err := migrator.EditedFiles(t.Context(), db.Pool, list, fstest.MapFS{})
 	require.NoError(t, err)
 	assert.False(t, recorded)
 	assert.Empty(t, edited)

@@ -1,7 +1,6 @@
 package migrator_test
 
 import (
-	"context"
 	"errors"
 	"net/url"
 	"testing"
@@ -23,7 +22,7 @@ func open(t *testing.T, url string, fsys fstest.MapFS) *migrator.Migrator {
 	var mg *migrator.Migrator
 	var err error
 	if fsys == nil {
-		mg, err = migrator.New(url, migrations.FS, "migrations")
+		mg, err = migrator.New(url, migrations.FS, migrations.Dir)
 	} else {
 		mg, err = migrator.New(url, fsys, "fixture")
 	}
@@ -33,7 +32,7 @@ func open(t *testing.T, url string, fsys fstest.MapFS) *migrator.Migrator {
 }
 
 func TestMigrateToTheIncidentHeadLacksTokenHash(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	db := pgtest.Empty(t)
 	mg := open(t, db.URL, nil)
 	require.NoError(t, mg.To(ctx, migrations.IncidentHead))
@@ -59,7 +58,7 @@ func TestMigrateToTheIncidentHeadLacksTokenHash(t *testing.T) {
 
 // 000004 keeps the rows written before token_hash existed, revoked.
 func TestTokenHashMigrationKeepsAndRevokesOlderRows(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	db := pgtest.Empty(t)
 	mg := open(t, db.URL, nil)
 	conn := db.Pool
@@ -85,7 +84,7 @@ func TestTokenHashMigrationKeepsAndRevokesOlderRows(t *testing.T) {
 }
 
 func TestBrokenMigrationNamesFileAndLineThenDirtyNamesTheMend(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	db := pgtest.Empty(t)
 	fixture := fstest.MapFS{
 		"000001_users.up.sql":    {Data: []byte("CREATE TABLE users (id int PRIMARY KEY);\n")},
@@ -140,7 +139,7 @@ func TestBrokenMigrationNamesFileAndLineThenDirtyNamesTheMend(t *testing.T) {
 }
 
 func TestFailureWithoutPositionStillNamesTheFile(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	db := pgtest.Empty(t)
 	fixture := fstest.MapFS{
 		"000001_t.up.sql":   {Data: []byte("CREATE TABLE t (n int CHECK (n > 0));\nINSERT INTO t VALUES (0);\n")},

@@ -1,7 +1,6 @@
 package pgenv_test
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"testing"
@@ -15,7 +14,7 @@ import (
 
 func TestMissingImageNamesTheMakeTargetThatBuildsIt(t *testing.T) {
 	pgtest.RequireDocker(t)
-	_, err := pgenv.Start(context.Background(), pgenv.Config{Source: pgenv.Container, Image: "appydex-smoke/no-such-image:0"})
+	_, err := pgenv.Start(t.Context(), pgenv.Config{Source: pgenv.Container, Image: "appydex-smoke/no-such-image:0"})
 	require.Error(t, err)
 	t.Logf("Start: %v", err)
 	assert.Contains(t, err.Error(), "appydex-smoke/no-such-image:0")
@@ -30,7 +29,7 @@ func TestAutoWithNothingAvailableSaysWhatWasTried(t *testing.T) {
 		cfg, err := pgenv.ConfigFromEnv(os.Getenv)
 		require.NoError(t, err)
 		cfg.BinDir = "/nonexistent/bin"
-		_, err = pgenv.Start(context.Background(), cfg)
+		_, err = pgenv.Start(t.Context(), cfg)
 		require.Error(t, err)
 		os.Stdout.WriteString("START ERROR: " + err.Error() + "\n")
 		return

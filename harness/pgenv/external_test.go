@@ -70,7 +70,7 @@ func TestExternalSourceTouchesOnlyItsOwnDatabases(t *testing.T) {
 }
 
 func TestExternalSourceMasksThePasswordOfABadURL(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	for _, tc := range []struct{ name, url, want string }{
 		{"nothing listens", "postgres://smoke:s3cret-pw@127.0.0.1:1/postgres", "127.0.0.1:1"},
 		{"malformed port", "postgres://smoke:s3cret-pw@127.0.0.1:port/postgres", `invalid port ":port"`},

@@ -1,7 +1,6 @@
 package pgenv
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -24,8 +23,8 @@ import (
 // other than postgres takes the fresh-initdb path of the local image), init
 // scripts run, the ready line comes twice, /bin/sh is there.
 func TestImageKeepsTheOfficialContract(t *testing.T) {
-	requireSource(t, Container, docker.Answers(context.Background(), os.Getenv("DOCKER_HOST")))
-	ctx := context.Background()
+	requireSource(t, Container, docker.Answers(t.Context(), os.Getenv("DOCKER_HOST")))
+	ctx := t.Context()
 	cli, err := docker.Client(ctx, os.Getenv("DOCKER_HOST"))
 	require.NoError(t, err)
 	defer cli.Close()

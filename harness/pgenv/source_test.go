@@ -45,7 +45,7 @@ func testConfig(t *testing.T, src Source) Config {
 // assertAnswers15 checks the server answers select version() with 15.x.
 func assertAnswers15(t *testing.T, s *Server) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	conn, err := pgx.Connect(ctx, s.AdminURL())
 	require.NoError(t, err)
 	defer conn.Close(ctx)

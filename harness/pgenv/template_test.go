@@ -35,7 +35,7 @@ func scratchMigrations(t *testing.T, extra ...string) fstest.MapFS {
 // databases lists the databases whose names start with prefix, with their oids.
 func databases(t *testing.T, srv *pgenv.Server, prefix string) map[string]uint32 {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	conn, err := pgx.Connect(ctx, srv.AdminURL())
 	require.NoError(t, err)
 	defer conn.Close(ctx)
@@ -51,7 +51,7 @@ func databases(t *testing.T, srv *pgenv.Server, prefix string) map[string]uint32
 
 func TestTemplateIsBuiltOncePerSetOfFiles(t *testing.T) {
 	srv := pgtest.Server(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	fsys := scratchMigrations(t)
 
 	first, err := srv.Template(ctx, fsys, "scratch")
@@ -124,7 +124,7 @@ func TestCloneNamesStayWithinPostgresLimit(t *testing.T) {
 // once; on a shared (external) server the ones nobody took are dropped when
 // the server closes, with the template once its last user is gone.
 func TestPrefetchedClonesAreFreshAndDroppedAtClose(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	srv, err := pgenv.Start(ctx, pgenv.Config{Source: pgenv.External, URL: pgtest.Server(t).AdminURL()})
 	require.NoError(t, err)
 	tpl, err := srv.Template(ctx, scratchMigrations(t), "scratch")

@@ -2,7 +2,6 @@ package pgtest_test
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -63,15 +62,15 @@ func startChild(t *testing.T, source pgenv.Source) *child {
 
 func requireAnswers(t *testing.T, url string) {
 	t.Helper()
-	conn, err := pgx.Connect(context.Background(), url)
+	conn, err := pgx.Connect(t.Context(), url)
 	require.NoError(t, err)
-	conn.Close(context.Background())
+	conn.Close(t.Context())
 }
 
 // eventuallyRefuses waits up to five seconds for the server at url to stop answering.
 func eventuallyRefuses(t *testing.T, url string) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	for range 100 {
 		conn, err := pgx.Connect(ctx, url)
 		if err != nil {
@@ -101,7 +100,7 @@ func clusterDirsOf(pid int) []string {
 // containersOf lists the containers labelled as process pid's.
 func containersOf(t *testing.T, pid int) []string {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	cli, err := docker.Client(ctx, os.Getenv("DOCKER_HOST"))
 	require.NoError(t, err)
 	defer cli.Close()
@@ -151,7 +150,7 @@ func TestKilledRunIsSweptByTheNext(t *testing.T) {
 			c := startChild(t, source)
 			require.NoError(t, c.cmd.Process.Signal(syscall.SIGKILL))
 			c.cmd.Wait()
-			ctx := context.Background()
+			ctx := t.Context()
 
 			switch source {
 			case pgenv.Local:

@@ -188,7 +188,7 @@ func OwnServer(tb testing.TB, why string) *pgenv.Server {
 // server of OwnServer).
 func TemplateOn(tb testing.TB, srv *pgenv.Server) *pgenv.Template {
 	tb.Helper()
-	tpl, err := srv.Template(context.Background(), migrations.FS, "migrations")
+	tpl, err := srv.Template(context.Background(), migrations.FS, migrations.Dir)
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
@@ -209,7 +209,7 @@ func EmptyOn(tb testing.TB, srv *pgenv.Server) *DB {
 // Template returns the template of the project's migrations.
 func Template(tb testing.TB) *pgenv.Template {
 	tb.Helper()
-	return TemplateOf(tb, migrations.FS, "migrations")
+	return TemplateOf(tb, migrations.FS, migrations.Dir)
 }
 
 // TemplateOf returns the template of the migrations in fsys (dir names the
@@ -325,7 +325,7 @@ func handOut(tb testing.TB, db *pgenv.Database) *DB {
 func AtVersion(tb testing.TB, version uint) *DB {
 	tb.Helper()
 	db := Empty(tb)
-	mg, err := migrator.New(db.URL, migrations.FS, "migrations")
+	mg, err := migrator.New(db.URL, migrations.FS, migrations.Dir)
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}

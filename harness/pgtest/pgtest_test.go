@@ -20,7 +20,7 @@ func TestParallelClonesAreIsolated(t *testing.T) {
 	for i := range 20 {
 		t.Run(fmt.Sprintf("clone %02d", i), func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
+			ctx := t.Context()
 			db := pgtest.Clone(t)
 			conn := db.Pool
 
@@ -45,7 +45,7 @@ func TestParallelClonesAreIsolated(t *testing.T) {
 }
 
 func TestCloneHoldsEveryMigration(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	conn := pgtest.Clone(t).Pool
 	var version int
 	var dirty bool

@@ -200,7 +200,7 @@ func TestReusedServerWaitsForTheNextRun(t *testing.T) {
 	require.NoError(t, os.MkdirAll(memo, 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(memo, "kept"), []byte("a snapshot"), 0o600))
 
-	what, inUse, err := pgenv.StopSharedIn(context.Background(), sharedFolder(t, source, cache))
+	what, inUse, err := pgenv.StopSharedIn(t.Context(), sharedFolder(t, source, cache))
 	require.NoError(t, err)
 	assert.False(t, inUse)
 	assert.NotEmpty(t, what)
@@ -221,7 +221,7 @@ func keeperPID(t *testing.T, serverJSON string) int {
 
 func databaseNames(t *testing.T, adminURL string) []string {
 	t.Helper()
-	rows, err := pgtest.Pool(t, adminURL).Query(context.Background(), "SELECT datname FROM pg_database")
+	rows, err := pgtest.Pool(t, adminURL).Query(t.Context(), "SELECT datname FROM pg_database")
 	require.NoError(t, err)
 	var names []string
 	for rows.Next() {

@@ -1,7 +1,6 @@
 package schematest_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -26,7 +25,7 @@ func (f *fakeTB) Fatalf(format string, a ...any) { f.fatal = fmt.Sprintf(format,
 
 func read(t *testing.T, db *pgtest.DB, source string) *schema.Snapshot {
 	t.Helper()
-	snap, err := schema.Read(context.Background(), db.Pool, "public", source)
+	snap, err := schema.Read(t.Context(), db.Pool, "public", source)
 	require.NoError(t, err)
 	return snap
 }
