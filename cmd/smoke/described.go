@@ -29,9 +29,10 @@ type describedTarget struct {
 	// migrations is the newest migrations' snapshot, read once by
 	// migrated (the run's template is what they made).
 	migrations *schema.Snapshot
-	// incidentRevisions are the revisions evidence read at the incident,
-	// for the check that follows it.
-	incidentRevisions *backend.Revisions
+	// heads are the heads of each image, read once: an image's
+	// migrations do not change during a run.
+	heads   map[string][]string
+	headsMu sync.Mutex
 }
 
 func (t *describedTarget) name() string { return t.desc.Name }
@@ -151,27 +152,43 @@ func (t *describedTarget) check(ctx context.Context, rep *report.Report, name st
 		unmigrated: drift.Unmigrated(comparisons), step: step}, nil
 }
 
-// revisions are the revisions db records and the heads of v's image: by
-// the image's current command for a database of the harness's, by reading
-// database.revision_table for a deployment's, which nothing the image runs
-// may touch.
+// revisions are the revisions db records — read from
+// database.revision_table over the read-only connection where the
+// description names one, else by the image's current command (against a
+// database of the harness's only: nothing the image runs touches a
+// deployment's) — and the heads of v's image.
 func (t *describedTarget) revisions(ctx context.Context, v version, db liveDB) (backend.Revisions, error) {
-	switch {
-	case v == atIncident && t.incidentRevisions != nil:
-		return *t.incidentRevisions, nil
-	case db.db != nil:
-		return t.stack.Revisions(ctx, t.image(v), db.db)
+	var revs backend.Revisions
+	var currentErr, headsErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { revs.Heads, headsErr = t.headsOf(ctx, t.image(v)) })
+	if t.desc.Database.RevisionTable != "" || db.db == nil {
+		revs.Current, currentErr = t.desc.LiveRevision(ctx, db.conn)
+	} else {
+		var current backend.Revisions
+		current, currentErr = t.stack.Current(ctx, t.image(v), db.db)
+		revs.Current, revs.CurrentOutput = current.Current, current.CurrentOutput
 	}
-	current, err := t.desc.LiveRevision(ctx, db.conn)
+	wg.Wait()
+	return revs, errors.Join(currentErr, headsErr)
+}
+
+// headsOf runs image's heads command, once.
+func (t *describedTarget) headsOf(ctx context.Context, image string) ([]string, error) {
+	t.headsMu.Lock()
+	defer t.headsMu.Unlock()
+	if heads, ok := t.heads[image]; ok {
+		return heads, nil
+	}
+	scratch, err := t.stack.Database(ctx) // fills the command's environment only
 	if err != nil {
-		return backend.Revisions{}, err
+		return nil, err
 	}
-	scratch, err := t.stack.Database(ctx) // fills the heads command's environment only
-	if err != nil {
-		return backend.Revisions{}, err
+	heads, err := t.stack.Heads(ctx, image, scratch)
+	if err == nil {
+		t.heads[image] = heads
 	}
-	heads, err := t.stack.Heads(ctx, t.image(v), scratch)
-	return backend.Revisions{Current: current, Heads: heads}, err
+	return heads, err
 }
 
 // start seeds db and starts the backend from v's image on it, both at
@@ -205,11 +222,16 @@ func (t *describedTarget) incident() ([]string, error) {
 // `alembic current` printed it.
 func (t *describedTarget) evidence(ctx context.Context, rep *report.Report, _ service, db *pgenv.Database) (bool, error) {
 	step := rep.Start("current revision")
-	revs, err := t.stack.Revisions(ctx, t.image(atIncident), db)
-	if err != nil {
+	var revs backend.Revisions
+	var currentErr, headsErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { revs.Heads, headsErr = t.headsOf(ctx, t.image(atIncident)) })
+	current, currentErr := t.stack.Current(ctx, t.image(atIncident), db)
+	wg.Wait()
+	if err := errors.Join(currentErr, headsErr); err != nil {
 		return false, err
 	}
-	t.incidentRevisions = &revs
+	revs.Current, revs.CurrentOutput = current.Current, current.CurrentOutput
 	step.Line("$ %s", strings.Join(t.desc.Commands.Current, " "))
 	step.Line("%s", revs.CurrentOutput)
 	if len(revs.Current) > 0 && strings.Join(revs.Current, ",") == strings.Join(revs.Heads, ",") {

@@ -118,7 +118,7 @@ type starting interface {
 // the API's CORS); nil when no panel of the harness's calls it.
 func newTarget(o *options, br *browserRun) target {
 	if o.backend != nil {
-		return &describedTarget{o: o, desc: o.backend, br: br}
+		return &describedTarget{o: o, desc: o.backend, br: br, heads: map[string][]string{}}
 	}
 	return &referenceTarget{o: o, br: br}
 }

@@ -148,6 +148,16 @@ func (s *Stack) Revisions(ctx context.Context, image string, db *pgenv.Database)
 	return Revisions{Current: parseRevisions(current.Stdout), Heads: heads, CurrentOutput: strings.TrimSpace(current.Stdout)}, nil
 }
 
+// Current runs image's current command against db: the revisions it
+// records, as the command prints them (Heads left empty).
+func (s *Stack) Current(ctx context.Context, image string, db *pgenv.Database) (Revisions, error) {
+	out, err := s.Run(ctx, "current", image, s.Desc.Commands.Current, db, nil)
+	if err != nil {
+		return Revisions{}, err
+	}
+	return Revisions{Current: parseRevisions(out.Stdout), CurrentOutput: strings.TrimSpace(out.Stdout)}, nil
+}
+
 // Heads runs image's heads command: the newest revisions its migrations
 // know. db only fills the command's environment.
 func (s *Stack) Heads(ctx context.Context, image string, db *pgenv.Database) ([]string, error) {
