@@ -32,6 +32,7 @@ func signInWith(t *testing.T, b *browser.Browser, panelURL, password string, tim
 }
 
 func TestPagesAsRealPanelsWriteThem(t *testing.T) {
+	t.Parallel()
 	b := browsertest.Start(t)
 	form := func(extra, onSubmit string) string {
 		return `<!doctype html><form id=f>` + extra + `<input name=email type=email><input name=password type=password>
@@ -99,6 +100,7 @@ func TestPagesAsRealPanelsWriteThem(t *testing.T) {
 // opened it, until the dialog is closed: the step reads it, closes it,
 // and reports it as what the page showed.
 func TestAnAlertIsWhatThePageShowed(t *testing.T) {
+	t.Parallel()
 	b := browsertest.Start(t)
 	base := browsertest.Pages(t, map[string]string{"/": `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
 		<input name=otp placeholder="OTP"><button>Sign In</button></form>
@@ -115,6 +117,7 @@ func TestAnAlertIsWhatThePageShowed(t *testing.T) {
 // "Cannot connect" is true when the sign-in's own request got no answer,
 // whatever else on the page did.
 func TestAnHonestCannotConnect(t *testing.T) {
+	t.Parallel()
 	b := browsertest.Start(t)
 	dead := deadAddress(t)
 	base := browsertest.Pages(t, map[string]string{
@@ -137,6 +140,7 @@ func TestAnHonestCannotConnect(t *testing.T) {
 // A page that echoes the password — one with quotes and backslashes,
 // which a quoted message escapes — shows it nowhere in the result.
 func TestAPasswordThePageEchoesIsMasked(t *testing.T) {
+	t.Parallel()
 	b := browsertest.Start(t)
 	const password = `pa"ss\w0rd`
 	base := browsertest.Pages(t, map[string]string{"/": `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
@@ -158,6 +162,7 @@ func TestAPasswordThePageEchoesIsMasked(t *testing.T) {
 // A page that fails to offer a form is a form problem, and only that,
 // whatever it fetched as it loaded.
 func TestNoFormIsOnlyAFormProblem(t *testing.T) {
+	t.Parallel()
 	b := browsertest.Start(t)
 	base := browsertest.Pages(t, map[string]string{"/": `<!doctype html><p>Welcome</p><script>fetch("/news.json");</script>`, "/news.json": `[]`})
 	res := signInWith(t, b, base+"/", "admin123!@#", 5*time.Second)
@@ -175,6 +180,7 @@ func jsonOf(res *browser.Result) (string, error) {
 // in all the same: the step fails, and ends the session the page offers
 // to end.
 func TestASignInThatLandsElsewhereIsStillSignedOut(t *testing.T) {
+	t.Parallel()
 	b := browsertest.Start(t)
 	base := browsertest.Pages(t, map[string]string{
 		"/":     credentialsPage(`location = "/home";`),
