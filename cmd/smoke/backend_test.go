@@ -102,6 +102,7 @@ func TestABrokenBackendIsReportedInItsOwnWords(t *testing.T) {
 		assert.Contains(t, out, "Can't locate revision identified by '0000deadbeef'", "the command's own output")
 	})
 	t.Run("a backend that never becomes healthy", func(t *testing.T) {
+		t.Parallel()
 		code, out, errOut := smoke(t, backendEnv, "run", "--backend", describe(t, "health: /healthz", "health: /nowhere", "port: 8000", "port: 8000\nstart_timeout: 12s"))
 		assert.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 		assert.Contains(t, out, "FAIL api")
