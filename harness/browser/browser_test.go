@@ -99,8 +99,7 @@ func classes(res *browser.Result) browser.Class {
 }
 
 func TestSignInLandsAndSignsOut(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	res := signIn(t, b, allowedPanel(t, 200, true))
 	if !res.Passed() || res.Page != "/dashboard" {
 		t.Fatalf("want a sign-in that lands on /dashboard; got landed=%v page=%q problems=%v", res.Landed, res.Page, res.Problems)
@@ -117,8 +116,7 @@ func TestSignInLandsAndSignsOut(t *testing.T) {
 }
 
 func TestA500IsShownWithItsEnvelopeAndAScreenshot(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	res := signIn(t, b, allowedPanel(t, 500, true))
 	if res.Landed || res.Page != "/" {
 		t.Fatalf("landed=%v page=%q", res.Landed, res.Page)
@@ -149,8 +147,7 @@ func TestA500IsShownWithItsEnvelopeAndAScreenshot(t *testing.T) {
 // panel says so (not "cannot connect"), and the step sees the status behind
 // it.
 func TestAnAnswerWithoutCORSIsNamed(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	res := signIn(t, b, allowedPanel(t, 500, false))
 	if strings.Contains(res.Shown, "Cannot connect") || !strings.Contains(res.Shown, "withheld") {
 		t.Errorf("the page showed %q", res.Shown)
@@ -167,8 +164,7 @@ func TestAnAnswerWithoutCORSIsNamed(t *testing.T) {
 // An API that allows no request from the panel's origin: the browser never
 // sends the sign-in.
 func TestAnOriginTheAPIDoesNotAllow(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	a := api(t, 200, true)
 	res := signIn(t, b, panel(t, a.URL)+"/")
 	f := res.Failing()
@@ -195,8 +191,7 @@ func deadAddress(t *testing.T) string {
 // Nothing listens at the API's address: "Cannot connect to server" is true,
 // and not a finding against the panel.
 func TestNothingAnswering(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	res := signIn(t, b, panel(t, deadAddress(t))+"/")
 	if !strings.HasPrefix(res.Shown, "Cannot connect to server") {
 		t.Errorf("the page showed %q", res.Shown)
@@ -212,8 +207,7 @@ func TestNothingAnswering(t *testing.T) {
 // A panel that calls every failure a connection problem is a finding when
 // the API did answer.
 func TestAPanelThatBlamesTheConnection(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	a := api(t, 500, true)
 	page := `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
 		<input name=otp placeholder="OTP"><button>Sign In</button><div class=error id=e></div></form>
@@ -243,8 +237,7 @@ func TestAPanelThatBlamesTheConnection(t *testing.T) {
 // document there is nothing to read, and Chrome says "Inspected target
 // navigated or closed". That is the way to the dashboard, not a broken page.
 func TestAPanelThatNavigatesOnItsWayToTheDashboard(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	const hops = 20
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
@@ -275,8 +268,7 @@ func TestAPanelThatNavigatesOnItsWayToTheDashboard(t *testing.T) {
 }
 
 func TestAPageWithoutAForm(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`<!doctype html><p>Welcome</p>`))
 	}))
@@ -291,7 +283,6 @@ func TestAPageWithoutAForm(t *testing.T) {
 }
 
 func TestFind(t *testing.T) {
-	t.Parallel()
 	_, err := browser.Find(func(k string) string {
 		if k == browser.EnvChromium {
 			return "/nonexistent/chromium"
@@ -323,8 +314,7 @@ func credentialsPage(then string) string {
 // their own, or in place of the first form. The sign-in types the code
 // where it is asked, and says where.
 func TestAPanelThatAsksTheCodeAfterThePassword(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	// The code's box here has no word that names it: it is the code's as
 	// the one box of a page that asks for no password.
 	codePage := `<!doctype html><form id=c><input name=pin placeholder="6 digits"><button>Verify</button><p role=alert id=e></p></form>
@@ -359,8 +349,7 @@ func TestAPanelThatAsksTheCodeAfterThePassword(t *testing.T) {
 // panel that never asks for it is a sign-in that did not happen, and the
 // step says why.
 func TestAPanelWithoutACodeBox(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	pages := map[string]string{
 		"/":          credentialsPage(`location = "/dashboard";`),
 		"/stuck":     credentialsPage(`document.body.append("Please wait");`),
@@ -400,8 +389,7 @@ func splitCodePage(boxes int) string {
 // The code asked one character a box on the sign-in page itself; a code
 // that does not fit the boxes is said, not typed.
 func TestACodeSplitIntoBoxes(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	signInPage := func(boxes int) string {
 		return `<!doctype html><form id=f><input name=email type=email><input name=password type=password>` +
 			strings.Repeat(`<input maxlength=1 aria-label="digit">`, boxes) + `<button>Sign In</button></form>

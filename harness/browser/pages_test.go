@@ -32,8 +32,7 @@ func signInWith(t *testing.T, b *browser.Browser, panelURL, password string, tim
 }
 
 func TestPagesAsRealPanelsWriteThem(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	form := func(extra, onSubmit string) string {
 		return `<!doctype html><form id=f>` + extra + `<input name=email type=email><input name=password type=password>
 			<input name=otp placeholder="One-time code"><button>Sign In</button><p role=alert id=e></p></form>
@@ -100,8 +99,7 @@ func TestPagesAsRealPanelsWriteThem(t *testing.T) {
 // opened it, until the dialog is closed: the step reads it, closes it,
 // and reports it as what the page showed.
 func TestAnAlertIsWhatThePageShowed(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	base := browsertest.Pages(t, map[string]string{"/": `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
 		<input name=otp placeholder="OTP"><button>Sign In</button></form>
 		<script>f.onsubmit = ev => { ev.preventDefault(); alert("Wrong email or password"); };</script>`})
@@ -117,8 +115,7 @@ func TestAnAlertIsWhatThePageShowed(t *testing.T) {
 // "Cannot connect" is true when the sign-in's own request got no answer,
 // whatever else on the page did.
 func TestAnHonestCannotConnect(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	dead := deadAddress(t)
 	base := browsertest.Pages(t, map[string]string{
 		"/config.json": `{"api": "` + dead + `"}`,
@@ -140,8 +137,7 @@ func TestAnHonestCannotConnect(t *testing.T) {
 // A page that echoes the password — one with quotes and backslashes,
 // which a quoted message escapes — shows it nowhere in the result.
 func TestAPasswordThePageEchoesIsMasked(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	const password = `pa"ss\w0rd`
 	base := browsertest.Pages(t, map[string]string{"/": `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
 		<input name=otp placeholder="OTP"><button>Sign In</button><p role=alert id=e></p></form>
@@ -162,8 +158,7 @@ func TestAPasswordThePageEchoesIsMasked(t *testing.T) {
 // A page that fails to offer a form is a form problem, and only that,
 // whatever it fetched as it loaded.
 func TestNoFormIsOnlyAFormProblem(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	base := browsertest.Pages(t, map[string]string{"/": `<!doctype html><p>Welcome</p><script>fetch("/news.json");</script>`, "/news.json": `[]`})
 	res := signInWith(t, b, base+"/", "admin123!@#", 5*time.Second)
 	if got := classes(res); got != browser.ClassNoForm {
@@ -180,8 +175,7 @@ func jsonOf(res *browser.Result) (string, error) {
 // in all the same: the step fails, and ends the session the page offers
 // to end.
 func TestASignInThatLandsElsewhereIsStillSignedOut(t *testing.T) {
-	t.Parallel()
-	b := browsertest.Start(t)
+	b := browsertest.Shared(t)
 	base := browsertest.Pages(t, map[string]string{
 		"/":     credentialsPage(`location = "/home";`),
 		"/home": `<!doctype html><h1>Home</h1><button onclick="location = '/'">Sign out</button>`,

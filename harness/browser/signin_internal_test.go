@@ -12,7 +12,6 @@ import (
 // makes SignIn try again: a refused connection, a CORS refusal or an
 // error answer is the finding itself.
 func TestOnlyANetworkChangeIsTriedAgain(t *testing.T) {
-	t.Parallel()
 	for _, c := range []struct {
 		failure string
 		retry   bool
@@ -37,7 +36,6 @@ func TestOnlyANetworkChangeIsTriedAgain(t *testing.T) {
 // answer had stands in. Here the events carry none, as in a CI run where
 // the 500 behind a withheld answer went missing.
 func TestAWithheldAnswerKeepsThePausedStatus(t *testing.T) {
-	t.Parallel()
 	r := newRecorder(t.Context())
 	const id = network.RequestID("7")
 	r.event(&network.EventRequestWillBeSent{RequestID: id, Type: network.ResourceTypeFetch,
@@ -63,7 +61,6 @@ func TestAWithheldAnswerKeepsThePausedStatus(t *testing.T) {
 // The browser sends nothing when the API's preflight refuses the origin;
 // an answer it withholds was sent and answered, whatever its status.
 func TestWithheldIsNotUnsent(t *testing.T) {
-	t.Parallel()
 	for _, c := range []struct {
 		q    Request
 		want string

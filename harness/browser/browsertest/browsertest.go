@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/appydex/smoke/harness/browser"
@@ -25,6 +26,51 @@ func Require(t testing.TB) string {
 		t.Skip(err)
 	}
 	return path
+}
+
+// shared is the test binary's browser (Shared), started by the first test
+// that asks and stopped by Main.
+var shared struct {
+	mu     sync.Mutex
+	inMain bool
+	b      *browser.Browser
+	err    error
+}
+
+// Main runs a package's tests and then stops the browser they shared:
+//
+//	func TestMain(m *testing.M) { browsertest.Main(m) }
+func Main(m *testing.M) {
+	shared.mu.Lock()
+	shared.inMain = true
+	shared.mu.Unlock()
+	code := m.Run()
+	shared.mu.Lock()
+	shared.b.Close()
+	shared.mu.Unlock()
+	os.Exit(code)
+}
+
+// Shared is the test binary's browser, launched when a test first asks.
+// Tests may share it, in parallel: each sign-in opens its tab in a browser
+// context of its own (no cookies, no storage, no cache shared), and one
+// Chromium started for the package costs a second of CPU where one a test
+// cost 25. The package's TestMain must be Main.
+func Shared(t testing.TB) *browser.Browser {
+	t.Helper()
+	path := Require(t)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if !shared.inMain {
+		t.Fatal("browsertest: Shared needs the package's tests to run through browsertest.Main, which stops the browser at the end: add\n\tfunc TestMain(m *testing.M) { browsertest.Main(m) }")
+	}
+	if shared.b == nil && shared.err == nil {
+		shared.b, shared.err = browser.Start(context.Background(), path)
+	}
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.b
 }
 
 // Start launches a browser the test stops when it ends.
