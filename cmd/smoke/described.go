@@ -112,7 +112,9 @@ func (t *describedTarget) check(ctx context.Context, rep *report.Report, name st
 	var revs backend.Revisions
 	var snapErr, revErr error
 	var wg sync.WaitGroup
-	wg.Go(func() { revs, revErr = t.revisions(ctx, v, db) })
+	wg.Go(func() {
+		revs, revErr = t.revisions(ctx, t.image(v), db, t.desc.Database.RevisionTable == "" && db.db != nil)
+	})
 	if migrations = t.migrations; v == atIncident || migrations == nil {
 		model, migrations, snapErr = t.stack.Snapshots(ctx, t.image(v))
 	} else {
@@ -148,29 +150,34 @@ func (t *describedTarget) check(ctx context.Context, rep *report.Report, name st
 	state := revs.Findings(comparisons, t.desc.Commands.Migrate)
 	passed := reportCheck(step, rep.Gate(), fmt.Sprintf("the database is at %s; the image's heads: %s", current, strings.Join(revs.Heads, ", ")),
 		append(state, liveFindings...), comparisons)
-	return &checked{passed: passed, claimsNewest: len(revs.Current) > 0 && strings.Join(revs.Current, ",") == strings.Join(revs.Heads, ","),
+	return &checked{passed: passed, claimsNewest: atHeads(revs),
 		unmigrated: drift.Unmigrated(comparisons), step: step}, nil
 }
 
-// revisions are the revisions db records — read from
-// database.revision_table over the read-only connection where the
-// description names one, else by the image's current command (against a
-// database of the harness's only: nothing the image runs touches a
-// deployment's) — and the heads of v's image.
-func (t *describedTarget) revisions(ctx context.Context, v version, db liveDB) (backend.Revisions, error) {
+// revisions are the revisions db records and the heads of image's
+// migrations. byCommand reads the record with the image's current command
+// (keeping what it printed), against a database of the harness's; else it
+// is read from database.revision_table over the read-only connection, as
+// for a deployment's, which nothing the image runs may touch.
+func (t *describedTarget) revisions(ctx context.Context, image string, db liveDB, byCommand bool) (backend.Revisions, error) {
 	var revs backend.Revisions
+	var heads []string
 	var currentErr, headsErr error
 	var wg sync.WaitGroup
-	wg.Go(func() { revs.Heads, headsErr = t.headsOf(ctx, t.image(v)) })
-	if t.desc.Database.RevisionTable != "" || db.db == nil {
-		revs.Current, currentErr = t.desc.LiveRevision(ctx, db.conn)
+	wg.Go(func() { heads, headsErr = t.headsOf(ctx, image) })
+	if byCommand {
+		revs, currentErr = t.stack.Current(ctx, image, db.db)
 	} else {
-		var current backend.Revisions
-		current, currentErr = t.stack.Current(ctx, t.image(v), db.db)
-		revs.Current, revs.CurrentOutput = current.Current, current.CurrentOutput
+		revs.Current, currentErr = t.desc.LiveRevision(ctx, db.conn)
 	}
 	wg.Wait()
+	revs.Heads = heads
 	return revs, errors.Join(currentErr, headsErr)
+}
+
+// atHeads: the database records exactly the image's heads.
+func atHeads(revs backend.Revisions) bool {
+	return len(revs.Current) > 0 && strings.Join(revs.Current, ",") == strings.Join(revs.Heads, ",")
 }
 
 // headsOf runs image's heads command, once.
@@ -222,19 +229,13 @@ func (t *describedTarget) incident() ([]string, error) {
 // `alembic current` printed it.
 func (t *describedTarget) evidence(ctx context.Context, rep *report.Report, _ service, db *pgenv.Database) (bool, error) {
 	step := rep.Start("current revision")
-	var revs backend.Revisions
-	var currentErr, headsErr error
-	var wg sync.WaitGroup
-	wg.Go(func() { revs.Heads, headsErr = t.headsOf(ctx, t.image(atIncident)) })
-	current, currentErr := t.stack.Current(ctx, t.image(atIncident), db)
-	wg.Wait()
-	if err := errors.Join(currentErr, headsErr); err != nil {
+	revs, err := t.revisions(ctx, t.image(atIncident), liveDB{db: db}, true)
+	if err != nil {
 		return false, err
 	}
-	revs.Current, revs.CurrentOutput = current.Current, current.CurrentOutput
 	step.Line("$ %s", strings.Join(t.desc.Commands.Current, " "))
 	step.Line("%s", revs.CurrentOutput)
-	if len(revs.Current) > 0 && strings.Join(revs.Current, ",") == strings.Join(revs.Heads, ",") {
+	if atHeads(revs) {
 		step.Pass("the database is at %s, the newest revision the incident's image knows", strings.Join(revs.Current, ", "))
 		return true, nil
 	}
