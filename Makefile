@@ -4,7 +4,8 @@
 #   make test       every test, against real PostgreSQL (race detector on)
 #   make bench      benchmarks: server start per source, template build, clone
 #   make lint       gofmt, import grouping (goimports), go vet, go mod tidy, actionlint
-#   make fuzz       fuzz the login and refresh handlers for FUZZTIME each (default 30000x: a count)
+#   make fuzz       fuzz the login and refresh handlers, and the masking of connection strings,
+#                   for FUZZTIME each (default 30000x: a count)
 #   make api        run the reference API on :16110 (APPYDEX_DATABASE_URL, APPYDEX_JWT_SECRET)
 #   make admin      run the reference admin panel on :42319, calling the API on :16110
 #   make pg-image   build appydex-smoke/postgres:15 from Debian's packages (no registry needed)
@@ -53,6 +54,7 @@ lint:
 fuzz: ensure-pg-image
 	$(GO) test ./app/httpapi -run '^$$' -fuzz '^FuzzLogin$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./app/httpapi -run '^$$' -fuzz '^FuzzRefresh$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./redact -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZTIME)
 
 api:
 	$(GO) run ./cmd/appydex-api

@@ -1,6 +1,8 @@
-// Package redact hides secrets in what people and logs read: the password of
-// a connection string, in URL form and in keyword form, wherever it appears
-// in a message; tokens and passwords in text, shown as a short fingerprint.
+// Package redact hides secrets in what people and logs read: a connection
+// string is parsed (pgx's parser) and shown as user@host:port/db, or as
+// "[unparseable connection string]" — never as the string itself — and
+// masked wherever a message quotes it; tokens and passwords in text are shown
+// as a short fingerprint.
 // It is the one place the harness, the commands and the reference API mask
 // them, so they all mask alike.
 package redact
@@ -16,30 +18,41 @@ import (
 // Mask is what a password is replaced with.
 const Mask = "xxxxx"
 
-// URL returns a connection string with its password replaced by Mask, in
-// URL form (postgres://user:pass@host/db, ?password=…) and in keyword form
-// (password=… host=…). Use it for anything a person or a log will read.
+// URL returns a URL that is not a connection string — an API's, a
+// panel's — with the password of its user info and the value of any
+// password or token query parameter replaced by Mask. A URL that does not
+// parse is shown as "[unparseable URL]". Connection strings are shown by
+// Conn.
 func URL(s string) string {
-	if u, err := url.Parse(s); err == nil && u.Scheme != "" {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), Mask)
-		}
-		if q := u.Query(); q.Has("password") {
-			q.Set("password", Mask)
-			u.RawQuery = q.Encode()
-		}
-		return u.String()
+	u, err := url.Parse(s)
+	if err != nil {
+		return "[unparseable URL]"
 	}
-	return patterns(s)
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), Mask)
+	}
+	q := u.Query()
+	masked := false
+	for key := range q {
+		if k := strings.ToLower(key); strings.Contains(k, "password") || strings.Contains(k, "token") || strings.Contains(k, "secret") {
+			q[key] = []string{Mask}
+			masked = true
+		}
+	}
+	if masked {
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 var (
 	userinfoPassword = regexp.MustCompile(`(://[^:/@\s]*:)[^@\s]*@`)
-	keywordPassword  = regexp.MustCompile(`(?i)(password=)('[^']*'|[^\s&]*)`)
+	keywordPassword  = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)`)
 )
 
-// patterns masks passwords in text that may not parse as one URL, such as
-// an error message quoting a malformed one.
+// patterns masks what looks like a password in free text — in a URL's user
+// info, or after password= — as a last line: Error masks the string it is
+// given exactly, and this catches one a message quotes that it was not given.
 func patterns(s string) string {
 	s = userinfoPassword.ReplaceAllString(s, "${1}"+Mask+"@")
 	return keywordPassword.ReplaceAllString(s, "${1}"+Mask)
@@ -54,36 +67,6 @@ type maskedError struct {
 
 func (e *maskedError) Error() string { return e.msg }
 func (e *maskedError) Unwrap() error { return e.err }
-
-// Error masks the password of connString (and anything shaped like a
-// password) wherever it appears in err's message. errors.Is and errors.As
-// still reach err. A nil err stays nil.
-func Error(err error, connString string) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	if pw := passwordOf(connString); pw != "" {
-		msg = strings.ReplaceAll(msg, pw, Mask)
-		if esc := url.QueryEscape(pw); esc != pw {
-			msg = strings.ReplaceAll(msg, esc, Mask)
-		}
-	}
-	return &maskedError{msg: patterns(msg), err: err}
-}
-
-func passwordOf(connString string) string {
-	if u, err := url.Parse(connString); err == nil {
-		if pw, ok := u.User.Password(); ok {
-			return pw
-		}
-		return u.Query().Get("password")
-	}
-	if m := keywordPassword.FindStringSubmatch(connString); m != nil {
-		return strings.Trim(m[2], "'")
-	}
-	return ""
-}
 
 // Fingerprint is how a secret is shown where one must be told apart from
 // another: "sha256:" and the first eight hex digits of its SHA-256. It

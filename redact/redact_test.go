@@ -4,24 +4,83 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 
 	"github.com/appydex/smoke/redact"
 )
 
-func TestURLMasksThePasswordInEveryForm(t *testing.T) {
+func TestConnShowsWhereAndNeverThePassword(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
-		{"postgres://u:pw@h:5432/db?sslmode=disable", "postgres://u:xxxxx@h:5432/db?sslmode=disable"},
-		{"postgres://u@h/db?password=pw", "postgres://u@h/db?password=xxxxx"},
-		{"postgres://u@h/db", "postgres://u@h/db"},
-		{"host=h password=pw dbname=db", "host=h password=xxxxx dbname=db"},
-		{"host=h password='p w' dbname=db", "host=h password=xxxxx dbname=db"},
-		{"postgres://u:pw@h:port/db", "postgres://u:xxxxx@h:port/db"}, // does not parse: masked by pattern
+		{"postgres://u:pw@h:5432/db?sslmode=disable", "u@h:5432/db"},
+		{"postgresql://u@h/db?password=pw&sslmode=disable", "u@h:5432/db"},
+		{"pgx5://u:pw@h:6543/db?x-migrations-table=m", "u@h:6543/db"},
+		{"host=h port=5433 password=pw user=u dbname=db sslmode=disable", "u@h:5433/db"},
+		{"host=h password = 'p w' user=u dbname=db sslmode=disable", "u@h:5432/db"},
+		{"postgres://u:pw@h1:5432,h2:5433/db?sslmode=disable", "u@h1:5432,h2:5433/db"},
+		// What does not parse shows nothing of itself: there is no telling
+		// which part is the password.
+		{"postgres://u:S3cret PW@h/db", redact.Unparseable},
+		{"postgres://u:p@ss@h/db", redact.Unparseable},
+		{"postgres://u:pw@h:port/db", redact.Unparseable},
+		{`host=h password='a\' b`, redact.Unparseable},
+		{"host=h S3cret", redact.Unparseable},
 	} {
-		assert.Equal(t, tc.want, redact.URL(tc.in), "URL(%q)", tc.in)
+		assert.Equal(t, tc.want, redact.Conn(tc.in), "Conn(%q)", tc.in)
 	}
+}
+
+// The connection strings that leaked their passwords, whole or in part,
+// when the masking was regular expressions over the raw string.
+var leaked = []struct {
+	conn, secret string
+	parses       bool // valid libpq syntax; the others are refused
+}{
+	{"postgres://u:S3cret PW@127.0.0.1:1/db", "S3cret", false},
+	{"host=127.0.0.1 port=1 password = S3cretX user=u", "S3cretX", true},
+	{`host=127.0.0.1 port=1 password='a\' S3cretQ' user=u`, "S3cretQ", true},
+	{"postgres://u:p@S3cretAt@127.0.0.1:1/db", "S3cretAt", false},
+	{"postgres://u:S3cret%zz@127.0.0.1:1/db", "S3cret", false},
+	{"postgresql://u@127.0.0.1:1/db?password=S3cret&sslmode=bogus", "S3cret", false},
+}
+
+func TestErrorMasksWhatCommandsQuote(t *testing.T) {
+	for _, tc := range leaked {
+		_, parseErr := pgconn.ParseConfig(tc.conn)
+		for _, err := range []error{
+			fmt.Errorf("database URL %s: %w", tc.conn, errors.New("boom")),
+			fmt.Errorf("database URL %q: %w", tc.conn, errors.New("boom")),
+			fmt.Errorf("open: %w", parseErr),
+		} {
+			if err == nil {
+				continue
+			}
+			got := redact.Error(err, tc.conn).Error()
+			assert.NotContains(t, got, tc.secret, "Error(%q, %q)", err, tc.conn)
+		}
+		assert.NotContains(t, redact.Conn(tc.conn), tc.secret)
+		_, err := redact.ParseConn(tc.conn)
+		if tc.parses {
+			assert.NoError(t, err, "ParseConn(%q)", tc.conn)
+		} else if assert.Error(t, err, "ParseConn(%q) refuses it", tc.conn) {
+			assert.NotContains(t, err.Error(), tc.secret)
+			assert.Contains(t, err.Error(), "does not parse: ")
+		}
+	}
+}
+
+func TestParseConnSaysHowToWriteIt(t *testing.T) {
+	_, err := redact.ParseConn("postgres://u:S3cret PW@h/db")
+	assert.ErrorContains(t, err, "percent-encode")
+	_, err = redact.ParseConn("postgres://u:p@ss@h/db")
+	assert.ErrorContains(t, err, "%40")
+	_, err = redact.ParseConn(`host=h password='unterminated`)
+	assert.ErrorContains(t, err, "keyword=value")
 }
 
 func TestErrorMasksThePasswordAndKeepsTheChain(t *testing.T) {
@@ -29,22 +88,67 @@ func TestErrorMasksThePasswordAndKeepsTheChain(t *testing.T) {
 	cause := fmt.Errorf("dial postgres://deploy:s3cr%%40t@db:5432: password s3cr@t refused: %w", fs.ErrNotExist)
 	err := redact.Error(cause, conn)
 	assert.NotContains(t, err.Error(), "s3cr")
-	assert.Contains(t, err.Error(), "postgres://deploy:xxxxx@db:5432")
 	assert.True(t, errors.Is(err, fs.ErrNotExist), "errors.Is reaches the cause")
 	assert.NoError(t, redact.Error(nil, conn))
+	whole := redact.Error(fmt.Errorf("connect to %s: refused", conn), conn)
+	assert.Equal(t, "connect to deploy@db:5432/appydex: refused", whole.Error())
 }
 
-func TestSecretsShowsTokensAndPasswordsAsFingerprints(t *testing.T) {
-	jwt := "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJl"
-	none := "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyIn0."
-	text := `{"access_token":"` + jwt + `","refresh_token":"` + none + `","password":"admin123!@#","otp":"000"}`
-	got := redact.Secrets(text, "admin123!@#", "", "000")
-	assert.NotContains(t, got, jwt)
-	assert.NotContains(t, got, none)
-	assert.NotContains(t, got, "admin123!@#")
-	assert.Contains(t, got, "[jwt "+redact.Fingerprint(jwt)+"]")
-	assert.Contains(t, got, `"password":"[`+redact.Fingerprint("admin123!@#")+`]"`)
-	assert.Contains(t, got, `"otp":"000"`, "a secret too short to mask safely is left alone")
-	assert.Regexp(t, `^sha256:[0-9a-f]{8}$`, redact.Fingerprint(jwt))
-	assert.NotEqual(t, redact.Fingerprint(jwt), redact.Fingerprint(none))
+func TestURLMasksAnHTTPURLsSecrets(t *testing.T) {
+	assert.Equal(t, "https://u:xxxxx@api.example.com/v1?token=xxxxx", redact.URL("https://u:pw@api.example.com/v1?token=abc"))
+	assert.Equal(t, "http://127.0.0.1:8080", redact.URL("http://127.0.0.1:8080"))
+	assert.Equal(t, "[unparseable URL]", redact.URL("http://u:p w@h:x/"))
+}
+
+// FuzzRedact: for any connection string the parser accepts with a
+// password, neither Conn nor Error — of a message quoting the string, raw or
+// %q-quoted — holds the password, unless the password is also a part of
+// what is shown anyway (the user, a host, the database, the message's own
+// words).
+func FuzzRedact(f *testing.F) {
+	for _, tc := range leaked {
+		f.Add(tc.conn)
+	}
+	for _, s := range []string{
+		"postgres://u:pw@h:5432/db", "host=h password=secret1 user=u", "postgres://u@h/db?password=abc%20def",
+		"host=h password='it''s' user=u", `host=h password='a\'b c' user=u`, "postgres://u:%41bc@h/db",
+		"postgres://u:pw@h1,h2:5433/db", "user=u password=\x41bc host=h",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, conn string) {
+		cfg, err := pgconn.ParseConfig(conn)
+		if err != nil || cfg.Password == "" {
+			return
+		}
+		pw := cfg.Password
+		shown := redact.Conn(conn)
+		for _, msg := range []string{
+			fmt.Sprintf("connect to %s: refused", conn),
+			fmt.Sprintf("database URL %q: refused", conn),
+			"authentication failed for " + pw,
+		} {
+			// The mask itself may spell a short password ("x"); NUL, which no
+			// password holds, stands for it.
+			got := strings.ReplaceAll(redact.Error(errors.New(msg), conn).Error(), redact.Mask, "\x00")
+			if strings.Contains(got, pw) && !strings.Contains(strings.NewReplacer(conn, "", strconv.Quote(conn), "", pw, "").Replace(msg)+shown, pw) {
+				t.Fatalf("Error(%q) shows the password %q: %q", msg, pw, got)
+			}
+		}
+		// Conn shows the user, the hosts and ports, and the database: nothing
+		// else of the string.
+		if shown != redact.Unparseable && shown != cfg.User+"@"+addresses(cfg)+"/"+cfg.Database {
+			t.Fatalf("Conn(%q) = %q: more than user@host:port/database", conn, shown)
+		}
+	})
+}
+
+func addresses(cfg *pgconn.Config) string {
+	out := []string{cfg.Host + ":" + strconv.Itoa(int(cfg.Port))}
+	for _, fb := range cfg.Fallbacks {
+		if a := fb.Host + ":" + strconv.Itoa(int(fb.Port)); !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return strings.Join(out, ",")
 }

@@ -80,7 +80,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("database URL %s: %w", redact.URL(cfg.DatabaseURL), redact.Error(err, cfg.DatabaseURL))
+		return nil, fmt.Errorf("database URL %s: %w", redact.Conn(cfg.DatabaseURL), redact.Error(err, cfg.DatabaseURL))
 	}
 	pcfg.MaxConns = 20
 	pcfg.ConnConfig.ConnectTimeout = 5 * time.Second

@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log.Info("serving", "addr", srv.URL, "database", redact.URL(cfg.DatabaseURL), "dev_otp", cfg.DevOTP != "")
+	log.Info("serving", "addr", srv.URL, "database", redact.Conn(cfg.DatabaseURL), "dev_otp", cfg.DevOTP != "")
 	if err := srv.Wait(ctx); err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 func seedAdmin(ctx context.Context, databaseURL string, stdout io.Writer) error {
 	pool, err := pgxpool.New(ctx, databaseURL)
 	if err != nil {
-		return fmt.Errorf("--database-url %s: %w", redact.URL(databaseURL), redact.Error(err, databaseURL))
+		return fmt.Errorf("--database-url %s: %w", redact.Conn(databaseURL), redact.Error(err, databaseURL))
 	}
 	defer pool.Close()
 	id, err := seed.DevAdmin(ctx, store.New(pool), auth.OWASP)

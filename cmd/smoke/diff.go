@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/jackc/pgx/v5"
 
 	"github.com/appydex/smoke/harness/backend"
 	"github.com/appydex/smoke/harness/docker"
@@ -221,14 +220,18 @@ func parseDiffSide(arg, which string) (diffSide, error) {
 	switch {
 	case arg == "migrations" || arg == "model":
 		return diffSide{arg: arg, name: arg, label: arg}, nil
-	case strings.HasPrefix(arg, "postgres://") || strings.HasPrefix(arg, "postgresql://"):
-		cfg, err := pgx.ParseConfig(arg)
+	case strings.HasPrefix(arg, "postgres://") || strings.HasPrefix(arg, "postgresql://") || strings.Contains(arg, "="):
+		cfg, err := redact.ParseConn(arg)
 		if err != nil {
-			return diffSide{}, fmt.Errorf("%s %s: %v", which, redact.URL(arg), redact.Error(err, arg))
+			return diffSide{}, fmt.Errorf("%s %s: %w", which, redact.Conn(arg), err)
 		}
 		return diffSide{arg: arg, name: which, label: net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)) + "/" + cfg.Database}, nil
 	}
-	return diffSide{}, fmt.Errorf("%s is %q: give a database URL (postgres://user@host:5432/db), migrations or model", which, redact.URL(arg))
+	shown := ""
+	if !strings.ContainsAny(arg, ":@ ") { // a mistyped word, not a connection string and its secret
+		shown = fmt.Sprintf(" (%q)", arg)
+	}
+	return diffSide{}, fmt.Errorf("%s%s is not a database URL (postgres://user@host:5432/db, or host=… dbname=…), migrations or model", which, shown)
 }
 
 // snapshots reads FROM and TO at once. A scratch PostgreSQL (or the

@@ -167,7 +167,7 @@ func TestDiffUsageAndConnectionErrors(t *testing.T) {
 		says string
 	}{
 		{[]string{"postgres://x@127.0.0.1/a"}, "diff needs two schemas, FROM and TO; got 1 argument(s)"},
-		{[]string{"staging", "migrations"}, `FROM is "staging": give a database URL (postgres://user@host:5432/db), migrations or model`},
+		{[]string{"staging", "migrations"}, `FROM ("staging") is not a database URL (postgres://user@host:5432/db, or host=… dbname=…), migrations or model`},
 		{[]string{"--sql", "--json", "model", "migrations"}, "--sql and --json: choose one"},
 		{[]string{"--pg-source", "elsewhere", "model", "migrations"}, "elsewhere"},
 	} {

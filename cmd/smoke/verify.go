@@ -75,16 +75,16 @@ func databaseStep(ctx context.Context, rep *report.Report, databaseURL string) (
 	step := rep.Start("database")
 	conn, err := live.Connect(ctx, databaseURL)
 	if err != nil {
-		step.Fail("no answer from %s", redact.URL(databaseURL))
+		step.Fail("%s: %s", redact.Conn(databaseURL), live.Failure(err))
 		return nil, err
 	}
 	var version string
 	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&version); err != nil {
 		conn.Close(context.WithoutCancel(ctx))
-		step.Fail("%s does not answer queries", redact.URL(databaseURL))
-		return nil, fmt.Errorf("%s: %w", redact.URL(databaseURL), err)
+		step.Fail("%s does not answer queries", redact.Conn(databaseURL))
+		return nil, fmt.Errorf("%s: %w", redact.Conn(databaseURL), err)
 	}
-	step.Pass("PostgreSQL %s at %s, read-only session", majorMinor(version), redact.URL(databaseURL))
+	step.Pass("PostgreSQL %s at %s, read-only session", majorMinor(version), redact.Conn(databaseURL))
 	return conn, nil
 }
 

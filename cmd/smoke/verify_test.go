@@ -172,7 +172,9 @@ func TestVerifyWithUnreachableTargetsExitsTwo(t *testing.T) {
 	t.Parallel()
 	code, out, errOut := verify(t, nil, "postgres://deploy:pr0d-secret@127.0.0.1:1/appydex")
 	assert.Equal(t, exitProblem, code)
-	assert.Contains(t, errOut, "postgres://deploy:xxxxx@127.0.0.1:1/appydex")
+	assert.Contains(t, errOut, "deploy@127.0.0.1:1/appydex")
+	assert.Contains(t, out, "FAIL database")
+	assert.Contains(t, out, "deploy@127.0.0.1:1/appydex: connection refused: nothing listens at that host and port")
 	assert.Contains(t, errOut, "connection refused")
 	assert.NotContains(t, out+errOut, "pr0d-secret")
 	// The report ends with a verdict like any other: a check that could
@@ -184,6 +186,33 @@ func TestVerifyWithUnreachableTargetsExitsTwo(t *testing.T) {
 	assert.Contains(t, out, "FAIL: do not deploy: the check could not finish: API http://127.0.0.1:1 does not answer")
 	assert.Contains(t, errOut, "API http://127.0.0.1:1 does not answer: GET /healthz answers")
 	assert.Contains(t, errOut, "connection refused")
+}
+
+// A connection string is shown as user@host:port/database, or not at all
+// when it does not parse: no output path — stdout, stderr, --json, --junit —
+// holds its password, however malformed the string.
+func TestMalformedConnectionStringsLeakNoPassword(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ conn, says string }{
+		{"postgres://deploy:S3cret PW@127.0.0.1:1/appydex", "[unparseable connection string]: does not parse: not a valid URL: percent-encode"},
+		{"host=127.0.0.1 port=1 user=deploy password = S3cretKW dbname=appydex", "deploy@127.0.0.1:1/appydex: connection refused"},
+		{`host=127.0.0.1 port=1 user=deploy password='a\' S3cretQ' dbname=appydex`, "deploy@127.0.0.1:1/appydex: connection refused"},
+		{"postgres://deploy:p@S3cretAt@127.0.0.1:1/appydex", "its host name holds an '@'"},
+	} {
+		junit := filepath.Join(t.TempDir(), "report.xml")
+		for _, format := range [][]string{{"--json"}, {}} {
+			code, out, errOut := verify(t, nil, tc.conn, append(format, "--junit", junit)...)
+			assert.Equal(t, exitProblem, code, tc.conn)
+			raw, err := os.ReadFile(junit)
+			require.NoError(t, err)
+			all := out + errOut + string(raw)
+			assert.Contains(t, all, tc.says, tc.conn)
+			assert.NotContains(t, all, "S3cret", "%s: %s", tc.conn, all)
+		}
+		code, out, errOut := diff(t, tc.conn, "migrations")
+		assert.Equal(t, exitProblem, code, tc.conn)
+		assert.NotContains(t, out+errOut, "S3cret", tc.conn)
+	}
 }
 
 // --json follows harness/report/report.schema.json; --junit is JUnit XML a

@@ -74,7 +74,7 @@ func mend(file, database string, previous int) string {
 
 func (mg *Migrator) dirtyError(version uint) error {
 	file, previous := mg.fileAndPrevious(version)
-	return &DirtyError{Version: version, File: file, Previous: previous, Database: redact.URL(mg.dbURL)}
+	return &DirtyError{Version: version, File: file, Previous: previous, Database: redact.Conn(mg.dbURL)}
 }
 
 // fileAndPrevious names the up file of version and the version below it.
@@ -104,7 +104,7 @@ func (mg *Migrator) migrationError(err error) error {
 		return nil
 	}
 	file, previous := mg.fileAndPrevious(version)
-	e := &MigrationError{File: file, Previous: previous, Database: redact.URL(mg.dbURL), Err: dbErr.OrigErr}
+	e := &MigrationError{File: file, Previous: previous, Database: redact.Conn(mg.dbURL), Err: dbErr.OrigErr}
 	var pgErr *pgconn.PgError
 	if errors.As(dbErr.OrigErr, &pgErr) && pgErr.Position > 0 {
 		e.Line, e.Column = position(string(dbErr.Query), int(pgErr.Position))

@@ -47,7 +47,7 @@ func New(databaseURL string, fsys fs.FS, dir string) (*Migrator, error) {
 	}
 	m, err := migrate.NewWithSourceInstance("iofs", src, driverURL)
 	if err != nil {
-		return nil, fmt.Errorf("open %s for migrating: %w", redact.URL(databaseURL), err)
+		return nil, fmt.Errorf("open %s for migrating: %w", redact.Conn(databaseURL), err)
 	}
 	return &Migrator{m: m, fsys: fsys, files: files, dbURL: databaseURL}, nil
 }
@@ -130,7 +130,7 @@ func (mg *Migrator) run(ctx context.Context, what string, op func() error) error
 	if mErr := mg.migrationError(err); mErr != nil {
 		return mErr
 	}
-	return fmt.Errorf("%s on %s: %w", what, redact.URL(mg.dbURL), err)
+	return fmt.Errorf("%s on %s: %w", what, redact.Conn(mg.dbURL), err)
 }
 
 // pgx5URL turns a postgres:// URL into the pgx5:// form golang-migrate's
@@ -138,7 +138,7 @@ func (mg *Migrator) run(ctx context.Context, what string, op func() error) error
 func pgx5URL(databaseURL string) (string, error) {
 	u, err := url.Parse(databaseURL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", fmt.Errorf("database URL %s is not a postgres:// URL", redact.URL(databaseURL))
+		return "", fmt.Errorf("database URL %s is not a postgres:// URL", redact.Conn(databaseURL))
 	}
 	u.Scheme = "pgx5"
 	return u.String(), nil

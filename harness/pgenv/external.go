@@ -2,9 +2,9 @@ package pgenv
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/appydex/smoke/redact"
@@ -18,16 +18,15 @@ func startExternal(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("the external source needs a server URL: set SMOKE_DATABASE_URL=postgres://user:password@host:5432/postgres")
 	}
 	const want = "want postgres://user:password@host:port/database"
-	u, err := url.Parse(cfg.URL)
-	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err // its message would quote the URL, password and all
-		}
-		return nil, fmt.Errorf("database URL %s: %v; %s", redact.URL(cfg.URL), err, want)
+	if !strings.HasPrefix(cfg.URL, "postgres://") && !strings.HasPrefix(cfg.URL, "postgresql://") {
+		return nil, fmt.Errorf("database URL %s is not a postgres:// URL; %s", redact.Conn(cfg.URL), want)
 	}
-	if (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
-		return nil, fmt.Errorf("database URL %s is not a postgres:// URL with a host; %s", redact.URL(cfg.URL), want)
+	if _, err := redact.ParseConn(cfg.URL); err != nil {
+		return nil, fmt.Errorf("database URL %s: %w; %s", redact.Conn(cfg.URL), err, want)
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("database URL %s is not a postgres:// URL with a host; %s", redact.Conn(cfg.URL), want)
 	}
 	if u.Path == "" || u.Path == "/" {
 		u.Path = "/postgres"
@@ -41,12 +40,12 @@ func startExternal(ctx context.Context, cfg Config) (*Server, error) {
 	var canCreate bool
 	if err := pool.QueryRow(ctx, `SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&canCreate); err != nil {
 		s.Close(ctx)
-		return nil, fmt.Errorf("read the role of %s: %w", redact.URL(cfg.URL), err)
+		return nil, fmt.Errorf("read the role of %s: %w", redact.Conn(cfg.URL), err)
 	}
 	if !canCreate {
 		s.Close(ctx)
 		return nil, fmt.Errorf("the role %q of %s cannot create databases: grant it CREATEDB (ALTER ROLE %s CREATEDB) or use another role",
-			u.User.Username(), redact.URL(cfg.URL), u.User.Username())
+			u.User.Username(), redact.Conn(cfg.URL), u.User.Username())
 	}
 	return s, nil
 }

@@ -238,7 +238,7 @@ func (s *Server) Version() string { return s.version }
 
 // String describes the server for people, password masked.
 func (s *Server) String() string {
-	return fmt.Sprintf("PostgreSQL %s (%s) at %s", s.version, s.where, redact.URL(s.admin.String()))
+	return fmt.Sprintf("PostgreSQL %s (%s) at %s", s.version, s.where, redact.Conn(s.admin.String()))
 }
 
 // URL returns a connection URL for the named database on this server,
@@ -320,11 +320,11 @@ func (s *Server) ready(ctx context.Context, timeout time.Duration, retry bool) e
 			return nil
 		}
 		if !retry {
-			return fmt.Errorf("connect to %s: %w", redact.URL(s.admin.String()), redact.Error(err, s.admin.String()))
+			return fmt.Errorf("connect to %s: %w", redact.Conn(s.admin.String()), redact.Error(err, s.admin.String()))
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("server at %s did not answer within %s: %w", redact.URL(s.admin.String()), timeout, redact.Error(err, s.admin.String()))
+			return fmt.Errorf("server at %s did not answer within %s: %w", redact.Conn(s.admin.String()), timeout, redact.Error(err, s.admin.String()))
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

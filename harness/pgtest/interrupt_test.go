@@ -79,7 +79,7 @@ func eventuallyRefuses(t *testing.T, url string) {
 		conn.Close(ctx)
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("the server at %s still answers", redact.URL(url))
+	t.Fatalf("the server at %s still answers", redact.Conn(url))
 }
 
 // clusterDirsOf lists the local clusters whose owner file names pid.

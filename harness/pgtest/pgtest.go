@@ -308,7 +308,7 @@ func handOut(tb testing.TB, db *pgenv.Database) *DB {
 			db.Keep()
 			url := db.URL
 			if shared.srv != nil && shared.srv.Source() == pgenv.External {
-				url = redact.URL(url) // the password is the user's own
+				url = redact.Conn(url) // the password is the user's own
 			}
 			tb.Logf("pgtest: kept database %s for inspection: %s", db.Name, url)
 			return
