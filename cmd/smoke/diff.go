@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 
-
 	"github.com/appydex/smoke/harness/backend"
 	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/drift"
