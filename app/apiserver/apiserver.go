@@ -59,6 +59,9 @@ type Config struct {
 	// SeedDevAccounts creates the development admin and the disabled
 	// development account before serving.
 	SeedDevAccounts bool
+	// Limits bound a request's password check and database steps; zero
+	// values are the defaults.
+	Limits httpapi.Limits
 }
 
 // Server is a running API.
@@ -102,7 +105,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	var handlerErr, adminErr, inactiveErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		s.Handler, handlerErr = httpapi.New(st, tokens, otp, expected, slog.New(slog.NewJSONHandler(cfg.Log, nil)), cfg.PasswordParams)
+		s.Handler, handlerErr = httpapi.New(st, tokens, otp, expected, slog.New(slog.NewJSONHandler(cfg.Log, nil)), cfg.PasswordParams, cfg.Limits)
 	})
 	if cfg.SeedDevAccounts {
 		wg.Go(func() { s.AdminID, adminErr = seed.DevAdmin(ctx, st, cfg.PasswordParams) })

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -34,15 +35,40 @@ type Server struct {
 	dummyHash string
 	// PasswordParams are the argon2id costs for new hashes (the seed step's).
 	PasswordParams auth.Argon2Params
+	Limits
+}
+
+// Limits bound the work of one request, so a storm of them cannot starve
+// the rest. The zero value of a field means its default.
+type Limits struct {
+	// Hashes bounds the password checks in flight; by default one per
+	// core, up to 1024 waiting, each for at most 20 s (inside the server's
+	// 30 s write timeout). Beyond that a sign-in is answered 503 with
+	// Retry-After.
+	Hashes *auth.HashLimit
+	// DatabaseTimeout bounds each database step of a request, from when
+	// the step starts (default 10 s).
+	DatabaseTimeout time.Duration
+}
+
+func (l *Limits) defaults() {
+	if l.Hashes == nil {
+		l.Hashes = auth.NewHashLimit(runtime.GOMAXPROCS(0), 1024, 20*time.Second)
+	}
+	if l.DatabaseTimeout == 0 {
+		l.DatabaseTimeout = 10 * time.Second
+	}
 }
 
 // New makes a Server; params are the argon2id costs (auth.OWASP).
-func New(st *store.Store, tokens *auth.Tokens, otp *auth.OTP, expected *schema.Snapshot, log *slog.Logger, params auth.Argon2Params) (*Server, error) {
+func New(st *store.Store, tokens *auth.Tokens, otp *auth.OTP, expected *schema.Snapshot, log *slog.Logger, params auth.Argon2Params, limits Limits) (*Server, error) {
 	dummy, err := auth.HashPassword("not a password anyone has", params)
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Store: st, Tokens: tokens, OTP: otp, Expected: expected, Log: log, dummyHash: dummy, PasswordParams: params}, nil
+	limits.defaults()
+	return &Server{Store: st, Tokens: tokens, OTP: otp, Expected: expected, Log: log, dummyHash: dummy, PasswordParams: params,
+		Limits: limits}, nil
 }
 
 // route is one endpoint.
@@ -155,7 +181,7 @@ func clientInfo(r *http.Request) (userAgent, ip string) {
 	return userAgent, ip
 }
 
-// ctxTimeout bounds the database work of one request.
-func ctxTimeout(r *http.Request) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), 10*time.Second)
+// dbContext bounds one database step of a request, from now.
+func (s *Server) dbContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), s.DatabaseTimeout)
 }

@@ -1,8 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/appydex/smoke/app/auth"
+	"github.com/appydex/smoke/app/httpapi"
 	"github.com/appydex/smoke/app/store"
 	"github.com/appydex/smoke/harness/apitest"
 	"github.com/appydex/smoke/harness/pgenv"
@@ -191,4 +195,66 @@ func TestPhoneLoginAndInactiveUser(t *testing.T) {
 	status, inactive := call(t, "POST", api.URL+"/api/v1/auth/login", byPhone)
 	assert.Equal(t, 401, status)
 	assert.Equal(t, string(wrongPassword), string(inactive), "an inactive user is told nothing more than a wrong password is")
+}
+
+// A storm of sign-ins waits its turn for the password check; one that
+// cannot get a turn is told to come back — 503 with Retry-After — and the
+// log names the cause, not the database.
+func TestASignInThatCannotGetAPasswordCheckIsToldToComeBack(t *testing.T) {
+	t.Parallel()
+	hashes := auth.NewHashLimit(1, 0, time.Hour)
+	api := apitest.Start(t, apitest.Options{Limits: httpapi.Limits{Hashes: hashes}})
+	release, err := hashes.Acquire(t.Context())
+	require.NoError(t, err)
+
+	body, _ := json.Marshal(admin)
+	resp, err := http.Post(api.URL+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 503, resp.StatusCode, "%s", answer)
+	assert.Equal(t, "5", resp.Header.Get("Retry-After"))
+	assert.JSONEq(t, `{"code":"SERVICE_UNAVAILABLE","message":"Too many sign-ins at once; try again shortly","details":{}}`, string(answer))
+	assert.Len(t, api.LogLines(`"password checks busy`), 1, "%s", api.Logs())
+	assert.Empty(t, api.LogLines(`database unavailable`), "the database is not to blame:\n%s", api.Logs())
+
+	release()
+	status, answer := call(t, "POST", api.URL+"/api/v1/auth/login", admin)
+	assert.Equal(t, 200, status, "with a slot free, the next sign-in goes through: %s", answer)
+}
+
+// The database's deadline starts when its step does: a sign-in that waited
+// longer than that deadline for its password check still signs in.
+func TestTheDatabaseDeadlineStartsAfterThePasswordCheck(t *testing.T) {
+	t.Parallel()
+	const deadline = time.Second
+	hashes := auth.NewHashLimit(1, 10, time.Minute)
+	api := apitest.Start(t, apitest.Options{Limits: httpapi.Limits{Hashes: hashes, DatabaseTimeout: deadline}})
+	release, err := hashes.Acquire(t.Context())
+	require.NoError(t, err)
+
+	type answer struct {
+		status int
+		body   []byte
+		err    error
+	}
+	done := make(chan answer, 1)
+	body, _ := json.Marshal(admin)
+	go func() {
+		resp, err := http.Post(api.URL+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+		if err != nil {
+			done <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		done <- answer{resp.StatusCode, b, err}
+	}()
+	require.Eventually(t, func() bool { return hashes.Waiting() == 1 }, 10*time.Second, 5*time.Millisecond,
+		"the sign-in waits for the password check")
+	time.Sleep(deadline + deadline/2)
+	release()
+	got := <-done
+	require.NoError(t, got.err)
+	assert.Equal(t, 200, got.status, "a wait for the password check is not the database's time: %s\n%s", got.body, api.Logs())
 }

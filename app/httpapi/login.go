@@ -47,19 +47,29 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) *apiError {
 	}); e != nil {
 		return e
 	}
-	ctx, cancel := ctxTimeout(r)
-	defer cancel()
+	// Each database step has its own deadline, started when it starts: a
+	// password check's wait for its turn is not the database's time.
+	ctx, cancel := s.dbContext(r)
 	u, err := s.Store.UserByLogin(ctx, login)
-	if errors.Is(err, store.ErrNotFound) {
-		_, _ = auth.VerifyPassword(password, s.dummyHash) // as slow as a real check
-		return errInvalidCredentials
-	}
-	if err != nil {
+	cancel()
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return s.fail(r, "find user", err)
 	}
-	ok, err := auth.VerifyPassword(password, u.PasswordHash)
+	hash := s.dummyHash // an unknown user takes as long to refuse as a wrong password
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, err := s.Hashes.Verify(r.Context(), password, hash)
+	if errors.Is(err, auth.ErrBusy) {
+		s.Log.Warn("password checks busy: answered 503", "method", r.Method, "path", r.URL.Path,
+			"error", err.Error(), "concurrent", s.Hashes.Concurrent(), "max_wait", s.Hashes.Wait().String())
+		return errBusy
+	}
 	if err != nil {
 		return s.fail(r, "verify password", err)
+	}
+	if u == nil {
+		return errInvalidCredentials
 	}
 	secret := ""
 	if u.TOTPSecret != nil {
@@ -76,6 +86,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) *apiError {
 		return s.fail(r, "sign refresh token", err)
 	}
 	refresh.row.FamilyID, refresh.row.UserAgent, refresh.row.IPAddress = uuid.NewString(), userAgent, ip
+	ctx, cancel = s.dbContext(r)
+	defer cancel()
 	if _, err := s.Store.InsertRefreshToken(ctx, refresh.row); err != nil {
 		return s.fail(r, "store refresh token", err)
 	}

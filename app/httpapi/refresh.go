@@ -20,7 +20,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) *apiError {
 	if _, err := s.Tokens.Parse(token, auth.Refresh); err != nil {
 		return errTokenInvalid
 	}
-	ctx, cancel := ctxTimeout(r)
+	ctx, cancel := s.dbContext(r)
 	defer cancel()
 	userAgent, ip := clientInfo(r)
 	var child issued
@@ -62,7 +62,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) *apiError {
 			return errTokenInvalid
 		}
 	}
-	ctx, cancel := ctxTimeout(r)
+	ctx, cancel := s.dbContext(r)
 	defer cancel()
 	if _, err := s.Store.RevokeFamily(ctx, auth.HashToken(token)); err != nil {
 		return s.fail(r, "revoke token family", err)
@@ -81,7 +81,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) *apiError {
 	if err != nil {
 		return errTokenInvalid
 	}
-	ctx, cancel := ctxTimeout(r)
+	ctx, cancel := s.dbContext(r)
 	defer cancel()
 	u, err := s.Store.UserByID(ctx, claims.Subject)
 	if errors.Is(err, store.ErrNotFound) {

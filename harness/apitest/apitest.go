@@ -38,6 +38,9 @@ type Options struct {
 	Middleware func(http.Handler) http.Handler
 	// CORSOrigins may call the API from a browser: an admin panel's.
 	CORSOrigins []string
+	// Limits bound a request's password check and database steps; zero
+	// values are production's defaults.
+	Limits httpapi.Limits
 }
 
 // Passwords are the argon2id costs the test API hashes with unless told:
@@ -73,7 +76,7 @@ func Start(tb testing.TB, opts Options) *API {
 	}
 	logs := &apiserver.LogBuffer{}
 	ref, err := reference.Start(context.Background(), reference.Config{DatabaseURL: opts.DatabaseURL, JWTSecret: opts.JWTSecret, NoDevOTP: opts.NoDevOTP,
-		Now: opts.Now, PasswordParams: opts.PasswordParams, Middleware: opts.Middleware, CORSOrigins: opts.CORSOrigins, Log: logs})
+		Now: opts.Now, PasswordParams: opts.PasswordParams, Middleware: opts.Middleware, CORSOrigins: opts.CORSOrigins, Log: logs, Limits: opts.Limits})
 	if err != nil {
 		tb.Fatalf("apitest: %v", err)
 	}

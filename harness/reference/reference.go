@@ -12,6 +12,7 @@ import (
 
 	"github.com/appydex/smoke/app/apiserver"
 	"github.com/appydex/smoke/app/auth"
+	"github.com/appydex/smoke/app/httpapi"
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/harness/flow"
 )
@@ -36,6 +37,9 @@ type Config struct {
 	Middleware func(http.Handler) http.Handler
 	// Log receives the API's JSON log lines; nil discards them.
 	Log io.Writer
+	// Limits bound a request's password check and database steps; zero
+	// values are production's defaults.
+	Limits httpapi.Limits
 }
 
 // API is the reference API running in this process.
@@ -59,7 +63,7 @@ func Start(ctx context.Context, cfg Config) (*API, error) {
 		devOTP = ""
 	}
 	srv, err := apiserver.Start(ctx, apiserver.Config{DatabaseURL: cfg.DatabaseURL, JWTSecret: cfg.JWTSecret, DevOTP: devOTP, Now: now,
-		PasswordParams: cfg.PasswordParams, SeedDevAccounts: true, CORSOrigins: cfg.CORSOrigins, Middleware: cfg.Middleware, Log: cfg.Log})
+		PasswordParams: cfg.PasswordParams, SeedDevAccounts: true, CORSOrigins: cfg.CORSOrigins, Middleware: cfg.Middleware, Log: cfg.Log, Limits: cfg.Limits})
 	if err != nil {
 		return nil, err
 	}
