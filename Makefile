@@ -3,6 +3,8 @@
 #   make smoke      provision PostgreSQL, migrate, clone, report (go run ./cmd/smoke run)
 #   make test       every test, against real PostgreSQL (race detector on)
 #   make bench      benchmarks: server start per source, template build, clone
+#   make load       200, then 1000, sign-ins at once to the reference API (its own
+#                   process, production's password cost): 5xx, p50/p99, peak memory
 #   make lint       gofmt, import grouping (goimports), go vet, go mod tidy, actionlint
 #   make fuzz       fuzz the login and refresh handlers, and the masking of connection strings,
 #                   for FUZZTIME each (default 30000x: a count)
@@ -31,7 +33,7 @@ ifneq ($(PG_SOURCE),)
 export SMOKE_PG_SOURCE := $(PG_SOURCE)
 endif
 
-.PHONY: smoke test bench lint fuzz api admin pg-image api-image backend-images ensure-images ensure-pg-image ensure-backend-images
+.PHONY: smoke test bench load lint fuzz api admin pg-image api-image backend-images ensure-images ensure-pg-image ensure-backend-images
 
 smoke: ensure-pg-image
 	$(GO) run ./cmd/smoke run
@@ -40,7 +42,10 @@ test: ensure-images
 	$(GO) test -race -count=1 ./...
 
 bench: ensure-images
-	$(GO) test -run '^$$' -bench . -benchtime 20x ./...
+	$(GO) test -run '^$$' -bench . -skip '^BenchmarkLoginStorm$$' -benchtime 20x ./...
+
+load: ensure-pg-image
+	$(GO) test -run '^$$' -bench '^BenchmarkLoginStorm$$' -benchtime 1x ./tests
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi
