@@ -10,13 +10,13 @@ import (
 	"regexp"
 	"strings"
 	"sync/atomic"
+	"time"
 	"testing"
 
 	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/appydex/smoke/app/apiserver"
 	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/app/store"
@@ -107,7 +107,7 @@ func TestTheFlowFailsABackendThatTakesASpentCode(t *testing.T) {
 	t.Cleanup(balancer.Close)
 
 	res, err := flow.Run(context.Background(), flow.Config{BaseURL: balancer.URL, DatabaseURL: first.DatabaseURL,
-		Email: "totp@appydex.local", Password: "totp-pass-1", TOTPSecret: secret, RefreshTTL: apiserver.DefaultRefreshTTL})
+		Email: "totp@appydex.local", Password: "totp-pass-1", TOTPSecret: secret, RefreshTTL: flow.ContractRefreshTTL})
 	require.NoError(t, err)
 	t.Logf("flow:\n%s", res.Text())
 	assert.False(t, res.Passed)
@@ -157,4 +157,32 @@ func assertNoSessionLeftLive(t *testing.T, api *apitest.API, email string) {
 	require.NoError(t, api.DB.QueryRow(t.Context(), `SELECT count(*) FROM refresh_tokens r JOIN users u ON u.id = r.user_id
 		WHERE u.email = $1 AND NOT r.revoked AND r.expires_at > now()`, email).Scan(&live))
 	assert.Zero(t, live, "live sessions of %s after the flow", email)
+}
+
+// The lifetimes the flow holds an API to are the contract's — an access
+// token lives 15 minutes, a session at most 7 days — never the API's own
+// settings: an API whose sessions were set to last a century, or whose
+// access tokens were set to live a day, fails, though it keeps its own
+// word.
+func TestTheFlowHoldsTheAPIToTheContractsLifetimes(t *testing.T) {
+	for _, c := range []struct {
+		name            string
+		access, refresh time.Duration
+		says            string
+	}{
+		{"sessions set to last a century", 0, 100 * 365 * 24 * time.Hour, "the session ends within the stated refresh lifetime (168h0m0s)"},
+		{"access tokens set to live a day", 24 * time.Hour, 0, "the access token lives no longer than the stated access lifetime (15m0s)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			api := apitest.Start(t, apitest.Options{AccessTTL: c.access, RefreshTTL: c.refresh})
+			res, err := flow.Run(t.Context(), api.Flow())
+			require.NoError(t, err)
+			t.Logf("flow:\n%s", res.Text())
+			assert.False(t, res.Passed, "the flow must fail this API")
+			assert.Equal(t, []flow.Class{flow.Expiry}, res.FailedClasses(), "only its lifetimes are wrong")
+			assert.Contains(t, strings.Join(res.Failures(), "\n"), c.says)
+			assertNoSessionLeftLive(t, api, seed.AdminEmail)
+		})
+	}
 }

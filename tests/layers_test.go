@@ -1,7 +1,11 @@
 package tests
 
 import (
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -53,4 +57,39 @@ func forbiddenDeps(t *testing.T, pkgs string, forbidden []string) []string {
 		}
 	}
 	return found
+}
+
+// What the harness expects of an API comes from the contract, never from
+// the code under test: a default changed in the reference API (a session
+// of 100 years) must fail the flow, not move its expectation along. So no
+// harness or command code reads the reference API's defaults.
+func TestExpectationsAreNotReadFromTheCodeUnderTest(t *testing.T) {
+	t.Parallel()
+	defaults := regexp.MustCompile(`apiserver\.Default\w*TTL`)
+	guarded := 0
+	for _, root := range []string{"../harness", "../cmd/smoke", "."} {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
+				return err
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			guarded++
+			for i, line := range strings.Split(string(src), "\n") {
+				if defaults.MatchString(line) && !strings.Contains(line, "defaults := regexp") {
+					t.Errorf("%s:%d reads the reference API's own lifetimes; take them from the contract "+
+						"(flow.ContractAccessTTL, flow.ContractRefreshTTL): %s", path, i+1, strings.TrimSpace(line))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if guarded < 50 {
+		t.Fatalf("the guard read only %d Go files: it looks in the wrong place", guarded)
+	}
 }

@@ -178,6 +178,9 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 		}
 		step.Attachments = append(step.Attachments, res.Screenshot)
 	}
+	if res.ScreenshotError != "" {
+		step.Line("screenshot not saved under --artifacts %s: %s", r.o.artifacts, res.ScreenshotError)
+	}
 	return step, res, nil
 }
 

@@ -139,6 +139,10 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 			"--otp", "000000", "--password", "pw", "--no-browser"}, "--admin-url signs in to the panel in a browser, and --no-browser leaves the browser out"},
 		{"an admin landing that is not a path", []string{"verify", "--database-url", "postgres://x@127.0.0.1/db", "--admin-landing", "/home,admins"},
 			`"admins" is not a path`},
+		{"a refresh lifetime of zero", []string{"verify", "--database-url", "postgres://x@127.0.0.1/db", "--refresh-ttl", "0"},
+			`invalid value "0" for flag -refresh-ttl: want a positive duration`},
+		{"a negative access lifetime", []string{"verify", "--database-url", "postgres://x@127.0.0.1/db", "--access-ttl", "-1h"},
+			`invalid value "-1h" for flag -access-ttl: want a positive duration`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := smoke(t, map[string]string{"SMOKE_PASSWORD": "", "SMOKE_OTP": ""}, tc.args...)
@@ -147,6 +151,38 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 			assert.Contains(t, errOut, "Usage", "a usage error shows the usage")
 		})
 	}
+}
+
+// Where the run will write is checked before it starts: a run must not
+// print PASS and then fail to write its report.
+func TestOutputsThatCannotBeWrittenAreRefusedBeforeTheRun(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "a-file")
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"--junit under a file", []string{"run", "--no-browser", "--junit", filepath.Join(file, "report.xml")}, "--junit " + filepath.Join(file, "report.xml") + ": " + file + " is a file, not a folder"},
+		{"--junit that is a folder", []string{"run", "--no-browser", "--junit", t.TempDir()}, "is a folder: give the file to write"},
+		{"--artifacts under a file", []string{"run", "--artifacts", filepath.Join(file, "shots")}, "--artifacts " + filepath.Join(file, "shots") + " (where a failing browser step's screenshot goes): " + file + " is a file, not a folder"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := smoke(t, nil, tc.args...)
+			assert.Equal(t, exitProblem, code)
+			assert.Contains(t, errOut, tc.want)
+			assert.Empty(t, out, "nothing ran")
+		})
+	}
+
+	// A folder that does not exist yet is made when the report is written.
+	junit := filepath.Join(t.TempDir(), "reports", "ci", "smoke.xml")
+	code, _, errOut := verify(t, nil, pgtest.Clone(t).URL, "--junit", junit)
+	require.Equal(t, exitOK, code, errOut)
+	raw, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), "<testsuites")
 }
 
 func TestHelpDocumentsTheExitCodes(t *testing.T) {

@@ -6,16 +6,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
-	"github.com/appydex/smoke/app/apiserver"
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/harness/backend"
 	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/docker"
+	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
 )
@@ -55,7 +58,7 @@ type options struct {
 	databaseURL, apiURL             string
 	email, password, otp, totp      string
 	inactiveEmail, inactivePassword string
-	refreshTTL                      time.Duration
+	refreshTTL, accessTTL           time.Duration
 	appRoles                        []string // the roles the application connects as; nil: inferred
 }
 
@@ -124,6 +127,9 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		if msg := o.verifyProblem(); msg != "" {
 			return fail(msg)
 		}
+	}
+	if msg := o.outputsProblem(); msg != "" {
+		return nil, usageError{msg}
 	}
 	if o.pg, o.backend, err = pg.config(stderr, usage); err != nil {
 		return nil, err
@@ -217,7 +223,72 @@ func (o *options) verifyFlags(fs *flag.FlagSet, secretFlag func(p *string, name,
 		o.appRoles = append(o.appRoles, v)
 		return nil
 	})
-	fs.DurationVar(&o.refreshTTL, "refresh-ttl", apiserver.DefaultRefreshTTL, "the deployment's stated refresh-token lifetime: a session must end within it")
+	o.refreshTTL, o.accessTTL = flow.ContractRefreshTTL, flow.ContractAccessTTL
+	fs.Var(lifetime{&o.refreshTTL}, "refresh-ttl", "the deployment's stated refresh-token lifetime: a session must end within it")
+	fs.Var(lifetime{&o.accessTTL}, "access-ttl", "the deployment's stated access-token lifetime: expires_in and the token's exp − iat must not exceed it")
+}
+
+// lifetime is a token lifetime flag: a positive duration. Its default is
+// the contract's (flow.ContractRefreshTTL, flow.ContractAccessTTL), never
+// the reference API's setting.
+type lifetime struct{ d *time.Duration }
+
+func (l lifetime) String() string {
+	if l.d == nil {
+		return ""
+	}
+	return l.d.String()
+}
+
+func (l lifetime) Set(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("want a positive duration such as 168h or 15m")
+	}
+	*l.d = d
+	return nil
+}
+
+// outputsProblem says which file or folder the run would write cannot be
+// written ("" when all can), before the run starts: a run that printed PASS
+// and only then failed to write its JUnit would say one thing and exit
+// another.
+func (o *options) outputsProblem() string {
+	if o.junit != "" {
+		if err := canWrite(filepath.Dir(o.junit)); err != nil {
+			return fmt.Sprintf("--junit %s: %v", o.junit, err)
+		}
+		if fi, err := os.Stat(o.junit); err == nil && fi.IsDir() {
+			return fmt.Sprintf("--junit %s is a folder: give the file to write, e.g. %s", o.junit, filepath.Join(o.junit, "smoke.xml"))
+		}
+	}
+	if !o.noBrowser {
+		if err := canWrite(o.artifacts); err != nil {
+			return fmt.Sprintf("--artifacts %s (where a failing browser step's screenshot goes): %v", o.artifacts, err)
+		}
+	}
+	return ""
+}
+
+// canWrite says whether dir is, or can be made as, a folder this process
+// may write in: the nearest part of it that exists must be a folder it may
+// write in. It creates nothing.
+func canWrite(dir string) error {
+	for path := filepath.Clean(dir); ; path = filepath.Dir(path) {
+		fi, err := os.Stat(path)
+		switch {
+		case (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) && filepath.Dir(path) != path:
+			continue
+		case err != nil:
+			return err
+		case !fi.IsDir():
+			return fmt.Errorf("%s is a file, not a folder", path)
+		}
+		if err := syscall.Access(path, 2|1); err != nil { // W_OK|X_OK
+			return fmt.Errorf("the folder %s cannot be written: %w", path, err)
+		}
+		return nil
+	}
 }
 
 // verifyProblem says what verify's flags, together, cannot mean ("" when
@@ -281,6 +352,9 @@ func (o *options) write(rep *report.Report, stdout io.Writer) error {
 		return err
 	}
 	if o.junit != "" {
+		if err := os.MkdirAll(filepath.Dir(o.junit), 0o755); err != nil {
+			return fmt.Errorf("--junit: %w", err)
+		}
 		f, err := os.Create(o.junit)
 		if err != nil {
 			return fmt.Errorf("--junit: %w", err)

@@ -41,6 +41,9 @@ type Options struct {
 	// Limits bound a request's password check and database steps; zero
 	// values are production's defaults.
 	Limits httpapi.Limits
+	// AccessTTL and RefreshTTL are the API's own lifetimes; zero means its
+	// defaults.
+	AccessTTL, RefreshTTL time.Duration
 }
 
 // Passwords are the argon2id costs the test API hashes with unless told:
@@ -76,7 +79,8 @@ func Start(tb testing.TB, opts Options) *API {
 	}
 	logs := &apiserver.LogBuffer{}
 	ref, err := reference.Start(context.Background(), reference.Config{DatabaseURL: opts.DatabaseURL, JWTSecret: opts.JWTSecret, NoDevOTP: opts.NoDevOTP,
-		Now: opts.Now, PasswordParams: opts.PasswordParams, Middleware: opts.Middleware, CORSOrigins: opts.CORSOrigins, Log: logs, Limits: opts.Limits})
+		Now: opts.Now, PasswordParams: opts.PasswordParams, Middleware: opts.Middleware, CORSOrigins: opts.CORSOrigins, Log: logs, Limits: opts.Limits,
+		AccessTTL: opts.AccessTTL, RefreshTTL: opts.RefreshTTL})
 	if err != nil {
 		tb.Fatalf("apitest: %v", err)
 	}

@@ -76,8 +76,10 @@ type Description struct {
 		Admin    Account `yaml:"admin"`
 		Inactive Account `yaml:"inactive"` // optional: a disabled account
 	} `yaml:"accounts"`
-	// RefreshTTL is the refresh-token lifetime the backend promises, e.g. 168h.
+	// RefreshTTL and AccessTTL are the refresh- and access-token lifetimes
+	// the backend promises, e.g. 168h and 15m.
 	RefreshTTL Duration `yaml:"refresh_ttl"`
+	AccessTTL  Duration `yaml:"access_ttl"`
 	// Incident is the backend as it ran in the incident, for smoke repro.
 	Incident struct {
 		Image    string `yaml:"image"`    // the incident's image
@@ -228,5 +230,5 @@ func (d *Description) Flow(baseURL, databaseURL string) flow.Config {
 	}
 	admin, inactive := d.Accounts.Admin, d.Accounts.Inactive
 	return flow.Config{BaseURL: baseURL, DatabaseURL: databaseURL, Email: admin.Email, Password: admin.Password, OTP: admin.OTP,
-		InactiveEmail: inactive.Email, InactivePassword: inactive.Password, RefreshTTL: time.Duration(d.RefreshTTL), Paths: paths}
+		InactiveEmail: inactive.Email, InactivePassword: inactive.Password, RefreshTTL: time.Duration(d.RefreshTTL), AccessTTL: time.Duration(d.AccessTTL), Paths: paths}
 }

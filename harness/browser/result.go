@@ -81,8 +81,10 @@ type Result struct {
 	Text     string    `json:"text,omitempty"`
 	Requests []Request `json:"requests"`
 	Console  []string  `json:"console,omitempty"`
-	// Screenshot is the PNG saved on a failure.
-	Screenshot string `json:"screenshot,omitempty"`
+	// Screenshot is the PNG saved on a failure; ScreenshotError says why
+	// none was, when one should have been.
+	Screenshot      string `json:"screenshot,omitempty"`
+	ScreenshotError string `json:"screenshot_error,omitempty"`
 	// SignedOut says how the session ended, when SignInOptions.SignOut asked.
 	SignedOut string    `json:"signed_out,omitempty"`
 	Problems  []Problem `json:"problems,omitempty"`

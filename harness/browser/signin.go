@@ -340,16 +340,7 @@ func (b *Browser) finish(ctx context.Context, tab context.Context, rec *recorder
 		// code, drawn as dots like the password beside it; it may show a
 		// deployment's dashboard, so only its owner may read it.
 		_, _ = evaluate[bool](tab, hideCodeJS)
-		if png, err := chromedp.Run(tab, chromedp.CaptureScreenshot()); err == nil {
-			name := o.ScreenshotName
-			if name == "" {
-				name = "browser-sign-in.png"
-			}
-			path := filepath.Join(o.ScreenshotDir, name)
-			if err := os.MkdirAll(o.ScreenshotDir, 0o700); err == nil && os.WriteFile(path, png, 0o600) == nil {
-				res.Screenshot = path
-			}
-		}
+		res.Screenshot, res.ScreenshotError = saveScreenshot(tab, o)
 	}
 	switch {
 	case !o.SignOut || ctx.Err() != nil:
@@ -390,4 +381,25 @@ func signOut(tab context.Context, o SignInOptions) string {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return "the page's sign-out control was clicked, but the page stayed signed in"
+}
+
+// saveScreenshot writes a PNG of the tab into o.ScreenshotDir and returns
+// its path, or why it could not.
+func saveScreenshot(tab context.Context, o SignInOptions) (path, problem string) {
+	png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+	if err != nil {
+		return "", "the page could not be captured: " + err.Error()
+	}
+	name := o.ScreenshotName
+	if name == "" {
+		name = "browser-sign-in.png"
+	}
+	path = filepath.Join(o.ScreenshotDir, name)
+	if err := os.MkdirAll(o.ScreenshotDir, 0o700); err != nil {
+		return "", err.Error()
+	}
+	if err := os.WriteFile(path, png, 0o600); err != nil {
+		return "", err.Error()
+	}
+	return path, ""
 }

@@ -46,8 +46,12 @@ type Config struct {
 	// disabled: it must get exactly the wrong-password answer. "" skips it.
 	InactiveEmail, InactivePassword string
 	// RefreshTTL is the deployment's stated refresh-token lifetime: a
-	// session's absolute expiry must lie within it. 0 leaves it unchecked.
-	RefreshTTL time.Duration
+	// session's absolute expiry must lie within it. AccessTTL is its stated
+	// access-token lifetime: expires_in and the token's exp − iat must not
+	// exceed it. Take them from the contract (ContractRefreshTTL,
+	// ContractAccessTTL, or what the deployment promises), never from the
+	// code under test's settings. 0 leaves one unchecked.
+	RefreshTTL, AccessTTL time.Duration
 	// ProveExpiry lets an access token and a refresh token expire and
 	// proves both are refused. It waits out their lifetimes through Wait, so
 	// set it where Wait moves the deployment's clock or lifetimes are short.
@@ -62,6 +66,14 @@ type Config struct {
 	Paths    Paths
 	Client   *http.Client
 }
+
+// The appydex API's stated lifetimes, as the incident's stack states them:
+// an access token lives 15 minutes, a session at most 7 days. They are the
+// contract every backend of the API keeps, whatever its code's defaults.
+const (
+	ContractAccessTTL  = 15 * time.Minute
+	ContractRefreshTTL = 7 * 24 * time.Hour
+)
 
 // Paths are the API's endpoints.
 type Paths struct {

@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 )
 
@@ -105,6 +106,10 @@ func (r *runner) pair(s *Step, resp *response) (access, refresh, userID string) 
 	s.expect(resp, Contract, "token_type is bearer", body["token_type"] == "bearer", "token_type %v", body["token_type"])
 	expiresIn, _ := body["expires_in"].(float64)
 	s.expect(resp, Contract, "expires_in is positive", expiresIn > 0, "expires_in %v", body["expires_in"])
+	if r.cfg.AccessTTL > 0 {
+		s.expect(resp, Expiry, fmt.Sprintf("the access token lives no longer than the stated access lifetime (%s)", r.cfg.AccessTTL),
+			expiresIn <= r.cfg.AccessTTL.Seconds(), "expires_in %v s", body["expires_in"])
+	}
 	s.expect(resp, Contract, "an access token, a refresh token, and they differ", access != "" && refresh != "" && access != refresh,
 		"access %s, refresh %s", access, refresh)
 	s.expect(resp, Contract, "user.id is set", userID != "", "user %v", user)

@@ -25,6 +25,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -306,11 +307,7 @@ func handOut(tb testing.TB, db *pgenv.Database) *DB {
 		pool.Close()
 		if tb.Failed() {
 			db.Keep()
-			url := db.URL
-			if shared.srv != nil && shared.srv.Source() == pgenv.External {
-				url = redact.Conn(url) // the password is the user's own
-			}
-			tb.Logf("pgtest: kept database %s for inspection: %s", db.Name, url)
+			tb.Logf("pgtest: kept database %s for inspection on %s%s", db.Name, redact.Conn(db.URL), keptURLFile(db))
 			return
 		}
 		if err := db.Drop(context.Background()); err != nil {
@@ -347,4 +344,16 @@ func Pool(tb testing.TB, url string) *pgxpool.Pool {
 	}
 	tb.Cleanup(pool.Close)
 	return pool
+}
+
+// keptURLFile writes the URL of a kept database, password and all, to a
+// file only its owner may read, and says where: a log must not show the
+// password, and whoever inspects the database needs it. "" when it could
+// not be written.
+func keptURLFile(db *pgenv.Database) string {
+	path := filepath.Join(os.TempDir(), "appydex-smoke-kept-"+db.Name+".url")
+	if err := os.WriteFile(path, []byte(db.URL+"\n"), 0o600); err != nil {
+		return ""
+	}
+	return fmt.Sprintf(`; connect with psql "$(cat %s)"`, path)
 }

@@ -37,6 +37,10 @@ type Config struct {
 	Middleware func(http.Handler) http.Handler
 	// Log receives the API's JSON log lines; nil discards them.
 	Log io.Writer
+	// AccessTTL and RefreshTTL are the API's own lifetimes; zero means its
+	// defaults. The flow does not read them: it holds the API to the
+	// contract's.
+	AccessTTL, RefreshTTL time.Duration
 	// Limits bound a request's password check and database steps; zero
 	// values are production's defaults.
 	Limits httpapi.Limits
@@ -63,7 +67,8 @@ func Start(ctx context.Context, cfg Config) (*API, error) {
 		devOTP = ""
 	}
 	srv, err := apiserver.Start(ctx, apiserver.Config{DatabaseURL: cfg.DatabaseURL, JWTSecret: cfg.JWTSecret, DevOTP: devOTP, Now: now,
-		PasswordParams: cfg.PasswordParams, SeedDevAccounts: true, CORSOrigins: cfg.CORSOrigins, Middleware: cfg.Middleware, Log: cfg.Log, Limits: cfg.Limits})
+		PasswordParams: cfg.PasswordParams, SeedDevAccounts: true, CORSOrigins: cfg.CORSOrigins, Middleware: cfg.Middleware, Log: cfg.Log, Limits: cfg.Limits,
+		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL})
 	if err != nil {
 		return nil, err
 	}
@@ -72,12 +77,14 @@ func Start(ctx context.Context, cfg Config) (*API, error) {
 }
 
 // Flow is the flow against this API: as the development admin, with the
-// disabled account, the reference's refresh lifetime and — on the API's
+// disabled account, the contract's lifetimes (never the API's own
+// settings) and — on the API's
 // own clock — expiry proved by moving it. databaseURL is the API's
 // database, for the row checks; "" skips them.
 func (a *API) Flow(databaseURL string) flow.Config {
 	cfg := flow.Config{BaseURL: a.URL, DatabaseURL: databaseURL, Email: seed.AdminEmail, Password: seed.AdminPassword, OTP: seed.DevOTP,
-		InactiveEmail: seed.InactiveEmail, InactivePassword: seed.InactivePassword, RefreshTTL: apiserver.DefaultRefreshTTL}
+		InactiveEmail: seed.InactiveEmail, InactivePassword: seed.InactivePassword,
+		RefreshTTL: flow.ContractRefreshTTL, AccessTTL: flow.ContractAccessTTL}
 	if a.Clock != nil {
 		cfg.ProveExpiry, cfg.Wait = true, a.Clock.Wait
 	}
