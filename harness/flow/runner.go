@@ -30,6 +30,10 @@ type runner struct {
 
 	mu      sync.Mutex
 	secrets []string // the password, the TOTP secret, every token seen: shown as fingerprints
+	// gone is why the API is taken for unreachable: the first request it
+	// did not answer. The run sends it nothing more, so an API that hangs
+	// costs one timeout, not one per step.
+	gone error
 
 	readyStatus int        // what /readyz answered
 	userID      string     // the signed-in user, from login
@@ -244,8 +248,21 @@ func (r *runner) send(ctx context.Context, req request) (*http.Request, *respons
 	for k, v := range req.header {
 		hreq.Header.Set(k, v)
 	}
+	r.mu.Lock()
+	gone := r.gone
+	r.mu.Unlock()
+	if gone != nil {
+		return hreq, nil, fmt.Errorf("not sent: %w", gone)
+	}
 	hresp, err := r.cfg.Client.Do(hreq)
 	if err != nil {
+		if ctx.Err() == nil { // not the run being interrupted: the API did not answer
+			r.mu.Lock()
+			if r.gone == nil {
+				r.gone = &noAnswerError{what: req.method + " " + req.path, err: err}
+			}
+			r.mu.Unlock()
+		}
 		return hreq, nil, err
 	}
 	defer hresp.Body.Close()
@@ -389,3 +406,16 @@ func loadDocument(ctx context.Context, data []byte) (routers.Router, error) {
 	doc.Servers = nil
 	return legacy.NewRouter(doc)
 }
+
+// noAnswerError is the first request the API did not answer, which every
+// later request of the run is not sent for.
+type noAnswerError struct {
+	what string
+	err  error
+}
+
+func (e *noAnswerError) Error() string {
+	return "the API did not answer " + e.what + " earlier in the run (" + e.err.Error() + ")"
+}
+
+func (e *noAnswerError) Unwrap() error { return e.err }
