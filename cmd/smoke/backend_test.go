@@ -112,11 +112,15 @@ func TestABrokenBackendIsReportedInItsOwnWords(t *testing.T) {
 	})
 	t.Run("an image that is not there and does not build", func(t *testing.T) {
 		t.Parallel()
-		code, _, errOut := smoke(t, backendEnv, "run", "--backend", describe(t, "image: appydex-smoke/fastapi:fixed", "image: appydex-smoke/fastapi:nowhere",
-			"build: [bash, build.sh]", "build: [bash, -c, 'echo no such recipe; exit 3']"))
+		code, out, errOut := smoke(t, backendEnv, "run", "--backend", describe(t, "image: appydex-smoke/fastapi:fixed", "image: appydex-smoke/fastapi:nowhere",
+			"build: [bash, build.sh]", "build: [bash, -c, 'echo no such recipe; exit 3']",
+			"image: appydex-smoke/fastapi:incident", "image: appydex-smoke/fastapi:nowhere-either"))
 		assert.Equal(t, exitProblem, code)
 		assert.Contains(t, errOut, "image appydex-smoke/fastapi:nowhere is not on this machine, and its build (bash -c echo no such recipe; exit 3")
 		assert.Contains(t, errOut, "no such recipe")
+		assert.Contains(t, out, "FAIL image", "the image's own step, not PostgreSQL's")
+		assert.NotContains(t, out, "postgres")
+		assert.NotContains(t, out+errOut, "nowhere-either", "run does not need the incident's image")
 	})
 }
 
@@ -134,6 +138,8 @@ func TestVerifyOfADeploymentOfTheFastAPIBackend(t *testing.T) {
 	cfg, err := pgtest.Config()
 	require.NoError(t, err)
 	cfg.Source = pgenv.Container
+	_, err = backend.EnsureImages(ctx, desc, cfg, desc.Image, desc.Incident.Image)
+	require.NoError(t, err)
 	deployment, err := backend.Up(ctx, desc, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { deployment.Close(context.Background()) })

@@ -48,6 +48,9 @@ func (t *describedTarget) image(v version) string {
 // up starts the backend's world: its images (built when missing or out
 // of date), a Docker network, PostgreSQL on it under the backend's alias.
 func (t *describedTarget) up(ctx context.Context, rep *report.Report, name string) (*report.Step, error) {
+	if err := t.images(ctx, rep); err != nil {
+		return nil, err
+	}
 	step := rep.Start(name)
 	end := t.o.progress.begin(fmt.Sprintf("starting PostgreSQL for %s, on a Docker network as %s", t.desc.Name, t.desc.Database.Alias))
 	stack, err := backend.Up(ctx, t.desc, t.o.pg)
@@ -64,6 +67,30 @@ func (t *describedTarget) up(ctx context.Context, rep *report.Report, name strin
 		}
 	}
 	return step, nil
+}
+
+// images makes sure the images the command runs are on this machine — the
+// backend's, and for repro the incident's — building what is missing with
+// the description's build command.
+func (t *describedTarget) images(ctx context.Context, rep *report.Report) error {
+	step := rep.Start("image")
+	images := []string{t.desc.Image}
+	if rep.Command == "repro" && t.desc.Incident.Image != "" {
+		images = append(images, t.desc.Incident.Image)
+	}
+	end := t.o.progress.begin("checking the backend's image")
+	built, err := backend.EnsureImages(ctx, t.desc, t.o.pg, images...)
+	end()
+	if err != nil {
+		step.Fail("%s: not on this machine, and not built", strings.Join(images, ", "))
+		return err
+	}
+	if len(built) > 0 {
+		step.Pass("%s on this machine (built %s with %s)", strings.Join(images, ", "), strings.Join(built, ", "), strings.Join(t.desc.Build, " "))
+	} else {
+		step.Pass("%s on this machine", strings.Join(images, ", "))
+	}
+	return nil
 }
 
 func (t *describedTarget) close(ctx context.Context) {

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -126,7 +127,9 @@ func Load(path string) (*Description, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	d := &Description{File: path, Dir: filepath.Dir(path)}
-	if err := dec.Decode(d); err != nil {
+	if err := dec.Decode(d); errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s is empty: describe the backend in it (docs/backends.md lists the fields; fixtures/backends/fastapi/%s is one)", path, FileName)
+	} else if err != nil {
 		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if err := d.validate(); err != nil {

@@ -70,6 +70,8 @@ func TestBadDescriptionsSayWhatAndWhere(t *testing.T) {
 		{"a revision table that is no table.column", strings.Replace(minimal, "{alias: db}", "{alias: db, revision_table: alembic_version}", 1),
 			[]string{`database.revision_table "alembic_version": write it as table.column`}},
 		{"a duration that is none", minimal + "refresh_ttl: soon\n", []string{`"soon" is not a duration such as 168h`}},
+		{"an empty file", "", []string{"backend.yaml is empty: describe the backend in it (docs/backends.md lists the fields"}},
+		{"only a comment", "# to do\n", []string{"backend.yaml is empty"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := backend.Load(write(t, tc.yaml))

@@ -34,25 +34,16 @@ type Stack struct {
 	services  []*Service
 }
 
-// Up makes sure the backend's images exist (building them with the
-// description's build command when they do not), then starts the network
-// and PostgreSQL. pg says how to start PostgreSQL: it must be able to run
-// as a container, since the backend reaches it over Docker's network.
+// Up starts the network and PostgreSQL for a backend whose images are on
+// this machine (EnsureImages). pg says how to start PostgreSQL: it must be
+// able to run as a container, since the backend reaches it over Docker's
+// network.
 func Up(ctx context.Context, desc *Description, pg pgenv.Config) (*Stack, error) {
-	switch pg.Chosen() {
-	case pgenv.Auto, pgenv.Container:
-	default:
-		return nil, fmt.Errorf("a backend runs in Docker, beside its PostgreSQL: use the container source (--pg-source container), not %s", pg.Chosen())
-	}
-	cli, err := docker.Client(ctx, pg.DockerHost)
+	cli, err := dockerFor(ctx, pg)
 	if err != nil {
-		return nil, fmt.Errorf("a backend runs in Docker: %w", err)
-	}
-	s := &Stack{Desc: desc, cli: cli, jwtSecret: randomHex(32)}
-	if err := s.ensureImages(ctx); err != nil {
-		cli.Close()
 		return nil, err
 	}
+	s := &Stack{Desc: desc, cli: cli, jwtSecret: randomHex(32)}
 	if s.network, err = docker.NewNetwork(ctx); err != nil {
 		cli.Close()
 		return nil, fmt.Errorf("create a Docker network: %w", err)
@@ -88,35 +79,59 @@ func (s *Stack) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// ensureImages builds the backend's images when one is missing.
-func (s *Stack) ensureImages(ctx context.Context) error {
-	images := []string{s.Desc.Image}
-	if s.Desc.Incident.Image != "" {
-		images = append(images, s.Desc.Incident.Image)
+// dockerFor is a Docker client for a backend's stack, which needs the
+// container source.
+func dockerFor(ctx context.Context, pg pgenv.Config) (*testcontainers.DockerClient, error) {
+	switch pg.Chosen() {
+	case pgenv.Auto, pgenv.Container:
+	default:
+		return nil, fmt.Errorf("a backend runs in Docker, beside its PostgreSQL: use the container source (--pg-source container), not %s", pg.Chosen())
 	}
+	cli, err := docker.Client(ctx, pg.DockerHost)
+	if err != nil {
+		return nil, fmt.Errorf("a backend runs in Docker: %w", err)
+	}
+	return cli, nil
+}
+
+// EnsureImages makes sure images — those of the backend a command runs:
+// desc.Image, and desc.Incident.Image for repro — are on this machine,
+// building them with the description's build command when one is missing.
+// It returns the images it had to build.
+func EnsureImages(ctx context.Context, desc *Description, pg pgenv.Config, images ...string) (built []string, err error) {
+	cli, err := dockerFor(ctx, pg)
+	if err != nil {
+		return nil, err
+	}
+	defer cli.Close()
 	var missing []string
 	for _, image := range images {
-		if !docker.ImagePresent(ctx, s.cli, image) {
+		if !docker.ImagePresent(ctx, cli, image) {
 			missing = append(missing, image)
 		}
 	}
 	if len(missing) == 0 {
-		return nil
+		return nil, nil
 	}
-	if len(s.Desc.Build) == 0 {
+	return missing, build(ctx, cli, desc, missing)
+}
+
+// build runs the description's build command for the missing images.
+func build(ctx context.Context, cli *testcontainers.DockerClient, desc *Description, missing []string) error {
+	if len(desc.Build) == 0 {
 		return fmt.Errorf("image %s is not on this machine, and %s names no build command: build it, or add build: to the description",
-			strings.Join(missing, ", "), s.Desc.File)
+			strings.Join(missing, ", "), desc.File)
 	}
-	cmd := exec.CommandContext(ctx, s.Desc.Build[0], s.Desc.Build[1:]...)
-	cmd.Dir = s.Desc.Dir
+	cmd := exec.CommandContext(ctx, desc.Build[0], desc.Build[1:]...)
+	cmd.Dir = desc.Dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("image %s is not on this machine, and its build (%s, in %s) failed: %w\n%s",
-			strings.Join(missing, ", "), strings.Join(s.Desc.Build, " "), s.Desc.Dir, err, tail(string(out), 2000))
+			strings.Join(missing, ", "), strings.Join(desc.Build, " "), desc.Dir, err, tail(string(out), 2000))
 	}
 	for _, image := range missing {
-		if !docker.ImagePresent(ctx, s.cli, image) {
+		if !docker.ImagePresent(ctx, cli, image) {
 			return fmt.Errorf("image %s is still missing after its build (%s, in %s): the build makes other tags than the description names",
-				image, strings.Join(s.Desc.Build, " "), s.Desc.Dir)
+				image, strings.Join(desc.Build, " "), desc.Dir)
 		}
 	}
 	return nil
