@@ -30,7 +30,7 @@ func downMain(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "smoke down: stopped %s\n", s)
 	}
 	for _, s := range inUse {
-		fmt.Fprintf(stdout, "smoke down: left %s: a process uses it now; it stops once unused\n", s)
+		fmt.Fprintf(stdout, "smoke down: left %s: a process uses it now; it stops as soon as that process is done\n", s)
 	}
 	if len(stopped)+len(inUse) == 0 && err == nil {
 		fmt.Fprintln(stdout, "smoke down: no kept PostgreSQL server")

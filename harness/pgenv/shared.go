@@ -299,7 +299,7 @@ func StopSharedIn(ctx context.Context, folder string) (what string, inUseNow boo
 	}
 	defer gate.Close()
 	if dir.InUse() {
-		return what, true, nil
+		return what, true, dir.StopWhenUnused()
 	}
 	if keeper, ok := owner.Parse(st.Keeper); ok && !keeper.Gone() {
 		_ = syscall.Kill(keeper.PID, syscall.SIGTERM)

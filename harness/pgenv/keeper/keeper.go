@@ -36,6 +36,7 @@ const (
 	FileGate   = "gate"
 	FileLease  = "lease"
 	FileKeep   = "keep"
+	FileStop   = "stop" // smoke down asked: stop as soon as unused
 	FileState  = "server.json"
 	FileConfig = "config.json"
 	FileError  = "error"
@@ -93,6 +94,10 @@ func (d Folder) Keep() (time.Duration, error) {
 // keeper lets it go: the longest wish holds, a later user's shorter one
 // does not cut it. Call it under the gate.
 func (d Folder) KeepAtLeast(idle time.Duration) error {
+	// A user who asks to keep it now outweighs an earlier ask to stop.
+	if err := os.Remove(d.Path(FileStop)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
 	if old, err := d.Keep(); err == nil && old >= idle {
 		return nil
 	}
@@ -126,7 +131,7 @@ func (d Folder) WriteState(v any) error {
 // be waiting.
 func (d Folder) Forget() error {
 	var errs []error
-	for _, f := range []string{FileState, FileKeep, FileError} {
+	for _, f := range []string{FileState, FileKeep, FileStop, FileError} {
 		if err := os.Remove(d.Path(f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
@@ -223,6 +228,18 @@ type Resource struct {
 	Stop func() int
 }
 
+// StopWhenUnused asks the keeper to let the resource go as soon as no user
+// holds the lease, without lingering for the idle time (smoke down on a
+// resource in use). A later KeepAtLeast takes the ask back.
+func (d Folder) StopWhenUnused() error {
+	return os.WriteFile(d.Path(FileStop), nil, 0o600)
+}
+
+func (d Folder) stopAsked() bool {
+	_, err := os.Stat(d.Path(FileStop))
+	return err == nil
+}
+
 // Serve keeps r until no user has held the lease for linger (or for what
 // a user asked to keep it: Keep), until it is unhealthy, or until the
 // keeper is told to stop (SIGTERM, SIGINT). It returns the exit code.
@@ -256,6 +273,9 @@ func (d Folder) Serve(r Resource, linger time.Duration, logf func(string, ...any
 		if keep, err := d.Keep(); err == nil {
 			wait = keep
 		}
+		if d.stopAsked() {
+			wait = 0
+		}
 		if time.Since(idleSince) < wait {
 			continue
 		}
@@ -272,6 +292,7 @@ func (d Folder) Serve(r Resource, linger time.Duration, logf func(string, ...any
 		logf("keeper: unused for %s: stopping", time.Since(idleSince).Round(time.Second))
 		code := r.Stop()
 		_ = os.Remove(d.Path(FileKeep))
+		_ = os.Remove(d.Path(FileStop))
 		gate.Close()
 		return code
 	}

@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -65,5 +66,50 @@ func TestAFoldersLocksAndFiles(t *testing.T) {
 	}
 	if err := d.ReadState(&st); err == nil {
 		t.Error("the state stays after Forget")
+	}
+}
+
+// smoke down on a resource in use: its keeper lets it go as soon as the
+// last user leaves, not after the idle time it would otherwise wait.
+func TestAStopAskedWhileInUseHappensOnceUnused(t *testing.T) {
+	d := keeper.Folder(t.TempDir())
+	lease, err := d.Lease()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.KeepAtLeast(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	stopped := make(chan struct{})
+	go d.Serve(keeper.Resource{Healthy: func() error { return nil }, Stop: func() int { close(stopped); return 0 }},
+		time.Hour, t.Logf)
+	if err := d.StopWhenUnused(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-stopped:
+		t.Fatal("stopped while a user held the lease")
+	case <-time.After(500 * time.Millisecond):
+	}
+	lease.Close()
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("still kept 10 s after its last user left, though a stop was asked")
+	}
+}
+
+// A user who asks to keep the resource after a stop was asked takes the
+// ask back.
+func TestAKeepAfterAStopTakesItBack(t *testing.T) {
+	d := keeper.Folder(t.TempDir())
+	if err := d.StopWhenUnused(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.KeepAtLeast(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(d.Path(keeper.FileStop)); !os.IsNotExist(err) {
+		t.Errorf("the stop is still asked after a later keep: %v", err)
 	}
 }
