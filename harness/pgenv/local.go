@@ -160,6 +160,38 @@ func (p *postmaster) stop() {
 	os.Remove(filepath.Join(p.dir, "data", "postmaster.pid"))
 }
 
+// restartLocal brings a local cluster whose postmaster died (or hangs)
+// back in place, on its port. A postmaster that died left its shared
+// memory behind (in /dev/shm): PostgreSQL, starting on the same data
+// directory, finds the dead one's segment by the directory's key and
+// removes it with the dynamic segments it names. The dead postmaster's
+// children may hold that memory for a moment after it died: the start is
+// tried again until they have gone.
+func (s *Server) restartLocal(ctx context.Context) error {
+	if s.local == nil {
+		return fmt.Errorf("only a local cluster restarts in place; this one is %s", s.source)
+	}
+	p := s.local
+	select {
+	case <-p.exited: // died: its lock file says "ready", which the next start must not read
+		p.cmd = nil
+		_ = os.Remove(filepath.Join(p.dir, "data", "postmaster.pid"))
+	default:
+		p.stop() // hangs: shut it down, which frees its memory
+	}
+	var err error
+	for attempt := 0; attempt < 10; attempt++ {
+		if err = p.start(ctx); err == nil {
+			return s.ready(ctx, 10*time.Second, false)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	return err
+}
+
 // Pause stops a local server, keeping its data, as an outage would: every
 // connection to it fails until Resume. Only the local source can pause.
 func (s *Server) Pause(ctx context.Context) error {

@@ -22,8 +22,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
@@ -169,17 +171,34 @@ func attachRunning(ctx context.Context, dir keeper.Folder, cfg Config) (*Server,
 	keeperOf, ok := owner.Parse(st.Keeper)
 	if ok && !keeperOf.Gone() && st.Recipe == sharedRecipe {
 		// Its keeper runs, and others may be using it: a server that does
-		// not answer is an error to report, never one to stop.
+		// not answer is never one to stop here. Its keeper is asked to
+		// check it now — and to restart it in place when its server died
+		// (a local cluster) — rather than at its next round.
 		var err error
-		for try := 0; try < 5; try++ {
+		deadline := time.Now().Add(15 * time.Second)
+		for try := 0; ; try++ {
 			var srv *Server
 			if srv, err = fromState(ctx, st); err == nil {
+				if try > 0 {
+					cfg.logf("pgenv: the shared server answers again, restarted by its keeper")
+				}
 				return srv, nil
 			}
-			if ctx.Err() != nil {
+			if try == 0 {
+				cfg.logf("pgenv: the shared server does not answer (%v): asking its keeper %d to check it", err, keeperOf.PID)
+				_ = keeper.Check(keeperOf.PID)
+			}
+			if keeperOf.Gone() {
+				cfg.logf("pgenv: its keeper stopped it; starting another")
+				if err := os.Remove(dir.Path(keeper.FileState)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return nil, err
+				}
+				return nil, nil
+			}
+			if ctx.Err() != nil || time.Now().After(deadline) {
 				break
 			}
-			time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
+			time.Sleep(200 * time.Millisecond)
 		}
 		return nil, fmt.Errorf("the shared PostgreSQL (%s, keeper process %d) does not answer: %w; its keeper's log: %s; "+
 			"smoke down stops it once unused, and %s=0 gives each process a server of its own",
@@ -222,6 +241,10 @@ func startKeeper(ctx context.Context, dir keeper.Folder, cfg Config) (*Server, e
 // keep is the keeper: it starts the server, publishes it, and keeps it
 // (keeper.Folder.Serve). It returns the exit code.
 func keep(dir keeper.Folder) int {
+	// An attaching run may ask for a health check (keeper.Check) as soon
+	// as the state is published, before Serve listens for it: until then
+	// the ask is ignored rather than fatal.
+	signal.Ignore(syscall.SIGUSR1)
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05.000 ")+format+"\n", args...)
 	}
@@ -262,7 +285,15 @@ func keep(dir keeper.Folder) int {
 		defer cancel()
 		return srv.ready(ctx, 5*time.Second, false)
 	}
-	return dir.Serve(keeper.Resource{Healthy: healthy, Stop: stop}, Linger, logf)
+	res := keeper.Resource{Healthy: healthy, Stop: stop}
+	if srv.local != nil {
+		res.Restart = func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			return srv.restartLocal(ctx)
+		}
+	}
+	return dir.Serve(res, Linger, logf)
 }
 
 // StopShared stops every shared server no process uses now, as `smoke

@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -269,4 +271,50 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// A kept local server whose postmaster died (kill -9) is restarted in place
+// by its keeper as soon as the next run finds it does not answer — not
+// after the keeper's next round — and the dead postmaster's shared memory
+// in /dev/shm goes with the restart.
+func TestAKeptServerWhosePostmasterDiedIsRestartedInPlace(t *testing.T) {
+	cfg, err := pgtest.Config()
+	require.NoError(t, err)
+	cfg.Source = pgenv.Local
+	probe, err := pgenv.Start(t.Context(), cfg) // skips where there are no local binaries
+	pgtest.RequireSource(t, pgenv.Local, err)
+	require.NoError(t, probe.Close(t.Context()))
+	cache := t.TempDir()
+	stopShared(t, pgenv.Local, cache)
+	first := attachChild(t, pgenv.Local, cache, pgenv.EnvReuse+"=1")
+	first.finish(t)
+
+	state, err := os.ReadFile(filepath.Join(sharedFolder(t, pgenv.Local, cache), "server.json"))
+	require.NoError(t, err)
+	var st struct{ Where string }
+	require.NoError(t, json.Unmarshal(state, &st))
+	dataDir := strings.TrimPrefix(st.Where, "local cluster in ")
+	pidFile, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(strings.SplitN(string(pidFile), "\n", 2)[0])
+	require.NoError(t, err)
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	require.NoError(t, err)
+	var segments []string
+	for line := range strings.Lines(string(maps)) {
+		if i := strings.Index(line, "/dev/shm/PostgreSQL."); i >= 0 {
+			segments = append(segments, strings.TrimSpace(line[i:]))
+		}
+	}
+	require.NotEmpty(t, segments, "the postmaster maps its dynamic shared memory's control segment")
+
+	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+	require.Eventually(t, func() bool { return refuses(first.url) }, 10*time.Second, 50*time.Millisecond)
+
+	next := attachChild(t, pgenv.Local, cache)
+	assert.Equal(t, first.url, next.url, "the same server, restarted in place")
+	next.finish(t)
+	for _, seg := range segments {
+		assert.NoFileExists(t, seg, "the dead postmaster's shared memory is swept by the restart")
+	}
 }

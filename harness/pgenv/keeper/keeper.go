@@ -222,8 +222,12 @@ const (
 // Resource is what a keeper keeps, once started and published.
 type Resource struct {
 	// Healthy says whether the resource still answers: one that died
-	// under its users is not served on, and the next user starts another.
+	// under its users is restarted (Restart) or, when it cannot be, not
+	// served on, and the next user starts another.
 	Healthy func() error
+	// Restart brings a resource that stopped answering back, in place;
+	// nil when it cannot be.
+	Restart func() error
 	// Stop stops it and returns the keeper's exit code.
 	Stop func() int
 }
@@ -241,11 +245,16 @@ func (d Folder) stopAsked() bool {
 }
 
 // Serve keeps r until no user has held the lease for linger (or for what
-// a user asked to keep it: Keep), until it is unhealthy, or until the
-// keeper is told to stop (SIGTERM, SIGINT). It returns the exit code.
+// a user asked to keep it: Keep), until it is unhealthy and cannot be
+// restarted, or until the keeper is told to stop (SIGTERM, SIGINT). It
+// checks r's health every few seconds, and at once on SIGUSR1 (Check).
+// It returns the exit code.
 func (d Folder) Serve(r Resource, linger time.Duration, logf func(string, ...any)) int {
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	checkNow := make(chan os.Signal, 1)
+	signal.Notify(checkNow, syscall.SIGUSR1)
+	defer signal.Stop(checkNow)
 	idleSince := time.Now()
 	tick := time.NewTicker(leaseEvery)
 	defer tick.Stop()
@@ -257,9 +266,12 @@ func (d Folder) Serve(r Resource, linger time.Duration, logf func(string, ...any
 			logf("keeper: %v: stopping", sig)
 			return r.Stop()
 		case <-health.C:
-			if err := r.Healthy(); err != nil {
-				logf("keeper: it does not answer (%v): stopping", err)
-				r.Stop()
+			if !d.healthy(r, logf) {
+				return 1
+			}
+			continue
+		case <-checkNow:
+			if !d.healthy(r, logf) {
 				return 1
 			}
 			continue
@@ -297,6 +309,31 @@ func (d Folder) Serve(r Resource, linger time.Duration, logf func(string, ...any
 		return code
 	}
 }
+
+// healthy checks r, restarting it when it does not answer; when it cannot
+// be brought back it is stopped, and healthy says false.
+func (d Folder) healthy(r Resource, logf func(string, ...any)) bool {
+	err := r.Healthy()
+	if err == nil {
+		return true
+	}
+	if r.Restart != nil {
+		logf("keeper: it does not answer (%v): restarting it", err)
+		if rerr := r.Restart(); rerr == nil {
+			logf("keeper: restarted")
+			return true
+		} else {
+			err = fmt.Errorf("%v; the restart failed: %w", err, rerr)
+		}
+	}
+	logf("keeper: it does not answer (%v): stopping", err)
+	r.Stop()
+	return false
+}
+
+// Check asks the keeper of process pid to check its resource's health now
+// (and restart it if it can), rather than at its next round.
+func Check(pid int) error { return syscall.Kill(pid, syscall.SIGUSR1) }
 
 // flockTry takes a lock on path (created if missing) if it is free.
 func flockTry(path string, how int) (*os.File, error) {
