@@ -18,35 +18,71 @@ type Owner struct {
 	Host  string
 	PID   int
 	Start string // clock ticks since boot, where the OS tells it; "" elsewhere
+	// Space is the kernel and PID namespace the PID means something in:
+	// the kernel's boot id and the namespace's inode ("" where the OS does
+	// not tell). Processes in containers that share a Docker daemon and a
+	// host name may each have a PID 1: a PID is only judged in its own
+	// space.
+	Space string
 }
 
 // Current is this process.
 func Current() Owner {
 	host, _ := os.Hostname()
-	return Owner{Host: host, PID: os.Getpid(), Start: processStart(os.Getpid())}
+	return Owner{Host: host, PID: os.Getpid(), Start: processStart(os.Getpid()), Space: space()}
 }
 
-// String is the form Parse reads back: host/pid/start.
-func (o Owner) String() string { return fmt.Sprintf("%s/%d/%s", o.Host, o.PID, o.Start) }
+// space is this process's kernel boot id and PID namespace, e.g.
+// dc05589d-2765-4647-8270-bbcb100adc13:4026531836.
+func space() string {
+	boot, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	ns, err := os.Readlink("/proc/self/ns/pid") // pid:[4026531836]
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(boot)) + ":" + strings.TrimSuffix(strings.TrimPrefix(ns, "pid:["), "]")
+}
+
+// String is the form Parse reads back: host/pid/start/space.
+func (o Owner) String() string {
+	return fmt.Sprintf("%s/%d/%s/%s", o.Host, o.PID, o.Start, o.Space)
+}
 
 // Parse reads what String wrote; false when s is not one.
 func Parse(s string) (Owner, bool) {
 	parts := strings.Split(s, "/")
-	if len(parts) != 3 {
+	if len(parts) != 3 && len(parts) != 4 { // three: written before the space was
 		return Owner{}, false
 	}
 	pid, err := strconv.Atoi(parts[1])
 	if err != nil || pid <= 0 {
 		return Owner{}, false
 	}
-	return Owner{Host: parts[0], PID: pid, Start: parts[2]}, true
+	o := Owner{Host: parts[0], PID: pid, Start: parts[2]}
+	if len(parts) == 4 {
+		o.Space = parts[3]
+	}
+	return o, true
 }
 
 // Gone reports whether the process is known to have exited. A process on
-// another host is never known to be gone: its leftovers are its own to remove.
+// another host, or in another PID namespace or kernel (a CI job in a
+// container of its own, sharing the Docker daemon and the host name), is
+// never known to be gone: its PID means nothing here, and its leftovers
+// are its own to remove.
 func (o Owner) Gone() bool {
 	if host, _ := os.Hostname(); o.Host != host {
 		return false
+	}
+	if o.Space != space() {
+		// An owner written before the space was (""), by a process of
+		// this host, is judged by its PID as it always was.
+		if o.Space != "" {
+			return false
+		}
 	}
 	if err := syscall.Kill(o.PID, 0); err == syscall.ESRCH {
 		return true
