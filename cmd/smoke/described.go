@@ -95,7 +95,7 @@ func (t *describedTarget) images(ctx context.Context, rep *report.Report) error 
 
 func (t *describedTarget) close(ctx context.Context) {
 	if t.stack != nil {
-		t.stack.Close(ctx)
+		t.o.cleanedUp(t.desc.Name+"'s stack", t.stack.Close(ctx))
 	}
 }
 

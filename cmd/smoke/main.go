@@ -143,7 +143,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if rep == nil {
 			rep = report.New(name)
 		}
-		rep.Interrupt(in.signal, in.at)
+		rep.Interrupt(in.signal, in.at, errors.Join(o.leftovers...))
 		if werr := o.write(rep, stdout); werr != nil {
 			fmt.Fprintf(stderr, "smoke %s: %v\n", name, werr)
 		}

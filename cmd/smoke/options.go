@@ -59,7 +59,17 @@ type options struct {
 	email, password, otp, totp      string
 	inactiveEmail, inactivePassword string
 	refreshTTL, accessTTL           time.Duration
+	leftovers                       []error  // what the clean-ups could not remove
 	appRoles                        []string // the roles the application connects as; nil: inferred
+}
+
+// cleanedUp records what went wrong removing what the run started (what
+// names it): an interrupted run's verdict must not say all was removed when
+// it was not.
+func (o *options) cleanedUp(what string, err error) {
+	if err != nil {
+		o.leftovers = append(o.leftovers, fmt.Errorf("%s: %w", what, err))
+	}
 }
 
 // newReport starts the command's report, strict as --strict says.

@@ -46,7 +46,7 @@ func (t *referenceTarget) up(ctx context.Context, rep *report.Report, name strin
 
 func (t *referenceTarget) close(ctx context.Context) {
 	if t.srv != nil {
-		t.srv.Close(ctx)
+		t.o.cleanedUp("the harness's PostgreSQL", t.srv.Close(ctx))
 	}
 }
 

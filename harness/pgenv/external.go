@@ -47,5 +47,8 @@ func startExternal(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("the role %q of %s cannot create databases: grant it CREATEDB (ALTER ROLE %s CREATEDB) or use another role",
 			u.User.Username(), redact.Conn(cfg.URL), u.User.Username())
 	}
+	if err := s.sweepExternal(ctx, cfg.logf); err != nil {
+		cfg.logf("pgenv: sweeping what stopped runs left on %s: %v", redact.Conn(cfg.URL), err)
+	}
 	return s, nil
 }

@@ -3,6 +3,7 @@ package pgenv_test
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/appydex/smoke/harness/owner"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
 )
@@ -88,4 +90,58 @@ func TestExternalSourceMasksThePasswordOfABadURL(t *testing.T) {
 	_, err := pgenv.Start(ctx, pgenv.Config{Source: pgenv.External})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), pgenv.EnvURL, "an empty URL must say which variable to set")
+}
+
+// A run killed on an external server leaves what it made; the next run
+// sweeps it — databases marked as made by a process that is gone, and a
+// template no run uses — and nothing else: a live run's database, one
+// nobody marked, and the server's own databases stay.
+func TestExternalSourceSweepsWhatAStoppedRunLeft(t *testing.T) {
+	host := pgtest.OwnServer(t, "it compares the whole list of the server's databases before and after")
+	ctx := t.Context()
+	url := host.AdminURL()
+	admin := pgtest.Pool(t, url)
+
+	run, err := pgenv.Start(ctx, pgenv.Config{Source: pgenv.External, URL: url})
+	require.NoError(t, err)
+	live, err := run.NewDatabase(ctx)
+	require.NoError(t, err)
+	var mark string
+	require.NoError(t, admin.QueryRow(ctx, "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1", live.Name).Scan(&mark))
+	assert.Equal(t, "appydex-smoke: made by "+owner.Current().String(), mark, "what the harness makes on a shared server says whose it is")
+
+	exited := exec.Command("true")
+	require.NoError(t, exited.Run())
+	gone := owner.Current()
+	gone.PID, gone.Start = exited.Process.Pid, ""
+	for _, sql := range []string{
+		"CREATE DATABASE smoke_left_by_a_killed_run",
+		"COMMENT ON DATABASE smoke_left_by_a_killed_run IS 'appydex-smoke: made by " + gone.String() + "'",
+		"CREATE DATABASE smoke_tpl_0123456789abcdef IS_TEMPLATE true",
+		"CREATE DATABASE smoke_unmarked",
+		"CREATE DATABASE appydex_dev_sweep",
+	} {
+		_, err := admin.Exec(ctx, sql)
+		require.NoError(t, err, sql)
+	}
+	t.Cleanup(func() {
+		for _, db := range []string{"smoke_unmarked", "appydex_dev_sweep", "smoke_left_by_a_killed_run"} {
+			admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
+		}
+		admin.Exec(context.Background(), "ALTER DATABASE smoke_tpl_0123456789abcdef IS_TEMPLATE false")
+		admin.Exec(context.Background(), "DROP DATABASE IF EXISTS smoke_tpl_0123456789abcdef")
+	})
+
+	var said strings.Builder
+	next, err := pgenv.Start(ctx, pgenv.Config{Source: pgenv.External, URL: url, Logf: func(f string, a ...any) { fmt.Fprintf(&said, f+"\n", a...) }})
+	require.NoError(t, err)
+	defer next.Close(ctx)
+	after := databases(t, host, "")
+	assert.NotContains(t, after, "smoke_left_by_a_killed_run", "marked as made by a process that is gone:\n%s", said.String())
+	assert.NotContains(t, after, "smoke_tpl_0123456789abcdef", "a template no run uses")
+	assert.Contains(t, after, live.Name, "a live run's database stays")
+	assert.Contains(t, after, "smoke_unmarked", "nothing says whose it is: it stays")
+	assert.Contains(t, after, "appydex_dev_sweep")
+	assert.Contains(t, said.String(), "left smoke_unmarked on the external server")
+	require.NoError(t, run.Close(ctx))
 }

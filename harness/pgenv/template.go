@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/appydex/smoke/harness/migrator"
+	"github.com/appydex/smoke/harness/owner"
 	"github.com/appydex/smoke/redact"
 )
 
@@ -299,7 +300,18 @@ func (d *Database) Drop(ctx context.Context) error { return d.srv.dropDatabase(c
 
 // Keep stops the server from dropping the database when it closes (an
 // external server outlives the run: the database stays for inspection).
-func (d *Database) Keep() { d.srv.forget(d.Name) }
+func (d *Database) Keep() {
+	d.srv.forget(d.Name)
+	if d.srv.source == External {
+		// No longer marked as a run's: the sweep of a later run leaves it.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if pool, err := d.srv.adminPool(ctx); err == nil {
+			_, _ = pool.Exec(ctx, "COMMENT ON DATABASE "+pgx.Identifier{d.Name}.Sanitize()+" IS "+
+				quoteLiteral("appydex-smoke: kept for inspection by "+owner.Current().String()))
+		}
+	}
+}
 
 // hashFiles hashes the names and contents of every file in fsys, in name
 // order, with the template recipe: the key of a template.

@@ -130,8 +130,10 @@ func (r *Report) count() {
 // Interrupt records that the run was stopped by signal at the moment at:
 // the step that was running then is marked Interrupted, and what steps
 // began after it — failures of the cancellation itself, not findings — are
-// dropped. It returns the name of the interrupted step ("" when none ran).
-func (r *Report) Interrupt(signal string, at time.Time) string {
+// dropped. cleanup is what went wrong removing what the run started (nil
+// when all of it went): the verdict says only what is true. It returns the
+// name of the interrupted step ("" when none ran).
+func (r *Report) Interrupt(signal string, at time.Time, cleanup error) string {
 	r.Passed = false
 	r.Interrupted = signal
 	running := -1
@@ -158,7 +160,11 @@ func (r *Report) Interrupt(signal string, at time.Time) string {
 		where = fmt.Sprintf("during step %q", step)
 	}
 	r.count()
-	r.Verdict = fmt.Sprintf("interrupted (%s) %s: the run did not finish, so it judged nothing; the servers, databases and containers "+
-		"it started have been removed (a session an API opened whose answer never arrived lasts until it expires)", signal, where)
+	removed := "the servers, databases and containers it started have been removed"
+	if cleanup != nil {
+		removed = "not all it started could be removed (" + cleanup.Error() + "): the next run sweeps what a finished run left"
+	}
+	r.Verdict = fmt.Sprintf("interrupted (%s) %s: the run did not finish, so it judged nothing; %s "+
+		"(a session an API opened whose answer never arrived lasts until it expires)", signal, where, removed)
 	return step
 }

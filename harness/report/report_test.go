@@ -104,7 +104,7 @@ func TestAnInterruptedReportNamesTheStepThatWasRunning(t *testing.T) {
 	}
 	rep.Start("clone").Fail("no clone: context canceled") // began after the signal
 
-	step := rep.Interrupt("interrupt", at)
+	step := rep.Interrupt("interrupt", at, nil)
 	assert.Equal(t, "migrate", step)
 	assert.False(t, rep.Passed)
 	require.Len(t, rep.Steps, 2, "nothing after the interrupted step is reported")
