@@ -9,8 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/appydex/smoke/harness/docker"
+	"github.com/appydex/smoke/harness/owner"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
 )
@@ -84,7 +83,7 @@ func leftovers(t *testing.T, pid int) []string {
 		dirs, _ := filepath.Glob(filepath.Join(base, "appydex-smoke-pg-*"))
 		for _, dir := range dirs {
 			b, _ := os.ReadFile(filepath.Join(dir, "owner"))
-			if parts := strings.Split(string(b), "/"); len(parts) == 3 && parts[1] == strconv.Itoa(pid) {
+			if o, ok := owner.Parse(string(b)); ok && o.PID == pid {
 				found = append(found, "local cluster "+dir)
 			}
 		}

@@ -106,7 +106,7 @@ func EnsureImages(ctx context.Context, desc *Description, pg pgenv.Config, image
 	defer cli.Close()
 	var missing []string
 	for _, image := range images {
-		if !docker.ImagePresent(ctx, cli, image) {
+		if image != "" && !docker.ImagePresent(ctx, cli, image) {
 			missing = append(missing, image)
 		}
 	}

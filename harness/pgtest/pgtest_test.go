@@ -3,6 +3,7 @@ package pgtest_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -97,5 +98,17 @@ func TestCloneIsDroppedWhenTheTestPassesAndKeptWhenItFails(t *testing.T) {
 	assert.True(t, exists(db.Name), "a failing test's database must be kept")
 	require.Len(t, failed.logs, 1)
 	assert.Contains(t, failed.logs[0], "kept database "+db.Name)
-	assert.True(t, strings.Contains(failed.logs[0], "postgres://"), "the log must give the URL: %s", failed.logs[0])
+	// The log says where, never the password: the URL, password and all,
+	// is in a file only its owner reads, which the log names.
+	assert.NotContains(t, failed.logs[0], "postgres://", "the log must not give the URL and its password: %s", failed.logs[0])
+	_, after, found := strings.Cut(failed.logs[0], `psql "$(cat `)
+	require.True(t, found, "the log says how to connect: %s", failed.logs[0])
+	file := strings.TrimSuffix(after, `)"`)
+	t.Cleanup(func() { os.Remove(file) })
+	info, err := os.Stat(file)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "only its owner reads the URL")
+	url, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, db.URL+"\n", string(url))
 }
