@@ -31,6 +31,12 @@ func ParseConn(s string) (*pgconn.Config, error) {
 				"in the password (an '@' is %40, a space %20) or use the keyword form, password='…'"}
 		}
 	}
+	if isURL(s) && strings.Contains(cfg.Database, "@") {
+		// postgres://u:/pw@host/db: the parser took "u" for the host and
+		// "pw@host/db" for the database name, password and all.
+		return nil, &ConnError{reason: "its database name holds an '@': a password with a '/' or a ':' that was not " +
+			"percent-encoded ('/' is %2F, ':' %3A, '@' %40)"}
+	}
 	return cfg, nil
 }
 
@@ -75,6 +81,11 @@ func addresses(cfg *pgconn.Config) []string {
 	return out
 }
 
+func isURL(s string) bool {
+	s = migrateScheme(s)
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
 // migrateScheme reads golang-migrate's scheme for the pgx driver (pgx5://)
 // as postgres://, which it stands for.
 func migrateScheme(s string) string {
@@ -109,7 +120,20 @@ func parseReason(err error) string {
 		return "not valid keyword=value settings: quote a value that holds spaces or quotes, " +
 			`e.g. password='my pass' (a quote inside as \')`
 	}
-	return reason
+	// pgx's other reasons, as far as they name no value of the string: a
+	// value may be a password that landed in the wrong setting.
+	for _, safe := range []string{"invalid port", "invalid connect_timeout", "invalid sslcertmode", "failed to configure TLS",
+		"failed to read service", "invalid require_auth", "min_protocol_version cannot be greater than max_protocol_version",
+		"unknown target_session_attrs value", "unknown channel_binding value", "invalid min_protocol_version",
+		"invalid max_protocol_version", "could not match"} {
+		if strings.HasPrefix(reason, safe) {
+			if safe == "could not match" {
+				return "the hosts and the ports do not pair up"
+			}
+			return safe
+		}
+	}
+	return "it does not parse"
 }
 
 // Error masks a connection string wherever err's message quotes it — shown
@@ -129,18 +153,29 @@ func Error(err error, connString string) error {
 		msg = strings.ReplaceAll(msg, pce.Error(), (&ConnError{reason: parseReason(pce)}).Error())
 	}
 	if connString != "" {
-		shown := Conn(connString)
+		// The string is set aside first, so that masking its password
+		// cannot reach into what is shown in its place (user@host/db).
+		const placeholder = "\x00conn\x00"
 		for _, form := range escapes(connString) {
-			msg = strings.ReplaceAll(msg, form, shown)
+			msg = strings.ReplaceAll(msg, form, placeholder)
 		}
-		if cfg, perr := pgconn.ParseConfig(migrateScheme(connString)); perr == nil && cfg.Password != "" {
+		if cfg, perr := pgconn.ParseConfig(migrateScheme(connString)); perr == nil && len(cfg.Password) >= minSecret {
 			for _, form := range escapes(cfg.Password) {
 				msg = strings.ReplaceAll(msg, form, Mask)
 			}
 		}
+		// The patterns are a last line for text that merely looks like a
+		// password; they must not reach into what is shown for the string.
+		msg = strings.ReplaceAll(patterns(msg), placeholder, Conn(connString))
+		return &maskedError{msg: msg, err: err}
 	}
 	return &maskedError{msg: patterns(msg), err: err}
 }
+
+// minSecret is the shortest secret masked wherever it appears in free text:
+// masking "a" would mask every a of a message. A shorter password is
+// masked where the message quotes its connection string, as every other.
+const minSecret = 4
 
 // escapes are the ways a message may quote s: as it is, inside %q's quotes,
 // and percent-encoded as a URL's query, path or user info encodes it.

@@ -87,7 +87,7 @@ var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z
 func Secrets(s string, secrets ...string) string {
 	s = jwtShape.ReplaceAllStringFunc(s, func(jwt string) string { return "[jwt " + Fingerprint(jwt) + "]" })
 	for _, secret := range secrets {
-		if len(secret) >= 4 {
+		if len(secret) >= minSecret {
 			s = strings.ReplaceAll(s, secret, "["+Fingerprint(secret)+"]")
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +48,9 @@ var leaked = []struct {
 	{"postgres://u:p@S3cretAt@127.0.0.1:1/db", "S3cretAt", false},
 	{"postgres://u:S3cret%zz@127.0.0.1:1/db", "S3cret", false},
 	{"postgresql://u@127.0.0.1:1/db?password=S3cret&sslmode=bogus", "S3cret", false},
+	{"postgres://u:/S3cretPW@db.example.com/app", "S3cretPW", false},
+	{"postgres://u:2024/S3cret@db.example.com/app", "S3cret", false},
+	{"host=h password=x target_session_attrs=S3cretTSA", "S3cretTSA", false},
 }
 
 func TestErrorMasksWhatCommandsQuote(t *testing.T) {
@@ -92,6 +96,16 @@ func TestErrorMasksThePasswordAndKeepsTheChain(t *testing.T) {
 	assert.NoError(t, redact.Error(nil, conn))
 	whole := redact.Error(fmt.Errorf("connect to %s: refused", conn), conn)
 	assert.Equal(t, "connect to deploy@db:5432/appydex: refused", whole.Error())
+
+	// A password that is also the user's name masks the password, never
+	// the user shown in the string's place (which would tell the two are
+	// alike); one too short to mask in free text is masked in its string.
+	same := "postgres://postgres:postgres@db:5432/app"
+	assert.Equal(t, "connect to postgres@db:5432/app: refused",
+		redact.Error(fmt.Errorf("connect to %s: refused", same), same).Error())
+	short := "postgres://deploy:a@db:5432/app"
+	assert.Equal(t, "connect to deploy@db:5432/app: a bad answer",
+		redact.Error(fmt.Errorf("connect to %s: a bad answer", short), short).Error())
 }
 
 func TestURLMasksAnHTTPURLsSecrets(t *testing.T) {
@@ -101,10 +115,10 @@ func TestURLMasksAnHTTPURLsSecrets(t *testing.T) {
 }
 
 // FuzzRedact: for any connection string the parser accepts with a
-// password, neither Conn nor Error — of a message quoting the string, raw or
-// %q-quoted — holds the password, unless the password is also a part of
-// what is shown anyway (the user, a host, the database, the message's own
-// words).
+// password, Error — of a message quoting the string, raw or %q-quoted, or
+// the password itself — holds the password nowhere but in what stands for
+// the string, and Conn shows the user, the hosts and ports and the database
+// only: the password never, but where it is also one of those.
 func FuzzRedact(f *testing.F) {
 	for _, tc := range leaked {
 		f.Add(tc.conn)
@@ -117,21 +131,43 @@ func FuzzRedact(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, conn string) {
+		shown := redact.Conn(conn)
 		cfg, err := pgconn.ParseConfig(conn)
+		// What a URL holds between its user name and its last '@' is meant
+		// as the password, whatever the parser made of it: it is never
+		// shown but where it is also the user or a host (postgres://u:/pw@h/db
+		// once showed "pw@h/db" as the database's name).
+		if rest, ok := strings.CutPrefix(conn, "postgres://"); ok && err == nil {
+			if at := strings.LastIndex(rest, "@"); at > 0 {
+				if colon := strings.Index(rest[:at], ":"); colon >= 0 {
+					meant := rest[colon+1 : at]
+					// Taken for the password, it is judged below with it.
+					taken, _ := url.PathUnescape(meant)
+					if len(meant) >= 4 && taken != cfg.Password && strings.Contains(shown, meant) && !strings.Contains(cfg.User+"@"+addresses(cfg), meant) {
+						t.Fatalf("Conn(%q) = %q shows %q, meant as the password", conn, shown, meant)
+					}
+				}
+			}
+		}
 		if err != nil || cfg.Password == "" {
 			return
 		}
 		pw := cfg.Password
-		shown := redact.Conn(conn)
-		for _, msg := range []string{
-			fmt.Sprintf("connect to %s: refused", conn),
-			fmt.Sprintf("database URL %q: refused", conn),
-			"authentication failed for " + pw,
-		} {
-			// The mask itself may spell a short password ("x"); NUL, which no
-			// password holds, stands for it.
-			got := strings.ReplaceAll(redact.Error(errors.New(msg), conn).Error(), redact.Mask, "\x00")
-			if strings.Contains(got, pw) && !strings.Contains(strings.NewReplacer(conn, "", strconv.Quote(conn), "", pw, "").Replace(msg)+shown, pw) {
+		// Messages of NULs (which no connection string holds) around the
+		// string, raw or %q-quoted, or around the password alone.
+		// A password shorter than four characters is masked only inside its
+		// string, and may be spelled by a message's quotes: Conn's check
+		// below is what holds for it.
+		msgs := []string{"\x00" + conn + "\x00", "\x00" + strconv.Quote(conn) + "\x00", "\x00" + pw + "\x00"}
+		for _, msg := range msgs {
+			if len(pw) < 4 {
+				break
+			}
+			got := redact.Error(errors.New(msg), conn).Error()
+			// What stands for the string, user@host:port/db, is judged
+			// below; the mask may spell a short password ("x").
+			rest := strings.NewReplacer(shown, "\x00", redact.Mask, "\x00").Replace(got)
+			if strings.Contains(rest, pw) {
 				t.Fatalf("Error(%q) shows the password %q: %q", msg, pw, got)
 			}
 		}

@@ -31,8 +31,7 @@ func NewHashLimit(concurrent, queue int, wait time.Duration) *HashLimit {
 	return &HashLimit{slots: make(chan struct{}, max(concurrent, 1)), queue: int64(queue), wait: wait}
 }
 
-// Wait is the longest a password check waits for its turn; a client told
-// to come back should wait about this long.
+// Wait is the longest a password check waits for its turn.
 func (l *HashLimit) Wait() time.Duration { return l.wait }
 
 // Waiting is how many callers wait for a slot now.

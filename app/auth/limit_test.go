@@ -22,24 +22,15 @@ func TestHashLimitQueuesThenRefuses(t *testing.T) {
 	var wg sync.WaitGroup
 	var secondErr error
 	var secondRelease func()
-	queued := make(chan struct{})
-	wg.Go(func() {
-		close(queued)
-		secondRelease, secondErr = l.Acquire(t.Context())
-	})
-	<-queued
-	// Until the second is in the queue, a third would queue too: an ended
-	// context makes that third leave at once instead of waiting.
-	ended, cancel := context.WithCancel(t.Context())
-	cancel()
-	require.Eventually(t, func() bool {
-		_, err := l.Acquire(ended)
-		return err == auth.ErrBusy
-	}, 5*time.Second, time.Millisecond, "a third caller, with one running and one waiting, is refused")
+	wg.Go(func() { secondRelease, secondErr = l.Acquire(t.Context()) })
+	require.Eventually(t, func() bool { return l.Waiting() == 1 }, 5*time.Second, time.Millisecond, "the second waits in the queue")
+	_, err = l.Acquire(t.Context())
+	assert.ErrorIs(t, err, auth.ErrBusy, "a third caller, with one running and one waiting, is refused")
 
 	release()
 	wg.Wait()
 	require.NoError(t, secondErr, "the waiting caller gets the slot once it is free")
+	require.NotNil(t, secondRelease)
 	secondRelease()
 	release, err = l.Acquire(t.Context())
 	require.NoError(t, err)

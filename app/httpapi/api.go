@@ -42,9 +42,9 @@ type Server struct {
 // the rest. The zero value of a field means its default.
 type Limits struct {
 	// Hashes bounds the password checks in flight; by default one per
-	// core, up to 1024 waiting, each for at most 20 s (inside the server's
-	// 30 s write timeout). Beyond that a sign-in is answered 503 with
-	// Retry-After.
+	// core, up to 1024 waiting, each for at most 20 s — with the database
+	// answering in milliseconds, inside the server's 30 s write timeout.
+	// Beyond that a sign-in is answered 503 with Retry-After.
 	Hashes *auth.HashLimit
 	// DatabaseTimeout bounds each database step of a request, from when
 	// the step starts (default 10 s).

@@ -60,6 +60,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) *apiError {
 		hash = u.PasswordHash
 	}
 	ok, err := s.Hashes.Verify(r.Context(), password, hash)
+	if r.Context().Err() != nil {
+		// The client left while its sign-in waited its turn: nobody reads
+		// the answer, and nothing went wrong here.
+		s.Log.Info("client left while its password check waited", "method", r.Method, "path", r.URL.Path)
+		return errUnavailable
+	}
 	if errors.Is(err, auth.ErrBusy) {
 		s.Log.Warn("password checks busy: answered 503", "method", r.Method, "path", r.URL.Path,
 			"error", err.Error(), "concurrent", s.Hashes.Concurrent(), "max_wait", s.Hashes.Wait().String())

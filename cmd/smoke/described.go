@@ -82,7 +82,7 @@ func (t *describedTarget) images(ctx context.Context, rep *report.Report) error 
 	built, err := backend.EnsureImages(ctx, t.desc, t.o.pg, images...)
 	end()
 	if err != nil {
-		step.Fail("%s: not on this machine, and not built", strings.Join(images, ", "))
+		step.Fail("%s: not ready; the error below says why", strings.Join(images, ", "))
 		return err
 	}
 	if len(built) > 0 {

@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -143,7 +144,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if rep == nil {
 			rep = report.New(name)
 		}
-		rep.Interrupt(in.signal, in.at, errors.Join(o.leftovers...))
+		var left error
+		if len(o.leftovers) > 0 {
+			left = errors.New(joinErrors(o.leftovers, "; "))
+		}
+		rep.Interrupt(in.signal, in.at, left)
 		if werr := o.write(rep, stdout); werr != nil {
 			fmt.Fprintf(stderr, "smoke %s: %v\n", name, werr)
 		}
@@ -172,4 +177,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return exitFailed
 	}
 	return exitOK
+}
+
+// joinErrors is errs' messages on one line, separated by sep.
+func joinErrors(errs []error, sep string) string {
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = strings.ReplaceAll(err.Error(), "\n", sep)
+	}
+	return strings.Join(msgs, sep)
 }

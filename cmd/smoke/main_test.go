@@ -176,9 +176,11 @@ func TestOutputsThatCannotBeWrittenAreRefusedBeforeTheRun(t *testing.T) {
 		})
 	}
 
-	// A folder that does not exist yet is made when the report is written.
+	// A folder that does not exist yet is made when the report is written;
+	// verify without --admin-url takes no screenshot, so --artifacts is
+	// not its concern.
 	junit := filepath.Join(t.TempDir(), "reports", "ci", "smoke.xml")
-	code, _, errOut := verify(t, nil, pgtest.Clone(t).URL, "--junit", junit)
+	code, _, errOut := verify(t, nil, pgtest.Clone(t).URL, "--junit", junit, "--artifacts", filepath.Join(file, "shots"))
 	require.Equal(t, exitOK, code, errOut)
 	raw, err := os.ReadFile(junit)
 	require.NoError(t, err)

@@ -138,7 +138,7 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 			return fail(msg)
 		}
 	}
-	if msg := o.outputsProblem(); msg != "" {
+	if msg := o.outputsProblem(command); msg != "" {
 		return nil, usageError{msg}
 	}
 	if o.pg, o.backend, err = pg.config(stderr, usage); err != nil {
@@ -263,7 +263,7 @@ func (l lifetime) Set(v string) error {
 // written ("" when all can), before the run starts: a run that printed PASS
 // and only then failed to write its JUnit would say one thing and exit
 // another.
-func (o *options) outputsProblem() string {
+func (o *options) outputsProblem(command string) string {
 	if o.junit != "" {
 		if err := canWrite(filepath.Dir(o.junit)); err != nil {
 			return fmt.Sprintf("--junit %s: %v", o.junit, err)
@@ -272,7 +272,8 @@ func (o *options) outputsProblem() string {
 			return fmt.Sprintf("--junit %s is a folder: give the file to write, e.g. %s", o.junit, filepath.Join(o.junit, "smoke.xml"))
 		}
 	}
-	if !o.noBrowser {
+	// verify signs in through a browser only to the panel at --admin-url.
+	if browses := !o.noBrowser && (command != "verify" || o.adminURL != ""); browses {
 		if err := canWrite(o.artifacts); err != nil {
 			return fmt.Sprintf("--artifacts %s (where a failing browser step's screenshot goes): %v", o.artifacts, err)
 		}

@@ -82,7 +82,7 @@ func databaseStep(ctx context.Context, rep *report.Report, databaseURL string) (
 	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&version); err != nil {
 		conn.Close(context.WithoutCancel(ctx))
 		step.Fail("%s does not answer queries", redact.Conn(databaseURL))
-		return nil, fmt.Errorf("%s: %w", redact.Conn(databaseURL), err)
+		return nil, fmt.Errorf("%s: %w", redact.Conn(databaseURL), redact.Error(err, databaseURL))
 	}
 	step.Pass("PostgreSQL %s at %s, read-only session", majorMinor(version), redact.Conn(databaseURL))
 	return conn, nil

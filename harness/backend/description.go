@@ -7,6 +7,7 @@ package backend
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -233,5 +234,9 @@ func (d *Description) Flow(baseURL, databaseURL string) flow.Config {
 	}
 	admin, inactive := d.Accounts.Admin, d.Accounts.Inactive
 	return flow.Config{BaseURL: baseURL, DatabaseURL: databaseURL, Email: admin.Email, Password: admin.Password, OTP: admin.OTP,
-		InactiveEmail: inactive.Email, InactivePassword: inactive.Password, RefreshTTL: time.Duration(d.RefreshTTL), AccessTTL: time.Duration(d.AccessTTL), Paths: paths}
+		InactiveEmail: inactive.Email, InactivePassword: inactive.Password, Paths: paths,
+		// What the backend promises, or else the contract every backend of
+		// the appydex API keeps: never unchecked.
+		RefreshTTL: cmp.Or(time.Duration(d.RefreshTTL), flow.ContractRefreshTTL),
+		AccessTTL:  cmp.Or(time.Duration(d.AccessTTL), flow.ContractAccessTTL)}
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -256,7 +258,7 @@ func (r *runner) send(ctx context.Context, req request) (*http.Request, *respons
 	}
 	hresp, err := r.cfg.Client.Do(hreq)
 	if err != nil {
-		if ctx.Err() == nil { // not the run being interrupted: the API did not answer
+		if ctx.Err() == nil && noAnswer(err) { // not the run being interrupted: the API did not answer
 			r.mu.Lock()
 			if r.gone == nil {
 				r.gone = &noAnswerError{what: req.method + " " + req.path, err: err}
@@ -419,3 +421,17 @@ func (e *noAnswerError) Error() string {
 }
 
 func (e *noAnswerError) Unwrap() error { return e.err }
+
+// noAnswer: err means the API does not answer at all — it took no
+// connection, or took one and said nothing within the client's timeout —
+// rather than that one exchange went wrong (a connection reset while a
+// large body was sent, say), after which the next request may well be
+// answered.
+func noAnswer(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
+}

@@ -47,7 +47,8 @@ func New(databaseURL string, fsys fs.FS, dir string) (*Migrator, error) {
 	}
 	m, err := migrate.NewWithSourceInstance("iofs", src, driverURL)
 	if err != nil {
-		return nil, fmt.Errorf("open %s for migrating: %w", redact.Conn(databaseURL), err)
+		// golang-migrate's errors may quote the URL it was given.
+		return nil, fmt.Errorf("open %s for migrating: %w", redact.Conn(databaseURL), redact.Error(redact.Error(err, driverURL), databaseURL))
 	}
 	return &Migrator{m: m, fsys: fsys, files: files, dbURL: databaseURL}, nil
 }

@@ -87,7 +87,11 @@ func (o Owner) Gone() bool {
 	if err := syscall.Kill(o.PID, 0); err == syscall.ESRCH {
 		return true
 	}
-	return o.Start != "" && processStart(o.PID) != o.Start
+	// A process runs with that PID: another one only when its start time
+	// is known and differs. One whose start cannot be read (/proc hidden,
+	// another user's) is taken for the owner.
+	start := processStart(o.PID)
+	return o.Start != "" && start != "" && start != o.Start
 }
 
 // processStart returns the start time of process pid in clock ticks since

@@ -69,6 +69,10 @@ func (s *Server) createDatabase(ctx context.Context, name, template string) erro
 // external server; the owner (owner.Owner) follows.
 const ownerMark = "appydex-smoke: made by "
 
+// keptMark begins the comment of a database kept for inspection
+// (Database.Keep): no run's, and never swept.
+const keptMark = "appydex-smoke: kept for inspection by "
+
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // sweepExternal drops what runs that are gone left on an external server:
@@ -101,6 +105,7 @@ func (s *Server) sweepExternal(ctx context.Context, logf func(string, ...any)) e
 		by, marked := strings.CutPrefix(db.Comment, ownerMark)
 		o, ok := owner.Parse(by)
 		switch {
+		case strings.HasPrefix(db.Comment, keptMark):
 		case !marked || !ok:
 			logf("pgenv: left %s on the external server: nothing says which run made it", db.Name)
 		case o.Gone():

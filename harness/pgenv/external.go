@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/appydex/smoke/redact"
 )
 
@@ -28,8 +30,22 @@ func startExternal(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("database URL %s is not a postgres:// URL with a host; %s", redact.Conn(cfg.URL), want)
 	}
-	if u.Path == "" || u.Path == "/" {
-		u.Path = "/postgres"
+	if u.Path != "/postgres" {
+		// The advisory locks that make runs build a template once and drop
+		// it last hold within one database: every run takes them in the
+		// server's maintenance database, whatever database its URL names,
+		// when its role may connect there.
+		maintenance := *u
+		maintenance.Path = "/postgres"
+		if conn, err := connectWithin(ctx, maintenance.String(), 5*time.Second); err == nil {
+			conn.Close(ctx)
+			u = &maintenance
+		} else if u.Path == "" || u.Path == "/" {
+			u.Path = "/postgres" // the error is the ready check's, below
+		} else {
+			cfg.logf("pgenv: the role cannot connect to the postgres database; the harness works in %s: "+
+				"every run on this server must name that database", strings.TrimPrefix(u.Path, "/"))
+		}
 	}
 	s := &Server{source: External, where: "external server " + u.Host, admin: u}
 	if err := s.ready(ctx, 10*time.Second, false); err != nil {
@@ -51,4 +67,10 @@ func startExternal(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.logf("pgenv: sweeping what stopped runs left on %s: %v", redact.Conn(cfg.URL), err)
 	}
 	return s, nil
+}
+
+func connectWithin(ctx context.Context, url string, d time.Duration) (*pgx.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	return pgx.Connect(ctx, url)
 }

@@ -95,7 +95,27 @@ type postmaster struct {
 	cred        *syscall.Credential
 	port        int
 	cmd         *exec.Cmd
-	exited      chan error
+	exit        *exitStatus // of cmd
+}
+
+// exitStatus is a process's end: done is closed once it exited, and err is
+// what Wait said then. Any number of readers may wait on done.
+type exitStatus struct {
+	done chan struct{}
+	err  error
+}
+
+// exited reports whether the postmaster has exited (true when none runs).
+func (p *postmaster) exited() bool {
+	if p.cmd == nil {
+		return true
+	}
+	select {
+	case <-p.exit.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // start runs the postmaster on p.port and waits until it is ready.
@@ -118,7 +138,7 @@ func (p *postmaster) start(ctx context.Context) error {
 	// The kernel sends the parent-death signal when the *thread* that started
 	// the child exits, so start it from a goroutine that holds its thread for
 	// as long as the child runs.
-	started, exited := make(chan error, 1), make(chan error, 1)
+	started, exit := make(chan error, 1), &exitStatus{done: make(chan struct{})}
 	go func() {
 		runtime.LockOSThread()
 		if err := cmd.Start(); err != nil {
@@ -126,13 +146,14 @@ func (p *postmaster) start(ctx context.Context) error {
 			return
 		}
 		started <- nil
-		exited <- cmd.Wait()
+		exit.err = cmd.Wait()
+		close(exit.done)
 	}()
 	if err := <-started; err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
-	p.cmd, p.exited = cmd, exited
-	if err := waitPostmasterReady(ctx, dataDir, exited, 30*time.Second); err != nil {
+	p.cmd, p.exit = cmd, exit
+	if err := waitPostmasterReady(ctx, dataDir, exit, 30*time.Second); err != nil {
 		p.stop()
 		log, _ := os.ReadFile(logPath)
 		if strings.Contains(string(log), "could not bind") || strings.Contains(string(log), "Address already in use") {
@@ -151,10 +172,10 @@ func (p *postmaster) stop() {
 	}
 	_ = p.cmd.Process.Signal(syscall.SIGINT)
 	select {
-	case <-p.exited:
+	case <-p.exit.done:
 	case <-time.After(10 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-p.exited
+		<-p.exit.done
 	}
 	p.cmd = nil
 	os.Remove(filepath.Join(p.dir, "data", "postmaster.pid"))
@@ -172,11 +193,12 @@ func (s *Server) restartLocal(ctx context.Context) error {
 		return fmt.Errorf("only a local cluster restarts in place; this one is %s", s.source)
 	}
 	p := s.local
-	select {
-	case <-p.exited: // died: its lock file says "ready", which the next start must not read
+	if p.exited() {
+		// Died: its lock file still says "ready", which the next start
+		// must not read as its own.
 		p.cmd = nil
 		_ = os.Remove(filepath.Join(p.dir, "data", "postmaster.pid"))
-	default:
+	} else {
 		p.stop() // hangs: shut it down, which frees its memory
 	}
 	var err error
@@ -215,7 +237,7 @@ func (s *Server) Resume(ctx context.Context) error {
 
 // waitPostmasterReady waits until the postmaster reports "ready" in
 // postmaster.pid, as pg_ctl -w does, or exits, or the timeout passes.
-func waitPostmasterReady(ctx context.Context, dataDir string, exited <-chan error, timeout time.Duration) error {
+func waitPostmasterReady(ctx context.Context, dataDir string, exit *exitStatus, timeout time.Duration) error {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(5 * time.Millisecond)
@@ -229,8 +251,8 @@ func waitPostmasterReady(ctx context.Context, dataDir string, exited <-chan erro
 			}
 		}
 		select {
-		case err := <-exited:
-			return fmt.Errorf("exited during start-up (%v)", err)
+		case <-exit.done:
+			return fmt.Errorf("exited during start-up (%v)", exit.err)
 		case <-deadline.C:
 			return fmt.Errorf("not ready after %s", timeout)
 		case <-ctx.Done():

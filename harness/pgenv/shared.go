@@ -25,7 +25,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
@@ -184,7 +183,7 @@ func attachRunning(ctx context.Context, dir keeper.Folder, cfg Config) (*Server,
 				}
 				return srv, nil
 			}
-			if try == 0 {
+			if try == 0 && !keeperOf.Gone() { // looked at again: its PID must still be the keeper's
 				cfg.logf("pgenv: the shared server does not answer (%v): asking its keeper %d to check it", err, keeperOf.PID)
 				_ = keeper.Check(keeperOf.PID)
 			}
@@ -241,10 +240,6 @@ func startKeeper(ctx context.Context, dir keeper.Folder, cfg Config) (*Server, e
 // keep is the keeper: it starts the server, publishes it, and keeps it
 // (keeper.Folder.Serve). It returns the exit code.
 func keep(dir keeper.Folder) int {
-	// An attaching run may ask for a health check (keeper.Check) as soon
-	// as the state is published, before Serve listens for it: until then
-	// the ask is ignored rather than fatal.
-	signal.Ignore(syscall.SIGUSR1)
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05.000 ")+format+"\n", args...)
 	}

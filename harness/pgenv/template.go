@@ -300,17 +300,25 @@ func (d *Database) Drop(ctx context.Context) error { return d.srv.dropDatabase(c
 
 // Keep stops the server from dropping the database when it closes (an
 // external server outlives the run: the database stays for inspection).
-func (d *Database) Keep() {
+//
+// On an external server it is marked as kept, no longer as a run's, so a
+// later run's sweep leaves it; the error says when that mark failed (the
+// sweep would then drop it once this process is gone).
+func (d *Database) Keep() error {
 	d.srv.forget(d.Name)
-	if d.srv.source == External {
-		// No longer marked as a run's: the sweep of a later run leaves it.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if pool, err := d.srv.adminPool(ctx); err == nil {
-			_, _ = pool.Exec(ctx, "COMMENT ON DATABASE "+pgx.Identifier{d.Name}.Sanitize()+" IS "+
-				quoteLiteral("appydex-smoke: kept for inspection by "+owner.Current().String()))
-		}
+	if d.srv.source != External {
+		return nil
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pool, err := d.srv.adminPool(ctx)
+	if err == nil {
+		_, err = pool.Exec(ctx, "COMMENT ON DATABASE "+pgx.Identifier{d.Name}.Sanitize()+" IS "+quoteLiteral(keptMark+owner.Current().String()))
+	}
+	if err != nil {
+		return fmt.Errorf("mark %s as kept for inspection: %w", d.Name, err)
+	}
+	return nil
 }
 
 // hashFiles hashes the names and contents of every file in fsys, in name

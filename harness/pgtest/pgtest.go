@@ -20,12 +20,12 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -306,7 +306,9 @@ func handOut(tb testing.TB, db *pgenv.Database) *DB {
 	tb.Cleanup(func() {
 		pool.Close()
 		if tb.Failed() {
-			db.Keep()
+			if err := db.Keep(); err != nil {
+				tb.Logf("pgtest: %v: a later run may drop it", err)
+			}
 			tb.Logf("pgtest: kept database %s for inspection on %s%s", db.Name, redact.Conn(db.URL), keptURLFile(db))
 			return
 		}
@@ -347,13 +349,18 @@ func Pool(tb testing.TB, url string) *pgxpool.Pool {
 }
 
 // keptURLFile writes the URL of a kept database, password and all, to a
-// file only its owner may read, and says where: a log must not show the
+// new file only its owner may read, and says where: a log must not show the
 // password, and whoever inspects the database needs it. "" when it could
 // not be written.
 func keptURLFile(db *pgenv.Database) string {
-	path := filepath.Join(os.TempDir(), "appydex-smoke-kept-"+db.Name+".url")
-	if err := os.WriteFile(path, []byte(db.URL+"\n"), 0o600); err != nil {
+	f, err := os.CreateTemp("", "appydex-smoke-kept-"+db.Name+"-*.url") // 0600, a name no one chose before
+	if err != nil {
 		return ""
 	}
-	return fmt.Sprintf(`; connect with psql "$(cat %s)"`, path)
+	_, werr := f.WriteString(db.URL + "\n")
+	if err := errors.Join(werr, f.Close()); err != nil {
+		os.Remove(f.Name())
+		return ""
+	}
+	return fmt.Sprintf(`; connect with psql "$(cat %s)"`, f.Name())
 }

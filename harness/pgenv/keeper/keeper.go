@@ -252,6 +252,9 @@ func (d Folder) stopAsked() bool {
 func (d Folder) Serve(r Resource, linger time.Duration, logf func(string, ...any)) int {
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(stop)
+	// A Go program catches SIGUSR1 and does nothing with it until asked:
+	// an ask that comes before this line is lost, never fatal.
 	checkNow := make(chan os.Signal, 1)
 	signal.Notify(checkNow, syscall.SIGUSR1)
 	defer signal.Stop(checkNow)
