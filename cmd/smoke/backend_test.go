@@ -101,12 +101,15 @@ func TestABrokenBackendIsReportedInItsOwnWords(t *testing.T) {
 		assert.Contains(t, out, "alembic upgrade 0000deadbeef exited 255")
 		assert.Contains(t, out, "Can't locate revision identified by '0000deadbeef'", "the command's own output")
 	})
+	// It answers, but not on the path its description gives for health: said
+	// as soon as it answers 404 for a second, not after start_timeout.
 	t.Run("a backend that never becomes healthy", func(t *testing.T) {
 		t.Parallel()
-		code, out, errOut := smoke(t, backendEnv, "run", "--backend", describe(t, "health: /healthz", "health: /nowhere", "port: 8000", "port: 8000\nstart_timeout: 12s"))
+		code, out, errOut := smoke(t, backendEnv, "run", "--backend", describe(t, "health: /healthz", "health: /nowhere", "port: 8000", "port: 8000\nstart_timeout: 90s"))
 		assert.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 		assert.Contains(t, out, "FAIL api")
 		assert.Contains(t, out, "never became healthy: GET http://")
+		assert.Contains(t, out, "/nowhere answers 404 Not Found: the backend runs, but has no such path")
 		assert.Contains(t, out, "the end of its log", "the backend's own words")
 		assert.Contains(t, out, "Uvicorn running on", "the backend's own words")
 	})

@@ -76,10 +76,13 @@ func (svc *Service) published(ctx context.Context, port string) error {
 	return nil
 }
 
-// healthy waits until GET path answers 200.
+// healthy waits until GET path answers 200. A backend that answers 404
+// for a second on end runs, but has no such path: that is said at once,
+// rather than after the whole timeout.
 func (svc *Service) healthy(ctx context.Context, path string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	client := &http.Client{Timeout: 2 * time.Second}
+	var notFoundSince time.Time
 	for {
 		req, _ := http.NewRequestWithContext(ctx, "GET", svc.URL+path, nil)
 		resp, err := client.Do(req)
@@ -89,6 +92,14 @@ func (svc *Service) healthy(ctx context.Context, path string, timeout time.Durat
 				return nil
 			}
 			err = fmt.Errorf("status %d", resp.StatusCode)
+			if resp.StatusCode != http.StatusNotFound {
+				notFoundSince = time.Time{}
+			} else if notFoundSince.IsZero() {
+				notFoundSince = time.Now()
+			} else if time.Since(notFoundSince) >= time.Second {
+				return fmt.Errorf("never became healthy: GET %s%s answers 404 Not Found: the backend runs, but has no such path "+
+					"(paths.health in its description)", svc.URL, path)
+			}
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("never became healthy: GET %s%s: %w", svc.URL, path, err)
