@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -125,4 +126,20 @@ func TestAnInterruptedReportNamesTheStepThatWasRunning(t *testing.T) {
 	require.NoError(t, rep.WriteJUnit(&junit))
 	assert.Contains(t, junit.String(), `errors="1"`)
 	assert.Contains(t, junit.String(), `<error message="interrupted (interrupt) while this step ran" type="smoke.interrupted">`)
+}
+
+// An interrupted run's verdict says what is true of its clean-up: that all
+// it started was removed only when it was.
+func TestAnInterruptedReportSaysWhatCouldNotBeRemoved(t *testing.T) {
+	clean := report.New("run")
+	clean.Start("postgres")
+	clean.Interrupt("interrupt", time.Now(), nil)
+	assert.Contains(t, clean.Verdict, "the servers, databases and containers it started have been removed")
+
+	left := report.New("run")
+	left.Start("postgres")
+	left.Interrupt("interrupt", time.Now(), errors.New("the harness's PostgreSQL: drop database smoke_db_1: connection refused"))
+	assert.NotContains(t, left.Verdict, "have been removed")
+	assert.Contains(t, left.Verdict, "not all it started could be removed (the harness's PostgreSQL: drop database smoke_db_1: connection refused)")
+	assert.NotContains(t, left.Verdict, "\n", "a verdict is one line")
 }
