@@ -14,6 +14,7 @@ import (
 
 	"github.com/appydex/smoke/harness/owner"
 	"github.com/appydex/smoke/redact"
+	"github.com/appydex/smoke/schema/pgident"
 )
 
 // Every database the harness creates is named with this prefix, so nothing
@@ -58,7 +59,7 @@ func (s *Server) createDatabase(ctx context.Context, name, template string) erro
 		// whose it is: what a process that is gone left, the next run
 		// sweeps (sweepExternal).
 		mark := pgx.Identifier{name}.Sanitize()
-		if _, err := pool.Exec(ctx, "COMMENT ON DATABASE "+mark+" IS "+quoteLiteral(ownerMark+owner.Current().String())); err != nil {
+		if _, err := pool.Exec(ctx, "COMMENT ON DATABASE "+mark+" IS "+pgident.Literal(ownerMark+owner.Current().String())); err != nil {
 			return fmt.Errorf("mark database %s as this run's: %w", name, err)
 		}
 	}
@@ -72,8 +73,6 @@ const ownerMark = "appydex-smoke: made by "
 // keptMark begins the comment of a database kept for inspection
 // (Database.Keep): no run's, and never swept.
 const keptMark = "appydex-smoke: kept for inspection by "
-
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // sweepExternal drops what runs that are gone left on an external server:
 // a database marked as made by a process known to be gone, and a migrated

@@ -18,6 +18,7 @@ import (
 	"github.com/appydex/smoke/harness/migrator"
 	"github.com/appydex/smoke/harness/owner"
 	"github.com/appydex/smoke/redact"
+	"github.com/appydex/smoke/schema/pgident"
 )
 
 // templateRecipe changes whenever the way a template is built changes, so
@@ -313,7 +314,7 @@ func (d *Database) Keep() error {
 	defer cancel()
 	pool, err := d.srv.adminPool(ctx)
 	if err == nil {
-		_, err = pool.Exec(ctx, "COMMENT ON DATABASE "+pgx.Identifier{d.Name}.Sanitize()+" IS "+quoteLiteral(keptMark+owner.Current().String()))
+		_, err = pool.Exec(ctx, "COMMENT ON DATABASE "+pgx.Identifier{d.Name}.Sanitize()+" IS "+pgident.Literal(keptMark+owner.Current().String()))
 	}
 	if err != nil {
 		return fmt.Errorf("mark %s as kept for inspection: %w", d.Name, err)
