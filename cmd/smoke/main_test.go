@@ -224,21 +224,24 @@ func TestRunWithNoPostgresAnywhereExitsTwo(t *testing.T) {
 }
 
 // --reuse keeps the harness's PostgreSQL for the next run, which attaches
-// to it and finds its template built; smoke down stops it.
+// to it and finds its template built; smoke down stops it. The runs leave
+// out the browser: what is kept is the server, and the browser's step has
+// tests of its own (browser_test.go).
 func TestReuseKeepsTheServerForTheNextRun(t *testing.T) {
+	t.Parallel()
 	pgtest.RequireSource(t, pgenv.Local, nil)
 	// A folder of shared servers of this test's own: `smoke down` stops
 	// only what this test kept, not what other packages share meanwhile.
 	env := map[string]string{pgenv.EnvSharedDir: t.TempDir(), pgenv.EnvReuse: ""}
 	t.Cleanup(func() { smoke(t, env, "down") })
 
-	code, out, errOut := smoke(t, env, "run", "--pg-source", "local", "--reuse")
+	code, out, errOut := smoke(t, env, "run", "--no-browser", "--pg-source", "local", "--reuse")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Regexp(t, `ok   postgres .*PostgreSQL 15\.\d+ \(local source\), kept for the next run until unused for 30m0s \(smoke down stops it\)`, out)
 	assert.Contains(t, out, "4 migrations applied to a template database")
 	assert.NotContains(t, out, "as an earlier run on this kept server read them")
 
-	code, out, errOut = smoke(t, env, "run", "--pg-source", "local", "--reuse=45m")
+	code, out, errOut = smoke(t, env, "run", "--no-browser", "--pg-source", "local", "--reuse=45m")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "4 migrations: their template database was already built on this server")
 	assert.Contains(t, out, "kept for the next run until unused for 45m0s")
@@ -249,14 +252,14 @@ func TestReuseKeepsTheServerForTheNextRun(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	assert.Regexp(t, `smoke down: stopped PostgreSQL 15\.\d+ .*local cluster in`, out)
 
-	code, out, _ = smoke(t, env, "run", "--pg-source", "local", "--reuse")
+	code, out, _ = smoke(t, env, "run", "--no-browser", "--pg-source", "local", "--reuse")
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, out, "4 migrations applied to a template database", "a new server")
 	assert.NotContains(t, out, "as an earlier run on this kept server read them", "what the stopped server's runs kept went with it")
 	code, _, _ = smoke(t, env, "down")
 	require.Equal(t, exitOK, code)
 
-	code, out, _ = smoke(t, env, "run", "--pg-source", "local", "--reuse=0")
+	code, out, _ = smoke(t, env, "run", "--no-browser", "--pg-source", "local", "--reuse=0")
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, out, "4 migrations applied to a template database", "a new server, and not kept")
 	assert.NotContains(t, out, "kept for the next run")

@@ -122,8 +122,10 @@ func stopShared(t *testing.T, source pgenv.Source, cache string) {
 // stops once the last has been gone for pgenv.Linger. Each keeps its own
 // clones, dropped when it finishes.
 func TestPackagesShareOneServer(t *testing.T) {
+	t.Parallel()
 	for _, source := range pgtest.Sources(t) {
 		t.Run(string(source), func(t *testing.T) {
+			t.Parallel()
 			cache := t.TempDir()
 			stopShared(t, source, cache)
 			first := attachChild(t, source, cache)
@@ -151,8 +153,10 @@ func TestPackagesShareOneServer(t *testing.T) {
 // server all the same. A keeper killed outright takes its local server with
 // it, and the next user starts another.
 func TestKilledUsersAndKeepersLeaveNothingRunning(t *testing.T) {
+	t.Parallel()
 	for _, source := range pgtest.Sources(t) {
 		t.Run(string(source), func(t *testing.T) {
+			t.Parallel()
 			cache := t.TempDir()
 			stopShared(t, source, cache)
 			u := attachChild(t, source, cache)
@@ -183,6 +187,7 @@ func TestKilledUsersAndKeepersLeaveNothingRunning(t *testing.T) {
 // With SMOKE_REUSE the server waits for the next run past the linger time;
 // the next run attaches to it; pgenv.StopShared (smoke down) stops it now.
 func TestReusedServerWaitsForTheNextRun(t *testing.T) {
+	t.Parallel()
 	source := pgtest.Sources(t)[0]
 	cache := t.TempDir()
 	stopShared(t, source, cache)
@@ -278,6 +283,7 @@ func (s *syncBuffer) String() string {
 // after the keeper's next round — and the dead postmaster's shared memory
 // in /dev/shm goes with the restart.
 func TestAKeptServerWhosePostmasterDiedIsRestartedInPlace(t *testing.T) {
+	t.Parallel()
 	cfg, err := pgtest.Config()
 	require.NoError(t, err)
 	cfg.Source = pgenv.Local
