@@ -345,6 +345,25 @@ func TestAPanelThatAsksTheCodeAfterThePassword(t *testing.T) {
 	}
 }
 
+// A page whose script keeps it busy past the first try at typing (a slow
+// machine, a heavy check of the first key) is typed into again once it is
+// free: its form did not go away, though the code's box is not on it yet.
+func TestAPageBusyPastTheFirstTryIsTypedIntoAgain(t *testing.T) {
+	b := browsertest.Shared(t)
+	busy := credentialsPage(`location = "/verify";`) +
+		`<script>f.email.addEventListener("keydown", () => { const end = Date.now() + 2500; while (Date.now() < end) {} }, {once: true});</script>`
+	pages := map[string]string{"/": busy, "/verify": splitCodePage(6), "/dashboard": "<h1>Dashboard</h1>"}
+	res, err := b.SignIn(t.Context(), browser.SignInOptions{PanelURL: browsertest.Pages(t, pages) + "/", Login: "admin@appydex.local",
+		Password: "admin123!@#", OTP: "000000", Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Passed() || res.Page != "/dashboard" || res.CodePage != "/verify" {
+		t.Errorf("want a sign-in that lands on /dashboard, the code asked on /verify; got landed=%v page=%q code page=%q problems=%v",
+			res.Landed, res.Page, res.CodePage, res.Problems)
+	}
+}
+
 // A panel that asks for no code signs in without one; given a code, a
 // panel that never asks for it is a sign-in that did not happen, and the
 // step says why.

@@ -197,9 +197,14 @@ func (a *attempt) sendForm() (base baseline, codeLater, sent bool, err error) {
 	}
 	// A sign-in page with every box but the code's asks for it later.
 	codeLater = a.o.OTP != "" && slices.Equal(form.Missing, []string{"otp"})
-	if a.o.OTP == "" || codeLater {
-		form.Missing = slices.DeleteFunc(form.Missing, func(s string) bool { return s == "otp" })
+	// The boxes this page must have: the code's only when it is typed now.
+	needed := func(missing []string) []string {
+		if a.o.OTP == "" || codeLater {
+			return slices.DeleteFunc(missing, func(s string) bool { return s == "otp" })
+		}
+		return missing
 	}
+	form.Missing = needed(form.Missing)
 	if len(form.Missing) > 0 {
 		var no []string
 		for _, m := range form.Missing {
@@ -222,7 +227,7 @@ func (a *attempt) sendForm() (base baseline, codeLater, sent bool, err error) {
 	}
 	remark := func() error {
 		again, err := findForm(a.tab)
-		if err == nil && len(again.Missing) > len(form.Missing) {
+		if err == nil && len(needed(again.Missing)) > len(form.Missing) {
 			err = errors.New("the sign-in form went away while it was being filled")
 		}
 		return err
