@@ -54,6 +54,7 @@ func signInAsAdmin(t *testing.T, b *browser.Browser, panelURL, shots string) *br
 // 500 is behind it; the screenshot shows the page. After the pending
 // migration the same sign-in lands on the dashboard.
 func TestTheAdminPanelAtTheIncidentAndAfterTheFix(t *testing.T) {
+	t.Parallel()
 	b := browsertest.Start(t)
 	api, databaseURL, ln := incidentAPI(t)
 	h, err := adminpanel.Handler(api.URL)
@@ -91,6 +92,7 @@ func TestTheAdminPanelAtTheIncidentAndAfterTheFix(t *testing.T) {
 // 500. A panel like it — any failure is a connection problem — is a
 // finding, with the answer it hid.
 func TestAPanelThatCallsA500AConnectionProblemIsAFinding(t *testing.T) {
+	t.Parallel()
 	b := browsertest.Start(t)
 	api, _, ln := incidentAPI(t)
 	servePanel(t, ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

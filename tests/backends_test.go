@@ -65,6 +65,7 @@ func serve(t *testing.T, stack *backend.Stack, image string, db *pgenv.Database)
 // own tool migrated, their revision against their image's heads, and the
 // whole login flow against them in containers.
 func TestEveryBackendAgreesWithItselfAndPassesTheFlow(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"fastapi", "reference"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -32,6 +32,7 @@ import (
 // realistic bug (broken_backends_test.go); the unbroken reference passes
 // (login_flow_test.go).
 func TestTheFlowFailsABrokenBackendNamingWhatBroke(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		broken   variant
@@ -76,6 +77,7 @@ func TestTheFlowFailsABrokenBackendNamingWhatBroke(t *testing.T) {
 // flow never sends the token to the database: it searches the user's
 // rows itself.
 func TestTheFlowFindsATokenKeptInTheClear(t *testing.T) {
+	t.Parallel()
 	api := startVariant(t, keepsThePlaintext, "")
 	res, err := flow.Run(t.Context(), api.Flow())
 	require.NoError(t, err)
@@ -165,6 +167,7 @@ func assertNoSessionLeftLive(t *testing.T, api *apitest.API, email string) {
 // access tokens were set to live a day, fails, though it keeps its own
 // word.
 func TestTheFlowHoldsTheAPIToTheContractsLifetimes(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name            string
 		access, refresh time.Duration

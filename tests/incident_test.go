@@ -25,6 +25,7 @@ import (
 // probes and the OpenAPI document look fine to a load balancer; the schema
 // check names the missing column; the pending migration mends it.
 func TestTheIncidentReproducesAndThePendingMigrationFixesIt(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	db := pgtest.AtVersion(t, migrations.IncidentHead)
 	api := apitest.Start(t, apitest.Options{DatabaseURL: db.URL})

@@ -16,6 +16,7 @@ import (
 // family revoked), log out — checking every answer against the API's OpenAPI
 // document and every row the API writes.
 func TestTheLoginFlowPasses(t *testing.T) {
+	t.Parallel()
 	api := apitest.Start(t, apitest.Options{})
 	res, err := flow.Run(t.Context(), api.Flow())
 	require.NoError(t, err)

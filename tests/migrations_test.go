@@ -18,6 +18,7 @@ import (
 // file, newest first, restores exactly the schema of the version below; and
 // up again gives the schema the ups gave the first time.
 func TestEveryMigrationAppliesAndUpDownUpLeavesTheSameSchema(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.Empty(t)
 	mg, err := migrator.New(db.URL, migrations.FS, migrations.Dir)

@@ -18,6 +18,7 @@ import (
 // writes (app/tables) and the schema the migrations build agree, table by
 // table — refresh_tokens first — and as a whole.
 func TestEveryTableMatchesTheModel(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	srv := pgtest.Server(t)
 	model, err := drift.FromModel(ctx, srv, tables.Schema)

@@ -25,6 +25,7 @@ const driftDoc = "../docs/drift.md"
 // that does — no finding's severity decided by a rule the docs do not
 // show. -update-docs writes the table from the code.
 func TestTheDocsSeverityTableIsTheRules(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile(driftDoc)
 	require.NoError(t, err)
 	begin, end := "<!-- severity table: written from the rules by go test ./tests -run TestTheDocsSeverityTableIsTheRules -update-docs -->\n", "<!-- end of the severity table -->\n"
