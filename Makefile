@@ -38,8 +38,13 @@ endif
 smoke: ensure-pg-image
 	$(GO) run ./cmd/smoke run
 
+# -parallel 4: most tests wait on what they started (PostgreSQL, containers,
+# Chromium, a one-time code's next 30 s window), so four of a package's
+# parallel tests at once fill what two leave idle on a 2-core machine
+# (docs/measurements.md, "The test suite"). The browser's own tests do not
+# run in parallel, and the number of packages at once stays go's default.
 test: ensure-images
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -parallel 4 ./...
 
 bench: ensure-images
 	$(GO) test -run '^$$' -bench . -skip '^BenchmarkLoginStorm$$' -benchtime 20x ./...
