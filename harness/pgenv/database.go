@@ -116,7 +116,8 @@ func (s *Server) sweepExternal(ctx context.Context, logf func(string, ...any)) e
 }
 
 // templateKey is the advisory lock key of a migrated template's name
-// (Server.Template), false for any other name.
+// (Server.Template takes its locks with it, the sweep finds them by it),
+// false for any other name.
 func templateKey(name string) (int32, bool) {
 	hash, ok := strings.CutPrefix(name, dbPrefix+"tpl_")
 	if !ok || len(hash) != 16 || strings.Trim(hash, "0123456789abcdef") != "" {

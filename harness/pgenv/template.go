@@ -3,7 +3,6 @@ package pgenv
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -80,7 +79,9 @@ func (s *Server) Template(ctx context.Context, fsys fs.FS, dir string) (*Templat
 	if t := s.templates[hash]; t != nil {
 		return t, nil
 	}
-	t := &Template{srv: s, name: dbPrefix + "tpl_" + hash[:16], key: int32(binary.BigEndian.Uint32([]byte(hash[:4])))}
+	name := dbPrefix + "tpl_" + hash[:16]
+	key, _ := templateKey(name) // a hex hash: always a key
+	t := &Template{srv: s, name: name, key: key}
 
 	conn, err := pgx.Connect(ctx, s.admin.String())
 	if err != nil {
