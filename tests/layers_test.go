@@ -1,6 +1,9 @@
 package tests
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -91,5 +94,50 @@ func TestExpectationsAreNotReadFromTheCodeUnderTest(t *testing.T) {
 	}
 	if guarded < 50 {
 		t.Fatalf("the guard read only %d Go files: it looks in the wrong place", guarded)
+	}
+}
+
+// The command is thin: the order of its steps, its flags and its output.
+// What it judges is a target's (harness/target), so no function of it
+// grows past what a reader takes in at once, and no step's outcome is
+// read back from the report it was written to.
+func TestTheCommandStaysThin(t *testing.T) {
+	t.Parallel()
+	const maxLines = 80
+	files, err := filepath.Glob("../cmd/smoke/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	funcs := 0
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncDecl:
+				funcs++
+				start, end := fset.Position(n.Pos()), fset.Position(n.End())
+				if lines := end.Line - start.Line + 1; lines > maxLines {
+					t.Errorf("%s:%d: %s is %d lines (at most %d): split it, or move what it judges into harness/", path, start.Line, n.Name.Name, lines, maxLines)
+				}
+			case *ast.IndexExpr:
+				// rep.Steps[len(rep.Steps)-1]: a step's outcome read back.
+				if sel, ok := n.X.(*ast.SelectorExpr); ok && sel.Sel.Name == "Steps" {
+					if bin, ok := n.Index.(*ast.BinaryExpr); ok && bin.Op == token.SUB {
+						t.Errorf("%s: a step read back from the report (…Steps[len(…)-1]): have the step return what the command decides on", fset.Position(n.Pos()))
+					}
+				}
+			}
+			return true
+		})
+	}
+	if funcs < 50 {
+		t.Fatalf("the guard read only %d functions: it looks in the wrong place", funcs)
 	}
 }

@@ -84,6 +84,13 @@ func TestABadBackendDescriptionExitsTwoNamingTheFieldAndTheFile(t *testing.T) {
 	code, _, errOut = smoke(t, backendEnv, "run", "--backend", dir)
 	assert.Equal(t, exitProblem, code)
 	assert.Contains(t, errOut, "missing commands.seed")
+
+	// repro of a backend that names no incident: said before anything starts.
+	dir = describe(t, "  image: appydex-smoke/fastapi:incident\n", "")
+	code, out, errOut := smoke(t, backendEnv, "repro", "--no-browser", "--backend", dir)
+	assert.Equal(t, exitProblem, code)
+	assert.Contains(t, errOut, filepath.Join(dir, "backend.yaml")+" names no incident image (incident.image): nothing to reproduce")
+	assert.NotContains(t, out, "postgres", "nothing started")
 }
 
 // What goes wrong in the backend is reported, with its own words: a

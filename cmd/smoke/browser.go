@@ -15,6 +15,7 @@ import (
 	"github.com/appydex/smoke/app/adminpanel"
 	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/report"
+	"github.com/appydex/smoke/harness/target"
 )
 
 // browserRun is a command's browser steps: the browser, launched when the
@@ -64,15 +65,6 @@ func (r *browserRun) panelOrigin() (string, error) {
 		r.ln = ln
 	}
 	return "http://" + r.ln.Addr().String(), nil
-}
-
-// origins is the API's CORS setting: the panel's origin, when there is one.
-func (r *browserRun) origins() ([]string, error) {
-	origin, err := r.panelOrigin()
-	if origin == "" || err != nil {
-		return nil, err
-	}
-	return []string{origin}, nil
 }
 
 // servePanel serves the reference panel for the API at apiURL, and returns
@@ -250,7 +242,7 @@ func incident(step *report.Step, res *browser.Result) bool {
 // panelStep serves the reference panel for the API svc and signs in to
 // it as the flow's account, expecting the dashboard: true when it landed
 // there, or the step did not run (no browser, or --no-browser).
-func panelStep(ctx context.Context, br *browserRun, rep *report.Report, name string, svc service) (bool, error) {
+func panelStep(ctx context.Context, br *browserRun, rep *report.Report, name string, svc target.Service) (bool, error) {
 	step, res, err := br.panelSignIn(ctx, rep, name, svc)
 	if err != nil || step == nil {
 		return err == nil, err
@@ -261,7 +253,7 @@ func panelStep(ctx context.Context, br *browserRun, rep *report.Report, name str
 // incidentStep serves the reference panel for the API svc, signs in as
 // the flow's account, and judges it as the incident's sign-in: true when
 // it reproduced (or did not run).
-func incidentStep(ctx context.Context, br *browserRun, rep *report.Report, name string, svc service) (bool, error) {
+func incidentStep(ctx context.Context, br *browserRun, rep *report.Report, name string, svc target.Service) (bool, error) {
 	step, res, err := br.panelSignIn(ctx, rep, name, svc)
 	if err != nil || step == nil {
 		return err == nil, err
@@ -271,14 +263,14 @@ func incidentStep(ctx context.Context, br *browserRun, rep *report.Report, name 
 
 // panelSignIn serves the reference panel for the API svc and signs in to
 // it as the flow's account: signInStep.
-func (r *browserRun) panelSignIn(ctx context.Context, rep *report.Report, name string, svc service) (*report.Step, *browser.Result, error) {
+func (r *browserRun) panelSignIn(ctx context.Context, rep *report.Report, name string, svc target.Service) (*report.Step, *browser.Result, error) {
 	if r.o.noBrowser {
 		return nil, nil, nil
 	}
-	panelURL, err := r.servePanel(svc.url())
+	panelURL, err := r.servePanel(svc.URL())
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg := svc.flow("")
+	cfg := svc.Flow("")
 	return r.signInStep(ctx, rep, name, browser.SignInOptions{PanelURL: panelURL, Login: cfg.Email, Password: cfg.Password, OTP: cfg.OTP})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/appydex/smoke/harness/live"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
+	"github.com/appydex/smoke/harness/target"
 	"github.com/appydex/smoke/migrations"
 	"github.com/appydex/smoke/redact"
 	"github.com/appydex/smoke/schema"
@@ -266,13 +267,17 @@ func (o *diffOptions) scratchSource(ctx context.Context, stderr io.Writer) (scra
 	if o.from.isURL() && o.to.isURL() {
 		return nil, func() {}, nil
 	}
-	t := newTarget(&options{pg: o.pg, backend: o.backend, progress: newProgress(stderr)}, nil)
-	closeTarget := func() { t.close(context.WithoutCancel(ctx)) }
-	if _, err := t.up(ctx, report.New("diff"), "postgres"); err != nil {
+	t := target.New(o.backend, target.Env{PG: o.pg, Progress: newProgress(stderr).begin})
+	closeTarget := func() {
+		if err := t.Close(context.WithoutCancel(ctx)); err != nil {
+			fmt.Fprintf(stderr, "smoke diff: left behind: %v\n", err)
+		}
+	}
+	if _, err := t.Up(ctx, report.New("diff"), "postgres"); err != nil {
 		closeTarget()
 		return nil, nil, err
 	}
-	return t.schemaDatabase, closeTarget, nil
+	return t.SchemaDatabase, closeTarget, nil
 }
 
 // read takes the snapshot of one side.

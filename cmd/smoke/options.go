@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/seed"
 	"github.com/appydex/smoke/harness/backend"
 	"github.com/appydex/smoke/harness/browser"
@@ -21,6 +23,7 @@ import (
 	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
+	"github.com/appydex/smoke/harness/target"
 )
 
 var errHelp = errors.New("help shown")
@@ -63,12 +66,28 @@ type options struct {
 	appRoles                        []string // the roles the application connects as; nil: inferred
 }
 
-// cleanedUp records what went wrong removing what the run started (what
-// names it): an interrupted run's verdict must not say all was removed when
+// referencePasswords are the argon2id costs the reference API hashes its
+// passwords with; zero is production's (auth.OWASP). The command's tests
+// set them cheap (apitest.Passwords): a test setting, not the command's.
+var referencePasswords auth.Argon2Params
+
+// targetEnv is what the command's target takes from it. br is the browser
+// run whose panel calls the API (the API's CORS allows its origin); nil
+// when no panel of the harness's calls it.
+func (o *options) targetEnv(br *browserRun) target.Env {
+	env := target.Env{PG: o.pg, Reuse: o.reuse, Verbose: o.verbose, Progress: o.progress.begin, Passwords: referencePasswords}
+	if br != nil {
+		env.PanelOrigin = br.panelOrigin
+	}
+	return env
+}
+
+// release closes t once the command is done, and records what it could not
+// remove: an interrupted run's verdict must not say all was removed when
 // it was not.
-func (o *options) cleanedUp(what string, err error) {
-	if err != nil {
-		o.leftovers = append(o.leftovers, fmt.Errorf("%s: %w", what, err))
+func (o *options) release(ctx context.Context, t target.Target) {
+	if err := t.Close(context.WithoutCancel(ctx)); err != nil {
+		o.leftovers = append(o.leftovers, err)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/appydex/smoke/harness/live"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
+	"github.com/appydex/smoke/harness/target"
 	"github.com/appydex/smoke/redact"
 )
 
@@ -36,9 +37,9 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 		return rep, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	t := newTarget(o, nil) // the deployment serves its own panel
-	defer t.close(context.WithoutCancel(ctx))
-	step, err := t.up(ctx, rep, "scratch postgres")
+	t := target.New(o.backend, o.targetEnv(nil)) // the deployment serves its own panel
+	defer o.release(ctx, t)
+	step, err := t.Up(ctx, rep, "scratch postgres")
 	if err != nil {
 		return rep, err
 	}
@@ -46,11 +47,11 @@ func verifyCommand(ctx context.Context, o *options) (*report.Report, error) {
 		step.Line("note: this is the deployment's own server (%s): verify makes and drops its smoke_* databases there; "+
 			"give --pg-url ($%s) a server of its own, or none (a container or local binaries)", addr, pgenv.EnvURL)
 	}
-	if _, err := t.check(ctx, rep, "schema check", newest, liveDB{conn: conn, appRoles: o.appRoles}); err != nil {
+	if _, err := t.Check(ctx, rep, "schema check", target.Newest, target.LiveDB{Conn: conn, AppRoles: o.appRoles}); err != nil {
 		return rep, err
 	}
 	codes := flow.NewCodes(o.otp, o.totp)
-	if err := deploymentFlowStep(ctx, rep, o, t.paths(), codes); err != nil {
+	if err := deploymentFlowStep(ctx, rep, o, t.Paths(), codes); err != nil {
 		return rep, err
 	}
 	if err := deploymentPanelStep(ctx, rep, o, br, codes); err != nil {
@@ -84,7 +85,7 @@ func databaseStep(ctx context.Context, rep *report.Report, databaseURL string) (
 		step.Fail("%s does not answer queries", redact.Conn(databaseURL))
 		return nil, fmt.Errorf("%s: %w", redact.Conn(databaseURL), redact.Error(err, databaseURL))
 	}
-	step.Pass("PostgreSQL %s at %s, read-only session", majorMinor(version), redact.Conn(databaseURL))
+	step.Pass("PostgreSQL %s at %s, read-only session", pgenv.MajorMinor(version), redact.Conn(databaseURL))
 	return conn, nil
 }
 

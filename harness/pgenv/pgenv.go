@@ -236,6 +236,13 @@ func (s *Server) NetworkURL(database string) string {
 // Version is the server's version as it reports it, e.g. "15.18 (Debian 15.18-0+deb12u1)".
 func (s *Server) Version() string { return s.version }
 
+// MajorMinor is the version number alone: "15.18" of
+// "15.18 (Debian 15.18-0+deb12u1)", as Version or SHOW server_version says it.
+func MajorMinor(version string) string {
+	v, _, _ := strings.Cut(version, " ")
+	return v
+}
+
 // String describes the server for people, password masked.
 func (s *Server) String() string {
 	return fmt.Sprintf("PostgreSQL %s (%s) at %s", s.version, s.where, redact.Conn(s.admin.String()))

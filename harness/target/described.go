@@ -1,4 +1,4 @@
-package main
+package target
 
 import (
 	"context"
@@ -18,13 +18,18 @@ import (
 	"github.com/appydex/smoke/schema"
 )
 
-// describedTarget is a backend a backend.yaml describes (docs/backends.md):
-// its image's own tools migrate, make the model and seed, in containers on
-// a Docker network beside PostgreSQL, and the service runs from its image.
+// Described is the backend desc describes (docs/backends.md), as a
+// target: its image's own tools migrate, make the model and seed, in
+// containers on a Docker network beside PostgreSQL (from env.PG's image),
+// and the service runs from its image. The panel's origin (env.PanelOrigin)
+// is the backend's {admin_origin}.
+func Described(desc *backend.Description, env Env) Target {
+	return &describedTarget{env: env, desc: desc, heads: map[string][]string{}}
+}
+
 type describedTarget struct {
-	o     *options
+	env   Env
 	desc  *backend.Description
-	br    *browserRun // its panel's origin is the backend's {admin_origin}; nil: none
 	stack *backend.Stack
 	// migrations is the newest migrations' snapshot, read once by
 	// migrated (the run's template is what they made).
@@ -35,11 +40,11 @@ type describedTarget struct {
 	headsMu sync.Mutex
 }
 
-func (t *describedTarget) name() string { return t.desc.Name }
+func (t *describedTarget) Name() string { return t.desc.Name }
 
 // image is v's image: the incident's, or the backend's own.
-func (t *describedTarget) image(v version) string {
-	if v == atIncident {
+func (t *describedTarget) image(v Version) string {
+	if v == AtIncident {
 		return t.desc.Incident.Image
 	}
 	return t.desc.Image
@@ -47,24 +52,22 @@ func (t *describedTarget) image(v version) string {
 
 // up starts the backend's world: its images (built when missing or out
 // of date), a Docker network, PostgreSQL on it under the backend's alias.
-func (t *describedTarget) up(ctx context.Context, rep *report.Report, name string) (*report.Step, error) {
+func (t *describedTarget) Up(ctx context.Context, rep *report.Report, name string) (*report.Step, error) {
 	if err := t.images(ctx, rep); err != nil {
 		return nil, err
 	}
 	step := rep.Start(name)
-	end := t.o.progress.begin(fmt.Sprintf("starting PostgreSQL for %s, on a Docker network as %s", t.desc.Name, t.desc.Database.Alias))
-	stack, err := backend.Up(ctx, t.desc, t.o.pg)
+	end := t.env.begin(fmt.Sprintf("starting PostgreSQL for %s, on a Docker network as %s", t.desc.Name, t.desc.Database.Alias))
+	stack, err := backend.Up(ctx, t.desc, t.env.PG)
 	end()
 	if err != nil {
 		step.Fail("no PostgreSQL for the backend")
 		return step, fmt.Errorf("start %s's PostgreSQL: %w", t.desc.Name, err)
 	}
 	t.stack = stack
-	step.Pass("PostgreSQL %s (container), reachable by %s as %s", majorMinor(stack.Server.Version()), t.desc.Name, t.desc.Database.Alias)
-	if t.br != nil {
-		if stack.AdminOrigin, err = t.br.panelOrigin(); err != nil {
-			return step, err
-		}
+	step.Pass("PostgreSQL %s (container), reachable by %s as %s", pgenv.MajorMinor(stack.Server.Version()), t.desc.Name, t.desc.Database.Alias)
+	if stack.AdminOrigin, err = t.env.panelOrigin(); err != nil {
+		return step, err
 	}
 	return step, nil
 }
@@ -78,8 +81,8 @@ func (t *describedTarget) images(ctx context.Context, rep *report.Report) error 
 	if rep.Command == "repro" && t.desc.Incident.Image != "" {
 		images = append(images, t.desc.Incident.Image)
 	}
-	end := t.o.progress.begin("checking the backend's image")
-	built, err := backend.EnsureImages(ctx, t.desc, t.o.pg, images...)
+	end := t.env.begin("checking the backend's image")
+	built, err := backend.EnsureImages(ctx, t.desc, t.env.PG, images...)
 	end()
 	if err != nil {
 		step.Fail("%s: not ready; the error below says why", strings.Join(images, ", "))
@@ -93,15 +96,19 @@ func (t *describedTarget) images(ctx context.Context, rep *report.Report) error 
 	return nil
 }
 
-func (t *describedTarget) close(ctx context.Context) {
-	if t.stack != nil {
-		t.o.cleanedUp(t.desc.Name+"'s stack", t.stack.Close(ctx))
+func (t *describedTarget) Close(ctx context.Context) error {
+	if t.stack == nil {
+		return nil
 	}
+	if err := t.stack.Close(ctx); err != nil {
+		return fmt.Errorf("%s's stack: %w", t.desc.Name, err)
+	}
+	return nil
 }
 
 // migrated runs the migrations once: the database they make is the
 // migrations' snapshot and the template of the run's own.
-func (t *describedTarget) migrated(ctx context.Context, rep *report.Report) (*pgenv.Database, error) {
+func (t *describedTarget) Migrated(ctx context.Context, rep *report.Report) (*pgenv.Database, error) {
 	step := rep.Start("migrate")
 	template, snapshot, err := t.stack.Migrated(ctx, t.desc.Image)
 	if ok, err := recordCommand(step, "migrate", t.desc.Image, t.desc.Commands.Migrate, docker.Output{}, err); err != nil || !ok {
@@ -112,18 +119,18 @@ func (t *describedTarget) migrated(ctx context.Context, rep *report.Report) (*pg
 	return t.stack.Server.Copy(ctx, template)
 }
 
-func (t *describedTarget) database(ctx context.Context) (*pgenv.Database, error) {
+func (t *describedTarget) Database(ctx context.Context) (*pgenv.Database, error) {
 	return t.stack.Database(ctx)
 }
 
-func (t *describedTarget) schemaDatabase(ctx context.Context, of string) (*pgenv.Database, error) {
+func (t *describedTarget) SchemaDatabase(ctx context.Context, of string) (*pgenv.Database, error) {
 	if of == "model" {
 		return t.stack.ModelDatabase(ctx, t.desc.Image)
 	}
 	return t.stack.MigrationsDatabase(ctx, t.desc.Image)
 }
 
-func (t *describedTarget) migrate(ctx context.Context, rep *report.Report, name string, v version, db *pgenv.Database) (bool, error) {
+func (t *describedTarget) Migrate(ctx context.Context, rep *report.Report, name string, v Version, db *pgenv.Database) (bool, error) {
 	step := rep.Start(name)
 	out, err := t.stack.Run(ctx, "migrate", t.image(v), t.desc.Commands.Migrate, db, nil)
 	return recordCommand(step, "migrate", t.image(v), t.desc.Commands.Migrate, out, err)
@@ -133,16 +140,16 @@ func (t *describedTarget) migrate(ctx context.Context, rep *report.Report, name 
 // database) and migrations (its migrate command in another, unless
 // migrated made them already) with the database, and the revisions it
 // records — read meanwhile — with the image's heads.
-func (t *describedTarget) check(ctx context.Context, rep *report.Report, name string, v version, db liveDB) (*checked, error) {
+func (t *describedTarget) Check(ctx context.Context, rep *report.Report, name string, v Version, db LiveDB) (*Checked, error) {
 	step := rep.Start(name)
 	var model, migrations *schema.Snapshot
 	var revs backend.Revisions
 	var snapErr, revErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		revs, revErr = t.revisions(ctx, t.image(v), db, t.desc.Database.RevisionTable == "" && db.db != nil)
+		revs, revErr = t.revisions(ctx, t.image(v), db, t.desc.Database.RevisionTable == "" && db.DB != nil)
 	})
-	if migrations = t.migrations; v == atIncident || migrations == nil {
+	if migrations = t.migrations; v == AtIncident || migrations == nil {
 		model, migrations, snapErr = t.stack.Snapshots(ctx, t.image(v))
 	} else {
 		model, snapErr = t.stack.Model(ctx, t.image(v))
@@ -154,18 +161,18 @@ func (t *describedTarget) check(ctx context.Context, rep *report.Report, name st
 			for _, l := range strings.Split(cmdErr.Error(), "\n") {
 				step.Line("%s", l)
 			}
-			return &checked{step: step}, nil
+			return &Checked{Step: step}, nil
 		}
 		return nil, err
 	}
-	live, err := drift.ReadLive(ctx, db.conn)
+	live, err := drift.ReadLive(ctx, db.Conn)
 	if err != nil {
 		step.Fail("could not read the database")
 		return nil, err
 	}
 	comparisons := drift.Compare(model, migrations, live)
 	// A backend's migration files are in its image: no text of them is read.
-	liveFindings, err := drift.Inspect(ctx, db.conn, drift.Context{Expected: migrations, AppRoles: db.appRoles}, comparisons)
+	liveFindings, err := drift.Inspect(ctx, db.Conn, drift.Context{Expected: migrations, AppRoles: db.AppRoles}, comparisons)
 	if err != nil {
 		step.Fail("could not inspect the database")
 		return nil, err
@@ -177,8 +184,8 @@ func (t *describedTarget) check(ctx context.Context, rep *report.Report, name st
 	state := revs.Findings(comparisons, t.desc.Commands.Migrate)
 	passed := reportCheck(step, rep.Gate(), fmt.Sprintf("the database is at %s; the image's heads: %s", current, strings.Join(revs.Heads, ", ")),
 		append(state, liveFindings...), comparisons)
-	return &checked{passed: passed, claimsNewest: atHeads(revs),
-		unmigrated: drift.Unmigrated(comparisons), step: step}, nil
+	return &Checked{Passed: passed, ClaimsNewest: atHeads(revs),
+		Unmigrated: drift.Unmigrated(comparisons), Step: step}, nil
 }
 
 // revisions are the revisions db records and the heads of image's
@@ -186,16 +193,16 @@ func (t *describedTarget) check(ctx context.Context, rep *report.Report, name st
 // (keeping what it printed), against a database of the harness's; else it
 // is read from database.revision_table over the read-only connection, as
 // for a deployment's, which nothing the image runs may touch.
-func (t *describedTarget) revisions(ctx context.Context, image string, db liveDB, byCommand bool) (backend.Revisions, error) {
+func (t *describedTarget) revisions(ctx context.Context, image string, db LiveDB, byCommand bool) (backend.Revisions, error) {
 	var revs backend.Revisions
 	var heads []string
 	var currentErr, headsErr error
 	var wg sync.WaitGroup
 	wg.Go(func() { heads, headsErr = t.headsOf(ctx, image) })
 	if byCommand {
-		revs, currentErr = t.stack.Current(ctx, image, db.db)
+		revs, currentErr = t.stack.Current(ctx, image, db.DB)
 	} else {
-		revs.Current, currentErr = t.desc.LiveRevision(ctx, db.conn)
+		revs.Current, currentErr = t.desc.LiveRevision(ctx, db.Conn)
 	}
 	wg.Wait()
 	revs.Heads = heads
@@ -227,7 +234,7 @@ func (t *describedTarget) headsOf(ctx context.Context, image string) ([]string, 
 
 // start seeds db and starts the backend from v's image on it, both at
 // once: the backend needs no accounts to start, only the flow does.
-func (t *describedTarget) start(ctx context.Context, v version, db *pgenv.Database) starting {
+func (t *describedTarget) Start(ctx context.Context, v Version, db *pgenv.Database) Starting {
 	st := &describedStart{t: t, image: t.image(v), seedAt: time.Now(), svcAt: time.Now()}
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -240,11 +247,11 @@ func (t *describedTarget) start(ctx context.Context, v version, db *pgenv.Databa
 	return st
 }
 
-func (t *describedTarget) paths() flow.Paths { return t.desc.Flow("", "").Paths }
+func (t *describedTarget) Paths() flow.Paths { return t.desc.Flow("", "").Paths }
 
-func (t *describedTarget) incident() ([]string, error) {
+func (t *describedTarget) Incident() ([]string, error) {
 	if t.desc.Incident.Image == "" {
-		return nil, usageError{fmt.Sprintf("%s names no incident image (incident.image): nothing to reproduce", t.desc.File)}
+		return nil, fmt.Errorf("%s names no incident image (incident.image): %w", t.desc.File, ErrNoIncident)
 	}
 	if t.desc.Incident.Log == "" {
 		return nil, nil
@@ -254,9 +261,9 @@ func (t *describedTarget) incident() ([]string, error) {
 
 // evidence is the revision the database claims at the incident, as
 // `alembic current` printed it.
-func (t *describedTarget) evidence(ctx context.Context, rep *report.Report, _ service, db *pgenv.Database) (bool, error) {
+func (t *describedTarget) Evidence(ctx context.Context, rep *report.Report, _ Service, db *pgenv.Database) (bool, error) {
 	step := rep.Start("current revision")
-	revs, err := t.revisions(ctx, t.image(atIncident), liveDB{db: db}, true)
+	revs, err := t.revisions(ctx, t.image(AtIncident), LiveDB{DB: db}, true)
 	if err != nil {
 		return false, err
 	}
@@ -283,7 +290,7 @@ type describedStart struct {
 
 // report adds the seed's step and the backend's. A seed that fails, or a
 // backend that never becomes healthy, fails its step.
-func (st *describedStart) report(rep *report.Report, name string) (service, error) {
+func (st *describedStart) Report(rep *report.Report, name string) (Service, error) {
 	desc := st.t.desc
 	ok, err := recordCommand(rep.Record("seed", st.seedAt, st.seedEnd), "seed", st.image, desc.Commands.Seed, st.seed, st.seedErr)
 	if !ok || err != nil {
@@ -307,14 +314,14 @@ type describedService struct {
 	desc *backend.Description
 }
 
-func (s describedService) url() string { return s.svc.URL }
-func (s describedService) flow(databaseURL string) flow.Config {
+func (s describedService) URL() string { return s.svc.URL }
+func (s describedService) Flow(databaseURL string) flow.Config {
 	return s.desc.Flow(s.svc.URL, databaseURL)
 }
-func (s describedService) stop(ctx context.Context) error { return s.svc.Close(ctx) }
+func (s describedService) Stop(ctx context.Context) error { return s.svc.Close(ctx) }
 
 // log is the backend's log, its secrets masked.
-func (s describedService) log(ctx context.Context) string { return redact.Secrets(s.svc.Logs(ctx)) }
+func (s describedService) Log(ctx context.Context) string { return redact.Secrets(s.svc.Logs(ctx)) }
 
 // recordCommand finishes step with how one of the backend's commands went:
 // a command that fails fails the step with its output, and is an error

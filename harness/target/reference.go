@@ -1,16 +1,16 @@
-package main
+package target
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/appydex/smoke/app/apiserver"
-	"github.com/appydex/smoke/app/auth"
 	"github.com/appydex/smoke/app/tables"
 	"github.com/appydex/smoke/harness/drift"
 	"github.com/appydex/smoke/harness/flow"
@@ -24,42 +24,43 @@ import (
 // migrationsDir names the embedded migrations in messages.
 const migrationsDir = migrations.Dir
 
-// referencePasswords are the argon2id costs the reference API hashes its
-// passwords with; zero is production's (auth.OWASP). The command's tests
-// set them cheap (apitest.Passwords): a test setting, not the command's.
-var referencePasswords auth.Argon2Params
+// Reference is the reference API as a target: run in this process on a
+// database of the harness's PostgreSQL (env.PG, kept with env.Reuse), with
+// this checkout's migrations and model (app/tables).
+func Reference(env Env) Target { return &referenceTarget{env: env} }
 
-// referenceTarget is the reference API, run in this process on a database
-// of the harness's PostgreSQL, with this checkout's migrations and model.
 type referenceTarget struct {
-	o   *options
-	br  *browserRun // its panel's origin is allowed by the API's CORS; nil: none
+	env Env
 	srv *pgenv.Server
 }
 
-func (t *referenceTarget) name() string { return "the reference API" }
+func (t *referenceTarget) Name() string { return "the reference API" }
 
-func (t *referenceTarget) up(ctx context.Context, rep *report.Report, name string) (step *report.Step, err error) {
-	step, t.srv, err = startPostgres(ctx, t.o, rep, name)
+func (t *referenceTarget) Up(ctx context.Context, rep *report.Report, name string) (step *report.Step, err error) {
+	step, t.srv, err = startPostgres(ctx, &t.env, rep, name)
 	return step, err
 }
 
-func (t *referenceTarget) close(ctx context.Context) {
-	if t.srv != nil {
-		t.o.cleanedUp("the harness's PostgreSQL", t.srv.Close(ctx))
+func (t *referenceTarget) Close(ctx context.Context) error {
+	if t.srv == nil {
+		return nil
 	}
+	if err := t.srv.Close(ctx); err != nil {
+		return fmt.Errorf("the harness's PostgreSQL: %w", err)
+	}
+	return nil
 }
 
 // files are the migrations of v: at the incident, those up to its head
 // (000003_add_service_type_requests_table).
-func (t *referenceTarget) files(v version) fs.FS {
-	if v == atIncident {
+func (t *referenceTarget) files(v Version) fs.FS {
+	if v == AtIncident {
 		return migrator.Until(migrations.FS, migrations.IncidentHead)
 	}
 	return migrations.FS
 }
 
-func (t *referenceTarget) migrated(ctx context.Context, rep *report.Report) (*pgenv.Database, error) {
+func (t *referenceTarget) Migrated(ctx context.Context, rep *report.Report) (*pgenv.Database, error) {
 	step := rep.Start("migrate")
 	tpl, err := t.srv.Template(ctx, migrations.FS, migrationsDir)
 	if err != nil {
@@ -86,18 +87,18 @@ func (t *referenceTarget) migrated(ctx context.Context, rep *report.Report) (*pg
 	return db, nil
 }
 
-func (t *referenceTarget) database(ctx context.Context) (*pgenv.Database, error) {
+func (t *referenceTarget) Database(ctx context.Context) (*pgenv.Database, error) {
 	return t.srv.NewDatabase(ctx)
 }
 
-func (t *referenceTarget) schemaDatabase(ctx context.Context, of string) (*pgenv.Database, error) {
+func (t *referenceTarget) SchemaDatabase(ctx context.Context, of string) (*pgenv.Database, error) {
 	if of == "model" {
 		return drift.ModelDatabase(ctx, t.srv, tables.Schema)
 	}
 	return drift.MigrationsDatabase(ctx, t.srv, migrations.FS, migrationsDir)
 }
 
-func (t *referenceTarget) migrate(ctx context.Context, rep *report.Report, name string, v version, db *pgenv.Database) (bool, error) {
+func (t *referenceTarget) Migrate(ctx context.Context, rep *report.Report, name string, v Version, db *pgenv.Database) (bool, error) {
 	step := rep.Start(name)
 	mg, err := migrator.New(db.URL, t.files(v), migrationsDir)
 	if err != nil {
@@ -125,10 +126,10 @@ func (t *referenceTarget) migrate(ctx context.Context, rep *report.Report, name 
 	return true, nil
 }
 
-func (t *referenceTarget) check(ctx context.Context, rep *report.Report, name string, v version, db liveDB) (*checked, error) {
+func (t *referenceTarget) Check(ctx context.Context, rep *report.Report, name string, v Version, db LiveDB) (*Checked, error) {
 	step := rep.Start(name)
 	check, err := drift.Check(ctx, drift.Options{Server: t.srv, Model: tables.Schema, Migrations: t.files(v), Dir: migrationsDir,
-		Live: db.conn, AppRoles: db.appRoles})
+		Live: db.Conn, AppRoles: db.AppRoles})
 	if err != nil {
 		step.Fail("could not compare")
 		return nil, fmt.Errorf("check the schema: %w", err)
@@ -139,39 +140,40 @@ func (t *referenceTarget) check(ctx context.Context, rep *report.Report, name st
 			strings.Join(check.Reused, " and "))
 	}
 	st := check.State
-	return &checked{passed: passed, claimsNewest: st.Recorded && !st.Dirty && st.Version == st.Head,
-		unmigrated: drift.Unmigrated(check.Comparisons), step: step}, nil
+	return &Checked{Passed: passed, ClaimsNewest: st.Recorded && !st.Dirty && st.Version == st.Head,
+		Unmigrated: drift.Unmigrated(check.Comparisons), Step: step}, nil
 }
 
-func (t *referenceTarget) start(ctx context.Context, _ version, db *pgenv.Database) starting {
+func (t *referenceTarget) Start(ctx context.Context, _ Version, db *pgenv.Database) Starting {
 	s := &referenceStart{logs: &apiserver.LogBuffer{}, at: time.Now()}
 	var origins []string
-	if t.br != nil {
-		origins, s.err = t.br.origins()
+	origin, err := t.env.panelOrigin()
+	if origin != "" {
+		origins = []string{origin}
 	}
-	if s.err == nil {
-		s.api, s.err = reference.Start(ctx, reference.Config{DatabaseURL: db.URL, Log: s.logs, CORSOrigins: origins, PasswordParams: referencePasswords})
+	if s.err = err; err == nil {
+		s.api, s.err = reference.Start(ctx, reference.Config{DatabaseURL: db.URL, Log: s.logs, CORSOrigins: origins, PasswordParams: t.env.Passwords})
 	}
 	s.end = time.Now()
 	return s
 }
 
-func (t *referenceTarget) paths() flow.Paths { return flow.DefaultPaths() }
+func (t *referenceTarget) Paths() flow.Paths { return flow.DefaultPaths() }
 
-func (t *referenceTarget) incident() ([]string, error) {
+func (t *referenceTarget) Incident() ([]string, error) {
 	return []string{`"level":"ERROR"`, `column \"token_hash\" of relation \"refresh_tokens\" does not exist`}, nil
 }
 
 // evidence is the reference API's readiness at the incident: a probe that
 // answered 200 there would have sent traffic to an API whose every login
 // fails.
-func (t *referenceTarget) evidence(ctx context.Context, rep *report.Report, svc service, _ *pgenv.Database) (bool, error) {
+func (t *referenceTarget) Evidence(ctx context.Context, rep *report.Report, svc Service, _ *pgenv.Database) (bool, error) {
 	step := rep.Start("readiness")
-	status, body, err := get(ctx, svc.url()+t.paths().Readyz)
+	status, body, err := get(ctx, svc.URL()+t.Paths().Readyz)
 	if err != nil {
 		return false, err
 	}
-	step.Line("GET %s → %d %s", t.paths().Readyz, status, body)
+	step.Line("GET %s → %d %s", t.Paths().Readyz, status, body)
 	if status == http.StatusServiceUnavailable && strings.Contains(body, "SCHEMA_DRIFT") && strings.Contains(body, "refresh_tokens.token_hash") {
 		step.Pass("503 SCHEMA_DRIFT naming refresh_tokens.token_hash: not ready, so no traffic")
 		return true, nil
@@ -188,7 +190,7 @@ type referenceStart struct {
 	at, end time.Time
 }
 
-func (s *referenceStart) report(rep *report.Report, name string) (service, error) {
+func (s *referenceStart) Report(rep *report.Report, name string) (Service, error) {
 	step := rep.Record(name, s.at, s.end)
 	if s.err != nil {
 		step.Fail("the reference API did not start")
@@ -204,11 +206,26 @@ type referenceService struct {
 	logs *apiserver.LogBuffer
 }
 
-func (s referenceService) url() string                         { return s.api.URL }
-func (s referenceService) flow(databaseURL string) flow.Config { return s.api.Flow(databaseURL) }
-func (s referenceService) log(context.Context) string          { return s.logs.String() }
+func (s referenceService) URL() string                         { return s.api.URL }
+func (s referenceService) Flow(databaseURL string) flow.Config { return s.api.Flow(databaseURL) }
+func (s referenceService) Log(context.Context) string          { return s.logs.String() }
 
-func (s referenceService) stop(context.Context) error {
+func (s referenceService) Stop(context.Context) error {
 	s.api.Stop()
 	return nil
+}
+
+// get asks url and returns the answer's status and its body, trimmed.
+func get(ctx context.Context, url string) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", fmt.Errorf("GET %s: %w", req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(out)), err
 }
