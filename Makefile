@@ -14,6 +14,8 @@
 #   make api-image  build appydex-smoke/api:dev, the API and its migration tool in a FROM scratch image
 #   make backend-images  build the backends' images: the reference API, and the incident's own
 #                   FastAPI stack (appydex-smoke/fastapi:incident and :fixed) from Debian's packages
+#   make chromium-image  build appydex-smoke/chromium:bookworm, headless Chromium from Debian's
+#                   packages: the browser step runs it where the host has no Chromium
 #
 # PG_SOURCE=auto|container|local|external picks where PostgreSQL comes from
 # (the same as SMOKE_PG_SOURCE); the default, auto, uses Docker when it answers.
@@ -33,9 +35,12 @@ ifneq ($(PG_SOURCE),)
 export SMOKE_PG_SOURCE := $(PG_SOURCE)
 endif
 
-.PHONY: smoke test bench load lint fuzz api admin pg-image api-image backend-images ensure-images ensure-pg-image ensure-backend-images
+.PHONY: smoke test bench load lint fuzz api admin pg-image api-image backend-images chromium-image ensure-images ensure-pg-image \
+	ensure-backend-images ensure-chromium-image ensure-browser
 
-smoke: ensure-pg-image
+# The browser step runs the host's Chromium when there is one, else the
+# image's: built here only when the host has none.
+smoke: ensure-pg-image ensure-browser
 	$(GO) run ./cmd/smoke run
 
 # -parallel 4: most tests wait on what they started (PostgreSQL, containers,
@@ -82,8 +87,12 @@ pg-image:
 backend-images: api-image
 	fixtures/backends/fastapi/build.sh
 
-# Before tests: every image they run, pulled or built only if needed.
-ensure-images: ensure-pg-image ensure-backend-images
+chromium-image:
+	images/chromium/build.sh appydex-smoke/chromium:bookworm
+
+# Before tests: every image they run, pulled or built only if needed. The
+# browser's image is among them, host Chromium or not: its tests run it.
+ensure-images: ensure-pg-image ensure-backend-images ensure-chromium-image
 
 ensure-pg-image:
 	@images/postgres/ensure.sh
@@ -93,3 +102,11 @@ ensure-pg-image:
 ensure-backend-images:
 	@if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory backend-images; \
 	else echo "backend images: no Docker Engine answers; tests that run backends in containers skip"; fi
+
+ensure-chromium-image:
+	@if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory chromium-image; \
+	else echo "chromium image: no Docker Engine answers; the browser runs only where the host has Chromium"; fi
+
+ensure-browser:
+	@if [ -n "$$SMOKE_CHROMIUM" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+		command -v google-chrome >/dev/null; then :; else $(MAKE) --no-print-directory ensure-chromium-image; fi

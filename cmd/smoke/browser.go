@@ -14,6 +14,7 @@ import (
 
 	"github.com/appydex/smoke/app/adminpanel"
 	"github.com/appydex/smoke/harness/browser"
+	"github.com/appydex/smoke/harness/browser/container"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/harness/target"
 )
@@ -31,8 +32,9 @@ type browserRun struct {
 	panel atomic.Pointer[http.Handler] // the panel for the API of the moment
 }
 
-// startBrowser launches the browser in the background; nothing when
-// --no-browser.
+// startBrowser launches the browser in the background: the host's
+// Chromium, else Debian's in a container (harness/browser/container);
+// nothing when --no-browser.
 func startBrowser(ctx context.Context, o *options) *browserRun {
 	r := &browserRun{o: o, ready: make(chan struct{})}
 	if o.noBrowser {
@@ -42,11 +44,21 @@ func startBrowser(ctx context.Context, o *options) *browserRun {
 	go func() {
 		defer close(r.ready)
 		path, err := browser.Find(o.getenv)
-		if err != nil {
+		switch {
+		case err == nil:
+			r.b, r.err = browser.Start(ctx, path)
+		case errors.Is(err, browser.ErrNotFound):
+			// No Chromium on this host: Debian's, in a container.
+			var cerr error
+			r.b, cerr = container.Start(ctx, container.Image(o.getenv), o.pg.DockerHost)
+			if errors.Is(cerr, container.ErrUnavailable) {
+				r.err = fmt.Errorf("%w; %v", err, cerr)
+			} else {
+				r.err = cerr
+			}
+		default:
 			r.err = err
-			return
 		}
-		r.b, r.err = browser.Start(ctx, path)
 	}()
 	return r
 }
@@ -139,6 +151,7 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 	// browser.SignInOptions masks the password and the code in all it reports
 	// (a panel may echo them), so res goes into every report as it is.
 	step.Browser = res
+	step.Line("browser: %s", r.b)
 	step.Line("%s, signing in as %s", in.PanelURL, in.Login)
 	for _, why := range res.Retried {
 		step.Line("tried again from the start: %s", why)

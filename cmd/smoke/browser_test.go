@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,9 @@ import (
 	"github.com/appydex/smoke/harness/apitest"
 	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/browser/browsertest"
+	"github.com/appydex/smoke/harness/browser/container"
+	"github.com/appydex/smoke/harness/docker"
+	"github.com/appydex/smoke/harness/pgtest"
 	"github.com/appydex/smoke/harness/report"
 )
 
@@ -106,15 +110,46 @@ func TestReproShowsThePanelsMessageThenTheDashboard(t *testing.T) {
 	assert.Empty(t, after.Attachments)
 }
 
-// Where no Chromium is installed, run says how to install it and skips
-// only the browser step; where the browser is required, the step fails.
+// Where the host has no Chromium, the browser step runs Debian's in a
+// container, on the network where the panel and the API the run serves on
+// loopback are reachable, and says so.
+func TestRunWithoutChromiumRunsTheBrowserInAContainer(t *testing.T) {
+	t.Parallel()
+	pgtest.RequireDocker(t)
+	image := container.Image(os.Getenv)
+	cli, err := docker.Client(t.Context(), os.Getenv("DOCKER_HOST"))
+	require.NoError(t, err)
+	defer cli.Close()
+	if !docker.ImagePresent(t.Context(), cli, image) {
+		if os.Getenv(browser.EnvRequire) != "" {
+			t.Fatalf("%s is set, and the browser's image %s is not here (make chromium-image)", browser.EnvRequire, image)
+		}
+		t.Skipf("no browser image %s (make chromium-image)", image)
+	}
+	hostless := map[string]string{"PATH": t.TempDir(), browser.EnvChromium: ""}
+	code, out, errOut := smoke(t, hostless, append([]string{"run"}, onTestServer(t)...)...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "ok   browser ")
+	assert.Regexp(t, `browser: Chrome/\S+ in a container \(`+regexp.QuoteMeta(image)+`, `, out, "the step says which browser ran")
+	assert.Contains(t, out, "signed in through the admin panel in a browser: landed on /dashboard")
+}
+
+// Where no Chromium is installed and no browser image either, run says how
+// to get one and skips only the browser step; where the browser is
+// required, the step fails.
 func TestRunWithoutChromium(t *testing.T) {
 	t.Parallel()
-	noBrowser := map[string]string{"PATH": t.TempDir(), browser.EnvChromium: "", browser.EnvRequire: ""}
+	noBrowser := map[string]string{"PATH": t.TempDir(), browser.EnvChromium: "", browser.EnvRequire: "",
+		container.EnvImage: "appydex-smoke/chromium:nowhere"}
 	code, out, errOut := smoke(t, noBrowser, append([]string{"run"}, onTestServer(t)...)...)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "skip browser")
 	assert.Contains(t, out, "apt-get install chromium")
+	if docker.Answers(t.Context(), os.Getenv("DOCKER_HOST")) == nil {
+		assert.Contains(t, out, "appydex-smoke/chromium:nowhere is not on this machine (build it with `make chromium-image`")
+	} else {
+		assert.Contains(t, out, "no browser container: no Docker Engine answers")
+	}
 	assert.Contains(t, out, "ok   flow ")
 
 	noBrowser[browser.EnvRequire] = "1"

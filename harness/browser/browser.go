@@ -18,7 +18,10 @@ import (
 	"runtime"
 	"strings"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/remote"
 )
 
 // EnvChromium names the browser to run; else Find looks on PATH.
@@ -74,13 +77,20 @@ func lookPath(name, path string) string {
 	return ""
 }
 
-// Browser is a headless Chromium this process started; Close stops it and
-// removes its profile.
+// Browser is a headless Chromium this process started, or one it drives
+// in a container (Connect); Close stops it and removes its profile.
 type Browser struct {
 	ctx    context.Context // a chromedp context whose browser is running
 	cancel func()
-	Path   string
+	// Where says where it runs, for reports: "on this host (/usr/bin/chromium)",
+	// "in a container (appydex-smoke/chromium:bookworm)".
+	Where string
+	// Version is the browser's product, as it reports it ("Chrome/120.0.6099.224").
+	Version string
 }
+
+// String is what ran, for a step's line: "Chrome/120.0.6099.224 on this host (/usr/bin/chromium)".
+func (b *Browser) String() string { return strings.TrimSpace(b.Version + " " + b.Where) }
 
 // Start launches the browser at path, headless, with a throwaway profile,
 // and waits until it answers. ctx bounds only the start: the browser lives
@@ -97,15 +107,35 @@ func Start(ctx context.Context, path string) (*Browser, error) {
 		opts = append(opts, chromedp.NoSandbox)
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.WithoutCancel(ctx), opts...)
+	return started(ctx, allocCtx, cancelAlloc, "on this host ("+path+")")
+}
+
+// Connect drives a headless Chromium that runs already — in a container —
+// over its DevTools endpoint, devtools ("http://127.0.0.1:9222"); each
+// sign-in opens a tab in a browser context of its own, as with Start.
+// where says where it runs; Close calls stop, which stops it.
+func Connect(ctx context.Context, devtools, where string, stop func()) (*Browser, error) {
+	allocCtx, cancelAlloc := remote.NewAllocator(context.WithoutCancel(ctx), devtools)
+	return started(ctx, allocCtx, func() { cancelAlloc(); stop() }, where)
+}
+
+// started waits until the browser of allocCtx answers, and asks its
+// version; release frees the allocator when the browser is closed or did
+// not start.
+func started(ctx, allocCtx context.Context, release func(), where string) (*Browser, error) {
 	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	b := &Browser{ctx: bctx, Path: path, cancel: func() { cancelBrowser(); cancelAlloc() }}
-	started := make(chan error, 1)
-	go func() { started <- chromedp.Do(bctx) }() // the first Do starts the browser
+	b := &Browser{ctx: bctx, Where: where, cancel: func() { cancelBrowser(); release() }}
+	done := make(chan error, 1)
+	go func() { // the first call starts the browser, or attaches to it
+		v, err := chromedp.Call(bctx, cdpbrowser.GetVersion, cdp.Empty{})
+		b.Version = v.Product
+		done <- err
+	}()
 	select {
-	case err := <-started:
+	case err := <-done:
 		if err != nil {
 			b.cancel()
-			return nil, fmt.Errorf("start %s: %w", path, err)
+			return nil, fmt.Errorf("start the browser %s: %w", where, err)
 		}
 		return b, nil
 	case <-ctx.Done():

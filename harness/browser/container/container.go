@@ -1,0 +1,195 @@
+// Package container runs the browser step's headless Chromium in a
+// container, for a machine where the harness finds no Chromium of its own
+// but Docker answers. The image is Debian's chromium package, built here
+// without a registry (images/chromium, `make chromium-image`); the harness
+// drives it over the DevTools protocol (browser.Connect).
+//
+// The container shares a network namespace with the harness: the host's,
+// or — when the harness itself runs in a container of the same engine
+// (Docker outside of Docker: the smoke image with the engine's socket
+// mounted) — that container's. Either way the browser's 127.0.0.1 is the
+// harness's, so the panel the harness serves on a loopback port and the
+// APIs it reaches are the browser's to reach too, at the same addresses.
+package container
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/appydex/smoke/harness/browser"
+	"github.com/appydex/smoke/harness/docker"
+)
+
+// DefaultImage is the image `make chromium-image` builds from Debian's
+// packages (images/chromium/build.sh); EnvImage names another.
+const (
+	DefaultImage = "appydex-smoke/chromium:bookworm"
+	EnvImage     = "SMOKE_CHROMIUM_IMAGE"
+)
+
+// ErrUnavailable is no browser container to run: no Docker Engine answers,
+// or the image is not on this machine. Its text says which, and what to do.
+var ErrUnavailable = errors.New("no browser container")
+
+// Image is the image to run: $SMOKE_CHROMIUM_IMAGE, else DefaultImage.
+func Image(getenv func(string) string) string {
+	return cmp.Or(getenv(EnvImage), DefaultImage)
+}
+
+// flags are the browser's own, after the image's entrypoint (headless, no
+// sandbox, a throwaway profile): what chromedp gives a browser it starts.
+var flags = []string{"--window-size=1024,768", "--disable-background-networking", "--disable-extensions",
+	"--disable-sync", "--metrics-recording-only", "--mute-audio", "--hide-scrollbars", "about:blank"}
+
+// Start runs image's Chromium on the engine at dockerHost ("" as in
+// DOCKER_HOST, or the default), waits until its DevTools answer, and
+// connects to it; Close stops and removes the container. No engine, or an
+// image that is not on this machine, is ErrUnavailable, with what to do.
+func Start(ctx context.Context, image, dockerHost string) (*browser.Browser, error) {
+	cli, err := docker.Client(ctx, dockerHost)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer cli.Close()
+	if !docker.ImagePresent(ctx, cli, image) {
+		return nil, fmt.Errorf("%w: the image %s is not on this machine (build it with `make chromium-image`, which runs images/chromium/build.sh)",
+			ErrUnavailable, image)
+	}
+	mode, where := networkMode(ctx, cli)
+	// The port is chosen here and may be taken before Chromium binds it:
+	// then the container exits, and another port is tried.
+	var lastErr error
+	for range 3 {
+		b, err := run(ctx, image, dockerHost, mode, where)
+		if err == nil || ctx.Err() != nil {
+			return b, err
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+// run starts one container, its DevTools on a free loopback port of the
+// shared network, and connects to it.
+func run(ctx context.Context, image, dockerHost string, mode container.NetworkMode, where string) (*browser.Browser, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	labels := docker.Labels()
+	ctr, err := testcontainers.Run(ctx, image,
+		testcontainers.WithCmd(append([]string{"--remote-debugging-port=" + strconv.Itoa(port)}, flags...)...),
+		testcontainers.WithLabels(labels),
+		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) { hc.NetworkMode = mode }),
+	)
+	stop := func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if ctr != nil {
+			_ = testcontainers.TerminateContainer(ctr, testcontainers.StopContext(stopCtx), testcontainers.StopTimeout(0))
+		}
+		_ = docker.RemoveInstance(stopCtx, dockerHost, labels)
+	}
+	devtools := "http://127.0.0.1:" + strconv.Itoa(port)
+	if err == nil {
+		err = answers(ctx, devtools, ctr)
+	}
+	if err != nil {
+		err = fmt.Errorf("run %s: %w%s", image, err, logTail(ctx, ctr))
+		stop()
+		return nil, err
+	}
+	return browser.Connect(ctx, devtools, fmt.Sprintf("in a container (%s, %s)", image, where), stop)
+}
+
+// answers waits until the browser's DevTools answer at devtools, for 30 s
+// at most; a container that exits first is said at once.
+func answers(ctx context.Context, devtools string, ctr *testcontainers.DockerContainer) error {
+	deadline := time.Now().Add(30 * time.Second)
+	hc := &http.Client{Timeout: time.Second}
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, devtools+"/json/version", nil)
+		resp, err := hc.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		if st, serr := ctr.State(ctx); serr == nil && !st.Running {
+			return fmt.Errorf("the browser exited (%d) before its DevTools answered at %s", st.ExitCode, devtools)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("its DevTools did not answer at %s within 30 s: %w", devtools, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// networkMode is the network the browser shares, and how to say it: this
+// process's own container when the engine runs it (Docker outside of
+// Docker), else the host's — where the engine runs on this machine, its
+// host network is this process's.
+func networkMode(ctx context.Context, cli *testcontainers.DockerClient) (container.NetworkMode, string) {
+	if id := ownContainer(ctx, cli); id != "" {
+		return container.NetworkMode("container:" + id), "sharing the harness's container's network"
+	}
+	return container.NetworkMode("host"), "on the host's network"
+}
+
+// ownContainer is the id of the container this process runs in, when the
+// engine knows it: Docker names a container's host after its id. "" when
+// the engine runs on this machine (its name is this host's) or knows no
+// container of this host name.
+func ownContainer(ctx context.Context, cli *testcontainers.DockerClient) string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		return ""
+	}
+	if info, err := cli.Info(ctx, client.InfoOptions{}); err == nil && info.Info.Name == host {
+		return ""
+	}
+	res, err := cli.ContainerInspect(ctx, host, client.ContainerInspectOptions{})
+	if err != nil || res.Container.Config == nil || res.Container.Config.Hostname != host {
+		return ""
+	}
+	return res.Container.ID
+}
+
+// freePort is a loopback port no one listens on now.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("a port for the browser's DevTools: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// logTail is the end of the container's log, to explain a failed start.
+func logTail(ctx context.Context, ctr *testcontainers.DockerContainer) string {
+	if ctr == nil {
+		return ""
+	}
+	if tail := strings.TrimSpace(docker.LogTail(ctx, ctr)); tail != "" {
+		return "; the end of its log:\n" + tail
+	}
+	return ""
+}
