@@ -16,6 +16,8 @@
 #                   FastAPI stack (appydex-smoke/fastapi:incident and :fixed) from Debian's packages
 #   make chromium-image  build appydex-smoke/chromium:bookworm, headless Chromium from Debian's
 #                   packages: the browser step runs it where the host has no Chromium
+#   make smoke-image  build appydex-smoke/smoke: the smoke command and Chromium, for a team with
+#                   Docker and no Go (README, "Without Go")
 #
 # PG_SOURCE=auto|container|local|external picks where PostgreSQL comes from
 # (the same as SMOKE_PG_SOURCE); the default, auto, uses Docker when it answers.
@@ -35,8 +37,8 @@ ifneq ($(PG_SOURCE),)
 export SMOKE_PG_SOURCE := $(PG_SOURCE)
 endif
 
-.PHONY: smoke test bench load lint fuzz api admin pg-image api-image backend-images chromium-image ensure-images ensure-pg-image \
-	ensure-backend-images ensure-chromium-image ensure-browser
+.PHONY: smoke test bench load lint fuzz api admin pg-image api-image backend-images chromium-image smoke-image ensure-images ensure-pg-image \
+	ensure-backend-images ensure-chromium-image ensure-smoke-image ensure-browser
 
 # The browser step runs the host's Chromium when there is one, else the
 # image's: built here only when the host has none.
@@ -90,9 +92,12 @@ backend-images: api-image
 chromium-image:
 	images/chromium/build.sh appydex-smoke/chromium:bookworm
 
+smoke-image:
+	images/smoke/build.sh appydex-smoke/smoke
+
 # Before tests: every image they run, pulled or built only if needed. The
 # browser's image is among them, host Chromium or not: its tests run it.
-ensure-images: ensure-pg-image ensure-backend-images ensure-chromium-image
+ensure-images: ensure-pg-image ensure-backend-images ensure-chromium-image ensure-smoke-image
 
 ensure-pg-image:
 	@images/postgres/ensure.sh
@@ -106,6 +111,10 @@ ensure-backend-images:
 ensure-chromium-image:
 	@if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory chromium-image; \
 	else echo "chromium image: no Docker Engine answers; the browser runs only where the host has Chromium"; fi
+
+ensure-smoke-image:
+	@if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory smoke-image; \
+	else echo "smoke image: no Docker Engine answers; its test skips"; fi
 
 ensure-browser:
 	@if [ -n "$$SMOKE_CHROMIUM" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \

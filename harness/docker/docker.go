@@ -87,10 +87,15 @@ func Client(ctx context.Context, host string) (*testcontainers.DockerClient, err
 }
 
 // EndpointHost is the host at which this process reaches a container's
-// published ports. testcontainers-go guesses the Docker network's gateway
-// whenever it runs inside a container, which is wrong when the engine runs
-// in that same container (as on this project's CI machines): if the engine
-// reports this machine's own host name, its published ports are on loopback.
+// published ports:
+//   - the engine runs on this machine (it reports this machine's own host
+//     name, as on this project's CI machines, where the engine runs in the
+//     same VM): loopback;
+//   - this process runs in a container of that engine, with its socket
+//     mounted (Docker outside of Docker: the smoke image): the gateway of
+//     its own container's network, which is the engine's host, where the
+//     ports are published;
+//   - else testcontainers-go's guess (the daemon's host, or localhost).
 func EndpointHost(ctx context.Context, ctr testcontainers.Container) (string, error) {
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err == nil {
@@ -99,8 +104,47 @@ func EndpointHost(ctx context.Context, ctr testcontainers.Container) (string, er
 		if host, _ := os.Hostname(); err == nil && host != "" && info.Info.Name == host {
 			return "127.0.0.1", nil
 		}
+		if self, ok := Self(ctx, cli); ok && self.Gateway != "" {
+			return self.Gateway, nil
+		}
 	}
 	return ctr.Host(ctx)
+}
+
+// Container is a container this process runs in.
+type Container struct {
+	ID string
+	// Gateway is its network's gateway: the engine's host, as this
+	// container reaches it ("" on the host's network).
+	Gateway string
+}
+
+// Self is the container this process runs in, when the engine cli talks
+// to runs it: Docker names a container's host after its id. False when
+// the engine knows no container of this host name — this process runs on
+// the engine's host, or in a container of another engine.
+func Self(ctx context.Context, cli *testcontainers.DockerClient) (Container, bool) {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		return Container{}, false
+	}
+	if _, err := os.Stat("/.dockerenv"); err != nil {
+		return Container{}, false // not in a Docker container
+	}
+	res, err := cli.ContainerInspect(ctx, host, client.ContainerInspectOptions{})
+	if err != nil || res.Container.Config == nil || res.Container.Config.Hostname != host {
+		return Container{}, false
+	}
+	self := Container{ID: res.Container.ID}
+	if ns := res.Container.NetworkSettings; ns != nil {
+		for _, n := range ns.Networks {
+			if n != nil && n.Gateway.IsValid() {
+				self.Gateway = n.Gateway.String()
+				break
+			}
+		}
+	}
+	return self, true
 }
 
 // LogTail is the end of what a container logged, to explain a failed start;

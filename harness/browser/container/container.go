@@ -19,13 +19,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
-	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/appydex/smoke/harness/browser"
@@ -148,29 +146,10 @@ func answers(ctx context.Context, devtools string, ctr *testcontainers.DockerCon
 // Docker), else the host's — where the engine runs on this machine, its
 // host network is this process's.
 func networkMode(ctx context.Context, cli *testcontainers.DockerClient) (container.NetworkMode, string) {
-	if id := ownContainer(ctx, cli); id != "" {
-		return container.NetworkMode("container:" + id), "sharing the harness's container's network"
+	if self, ok := docker.Self(ctx, cli); ok {
+		return container.NetworkMode("container:" + self.ID), "sharing the harness's container's network"
 	}
 	return container.NetworkMode("host"), "on the host's network"
-}
-
-// ownContainer is the id of the container this process runs in, when the
-// engine knows it: Docker names a container's host after its id. "" when
-// the engine runs on this machine (its name is this host's) or knows no
-// container of this host name.
-func ownContainer(ctx context.Context, cli *testcontainers.DockerClient) string {
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		return ""
-	}
-	if info, err := cli.Info(ctx, client.InfoOptions{}); err == nil && info.Info.Name == host {
-		return ""
-	}
-	res, err := cli.ContainerInspect(ctx, host, client.ContainerInspectOptions{})
-	if err != nil || res.Container.Config == nil || res.Container.Config.Hostname != host {
-		return ""
-	}
-	return res.Container.ID
 }
 
 // freePort is a loopback port no one listens on now.
