@@ -90,18 +90,20 @@ type Finding struct {
 
 // String is the finding on one line, for people and test failures.
 func (f Finding) String() string {
-	var what string
-	switch {
-	case f.Detail != "":
-		what = fmt.Sprintf("%s: %s", f.Kind, f.Detail)
-	default:
-		what = f.phrase(f.WantSource, f.GotSource)
-	}
-	s := fmt.Sprintf("%-7s %s %s: %s", f.Severity, f.ObjectType, f.Object, what)
+	s := fmt.Sprintf("%-7s %s %s: %s", f.Severity, f.ObjectType, f.Object, f.What())
 	if f.Fix != "" {
 		s += "; fix: " + f.Fix
 	}
 	return s
+}
+
+// What says what differs, in words, without the object or the fix:
+// "missing in live (model has character varying(255))".
+func (f Finding) What() string {
+	if f.Detail != "" {
+		return fmt.Sprintf("%s: %s", f.Kind, f.Detail)
+	}
+	return f.phrase(f.WantSource, f.GotSource)
 }
 
 // phrase says what Want and Got show, for the kinds that need no Detail;

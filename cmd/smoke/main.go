@@ -7,6 +7,7 @@
 //	smoke diff     compare two schemas (databases, the migrations, the model)
 //	               and print the SQL that turns one into the other
 //	smoke down     stop the PostgreSQL servers kept for the next run (--reuse)
+//	smoke version  the harness's version and the commit it was built from
 //
 // Exit codes: 0 all good, 1 findings or failed checks, 2 usage or
 // infrastructure error, 130 interrupted.
@@ -19,6 +20,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -76,6 +78,7 @@ Commands:
            or model — naming every difference; --sql prints the SQL that
            turns FROM into TO, for psql --single-transaction
   down     stop the PostgreSQL servers kept for the next run (--reuse, SMOKE_REUSE)
+  version  the harness's version and the commit it was built from
 
 Run "smoke <command> -h" for a command's flags.
 
@@ -117,6 +120,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return diffMain(ctx, args[1:], getenv, stdout, stderr)
 	case "down":
 		return downMain(ctx, args[1:], getenv, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, version())
+		return exitOK
 	}
 	commands := map[string]command{"run": runCommand, "repro": reproCommand, "verify": verifyCommand}
 	name := args[0]
@@ -186,4 +192,30 @@ func joinErrors(errs []error, sep string) string {
 		msgs[i] = strings.ReplaceAll(err.Error(), "\n", sep)
 	}
 	return strings.Join(msgs, sep)
+}
+
+// version is the harness's version, the commit it was built from and the
+// Go that built it, as the build recorded them: "smoke v1.2.0 (commit
+// 052b67344082, 2026-12-04T21:44:28Z) go1.26.8". A build outside a git
+// checkout (go test, go run of a module copy) has no commit to name.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "smoke: no build information in this binary"
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	commit := "commit unknown: built outside a git checkout"
+	if rev := settings["vcs.revision"]; rev != "" {
+		commit = "commit " + rev[:min(12, len(rev))]
+		if t := settings["vcs.time"]; t != "" {
+			commit += ", " + t
+		}
+		if settings["vcs.modified"] == "true" {
+			commit += ", with uncommitted changes"
+		}
+	}
+	return fmt.Sprintf("smoke %s (%s) %s", info.Main.Version, commit, info.GoVersion)
 }

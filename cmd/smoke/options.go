@@ -31,9 +31,15 @@ var errHelp = errors.New("help shown")
 // options are a command's settings: where PostgreSQL comes from, what to
 // verify, how to print.
 type options struct {
-	pg       pgenv.Config
-	json     bool
-	junit    string
+	pg    pgenv.Config
+	json  bool
+	junit string
+	// summary is the file a Markdown summary of the report is appended to
+	// (--summary; GitHub's $GITHUB_STEP_SUMMARY); annotate writes GitHub
+	// workflow commands for what failed on stderr ($GITHUB_ACTIONS).
+	summary  string
+	annotate bool
+	stderr   io.Writer
 	verbose  bool
 	progress *progress
 
@@ -115,6 +121,9 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	}
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON (schema: harness/report/report.schema.json)")
 	fs.StringVar(&o.junit, "junit", "", "also write the report as JUnit XML to this file")
+	fs.StringVar(&o.summary, "summary", getenv("GITHUB_STEP_SUMMARY"), "also append the report as a Markdown summary to this file ($GITHUB_STEP_SUMMARY)")
+	fs.BoolVar(&o.annotate, "annotations", getenv("GITHUB_ACTIONS") == "true",
+		"write what failed as GitHub Actions annotations on stderr (default: in GitHub Actions, $GITHUB_ACTIONS)")
 	if o.reuse, err = pgenv.ReuseFromEnv(getenv); err != nil {
 		return nil, usageError{err.Error()}
 	}
@@ -166,6 +175,7 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	o.verbose = pg.verbose
 	docker.Setup(getenv, o.verbose)
 	o.progress = newProgress(stderr)
+	o.stderr = stderr
 	return o, nil
 }
 
@@ -221,6 +231,10 @@ func (f *pgFlags) config(stderr io.Writer, fail func(string) error) (pgenv.Confi
 	return cfg, desc, nil
 }
 
+// EnvVerifyDatabaseURL is --database-url from the environment: a CI
+// secret, kept off the command line (where ps and a job's log show it).
+const EnvVerifyDatabaseURL = "SMOKE_VERIFY_DATABASE_URL"
+
 // verifyFlags adds verify's own flags to fs; secretFlag adds one whose
 // default comes from the environment after parsing.
 func (o *options) verifyFlags(fs *flag.FlagSet, secretFlag func(p *string, name, env, usage string)) {
@@ -235,7 +249,7 @@ func (o *options) verifyFlags(fs *flag.FlagSet, secretFlag func(p *string, name,
 		}
 		return nil
 	})
-	fs.StringVar(&o.databaseURL, "database-url", "", "the deployment's database: postgres://user:password@host:5432/appydex (read-only)")
+	secretFlag(&o.databaseURL, "database-url", EnvVerifyDatabaseURL, "the deployment's database: postgres://user:password@host:5432/appydex (read-only)")
 	fs.StringVar(&o.apiURL, "api-url", "", "the deployment's API, e.g. https://staging.example.com; runs the login flow against it")
 	fs.StringVar(&o.email, "email", seed.AdminEmail, "the account the flow signs in as (email or phone); the flow also makes 2–3 deliberately failed sign-ins with it "+
 		"(a wrong password, a wrong code, a spent code): use an account for the purpose where failures lock accounts (docs/flow.md)")
@@ -283,6 +297,11 @@ func (l lifetime) Set(v string) error {
 // and only then failed to write its JUnit would say one thing and exit
 // another.
 func (o *options) outputsProblem(command string) string {
+	if o.summary != "" {
+		if err := canWrite(filepath.Dir(o.summary)); err != nil {
+			return fmt.Sprintf("--summary %s: %v", o.summary, err)
+		}
+	}
 	if o.junit != "" {
 		if err := canWrite(filepath.Dir(o.junit)); err != nil {
 			return fmt.Sprintf("--junit %s: %v", o.junit, err)
@@ -325,7 +344,7 @@ func canWrite(dir string) error {
 // nothing): a usage error.
 func (o *options) verifyProblem() string {
 	if o.databaseURL == "" {
-		return "verify needs --database-url: the database of the deployment to check"
+		return "verify needs --database-url (or $" + EnvVerifyDatabaseURL + "): the database of the deployment to check"
 	}
 	if o.apiURL != "" && (o.password == "" || (o.otp == "" && o.totp == "")) {
 		return "--api-url needs the account's --password and --totp-secret or --otp (or $SMOKE_PASSWORD and $SMOKE_TOTP_SECRET or $SMOKE_OTP)"
@@ -381,6 +400,16 @@ func (o *options) write(rep *report.Report, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.annotate {
+		if err := rep.WriteAnnotations(o.stderr); err != nil {
+			return err
+		}
+	}
+	if o.summary != "" {
+		if err := appendSummary(o.summary, rep); err != nil {
+			return fmt.Errorf("--summary: %w", err)
+		}
+	}
 	if o.junit != "" {
 		if err := os.MkdirAll(filepath.Dir(o.junit), 0o755); err != nil {
 			return fmt.Errorf("--junit: %w", err)
@@ -396,6 +425,23 @@ func (o *options) write(rep *report.Report, stdout io.Writer) error {
 		return f.Close()
 	}
 	return nil
+}
+
+// appendSummary appends rep as Markdown to the file at path, as GitHub's
+// job summary is written: each step of a job appends its own.
+func appendSummary(path string, rep *report.Report) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteMarkdown(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // progress shows that a slow step (starting a container) is under way: a

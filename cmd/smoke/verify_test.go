@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -264,4 +265,54 @@ func TestJSONAndJUnitOutputsValidate(t *testing.T) {
 	}
 	assert.Equal(t, failures, suites.Failures)
 	assert.Positive(t, failures)
+}
+
+// In GitHub Actions the gate speaks the job's own words: a summary
+// appended to the job's ($GITHUB_STEP_SUMMARY) with the SQL that mends
+// each error, and an annotation on the job for each failure, on stderr so
+// that stdout stays the report. No password reaches either.
+func TestVerifyInGitHubActionsWritesTheJobSummaryAndAnnotations(t *testing.T) {
+	t.Parallel()
+	summary := filepath.Join(t.TempDir(), "step-summary.md")
+	require.NoError(t, os.WriteFile(summary, []byte("an earlier step's summary\n"), 0o644))
+	db := incidentDatabase(t)
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary}
+	code, out, errOut := verify(t, env, db.URL)
+	require.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+
+	b, err := os.ReadFile(summary)
+	require.NoError(t, err)
+	md := string(b)
+	assert.True(t, strings.HasPrefix(md, "an earlier step's summary\n## ❌ smoke verify: FAIL\n"), "appended, as each step of a job appends its own:\n%s", md)
+	assert.Contains(t, md, "| ❌ | schema check |")
+	assert.Contains(t, md, "- **error** column `refresh_tokens.token_hash`: missing in live")
+	assert.Regexp(t, "```sql\nALTER TABLE [^\n]*refresh_tokens[^\n]* ADD COLUMN token_hash ", md, "the SQL that mends it")
+	assert.Contains(t, errOut, "::error title=smoke verify%3A schema check::")
+	assert.Contains(t, errOut, "::error title=smoke verify%3A error column refresh_tokens.token_hash::missing in live")
+	assert.NotContains(t, out, "::error", "stdout stays the report")
+	u, err := url.Parse(db.URL)
+	require.NoError(t, err)
+	if password, ok := u.User.Password(); ok {
+		assert.NotContains(t, md+errOut, password)
+	}
+
+	// Elsewhere, neither, unless asked for; the database's URL, a CI
+	// secret, may come from the environment instead of the command line.
+	code, out, errOut = smoke(t, map[string]string{EnvVerifyDatabaseURL: db.URL}, append([]string{"verify"}, onTestServer(t)...)...)
+	require.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "FAIL schema check")
+	assert.NotContains(t, errOut, "::error")
+	asked := filepath.Join(t.TempDir(), "summary", "smoke.md")
+	code, _, _ = verify(t, nil, db.URL, "--summary", asked)
+	require.Equal(t, exitFailed, code)
+	b, err = os.ReadFile(asked)
+	require.NoError(t, err, "--summary makes the file's folder")
+	assert.True(t, strings.HasPrefix(string(b), "## ❌ smoke verify: FAIL\n"))
+}
+
+func TestVersionNamesTheBuild(t *testing.T) {
+	t.Parallel()
+	code, out, _ := smoke(t, nil, "version")
+	require.Equal(t, exitOK, code)
+	assert.Regexp(t, `^smoke \S+ \((commit [0-9a-f]{12}|commit unknown: built outside a git checkout)[^)]*\) go1\.\d+`, out)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/schema"
 )
@@ -142,4 +143,80 @@ func TestAnInterruptedReportSaysWhatCouldNotBeRemoved(t *testing.T) {
 	assert.NotContains(t, left.Verdict, "have been removed")
 	assert.Contains(t, left.Verdict, "not all it started could be removed (the harness's PostgreSQL: drop database smoke_db_1: connection refused)")
 	assert.NotContains(t, left.Verdict, "\n", "a verdict is one line")
+}
+
+// failingReport is a run that failed three ways: a migration PostgreSQL
+// refused (its file and line in the step's lines), a finding that fails
+// the verdict and a warning that does not, and a flow check.
+func failingReport() *report.Report {
+	rep := report.New("run")
+	rep.Start("postgres").Pass("PostgreSQL 15.18 | container")
+	mig := rep.Start("migrate")
+	mig.Line("migrations/000004_add_token_hash.up.sql:12:5: syntax error at or near \"COLUMN\" (SQLSTATE 42601)")
+	mig.Fail("the migrations do not apply")
+	check := rep.Start("schema check")
+	check.Findings = []schema.Finding{
+		{ObjectType: schema.ObjectColumn, Object: "refresh_tokens.token_hash", Kind: schema.Missing, Severity: schema.Error,
+			Rule: "column.missing", Reason: "every write of it fails", Want: "character varying(255)", WantSource: "model", GotSource: "live",
+			Fix: "ALTER TABLE refresh_tokens ADD COLUMN token_hash character varying(255);"},
+		{ObjectType: schema.ObjectIndex, Object: "users.users_email_idx", Kind: schema.Missing, Severity: schema.Warning,
+			Rule: "index.missing", Reason: "reads get slower", WantSource: "migrations", GotSource: "live", Fix: "CREATE INDEX users_email_idx ON users (email);"},
+	}
+	check.Fail("1 error among the model, the migrations and the database")
+	fl := rep.Start("flow")
+	fl.Flow = &flow.Result{Steps: []*flow.Step{{Name: flow.StepLogin, Checks: []flow.Check{
+		{What: "status", OK: true}, {What: "status", OK: false, Detail: "want 200, got 500"}}}}}
+	fl.Fail("1 of 2 checks failed in 1 steps")
+	rep.Start("browser").Skip("no browser")
+	rep.Finish("a check failed")
+	return rep
+}
+
+// A CI job's summary says the verdict, every step in a table, and under
+// "What failed" what to do: the lines, the failing checks, the findings
+// that fail the verdict with the SQL that mends them.
+func TestTheMarkdownSummarySaysWhatFailedAndHowToMendIt(t *testing.T) {
+	var md bytes.Buffer
+	require.NoError(t, failingReport().WriteMarkdown(&md))
+	out := md.String()
+	t.Log(out)
+	assert.True(t, strings.HasPrefix(out, "## ❌ smoke run: FAIL\n"))
+	assert.Contains(t, out, "| ✅ | postgres | ")
+	assert.Contains(t, out, `PostgreSQL 15.18 \| container |`, "a pipe in a cell does not break the table")
+	assert.Contains(t, out, "| ⏭️ | browser | ")
+	assert.Contains(t, out, "### What failed")
+	assert.Contains(t, out, "#### ❌ migrate: the migrations do not apply\n\n```text\nmigrations/000004_add_token_hash.up.sql:12:5")
+	assert.Contains(t, out, "- **error** column `refresh_tokens.token_hash`")
+	assert.Contains(t, out, "```sql\nALTER TABLE refresh_tokens ADD COLUMN token_hash character varying(255);\n```")
+	assert.NotContains(t, out, "CREATE INDEX users_email_idx", "a warning fails nothing unless strict")
+	assert.Contains(t, out, "- flow **login**: status: want 200, got 500")
+	assert.NotContains(t, out, "#### ⏭️", "a skipped step is not a failure")
+}
+
+// In GitHub Actions, each failure is an annotation on the job — on the
+// migration file and line where the message names one — and a warning
+// that fails nothing is a warning.
+func TestAnnotationsNameTheMigrationFileAndLine(t *testing.T) {
+	var ann bytes.Buffer
+	require.NoError(t, failingReport().WriteAnnotations(&ann))
+	lines := strings.Split(strings.TrimRight(ann.String(), "\n"), "\n")
+	t.Log(ann.String())
+	assert.Contains(t, lines, "::error title=smoke run%3A migrate,file=migrations/000004_add_token_hash.up.sql,line=12::the migrations do not apply")
+	assert.Contains(t, lines, "::error title=smoke run%3A flow login::status: want 200, got 500")
+	assert.Contains(t, lines, "::error title=smoke run%3A flow::1 of 2 checks failed in 1 steps")
+	var finding, warning string
+	for _, l := range lines {
+		if strings.Contains(l, "refresh_tokens.token_hash") {
+			finding = l
+		}
+		if strings.Contains(l, "users_email_idx") {
+			warning = l
+		}
+	}
+	assert.True(t, strings.HasPrefix(finding, "::error title=smoke run%3A error column refresh_tokens.token_hash::"), finding)
+	assert.Contains(t, finding, "every write of it fails")
+	assert.True(t, strings.HasPrefix(warning, "::warning "), warning)
+	for _, l := range lines {
+		assert.True(t, strings.HasPrefix(l, "::error ") || strings.HasPrefix(l, "::warning "), "one command a line: %q", l)
+	}
 }

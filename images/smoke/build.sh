@@ -17,7 +17,7 @@ base=${SMOKE_CHROMIUM_IMAGE:-appydex-smoke/chromium:bookworm}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "smoke-image: go build ./cmd/smoke (static)"
-(cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/smoke" ./cmd/smoke)
+(cd "$root" && CGO_ENABLED=0 go build -buildvcs=auto -trimpath -ldflags='-s -w' -o "$work/smoke" ./cmd/smoke)
 cp "$here/Dockerfile" "$work/"
 recipe=$( (cd "$work" && cat Dockerfile smoke; docker image inspect --format '{{ .Id }}' "$base") | sha256sum | cut -c1-16)
 if [ "$(docker image inspect --format '{{ index .Config.Labels "dev.appydex.smoke.recipe" }}' "$image" 2>/dev/null)" = "$recipe" ]; then
