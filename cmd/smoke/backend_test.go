@@ -127,7 +127,7 @@ func TestABrokenBackendIsReportedInItsOwnWords(t *testing.T) {
 			"image: appydex-smoke/fastapi:incident", "image: appydex-smoke/fastapi:nowhere-either"))
 		assert.Equal(t, exitProblem, code)
 		assert.Contains(t, errOut, "image appydex-smoke/fastapi:nowhere is not on this machine, and its build (bash -c echo no such recipe; exit 3")
-		assert.Contains(t, errOut, "no such recipe")
+		assert.Contains(t, errOut, "smoke:   no such recipe\n", "the build's own lines, as progress while it runs")
 		assert.Contains(t, out, "FAIL image", "the image's own step, not PostgreSQL's")
 		assert.NotContains(t, out, "postgres")
 		assert.NotContains(t, out+errOut, "nowhere-either", "run does not need the incident's image")
@@ -148,7 +148,7 @@ func TestVerifyOfADeploymentOfTheFastAPIBackend(t *testing.T) {
 	cfg, err := pgtest.Config()
 	require.NoError(t, err)
 	cfg.Source = pgenv.Container
-	_, err = backend.EnsureImages(ctx, desc, cfg, desc.Image, desc.Incident.Image)
+	_, err = backend.EnsureImages(ctx, desc, cfg, []string{desc.Image, desc.Incident.Image}, nil)
 	require.NoError(t, err)
 	deployment, err := backend.Up(ctx, desc, cfg)
 	require.NoError(t, err)

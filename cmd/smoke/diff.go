@@ -267,7 +267,7 @@ func (o *diffOptions) scratchSource(ctx context.Context, stderr io.Writer) (scra
 	if o.from.isURL() && o.to.isURL() {
 		return nil, func() {}, nil
 	}
-	t := target.New(o.backend, target.Env{PG: o.pg, Progress: newProgress(stderr).begin})
+	t := target.New(o.backend, target.Env{PG: o.pg, Progress: newProgress(stderr, false).begin})
 	closeTarget := func() {
 		if err := t.Close(context.WithoutCancel(ctx)); err != nil {
 			fmt.Fprintf(stderr, "smoke diff: left behind: %v\n", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -100,6 +101,27 @@ func TestRunOnItsEmbeddedDefault(t *testing.T) {
 	golden(t, "run", out)
 	assert.Contains(t, errOut, "smoke: starting PostgreSQL (auto source)…", "progress goes to stderr, as a plain line when it is no terminal")
 	assert.NotRegexp(t, `postgres://postgres:[0-9a-f]{8,}@`, out, "no password in the output")
+}
+
+// A build's output, written as it comes (lines in pieces, blank lines),
+// shows as whole lines of progress; with --json, nothing shows.
+func TestProgressShowsABuildsLinesAsTheyCome(t *testing.T) {
+	t.Parallel()
+	var w bytes.Buffer
+	p := newProgress(&w, false)
+	end := p.begin("building appydex-smoke/fastapi:fixed")
+	fmt.Fprint(p, "fastapi-image: debootstrap: 40 packages fetched\n\nfastapi-image: docker bu")
+	fmt.Fprint(p, "ild appydex-smoke/fastapi:fixed\n")
+	end()
+	assert.Equal(t, "smoke: building appydex-smoke/fastapi:fixed…\n"+
+		"smoke:   fastapi-image: debootstrap: 40 packages fetched\n"+
+		"smoke:   fastapi-image: docker build appydex-smoke/fastapi:fixed\n", w.String())
+
+	w.Reset()
+	quiet := newProgress(&w, true)
+	quiet.begin("building")()
+	fmt.Fprint(quiet, "a line\n")
+	assert.Empty(t, w.String(), "--json: no progress")
 }
 
 func TestReproTellsTheIncidentAndExitsZero(t *testing.T) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -81,7 +83,8 @@ var referencePasswords auth.Argon2Params
 // run whose panel calls the API (the API's CORS allows its origin); nil
 // when no panel of the harness's calls it.
 func (o *options) targetEnv(br *browserRun) target.Env {
-	env := target.Env{PG: o.pg, Reuse: o.reuse, Verbose: o.verbose, Progress: o.progress.begin, Passwords: referencePasswords}
+	env := target.Env{PG: o.pg, Reuse: o.reuse, Verbose: o.verbose, Progress: o.progress.begin, BuildOutput: o.progress,
+		Passwords: referencePasswords}
 	if br != nil {
 		env.PanelOrigin = br.panelOrigin
 	}
@@ -174,7 +177,7 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	}
 	o.verbose = pg.verbose
 	docker.Setup(getenv, o.verbose)
-	o.progress = newProgress(stderr)
+	o.progress = newProgress(stderr, o.json)
 	o.stderr = stderr
 	return o, nil
 }
@@ -444,14 +447,22 @@ func appendSummary(path string, rep *report.Report) error {
 	return f.Close()
 }
 
-// progress shows that a slow step (starting a container) is under way: a
-// live line on a terminal, a plain line otherwise.
+// progress shows that a slow step (starting a container, building an
+// image) is under way: a live line on a terminal, plain lines otherwise;
+// nothing with --json, whose stdout a program reads (stderr too, often).
+// What a build prints, written to it, shows how far along the step is.
 type progress struct {
-	w   io.Writer
-	tty bool
+	w      io.Writer
+	tty    bool
+	mu     sync.Mutex
+	latest string // the newest line a build printed, shown on the live line
+	part   []byte // a line written in pieces, until its end
 }
 
-func newProgress(w io.Writer) *progress {
+func newProgress(w io.Writer, quiet bool) *progress {
+	if quiet {
+		return &progress{w: io.Discard}
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return &progress{w: w}
@@ -478,9 +489,49 @@ func (p *progress) begin(what string) (end func()) {
 				fmt.Fprint(p.w, "\r\033[K")
 				return
 			case <-tick.C:
-				fmt.Fprintf(p.w, "\r%s… %.1fs", what, time.Since(start).Seconds())
+				p.mu.Lock()
+				latest := p.latest
+				p.mu.Unlock()
+				if latest != "" {
+					latest = ": " + latest
+				}
+				fmt.Fprintf(p.w, "\r\033[K%s… %.1fs%s", what, time.Since(start).Seconds(), latest)
 			}
 		}
 	}()
-	return func() { close(done); <-stopped }
+	return func() {
+		close(done)
+		<-stopped
+		p.mu.Lock()
+		p.latest, p.part = "", nil
+		p.mu.Unlock()
+	}
+}
+
+// Write takes a build's output: each whole line is shown as the newest on
+// the live line, or printed as a plain one.
+func (p *progress) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.part = append(p.part, b...)
+	for {
+		i := bytes.IndexByte(p.part, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		line := strings.TrimSpace(string(p.part[:i]))
+		p.part = p.part[i+1:]
+		if line == "" {
+			continue
+		}
+		if p.tty {
+			const most = 100
+			if r := []rune(line); len(r) > most {
+				line = string(r[:most]) + "…"
+			}
+			p.latest = line
+		} else {
+			fmt.Fprintf(p.w, "smoke:   %s\n", line)
+		}
+	}
 }

@@ -1,11 +1,13 @@
 package backend
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os/exec"
 	"strings"
@@ -96,9 +98,10 @@ func dockerFor(ctx context.Context, pg pgenv.Config) (*testcontainers.DockerClie
 
 // EnsureImages makes sure images — those of the backend a command runs:
 // desc.Image, and desc.Incident.Image for repro — are on this machine,
-// building them with the description's build command when one is missing.
-// It returns the images it had to build.
-func EnsureImages(ctx context.Context, desc *Description, pg pgenv.Config, images ...string) (built []string, err error) {
+// building them with the description's build command when one is missing;
+// what the build prints goes to progress too, as it prints it (nil:
+// nowhere). It returns the images it had to build.
+func EnsureImages(ctx context.Context, desc *Description, pg pgenv.Config, images []string, progress io.Writer) (built []string, err error) {
 	cli, err := dockerFor(ctx, pg)
 	if err != nil {
 		return nil, err
@@ -113,20 +116,26 @@ func EnsureImages(ctx context.Context, desc *Description, pg pgenv.Config, image
 	if len(missing) == 0 {
 		return nil, nil
 	}
-	return missing, build(ctx, cli, desc, missing)
+	return missing, build(ctx, cli, desc, missing, progress)
 }
 
 // build runs the description's build command for the missing images.
-func build(ctx context.Context, cli *testcontainers.DockerClient, desc *Description, missing []string) error {
+func build(ctx context.Context, cli *testcontainers.DockerClient, desc *Description, missing []string, progress io.Writer) error {
 	if len(desc.Build) == 0 {
 		return fmt.Errorf("image %s is not on this machine, and %s names no build command: build it, or add build: to the description",
 			strings.Join(missing, ", "), desc.File)
 	}
 	cmd := exec.CommandContext(ctx, desc.Build[0], desc.Build[1:]...)
 	cmd.Dir = desc.Dir
-	if out, err := cmd.CombinedOutput(); err != nil {
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if progress != nil {
+		cmd.Stdout = io.MultiWriter(&out, progress)
+	}
+	cmd.Stderr = cmd.Stdout // one writer: exec writes to it from one goroutine at a time
+	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("image %s is not on this machine, and its build (%s, in %s) failed: %w\n%s",
-			strings.Join(missing, ", "), strings.Join(desc.Build, " "), desc.Dir, err, tail(string(out), 2000))
+			strings.Join(missing, ", "), strings.Join(desc.Build, " "), desc.Dir, err, tail(out.String(), 2000))
 	}
 	for _, image := range missing {
 		if !docker.ImagePresent(ctx, cli, image) {

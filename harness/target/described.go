@@ -82,7 +82,7 @@ func (t *describedTarget) images(ctx context.Context, rep *report.Report) error 
 		images = append(images, t.desc.Incident.Image)
 	}
 	end := t.env.begin("checking the backend's image")
-	built, err := backend.EnsureImages(ctx, t.desc, t.env.PG, images...)
+	built, err := backend.EnsureImages(ctx, t.desc, t.env.PG, images, t.env.BuildOutput)
 	end()
 	if err != nil {
 		step.Fail("%s: not ready; the error below says why", strings.Join(images, ", "))

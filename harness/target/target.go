@@ -16,6 +16,7 @@ package target
 import (
 	"context"
 	"errors"
+	"io"
 
 	"github.com/jackc/pgx/v5"
 
@@ -84,6 +85,10 @@ type Env struct {
 	// Progress shows that a slow step is under way; the returned func is
 	// called when it ends. nil: nothing is shown.
 	Progress func(what string) (end func())
+	// BuildOutput takes what a described backend's build command prints
+	// while it builds a missing image, line by line, to show how far along
+	// it is; nil: nowhere (a failed build's message still has its end).
+	BuildOutput io.Writer
 	// PanelOrigin is the origin of the admin panel that calls the API from
 	// a browser, which the API must allow (CORS); nil or "": none.
 	PanelOrigin func() (string, error)

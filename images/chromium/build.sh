@@ -43,8 +43,12 @@ echo "chromium-image: apt-get install chromium (about a minute; the packages are
 mirror=${DEBIAN_MIRROR:-$(apt_mirror | head -n 1)}
 echo "deb $mirror $suite main" >"$root/etc/apt/sources.list"
 mount -t proc proc "$root/proc"
-chroot "$root" /bin/sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium' \
-	>"$work/apt.log" 2>&1 || { tail -n 30 "$work/apt.log" >&2; echo "chromium-image: apt-get install chromium failed; the log is above" >&2; exit 1; }
+if ! chroot "$root" /bin/sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium' 2>&1 |
+	show_progress "apt-get install chromium" "$work/apt.log"; then
+	tail -n 30 "$work/apt.log" >&2
+	echo "chromium-image: apt-get install chromium failed; the log is above" >&2
+	exit 1
+fi
 umount "$root/proc"
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
 	"$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/locale/*

@@ -53,11 +53,11 @@ make_rootfs() {
 		fi
 	fi
 	log=$(dirname "$root")/debootstrap.log
-	debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" >"$log" 2>&1 || {
+	if ! debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" 2>&1 | show_progress debootstrap "$log"; then
 		tail -n 30 "$log" >&2
 		echo "$tag: debootstrap failed; the log is above" >&2
 		return 1
-	}
+	fi
 	rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
 		"$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \
 		"$root"/usr/share/locale/*
@@ -70,4 +70,25 @@ unmount_rootfs() {
 		mountpoint -q "$1/$m" 2>/dev/null && umount -l "$1/$m"
 	done
 	return 0
+}
+
+# show_progress WHAT LOG reads a package tool's output (debootstrap's or
+# apt-get's) into LOG and says how far along it is, as packages are
+# fetched, unpacked and set up: a line every 10 s, and one at the end.
+show_progress() {
+	local what=$1 log=$2 line fetched=0 unpacked=0 configured=0 start=$SECONDS last=$SECONDS
+	: >"$log"
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >>"$log"
+		case $line in
+		"I: Retrieving "* | Get:*) fetched=$((fetched + 1)) ;;
+		"I: Extracting "* | "I: Unpacking "* | "Unpacking "*) unpacked=$((unpacked + 1)) ;;
+		"I: Configuring "* | "Setting up "*) configured=$((configured + 1)) ;;
+		esac
+		if ((SECONDS - last >= 10)); then
+			echo "$tag: $what: $fetched packages fetched, $unpacked unpacked, $configured set up ($((SECONDS - start)) s)"
+			last=$SECONDS
+		fi
+	done
+	echo "$tag: $what: done: $fetched packages fetched, $unpacked unpacked, $configured set up ($((SECONDS - start)) s)"
 }
