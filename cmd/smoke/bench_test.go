@@ -39,12 +39,18 @@ func BenchmarkSmokeRun(b *testing.B) {
 	for _, source := range []string{"container", "local"} {
 		// Fresh: a server started and stopped by every run. Reused: every
 		// run attaches to the server a first run (outside the timer) kept,
-		// as `smoke run --reuse` does run after run. Without the browser
-		// step, which harness/browser's benchmarks time on their own.
-		for _, reuse := range []bool{false, true} {
-			name, args := source, []string{"run", "--no-browser", "--pg-source", source}
+		// as `smoke run --reuse` does run after run — and, with the
+		// browser step (-browser), to the browser kept beside it.
+		for _, c := range []struct{ reuse, browser bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+			reuse := c.reuse
+			name, args := source, []string{"run", "--pg-source", source}
+			if c.browser {
+				name += "-browser"
+			} else {
+				args = append(args, "--no-browser")
+			}
 			if reuse {
-				name, args = source+"-reused", append(args, "--reuse")
+				name, args = name+"-reused", append(args, "--reuse")
 			}
 			b.Run(name, func(b *testing.B) {
 				if source == "container" {

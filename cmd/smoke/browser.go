@@ -15,6 +15,8 @@ import (
 	"github.com/appydex/smoke/app/adminpanel"
 	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/browser/container"
+	"github.com/appydex/smoke/harness/browser/kept"
+	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/harness/target"
 )
@@ -43,25 +45,39 @@ func startBrowser(ctx context.Context, o *options) *browserRun {
 	}
 	go func() {
 		defer close(r.ready)
-		path, err := browser.Find(o.getenv)
-		switch {
-		case err == nil:
-			r.b, r.err = browser.Start(ctx, path)
-		case errors.Is(err, browser.ErrNotFound):
-			// No Chromium on this host: Debian's, in a container.
-			var cerr error
-			r.b, cerr = container.Start(ctx, container.Image(o.getenv), o.pg.DockerHost)
-			if errors.Is(cerr, container.ErrUnavailable) {
-				r.err = fmt.Errorf("%w; %v", err, cerr)
-			} else {
-				r.err = cerr
-			}
-		default:
-			r.err = err
-		}
+		r.b, r.err = launchBrowser(ctx, o)
 	}()
 	return r
 }
+
+// launchBrowser is the browser the command's steps sign in with: the
+// host's Chromium, else Debian's in a container; with --reuse, the one
+// kept for the runs (started and kept when none is).
+func launchBrowser(ctx context.Context, o *options) (*browser.Browser, error) {
+	path, err := browser.Find(o.getenv)
+	image := container.Image(o.getenv)
+	switch {
+	case errors.Is(err, browser.ErrNotFound):
+		// No Chromium on this host: Debian's, in a container.
+		if cerr := container.Available(ctx, image, o.pg.DockerHost); cerr != nil {
+			return nil, fmt.Errorf("%w; %v", err, cerr)
+		}
+	case err != nil:
+		return nil, err
+	}
+	switch {
+	case o.reuse.Keep:
+		return kept.Attach(ctx, kept.Launch{Path: path, Image: image, DockerHost: o.pg.DockerHost, Base: keptBrowsers(o.pg)}, o.reuse.Idle)
+	case path != "":
+		return browser.Start(ctx, path)
+	}
+	return container.Start(ctx, image, o.pg.DockerHost)
+}
+
+// keptBrowsers is the folder of the browsers kept for the next run: among
+// the kept PostgreSQL servers' folders (pgenv.SharedBase), which pgenv
+// passes over.
+func keptBrowsers(cfg pgenv.Config) string { return filepath.Join(pgenv.SharedBase(cfg), "browsers") }
 
 // panelOrigin opens the panel's listener on a free loopback port and
 // returns its origin, for the API's CORS; "" with --no-browser.

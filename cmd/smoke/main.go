@@ -25,12 +25,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/appydex/smoke/harness/browser/kept"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
 )
 
 func main() {
 	pgenv.ServeIfKeeper() // started again to keep a server for --reuse, it keeps it and exits
+	kept.ServeIfKeeper()  // likewise for the browser
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)

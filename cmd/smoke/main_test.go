@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/appydex/smoke/harness/apitest"
+	"github.com/appydex/smoke/harness/browser/browsertest"
+	"github.com/appydex/smoke/harness/browser/kept"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
 )
@@ -21,6 +23,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from what the commands print")
 
 func TestMain(m *testing.M) {
+	kept.ServeIfKeeper() // this binary, started again as a kept browser's keeper (--reuse)
 	// The interrupt tests run this test binary as the smoke command itself.
 	if os.Getenv(beTheCommand) == "1" {
 		main()
@@ -289,4 +292,26 @@ func TestReuseKeepsTheServerForTheNextRun(t *testing.T) {
 	code, _, errOut = smoke(t, env, "run", "--reuse=sometimes")
 	assert.Equal(t, exitProblem, code)
 	assert.Contains(t, errOut, "give --reuse alone, --reuse=0, or how long to keep the server, e.g. --reuse=2h")
+}
+
+// With --reuse the browser is kept too, beside the server: the next run
+// signs in with it (in a context of its own), and `smoke down` stops it.
+func TestReuseKeepsTheBrowserForTheNextRun(t *testing.T) {
+	t.Parallel()
+	browsertest.Require(t)
+	pgtest.RequireSource(t, pgenv.Local, nil)
+	env := map[string]string{pgenv.EnvSharedDir: t.TempDir(), pgenv.EnvReuse: ""}
+	t.Cleanup(func() { smoke(t, env, "down") })
+	for range 2 {
+		code, out, errOut := smoke(t, env, "run", "--pg-source", "local", "--reuse")
+		require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+		assert.Regexp(t, `ok   browser .*landed on /dashboard\n\s+browser: \S+ on this host \(\S+\), kept for the next run`, out)
+	}
+	code, out, _ := smoke(t, env, "down")
+	require.Equal(t, exitOK, code)
+	assert.Regexp(t, `smoke down: stopped PostgreSQL 15\.\d+ .*local cluster in`, out)
+	assert.Regexp(t, `smoke down: stopped the browser on this host \(\S+\)`, out)
+	code, out, _ = smoke(t, env, "down")
+	require.Equal(t, exitOK, code)
+	assert.NotContains(t, out, "stopped the browser", "stopped once")
 }

@@ -56,35 +56,41 @@ var flags = []string{"--window-size=1024,768", "--disable-background-networking"
 // connects to it; Close stops and removes the container. No engine, or an
 // image that is not on this machine, is ErrUnavailable, with what to do.
 func Start(ctx context.Context, image, dockerHost string) (*browser.Browser, error) {
-	cli, err := docker.Client(ctx, dockerHost)
+	devtools, where, stop, err := Run(ctx, image, dockerHost)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, err
+	}
+	return browser.Connect(ctx, devtools, where, stop)
+}
+
+// Run runs image's Chromium and returns its DevTools endpoint, where it
+// runs (for reports), and how to stop and remove it, once its DevTools
+// answer; a keeper (package kept) holds it for later runs this way.
+func Run(ctx context.Context, image, dockerHost string) (devtools, where string, stop func(), err error) {
+	cli, err := available(ctx, image, dockerHost)
+	if err != nil {
+		return "", "", nil, err
 	}
 	defer cli.Close()
-	if !docker.ImagePresent(ctx, cli, image) {
-		return nil, fmt.Errorf("%w: the image %s is not on this machine (build it with `make chromium-image`, which runs images/chromium/build.sh)",
-			ErrUnavailable, image)
-	}
-	mode, where := networkMode(ctx, cli)
+	mode, network := networkMode(ctx, cli)
+	where = fmt.Sprintf("in a container (%s, %s)", image, network)
 	// The port is chosen here and may be taken before Chromium binds it:
 	// then the container exits, and another port is tried.
-	var lastErr error
 	for range 3 {
-		b, err := run(ctx, image, dockerHost, mode, where)
+		devtools, stop, err = run(ctx, image, dockerHost, mode)
 		if err == nil || ctx.Err() != nil {
-			return b, err
+			break
 		}
-		lastErr = err
 	}
-	return nil, lastErr
+	return devtools, where, stop, err
 }
 
 // run starts one container, its DevTools on a free loopback port of the
-// shared network, and connects to it.
-func run(ctx context.Context, image, dockerHost string, mode container.NetworkMode, where string) (*browser.Browser, error) {
+// shared network, and waits until they answer.
+func run(ctx context.Context, image, dockerHost string, mode container.NetworkMode) (string, func(), error) {
 	port, err := freePort()
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	labels := docker.Labels()
 	ctr, err := testcontainers.Run(ctx, image,
@@ -107,9 +113,33 @@ func run(ctx context.Context, image, dockerHost string, mode container.NetworkMo
 	if err != nil {
 		err = fmt.Errorf("run %s: %w%s", image, err, logTail(ctx, ctr))
 		stop()
-		return nil, err
+		return "", nil, err
 	}
-	return browser.Connect(ctx, devtools, fmt.Sprintf("in a container (%s, %s)", image, where), stop)
+	return devtools, stop, nil
+}
+
+// Available says why image's Chromium cannot run here (ErrUnavailable: no
+// engine answers at dockerHost, or the image is not on this machine); nil
+// when it can.
+func Available(ctx context.Context, image, dockerHost string) error {
+	cli, err := available(ctx, image, dockerHost)
+	if err == nil {
+		cli.Close()
+	}
+	return err
+}
+
+func available(ctx context.Context, image, dockerHost string) (*testcontainers.DockerClient, error) {
+	cli, err := docker.Client(ctx, dockerHost)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if !docker.ImagePresent(ctx, cli, image) {
+		cli.Close()
+		return nil, fmt.Errorf("%w: the image %s is not on this machine (build it with `make chromium-image`, which runs images/chromium/build.sh)",
+			ErrUnavailable, image)
+	}
+	return cli, nil
 }
 
 // answers waits until the browser's DevTools answer at devtools, for 30 s
