@@ -28,7 +28,7 @@ func BenchmarkSmokeRun(b *testing.B) {
 			if k == pgenv.EnvSource {
 				return "container"
 			}
-			return os.Getenv(k)
+			return testEnv(k)
 		}
 		for b.Loop() {
 			if code := run(context.Background(), []string{"run", "--no-browser", "--backend", "../../fixtures/backends/fastapi"}, getenv, io.Discard, io.Discard); code != exitOK {
@@ -59,15 +59,15 @@ func BenchmarkSmokeRun(b *testing.B) {
 					}
 				}
 				if reuse {
-					if code := run(context.Background(), args, os.Getenv, io.Discard, io.Discard); code != exitOK {
+					if code := run(context.Background(), args, testEnv, io.Discard, io.Discard); code != exitOK {
 						b.Fatalf("smoke %v exited %d", args, code)
 					}
-					b.Cleanup(func() { run(context.Background(), []string{"down"}, os.Getenv, io.Discard, io.Discard) })
+					b.Cleanup(func() { run(context.Background(), []string{"down"}, testEnv, io.Discard, io.Discard) })
 				}
 				var samples []time.Duration
 				for b.Loop() {
 					start := time.Now()
-					if code := run(context.Background(), args, os.Getenv, io.Discard, io.Discard); code != exitOK {
+					if code := run(context.Background(), args, testEnv, io.Discard, io.Discard); code != exitOK {
 						b.Fatalf("smoke %v exited %d", args, code)
 					}
 					samples = append(samples, time.Since(start))
@@ -90,7 +90,7 @@ func BenchmarkSmokeDiff(b *testing.B) {
 	to.Exec(b, manyTables(200, true))
 	args := []string{"diff", "--sql", from.URL, to.URL}
 	for b.Loop() {
-		if code := run(context.Background(), args, os.Getenv, io.Discard, io.Discard); code != exitFailed {
+		if code := run(context.Background(), args, testEnv, io.Discard, io.Discard); code != exitFailed {
 			b.Fatalf("smoke diff exited %d, not 1 (they differ)", code)
 		}
 	}

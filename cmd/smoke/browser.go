@@ -66,7 +66,9 @@ func launchBrowser(ctx context.Context, o *options) (*browser.Browser, error) {
 		return nil, err
 	}
 	switch {
-	case o.reuse.Keep:
+	case o.reuse.Keep && o.command != "verify":
+		// Not verify's: a deployment's credentials are typed into its
+		// browser, whose DevTools port, kept, would outlive the run.
 		return kept.Attach(ctx, kept.Launch{Path: path, Image: image, DockerHost: o.pg.DockerHost, Base: keptBrowsers(o.pg)}, o.reuse.Idle)
 	case path != "":
 		return browser.Start(ctx, path)

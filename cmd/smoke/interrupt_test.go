@@ -34,7 +34,7 @@ type child struct {
 func startCommand(t *testing.T, env []string, args ...string) *child {
 	t.Helper()
 	c := &child{cmd: exec.Command(os.Args[0], args...), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, stderrLines: make(chan string, 100)}
-	c.cmd.Env = append(append(os.Environ(), beTheCommand+"=1"), env...)
+	c.cmd.Env = append(append(os.Environ(), beTheCommand+"=1", "GITHUB_ACTIONS=", "GITHUB_STEP_SUMMARY="), env...)
 	c.cmd.Stdout = c.stdout
 	pipe, err := c.cmd.StderrPipe()
 	require.NoError(t, err)

@@ -42,7 +42,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "\nsmoke: %v: stopping, and removing what this run started (send it again to quit at once)\n", sig)
 		cancel(&interruption{signal: sig.String(), at: time.Now()})
 	}()
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], withholdSecrets(), os.Stdout, os.Stderr)
 	cancel(nil)
 	os.Exit(code)
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -45,11 +46,21 @@ func smoke(t *testing.T, env map[string]string, args ...string) (code int, stdou
 		if k == "SMOKE_ARTIFACTS" {
 			return artifacts
 		}
-		return os.Getenv(k)
+		return testEnv(k)
 	}
 	var out, errOut bytes.Buffer
 	code = run(t.Context(), args, getenv, &out, &errOut)
 	return code, out.String(), errOut.String()
+}
+
+// testEnv is this process's environment as the command under test sees
+// it: in GitHub Actions too, its summary and annotations are the job's own,
+// not the tests' (a test that wants them sets them).
+func testEnv(k string) string {
+	if k == "GITHUB_ACTIONS" || k == "GITHUB_STEP_SUMMARY" {
+		return ""
+	}
+	return os.Getenv(k)
 }
 
 // onTestServer points a command's own PostgreSQL at this test binary's
@@ -314,4 +325,18 @@ func TestReuseKeepsTheBrowserForTheNextRun(t *testing.T) {
 	code, out, _ = smoke(t, env, "down")
 	require.Equal(t, exitOK, code)
 	assert.NotContains(t, out, "stopped the browser", "stopped once")
+}
+
+// A deployment's secrets are read once and withheld from what the command
+// starts: a backend's build command, a keeper, a browser.
+func TestSecretsAreWithheldFromWhatTheCommandStarts(t *testing.T) {
+	t.Setenv("SMOKE_PASSWORD", "not-for-children")
+	t.Setenv(EnvVerifyDatabaseURL, "postgres://ro:not-for-children@db:5432/appydex")
+	getenv := withholdSecrets()
+	assert.Equal(t, "not-for-children", getenv("SMOKE_PASSWORD"), "the command reads it")
+	assert.Equal(t, "postgres://ro:not-for-children@db:5432/appydex", getenv(EnvVerifyDatabaseURL))
+	out, err := exec.Command("env").Output()
+	require.NoError(t, err)
+	assert.NotContains(t, string(out), "not-for-children", "a child process does not inherit it")
+	assert.Equal(t, os.Getenv("PATH"), getenv("PATH"), "the rest of the environment as it is")
 }

@@ -33,9 +33,10 @@ var errHelp = errors.New("help shown")
 // options are a command's settings: where PostgreSQL comes from, what to
 // verify, how to print.
 type options struct {
-	pg    pgenv.Config
-	json  bool
-	junit string
+	command string // run, repro or verify
+	pg      pgenv.Config
+	json    bool
+	junit   string
 	// summary is the file a Markdown summary of the report is appended to
 	// (--summary; GitHub's $GITHUB_STEP_SUMMARY); annotate writes GitHub
 	// workflow commands for what failed on stderr ($GITHUB_ACTIONS).
@@ -79,16 +80,12 @@ type options struct {
 // set them cheap (apitest.Passwords): a test setting, not the command's.
 var referencePasswords auth.Argon2Params
 
-// targetEnv is what the command's target takes from it. br is the browser
-// run whose panel calls the API (the API's CORS allows its origin); nil
-// when no panel of the harness's calls it.
-func (o *options) targetEnv(br *browserRun) target.Env {
-	env := target.Env{PG: o.pg, Reuse: o.reuse, Verbose: o.verbose, Progress: o.progress.begin, BuildOutput: o.progress,
-		Passwords: referencePasswords}
-	if br != nil {
-		env.PanelOrigin = br.panelOrigin
-	}
-	return env
+// targetEnv is what the command's target takes from it. panel is the
+// origin of the panel the browser steps serve, which the API must allow
+// (its CORS); nil when no panel of the harness's calls the API.
+func (o *options) targetEnv(panel func() (string, error)) target.Env {
+	return target.Env{PG: o.pg, Reuse: o.reuse, Verbose: o.verbose, Progress: o.progress.begin, BuildOutput: o.progress,
+		PanelOrigin: panel, Passwords: referencePasswords}
 }
 
 // release closes t once the command is done, and records what it could not
@@ -108,7 +105,7 @@ func (o *options) newReport(command string) *report.Report {
 }
 
 func parseOptions(command string, args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
-	o := &options{}
+	o := &options{command: command}
 	fs := flag.NewFlagSet("smoke "+command, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	pg, err := addPGFlags(fs, getenv, "where the harness's own PostgreSQL comes from", "a backend to judge instead of the reference API")
@@ -238,10 +235,35 @@ func (f *pgFlags) config(stderr io.Writer, fail func(string) error) (pgenv.Confi
 // secret, kept off the command line (where ps and a job's log show it).
 const EnvVerifyDatabaseURL = "SMOKE_VERIFY_DATABASE_URL"
 
+// secretEnv are the variables that may hold a deployment's secrets (verify's
+// flags read them): main reads them once and removes them from the
+// process's environment, so that nothing the command starts — a backend's
+// build command, a keeper, a browser — inherits them.
+var secretEnv = []string{EnvVerifyDatabaseURL, "SMOKE_API_URL", "SMOKE_ADMIN_URL", "SMOKE_PASSWORD", "SMOKE_TOTP_SECRET", "SMOKE_OTP",
+	"SMOKE_INACTIVE_PASSWORD"}
+
+// withholdSecrets removes secretEnv from this process's environment and
+// returns getenv as it was: the secrets included.
+func withholdSecrets() func(string) string {
+	held := map[string]string{}
+	for _, k := range secretEnv {
+		if v, ok := os.LookupEnv(k); ok {
+			held[k] = v
+			os.Unsetenv(k)
+		}
+	}
+	return func(k string) string {
+		if v, ok := held[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
+}
+
 // verifyFlags adds verify's own flags to fs; secretFlag adds one whose
 // default comes from the environment after parsing.
 func (o *options) verifyFlags(fs *flag.FlagSet, secretFlag func(p *string, name, env, usage string)) {
-	fs.StringVar(&o.adminURL, "admin-url", "", "the deployment's admin panel, e.g. https://admin.example.com: signs in there in headless Chromium as --email")
+	secretFlag(&o.adminURL, "admin-url", "SMOKE_ADMIN_URL", "the deployment's admin panel, e.g. https://admin.example.com: signs in there in headless Chromium as --email")
 	fs.Func("admin-landing", "the paths the admin panel lands on after signing in, comma-separated (default /dashboard,/admins)", func(v string) error {
 		o.adminLanding = nil
 		for _, p := range strings.Split(v, ",") {
@@ -253,7 +275,7 @@ func (o *options) verifyFlags(fs *flag.FlagSet, secretFlag func(p *string, name,
 		return nil
 	})
 	secretFlag(&o.databaseURL, "database-url", EnvVerifyDatabaseURL, "the deployment's database: postgres://user:password@host:5432/appydex (read-only)")
-	fs.StringVar(&o.apiURL, "api-url", "", "the deployment's API, e.g. https://staging.example.com; runs the login flow against it")
+	secretFlag(&o.apiURL, "api-url", "SMOKE_API_URL", "the deployment's API, e.g. https://staging.example.com; runs the login flow against it")
 	fs.StringVar(&o.email, "email", seed.AdminEmail, "the account the flow signs in as (email or phone); the flow also makes 2–3 deliberately failed sign-ins with it "+
 		"(a wrong password, a wrong code, a spent code): use an account for the purpose where failures lock accounts (docs/flow.md)")
 	secretFlag(&o.password, "password", "SMOKE_PASSWORD", "its password")

@@ -25,9 +25,8 @@ const incidentBody = `{"code":"INTERNAL_ERROR","message":"Something went wrong",
 // report's Option 1: the newest migrations, and the whole flow.
 func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 	rep := o.newReport("repro")
-	br := startBrowser(ctx, o)
-	defer br.close()
-	t := target.New(o.backend, o.targetEnv(br))
+	var br *browserRun // started once there is an incident to reproduce
+	t := target.New(o.backend, o.targetEnv(func() (string, error) { return br.panelOrigin() }))
 	defer o.release(ctx, t)
 	logLine, err := t.Incident()
 	if errors.Is(err, target.ErrNoIncident) {
@@ -35,6 +34,8 @@ func reproCommand(ctx context.Context, o *options) (*report.Report, error) {
 	} else if err != nil {
 		return rep, err
 	}
+	br = startBrowser(ctx, o)
+	defer br.close()
 	if _, err := t.Up(ctx, rep, "postgres"); err != nil {
 		return rep, err
 	}

@@ -15,7 +15,7 @@ func runCommand(ctx context.Context, o *options) (*report.Report, error) {
 	rep := o.newReport("run")
 	br := startBrowser(ctx, o)
 	defer br.close()
-	t := target.New(o.backend, o.targetEnv(br))
+	t := target.New(o.backend, o.targetEnv(br.panelOrigin))
 	defer o.release(ctx, t)
 	if _, err := t.Up(ctx, rep, "postgres"); err != nil {
 		return rep, err

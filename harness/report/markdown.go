@@ -180,16 +180,22 @@ func (r *Report) WriteAnnotations(w io.Writer) error {
 var sqlFile = regexp.MustCompile(`([\w./-]+\.sql)(?::(\d+))?`)
 
 // annotate writes one workflow command; where is searched for a migration
-// file (and line) to attach it to.
+// file to attach it to: the first named with a line (an error's position),
+// else the first named at all.
 func annotate(b *strings.Builder, level, title, message string, where []string) {
 	props := "title=" + escapeProperty(title)
+	var file []string
 	for _, text := range where {
-		if m := sqlFile.FindStringSubmatch(text); m != nil {
-			props += ",file=" + escapeProperty(m[1])
-			if m[2] != "" {
-				props += ",line=" + m[2]
+		for _, m := range sqlFile.FindAllStringSubmatch(text, -1) {
+			if file == nil || file[2] == "" && m[2] != "" {
+				file = m
 			}
-			break
+		}
+	}
+	if file != nil {
+		props += ",file=" + escapeProperty(file[1])
+		if file[2] != "" {
+			props += ",line=" + file[2]
 		}
 	}
 	fmt.Fprintf(b, "::%s %s::%s\n", level, props, escapeData(cmp.Or(message, title)))

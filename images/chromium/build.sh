@@ -42,6 +42,11 @@ make_rootfs "$root" fonts-dejavu-core
 echo "chromium-image: apt-get install chromium (about a minute; the packages are about 100 MB)"
 mirror=${DEBIAN_MIRROR:-$(apt_mirror | head -n 1)}
 echo "deb $mirror $suite main" >"$root/etc/apt/sources.list"
+# Chromium's security fixes come only through the security suite: this
+# machine's, or the one beside the mirror ($DEBIAN_SECURITY_MIRROR overrides).
+security=${DEBIAN_SECURITY_MIRROR:-$(suite=$suite-security apt_mirror | head -n 1)}
+security=${security:-${mirror%/debian}/debian-security}
+echo "deb $security $suite-security main" >>"$root/etc/apt/sources.list"
 mount -t proc proc "$root/proc"
 if ! chroot "$root" /bin/sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium' 2>&1 |
 	show_progress "apt-get install chromium" "$work/apt.log"; then

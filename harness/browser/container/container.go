@@ -19,11 +19,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/appydex/smoke/harness/browser"
@@ -72,7 +74,10 @@ func Run(ctx context.Context, image, dockerHost string) (devtools, where string,
 		return "", "", nil, err
 	}
 	defer cli.Close()
-	mode, network := networkMode(ctx, cli)
+	mode, network, err := networkMode(ctx, cli)
+	if err != nil {
+		return "", "", nil, err
+	}
 	where = fmt.Sprintf("in a container (%s, %s)", image, network)
 	// The port is chosen here and may be taken before Chromium binds it:
 	// then the container exits, and another port is tried.
@@ -119,13 +124,15 @@ func run(ctx context.Context, image, dockerHost string, mode container.NetworkMo
 }
 
 // Available says why image's Chromium cannot run here (ErrUnavailable: no
-// engine answers at dockerHost, or the image is not on this machine); nil
-// when it can.
+// engine answers at dockerHost, the image is not on this machine, or the
+// engine runs elsewhere); nil when it can.
 func Available(ctx context.Context, image, dockerHost string) error {
 	cli, err := available(ctx, image, dockerHost)
-	if err == nil {
-		cli.Close()
+	if err != nil {
+		return err
 	}
+	defer cli.Close()
+	_, _, err = networkMode(ctx, cli)
 	return err
 }
 
@@ -173,13 +180,24 @@ func answers(ctx context.Context, devtools string, ctr *testcontainers.DockerCon
 
 // networkMode is the network the browser shares, and how to say it: this
 // process's own container when the engine runs it (Docker outside of
-// Docker), else the host's — where the engine runs on this machine, its
-// host network is this process's.
-func networkMode(ctx context.Context, cli *testcontainers.DockerClient) (container.NetworkMode, string) {
+// Docker), else the host's — only where the engine runs on this machine
+// (it reports this host's name), for only then is its host network this
+// process's. An engine elsewhere (Docker Desktop's VM, a remote
+// DOCKER_HOST) is ErrUnavailable.
+func networkMode(ctx context.Context, cli *testcontainers.DockerClient) (container.NetworkMode, string, error) {
 	if self, ok := docker.Self(ctx, cli); ok {
-		return container.NetworkMode("container:" + self.ID), "sharing the harness's container's network"
+		return container.NetworkMode("container:" + self.ID), "sharing the harness's container's network", nil
 	}
-	return container.NetworkMode("host"), "on the host's network"
+	host, _ := os.Hostname()
+	info, err := cli.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return "", "", fmt.Errorf("%w: the Docker Engine does not say where it runs: %v", ErrUnavailable, err)
+	}
+	if host == "" || info.Info.Name != host {
+		return "", "", fmt.Errorf("%w: the Docker Engine runs on %q, not on this machine (%q): a browser there cannot reach the pages "+
+			"this process serves on loopback; install Chromium here", ErrUnavailable, info.Info.Name, host)
+	}
+	return container.NetworkMode("host"), "on the host's network", nil
 }
 
 // freePort is a loopback port no one listens on now.

@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -87,7 +88,10 @@ func Attach(ctx context.Context, l Launch, idle time.Duration) (*browser.Browser
 	if err := dir.KeepAtLeast(idle); err != nil {
 		return nil, err
 	}
-	st, ok := running(ctx, dir)
+	st, ok, err := running(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		_ = os.Remove(dir.Path(keeper.FileState))
 		if _, err := keeper.Spawn(ctx, dir, envKeeper, l, 2*time.Minute); err != nil {
@@ -110,17 +114,40 @@ func Attach(ctx context.Context, l Launch, idle time.Duration) (*browser.Browser
 }
 
 // running is the state of the browser the folder's keeper runs, when its
-// keeper lives and its DevTools answer.
-func running(ctx context.Context, dir keeper.Folder) (state, bool) {
+// keeper lives and its DevTools answer; false when no keeper lives. A
+// keeper that lives is never replaced while it may still publish: one whose
+// browser does not answer is asked to check it (and stops it when it is
+// dead), and then told to stop, before another starts.
+func running(ctx context.Context, dir keeper.Folder) (state, bool, error) {
 	var st state
 	if err := dir.ReadState(&st); err != nil {
-		return st, false
+		return st, false, nil
 	}
 	k, ok := owner.Parse(st.Keeper)
 	if !ok || k.Gone() {
-		return st, false
+		return st, false, nil
 	}
-	return st, answers(ctx, st.DevTools) == nil
+	if answers(ctx, st.DevTools) == nil {
+		return st, true, nil
+	}
+	_ = keeper.Check(k.PID)
+	for deadline := time.Now().Add(10 * time.Second); !k.Gone() && time.Now().Before(deadline); {
+		if answers(ctx, st.DevTools) == nil {
+			return st, true, nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !k.Gone() {
+		_ = syscall.Kill(k.PID, syscall.SIGTERM)
+		for deadline := time.Now().Add(30 * time.Second); !k.Gone() && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if !k.Gone() {
+			return st, false, fmt.Errorf("the kept browser (%s, keeper process %d) does not answer, and its keeper did not stop; "+
+				"its log: %s", st.Where, k.PID, dir.Path(keeper.FileLog))
+		}
+	}
+	return st, false, nil
 }
 
 // answers asks the browser at devtools for its version.
@@ -179,18 +206,23 @@ func serve(dir keeper.Folder) int {
 		return dir.Fail(logf, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	devtools, where, stop, err := launch(ctx, l)
+	devtools, where, stop, err := launch(ctx, l, dir.Path("profile"))
 	cancel()
 	if err != nil {
 		return dir.Fail(logf, err)
 	}
+	self := owner.Current().String()
 	stopped := func() int {
-		_ = os.Remove(dir.Path(keeper.FileState))
+		// The state, unless another keeper's by now.
+		var st state
+		if dir.ReadState(&st) == nil && st.Keeper == self {
+			_ = os.Remove(dir.Path(keeper.FileState))
+		}
 		stop()
 		logf("keeper: stopped the browser")
 		return 0
 	}
-	if err := dir.WriteState(state{DevTools: devtools, Where: where, Keeper: owner.Current().String()}); err != nil {
+	if err := dir.WriteState(state{DevTools: devtools, Where: where, Keeper: self}); err != nil {
 		stopped()
 		return dir.Fail(logf, err)
 	}
@@ -199,13 +231,15 @@ func serve(dir keeper.Folder) int {
 	return dir.Serve(keeper.Resource{Healthy: healthy, Stop: stopped}, 5*time.Second, logf)
 }
 
-// launch starts the browser l names and returns its DevTools endpoint.
-func launch(ctx context.Context, l Launch) (devtools, where string, stop func(), err error) {
+// launch starts the browser l names and returns its DevTools endpoint; the
+// host's keeps its profile in the folder profile, emptied first (a keeper
+// killed outright left its browser's there).
+func launch(ctx context.Context, l Launch, profile string) (devtools, where string, stop func(), err error) {
 	if l.Path == "" {
 		return container.Run(ctx, l.Image, l.DockerHost)
 	}
-	profile, err := os.MkdirTemp("", "appydex-smoke-chromium-")
-	if err != nil {
+	removeProfile(profile)
+	if err := os.MkdirAll(profile, 0o700); err != nil {
 		return "", "", nil, err
 	}
 	args := []string{"--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check", "--remote-debugging-port=0",
@@ -224,29 +258,45 @@ func launch(ctx context.Context, l Launch) (devtools, where string, stop func(),
 		os.RemoveAll(profile)
 		return "", "", nil, fmt.Errorf("start %s: %w", l.Path, err)
 	}
+	exited := make(chan struct{})
 	stop = func() {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		os.RemoveAll(profile)
+		<-exited
+		removeProfile(profile)
 	}
 	found := make(chan string, 1)
+	var said []string // what it printed before its address, to explain a failure
 	go func() {
+		defer close(exited)
 		listening := regexp.MustCompile(`DevTools listening on (ws://\S+)`)
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
+				_, _ = io.Copy(io.Discard, out) // the rest, unread, would block the browser
 				break
 			}
+			said = append(said[max(0, len(said)-19):], sc.Text())
 		}
-		_, _ = io.Copy(io.Discard, out) // the rest, unread, would block the browser
+		_ = cmd.Wait()
 	}()
 	select {
 	case devtools = <-found:
 		return devtools, "on this host (" + l.Path + ")", stop, nil
+	case <-exited:
+		removeProfile(profile)
+		return "", "", nil, fmt.Errorf("%s exited before it printed its DevTools address: %s", l.Path, strings.Join(said, "\n"))
 	case <-ctx.Done():
 		stop()
-		return "", "", nil, errors.New("the browser printed no DevTools address in a minute")
+		return "", "", nil, fmt.Errorf("%s printed no DevTools address in a minute", l.Path)
+	}
+}
+
+// removeProfile removes a browser's profile folder, trying again for a
+// moment: its crash handler may still be writing there as it exits.
+func removeProfile(dir string) {
+	for try := 0; try < 10 && os.RemoveAll(dir) != nil; try++ {
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
