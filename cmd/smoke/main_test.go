@@ -300,6 +300,10 @@ func TestReuseKeepsTheServerForTheNextRun(t *testing.T) {
 	assert.Contains(t, out, "4 migrations applied to a template database", "a new server, and not kept")
 	assert.NotContains(t, out, "kept for the next run")
 
+	code, _, errOut = smoke(t, map[string]string{EnvInImage: "1"}, "run", "--reuse")
+	assert.Equal(t, exitProblem, code)
+	assert.Contains(t, errOut, "--reuse (or $SMOKE_REUSE) keeps nothing in the smoke image")
+
 	code, _, errOut = smoke(t, env, "run", "--reuse=sometimes")
 	assert.Equal(t, exitProblem, code)
 	assert.Contains(t, errOut, "give --reuse alone, --reuse=0, or how long to keep the server, e.g. --reuse=2h")

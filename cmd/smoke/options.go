@@ -166,6 +166,12 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 			return fail(msg)
 		}
 	}
+	if o.reuse.Keep && getenv(EnvInImage) != "" {
+		// Its keepers would end with the container, leaving what they kept
+		// where no later run, in another container, may sweep it.
+		return nil, usageError{"--reuse (or $" + pgenv.EnvReuse + ") keeps nothing in the smoke image: the container, and what would keep " +
+			"the server and the browser, ends with the run; run without it"}
+	}
 	if msg := o.outputsProblem(command); msg != "" {
 		return nil, usageError{msg}
 	}
@@ -230,6 +236,9 @@ func (f *pgFlags) config(stderr io.Writer, fail func(string) error) (pgenv.Confi
 	}
 	return cfg, desc, nil
 }
+
+// EnvInImage is set in the smoke image (images/smoke/Dockerfile).
+const EnvInImage = "SMOKE_IN_IMAGE"
 
 // EnvVerifyDatabaseURL is --database-url from the environment: a CI
 // secret, kept off the command line (where ps and a job's log show it).
