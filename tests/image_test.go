@@ -59,8 +59,9 @@ func TestTheSmokeImageRunsWithNothingButDocker(t *testing.T) {
 	}
 	browserRan := regexp.MustCompile(`ok   browser .*landed on /dashboard\n\s+browser: Chrome/\S+ on this host \(/usr/bin/chromium\)`)
 
+	// One after the other: each runs a whole stack and a browser, on a
+	// machine where other packages' tests run meanwhile.
 	t.Run("the reference API", func(t *testing.T) {
-		t.Parallel()
 		code, out := run(t, t.TempDir(), "run")
 		require.Equal(t, 0, code, out)
 		assert.Regexp(t, browserRan, out)
@@ -68,7 +69,6 @@ func TestTheSmokeImageRunsWithNothingButDocker(t *testing.T) {
 		assert.Contains(t, out, "PASS: the reference API's model")
 	})
 	t.Run("a backend's own repository", func(t *testing.T) {
-		t.Parallel()
 		repo := t.TempDir()
 		copyDir(t, "../fixtures/backends/fastapi", repo)
 		code, out := run(t, repo, "run", "--backend", "/src")
