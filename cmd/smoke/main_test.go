@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/appydex/smoke/harness/apitest"
-	"github.com/appydex/smoke/harness/browser/browsertest"
 	"github.com/appydex/smoke/harness/browser/kept"
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
@@ -271,14 +270,25 @@ func TestReuseKeepsTheServerForTheNextRun(t *testing.T) {
 	env := map[string]string{pgenv.EnvSharedDir: t.TempDir(), pgenv.EnvReuse: ""}
 	t.Cleanup(func() { smoke(t, env, "down") })
 
-	code, out, errOut := smoke(t, env, "run", "--no-browser", "--pg-source", "local", "--reuse")
+	// The first two runs sign in through the panel too: the browser is kept
+	// beside the server (where there is a browser), and the second run
+	// signs in with it.
+	code, out, errOut := smoke(t, env, "run", "--pg-source", "local", "--reuse")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Regexp(t, `ok   postgres .*PostgreSQL 15\.\d+ \(local source\), kept for the next run until unused for 30m0s \(smoke down stops it\)`, out)
+	keptBrowser := regexp.MustCompile(`ok   browser .*landed on /dashboard\n\s+browser: .*, kept for the next run`)
+	browsed := !strings.Contains(out, "skip browser")
+	if browsed {
+		assert.Regexp(t, keptBrowser, out)
+	}
 	assert.Contains(t, out, "4 migrations applied to a template database")
 	assert.NotContains(t, out, "as an earlier run on this kept server read them")
 
-	code, out, errOut = smoke(t, env, "run", "--no-browser", "--pg-source", "local", "--reuse=45m")
+	code, out, errOut = smoke(t, env, "run", "--pg-source", "local", "--reuse=45m")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	if browsed {
+		assert.Regexp(t, keptBrowser, out)
+	}
 	assert.Contains(t, out, "4 migrations: their template database was already built on this server")
 	assert.Contains(t, out, "kept for the next run until unused for 45m0s")
 	assert.Contains(t, out, "model and migrations: as an earlier run on this kept server read them (the same files, server and smoke build); the database read now")
@@ -287,6 +297,9 @@ func TestReuseKeepsTheServerForTheNextRun(t *testing.T) {
 	code, out, _ = smoke(t, env, "down")
 	require.Equal(t, exitOK, code)
 	assert.Regexp(t, `smoke down: stopped PostgreSQL 15\.\d+ .*local cluster in`, out)
+	if browsed {
+		assert.Regexp(t, `smoke down: stopped the browser (on this host|in a container) \(`, out)
+	}
 
 	code, out, _ = smoke(t, env, "run", "--no-browser", "--pg-source", "local", "--reuse")
 	require.Equal(t, exitOK, code)
@@ -307,28 +320,6 @@ func TestReuseKeepsTheServerForTheNextRun(t *testing.T) {
 	code, _, errOut = smoke(t, env, "run", "--reuse=sometimes")
 	assert.Equal(t, exitProblem, code)
 	assert.Contains(t, errOut, "give --reuse alone, --reuse=0, or how long to keep the server, e.g. --reuse=2h")
-}
-
-// With --reuse the browser is kept too, beside the server: the next run
-// signs in with it (in a context of its own), and `smoke down` stops it.
-func TestReuseKeepsTheBrowserForTheNextRun(t *testing.T) {
-	t.Parallel()
-	browsertest.Require(t)
-	pgtest.RequireSource(t, pgenv.Local, nil)
-	env := map[string]string{pgenv.EnvSharedDir: t.TempDir(), pgenv.EnvReuse: ""}
-	t.Cleanup(func() { smoke(t, env, "down") })
-	for range 2 {
-		code, out, errOut := smoke(t, env, "run", "--pg-source", "local", "--reuse")
-		require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-		assert.Regexp(t, `ok   browser .*landed on /dashboard\n\s+browser: \S+ on this host \(\S+\), kept for the next run`, out)
-	}
-	code, out, _ := smoke(t, env, "down")
-	require.Equal(t, exitOK, code)
-	assert.Regexp(t, `smoke down: stopped PostgreSQL 15\.\d+ .*local cluster in`, out)
-	assert.Regexp(t, `smoke down: stopped the browser on this host \(\S+\)`, out)
-	code, out, _ = smoke(t, env, "down")
-	require.Equal(t, exitOK, code)
-	assert.NotContains(t, out, "stopped the browser", "stopped once")
 }
 
 // A deployment's secrets are read once and withheld from what the command
