@@ -32,6 +32,8 @@ MODULE := github.com/appydex/smoke
 # a worker is mid-input (go.dev/issue/75804, fixed in Go 1.27); a count has
 # no deadline to race. 30000 inputs take 2-30 s a handler here.
 FUZZTIME ?= 30000x
+# How many of a package's parallel tests run at once in make test (below).
+PARALLEL ?= 4
 
 ifneq ($(PG_SOURCE),)
 export SMOKE_PG_SOURCE := $(PG_SOURCE)
@@ -51,7 +53,7 @@ smoke: ensure-pg-image ensure-browser
 # (docs/measurements.md, "The test suite"). The browser's own tests do not
 # run in parallel, and the number of packages at once stays go's default.
 test: ensure-images
-	$(GO) test -race -count=1 -parallel 4 ./...
+	$(GO) test -race -count=1 -parallel $(PARALLEL) ./...
 
 bench: ensure-images
 	$(GO) test -run '^$$' -bench . -skip '^BenchmarkLoginStorm$$' -benchtime 20x ./...
