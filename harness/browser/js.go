@@ -116,3 +116,24 @@ const findSignOutJS = `(() => {
 	if (el) { el.setAttribute("data-smoke-field", "signout"); }
 	return !!el;
 })()`
+
+// focusJS is a function that focuses the box its selector names, as a
+// click on it would, and selects its text, so that what is typed next
+// replaces it; false while there is no such box a person could see and
+// type into.
+const focusJS = `((sel) => {
+	` + visibleJS + `
+	const el = document.querySelector(sel);
+	if (!el || !visible(el) || el.disabled || el.readOnly) { return false; }
+	el.scrollIntoView({block: "center", inline: "center"});
+	el.focus();
+	if (document.activeElement !== el) { return false; }
+	if (typeof el.select === "function") { el.select(); }
+	return true;
+})`
+
+// submitDisabledJS tells whether the marked submit button is disabled.
+const submitDisabledJS = `(() => {
+	const b = document.querySelector('[data-smoke-field="submit"]');
+	return !!b && (b.disabled || b.getAttribute("aria-disabled") === "true");
+})()`

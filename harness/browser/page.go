@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/chromedp/cdproto"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 )
 
@@ -86,7 +89,7 @@ func evaluate[T any](tab context.Context, js string) (T, error) {
 	deadline := time.Now().Add(navigationGrace)
 	for {
 		v, err := chromedp.Run(tab, chromedp.Evaluate[T](js))
-		if err == nil || !navigating(err) || time.Now().After(deadline) || !sleep(tab, 50*time.Millisecond) {
+		if err == nil || !navigating(err) || time.Now().After(deadline) || !sleep(tab, pollEvery) {
 			return v, err
 		}
 	}
@@ -111,6 +114,12 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// pollEvery is how often a wait reads the page again: a read is a
+// millisecond or two of the page's time, and a person's sign-in is over
+// in a tenth of a second on loopback, so a coarser step would be most of
+// the wait.
+const pollEvery = 20 * time.Millisecond
 
 func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
@@ -151,24 +160,65 @@ type codeBox struct {
 	Route string `json:"route"`
 }
 
-// typeInto types v into the box marked field (emptied as it was marked).
-func typeInto(field, v string) chromedp.Action[chromedp.Void] {
-	return chromedp.SendKeys(`[data-smoke-field="`+field+`"]`, v)
+// Typing into the form. A page learns what a person typed from key
+// events or from input events. The email and the password are put in the
+// way a paste or an input method puts text: the box is focused, its text
+// selected, and the whole value inserted at once — the page sees its
+// input events, and one command does what takes three a character key by
+// key (the typing was a fifth of the sign-in's time). A page that waits
+// for key events before it lets the form be sent (a submit button enabled
+// on keyup) has them typed again, key by key (send). The one-time code is
+// always typed key by key: boxes that move on to the next box on a key
+// are common.
+
+// entry is a value to type into the box marked field; keys, to type it
+// key by key.
+type entry struct {
+	field, value string
+	keys         bool
 }
 
-// typeCode types the one-time code into its marked box, or a character
-// into each of digits boxes when the page splits it so.
-func typeCode(code string, digits int) ([]chromedp.Action[chromedp.Void], error) {
+// typeInto types the entry's value into its box, which it waits for until
+// a person could see it: focused and its text selected, as a click and
+// Ctrl+A would, then the value inserted at once, or typed key by key when
+// keys (or e.keys).
+func typeInto(e entry, keys bool) chromedp.Action[chromedp.Void] {
+	js := focusJS + "(" + strconv.Quote(`[data-smoke-field="`+e.field+`"]`) + ")"
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for {
+			focused, err := chromedp.Evaluate[bool](js)(ctx, t)
+			if err != nil && !navigating(err) {
+				return err
+			}
+			if focused {
+				break
+			}
+			if !sleep(ctx, pollEvery) {
+				return ctx.Err()
+			}
+		}
+		if keys || e.keys {
+			_, err := chromedp.KeyEvent(e.value)(ctx, t)
+			return err
+		}
+		_, err := cdp.Call(ctx, t, input.InsertText, input.InsertTextParams{Text: e.value})
+		return err
+	})
+}
+
+// typeCode is the one-time code to type: into its marked box, or a
+// character into each of digits boxes when the page splits it so.
+func typeCode(code string, digits int) ([]entry, error) {
 	if digits == 0 {
-		return []chromedp.Action[chromedp.Void]{typeInto("otp", code)}, nil
+		return []entry{{field: "otp", value: code, keys: true}}, nil
 	}
 	chars := []rune(code)
 	if len(chars) != digits {
 		return nil, fmt.Errorf("asks for the one-time code in %d boxes, a character each, but the code given has %d characters", digits, len(chars))
 	}
-	typing := make([]chromedp.Action[chromedp.Void], len(chars))
+	typing := make([]entry, len(chars))
 	for k, c := range chars {
-		typing[k] = typeInto(fmt.Sprintf("otp-%d", k), string(c))
+		typing[k] = entry{field: fmt.Sprintf("otp-%d", k), value: string(c), keys: true}
 	}
 	return typing, nil
 }

@@ -82,6 +82,19 @@ func TestPagesAsRealPanelsWriteThem(t *testing.T) {
 					f.onsubmit = ev => { ev.preventDefault(); if (f.email.value === "admin@appydex.local" && f.otp.value === "000000") { location = "/dashboard"; } }; };
 				draw();</script>`,
 			"/dashboard": dashboard}, "/dashboard"},
+		{"a submit button enabled by keys typed into both boxes", map[string]string{
+			// The email and the password are inserted at once, with no key
+			// events: this page's button stays disabled until they are
+			// typed again key by key — replacing what was inserted, not
+			// added to it.
+			"/": `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
+				<input name=otp placeholder="One-time code"><button id=s disabled>Sign In</button><p role=alert id=e></p></form>
+				<script>const keyed = new Set();
+				for (const box of [f.email, f.password]) { box.onkeyup = () => { keyed.add(box.name); s.disabled = keyed.size < 2; }; }
+				f.onsubmit = ev => { ev.preventDefault();
+					if (f.email.value === "admin@appydex.local" && f.password.value === "admin123!@#" && f.otp.value === "000000") { location = "/dashboard"; }
+					else { e.textContent = "Invalid email or password"; } };</script>`,
+			"/dashboard": dashboard}, "/dashboard"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res := signInWith(t, b, browsertest.Pages(t, c.pages)+"/", "admin123!@#", 10*time.Second)

@@ -183,21 +183,26 @@ func (r *recorder) dialogLines() []string {
 }
 
 // settle waits until every call is answered and nothing has happened for
-// quiet, at most max.
-func (r *recorder) settle(ctx context.Context, quiet, max time.Duration) {
-	deadline := time.Now().Add(max)
+// quiet, for limit at most.
+func (r *recorder) settle(ctx context.Context, quiet, limit time.Duration) {
+	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		r.mu.Lock()
 		pending := false
 		for _, t := range r.reqs {
 			pending = pending || !t.done
 		}
-		idle := time.Since(r.changed) >= quiet
+		left := quiet - time.Since(r.changed)
 		r.mu.Unlock()
-		if !pending && idle {
+		if !pending && left <= 0 {
 			return
 		}
-		if !sleep(ctx, 50*time.Millisecond) {
+		// Quiet so far: look again when the quiet time would be over.
+		wait := pollEvery
+		if !pending {
+			wait = max(left, time.Millisecond)
+		}
+		if !sleep(ctx, min(wait, time.Until(deadline))) {
 			return
 		}
 	}

@@ -213,7 +213,7 @@ func (a *attempt) sendForm() (base baseline, codeLater, sent bool, err error) {
 		a.problem(ClassNoForm, "the page at "+a.o.PanelURL+" has no sign-in form to fill: found no "+strings.Join(no, ", no "))
 		return base, codeLater, false, nil
 	}
-	typing := []chromedp.Action[chromedp.Void]{typeInto("login", a.o.Login), typeInto("password", a.o.Password)}
+	typing := []entry{{field: "login", value: a.o.Login}, {field: "password", value: a.o.Password}}
 	if a.o.OTP != "" && !codeLater {
 		code, err := typeCode(a.o.OTP, form.Digits)
 		if err != nil {
@@ -272,12 +272,30 @@ func (a *attempt) sendCode(box codeBox) (base baseline, sent bool, err error) {
 // in time: a page that draws its form again after it loads (a framework
 // taking over the server's HTML) drops the marks, and a wait for them
 // would never end. The boxes are then found again with remark, and typed
-// into afresh, once.
-func send(tab context.Context, o SignInOptions, typing []chromedp.Action[chromedp.Void], remark func() error) error {
+// into afresh, once. Where the button stays disabled after the values
+// were inserted, they are typed again key by key (see typeInto).
+func send(tab context.Context, o SignInOptions, typing []entry, remark func() error) error {
+	fill := func(keys bool) chromedp.Action[chromedp.Void] {
+		actions := make([]chromedp.Action[chromedp.Void], len(typing))
+		for i, e := range typing {
+			actions[i] = typeInto(e, keys)
+		}
+		return chromedp.Steps(actions...)
+	}
 	try := func(d time.Duration) error {
 		c, cancel := context.WithTimeout(tab, d)
 		defer cancel()
-		return chromedp.Do(c, append(slices.Clone(typing), chromedp.Click(`[data-smoke-field="submit"]`))...)
+		if err := chromedp.Do(c, fill(false)); err != nil {
+			return err
+		}
+		if disabled, err := chromedp.Run(c, chromedp.Evaluate[bool](submitDisabledJS)); err != nil {
+			return err
+		} else if disabled && slices.ContainsFunc(typing, func(e entry) bool { return !e.keys }) {
+			if err := chromedp.Do(c, fill(true)); err != nil {
+				return err
+			}
+		}
+		return chromedp.Do(c, chromedp.Click(`[data-smoke-field="submit"]`))
 	}
 	err := try(min(o.Timeout, firstFill))
 	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
@@ -314,7 +332,7 @@ func waitForAnswer(ctx context.Context, tab context.Context, rec *recorder, o Si
 				return st, box, fmt.Errorf("look for a box for the one-time code: %w", err)
 			}
 		}
-		if box.Found || base.shown(st, rec, false) != "" || time.Now().After(deadline) || !sleep(ctx, 100*time.Millisecond) {
+		if box.Found || base.shown(st, rec, false) != "" || time.Now().After(deadline) || !sleep(ctx, pollEvery) {
 			return st, box, nil
 		}
 	}
@@ -378,12 +396,11 @@ func signOut(tab context.Context, o SignInOptions) string {
 	// Signed out once the page moves on: a panel ends the session, then
 	// leaves the signed-in page (the tab closes after this, so nothing in
 	// flight is cut short by going sooner).
-	for range 50 {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(pollEvery) {
 		st, err := readPage(tab)
 		if err == nil && st.page() != before.page() {
 			return "signed out through the page (now on " + st.page() + ")"
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	return "the page's sign-out control was clicked, but the page stayed signed in"
 }
