@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,9 @@ type browserRun struct {
 	ln    net.Listener // the panel's, opened before the API so the API can allow its origin
 	srv   *http.Server
 	panel atomic.Pointer[http.Handler] // the panel for the API of the moment
+	// preloading is a preload waiting for the browser to start before it
+	// asks it to load the panel's page.
+	preloading sync.WaitGroup
 }
 
 // startBrowser launches the browser in the background: the host's
@@ -119,6 +123,28 @@ func (r *browserRun) servePanel(apiURL string) (string, error) {
 	return origin + "/", nil
 }
 
+// preload serves the panel for the API svc and has the browser load its
+// sign-in page in the background (browser.Preload), while the flow runs:
+// the browser step then starts at the form. A panel that cannot be served
+// is the step's to report.
+func (r *browserRun) preload(ctx context.Context, svc target.Service) {
+	if r.o.noBrowser {
+		return
+	}
+	panelURL, err := r.servePanel(svc.URL())
+	if err != nil {
+		return
+	}
+	r.preloading.Add(1)
+	go func() {
+		defer r.preloading.Done()
+		<-r.ready
+		if r.b != nil {
+			r.b.Preload(ctx, browser.SignInOptions{PanelURL: panelURL})
+		}
+	}()
+}
+
 // close stops the browser and the panel.
 func (r *browserRun) close() {
 	<-r.ready
@@ -145,6 +171,7 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 		step.Fail("interrupted")
 		return step, nil, ctx.Err()
 	}
+	r.preloading.Wait() // a moment: the preload's own wait is over
 	if r.err != nil {
 		switch {
 		case errors.Is(r.err, browser.ErrNotFound) && !r.o.requireBrowser:

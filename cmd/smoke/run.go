@@ -41,6 +41,8 @@ func runCommand(ctx context.Context, o *options) (*report.Report, error) {
 		rep.Finish(t.Name() + " did not start")
 		return rep, nil
 	}
+	// The browser loads the panel's sign-in page while the flow runs.
+	br.preload(ctx, svc)
 	if _, _, err := flowStep(ctx, rep, svc.Flow(db.URL)); err != nil {
 		return rep, err
 	}

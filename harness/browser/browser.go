@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
@@ -82,6 +83,12 @@ func lookPath(name, path string) string {
 type Browser struct {
 	ctx    context.Context // a chromedp context whose browser is running
 	cancel func()
+	mu     sync.Mutex
+	next   *preload // the tab Preload opened for the next sign-in
+	spare  *Spare   // where the next tab opens, when UseSpare gave one
+	// background are the tabs being closed, and the preloads no sign-in
+	// took: Close waits for them.
+	background sync.WaitGroup
 	// Where says where it runs, for reports: "on this host (/usr/bin/chromium)",
 	// "in a container (appydex-smoke/chromium:bookworm)".
 	Where string
@@ -127,7 +134,7 @@ func started(ctx, allocCtx context.Context, release func(), where string) (*Brow
 	b := &Browser{ctx: bctx, Where: where, cancel: func() { cancelBrowser(); release() }}
 	done := make(chan error, 1)
 	go func() { // the first call starts the browser, or attaches to it
-		v, err := chromedp.Call(bctx, cdpbrowser.GetVersion, cdp.Empty{})
+		v, err := chromedp.CallBrowser(bctx, cdpbrowser.GetVersion, cdp.Empty{})
 		b.Version = v.Product
 		done <- err
 	}()
@@ -144,9 +151,19 @@ func started(ctx, allocCtx context.Context, release func(), where string) (*Brow
 	}
 }
 
-// Close stops the browser.
+// Close closes the tabs still open, and stops the browser.
 func (b *Browser) Close() {
-	if b != nil {
-		b.cancel()
+	if b == nil {
+		return
 	}
+	b.mu.Lock()
+	p := b.next
+	b.next = nil
+	b.mu.Unlock()
+	b.discard(p)
+	if s := b.takeSpare(); s != nil {
+		b.dispose(s.Context) // a spare no sign-in took
+	}
+	b.background.Wait()
+	b.cancel()
 }

@@ -8,12 +8,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/appydex/smoke/redact"
@@ -80,22 +82,120 @@ func networkChanged(res *Result) *Request {
 }
 
 func (b *Browser) signIn(ctx context.Context, o SignInOptions) (*Result, error) {
+	o = o.withDefaults()
+	a, closeTab, err := b.preloaded(ctx, o)
+	if a != nil {
+		// An interrupt of this sign-in closes the tab too, as open's does.
+		stop, closePreloaded := context.AfterFunc(ctx, closeTab), closeTab
+		closeTab = func() { stop(); closePreloaded() }
+	}
+	if a == nil && err == nil {
+		a, closeTab, err = b.open(ctx, o)
+		if err == nil {
+			a.load()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The tab is closed in the background (Close waits for it): nothing
+	// the step reports comes from it once the sign-in is over.
+	defer b.inBackground(closeTab)
+	a.ctx, a.o = ctx, o
+	if err := a.run(); err != nil {
+		return nil, err
+	}
+	b.finish(ctx, a.tab, a.rec, a.res, o)
+	return a.res, ctx.Err()
+}
+
+// withDefaults is o with the landing paths and the time limit set.
+func (o SignInOptions) withDefaults() SignInOptions {
 	if len(o.Landing) == 0 {
 		o.Landing = []string{"/dashboard", "/admins"}
 	}
 	if o.Timeout == 0 {
 		o.Timeout = defaultTimeout
 	}
-	a, closeTab, err := b.open(ctx, o)
-	if err != nil {
-		return nil, err
+	return o
+}
+
+// Preload opens a tab for the next sign-in at o.PanelURL and loads the
+// page in it, in the background: a command calls it as soon as it knows
+// the panel's address, and the sign-in that follows — SignIn with the same
+// PanelURL — starts at the form instead of opening a tab and loading the
+// page (a fifth of a sign-in on a kept browser). The tab records what the
+// page asks for and says from the start, as SignIn's own does; a page that
+// fails to load is the sign-in's problem, reported as if SignIn had loaded
+// it. A preloaded tab no sign-in takes is closed with the browser, or by
+// the next Preload. ctx bounds the tab's life, as SignIn's ctx does.
+func (b *Browser) Preload(ctx context.Context, o SignInOptions) {
+	o = o.withDefaults()
+	p := &preload{panelURL: o.PanelURL, done: make(chan struct{})}
+	b.mu.Lock()
+	old := b.next
+	b.next = p
+	b.mu.Unlock()
+	b.discard(old)
+	go func() {
+		defer close(p.done)
+		if p.a, p.closeTab, p.err = b.open(ctx, o); p.err == nil {
+			p.a.load()
+		}
+	}()
+}
+
+// preload is a tab Preload opened, loading or loaded.
+type preload struct {
+	panelURL string
+	done     chan struct{} // closed once a, closeTab and err are set
+	a        *attempt
+	closeTab func()
+	err      error
+}
+
+// preloaded takes the tab preloaded for o.PanelURL, waiting for its page
+// to load; nil when there is none.
+func (b *Browser) preloaded(ctx context.Context, o SignInOptions) (*attempt, func(), error) {
+	b.mu.Lock()
+	p := b.next
+	if p != nil && p.panelURL == o.PanelURL {
+		b.next = nil
+	} else {
+		p = nil
 	}
-	defer closeTab()
-	if err := a.run(); err != nil {
-		return nil, err
+	b.mu.Unlock()
+	if p == nil {
+		return nil, nil, nil
 	}
-	b.finish(ctx, a.tab, a.rec, a.res, o)
-	return a.res, ctx.Err()
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		b.discard(p)
+		return nil, nil, ctx.Err()
+	}
+	return p.a, p.closeTab, p.err
+}
+
+// discard closes a preloaded tab no sign-in took, in the background.
+func (b *Browser) discard(p *preload) {
+	if p != nil {
+		b.inBackground(func() {
+			<-p.done
+			if p.closeTab != nil {
+				p.closeTab()
+			}
+		})
+	}
+}
+
+// inBackground runs f on a goroutine of its own; Close waits for it.
+func (b *Browser) inBackground(f func()) {
+	b.background.Add(1)
+	go func() {
+		defer b.background.Done()
+		f()
+	}()
 }
 
 // attempt is one sign-in: its tab, what the tab recorded, and the result
@@ -105,14 +205,48 @@ type attempt struct {
 	rec      *recorder
 	res      *Result
 	o        SignInOptions
+	loaded   bool // the panel's page loaded (load)
 }
 
 // open opens a tab of its own, with a fresh profile, and starts recording
 // what its pages ask for and say. An interrupt (ctx) closes it at once.
 func (b *Browser) open(ctx context.Context, o SignInOptions) (*attempt, func(), error) {
-	tab, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	if s := b.takeSpare(); s != nil {
+		if a, closeTab, err := b.openIn(ctx, o, s.Context, s.Tab); err == nil {
+			return a, closeTab, nil
+		}
+		// A spare that went (its browser restarted): a context made now.
+	}
+	// Should this process end without closing it, Chrome disposes of a
+	// context made now as the connection that made it drops.
+	bc, err := chromedp.CallBrowser(b.ctx, target.CreateBrowserContext, target.CreateBrowserContextParams{DisposeOnDetach: new(true)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open a browser context: %w", err)
+	}
+	return b.openIn(ctx, o, bc.BrowserContextID, "")
+}
+
+// openIn opens a tab in the browser context bc — a fresh profile, made for
+// this sign-in — or attaches to its blank tab tab (a Spare's), and starts
+// recording. Closing the tab disposes of the context, which closes the
+// tab too: one command, where closing the tab first waits for it to go.
+func (b *Browser) openIn(ctx context.Context, o SignInOptions, bc cdp.BrowserContextID, tab target.ID) (*attempt, func(), error) {
+	where := chromedp.WithExistingBrowserContext(bc)
+	if tab != "" {
+		where = chromedp.WithTargetID(tab)
+	}
+	tctx, detach := chromedp.NewContext(b.ctx, where, chromedp.WithDetachOnCancel())
+	cancel := sync.OnceFunc(func() {
+		detach()
+		b.dispose(bc)
+	})
 	stop := context.AfterFunc(ctx, cancel)
 	closeTab := func() { stop(); cancel() }
+	return b.watch(ctx, o, tctx, closeTab)
+}
+
+// watch starts recording what the tab's pages ask for and say.
+func (b *Browser) watch(ctx context.Context, o SignInOptions, tab context.Context, closeTab func()) (*attempt, func(), error) {
 	rec := newRecorder(tab)
 	if err := chromedp.Listen(tab, rec.event); err != nil {
 		closeTab()
@@ -148,11 +282,7 @@ func (a *attempt) problem(c Class, what string) {
 // the page asks for it, and the page read where it ends. A problem of the
 // page's ends it early, in the result; an error is the harness's own.
 func (a *attempt) run() error {
-	navCtx, cancel := context.WithTimeout(a.tab, a.o.Timeout)
-	err := chromedp.Do(navCtx, chromedp.Navigate(a.o.PanelURL))
-	cancel()
-	if err != nil {
-		a.problem(ClassPanelDown, fmt.Sprintf("the panel's page %s does not load: %v", a.o.PanelURL, err))
+	if !a.loaded {
 		return nil
 	}
 	base, codeLater, sent, err := a.sendForm()
@@ -184,6 +314,19 @@ func (a *attempt) run() error {
 	a.res.Landed, a.res.Page, a.res.Text = a.o.landedAt(st), st.page(), st.Text
 	a.res.Shown = base.shown(st, a.rec, a.res.Landed)
 	return nil
+}
+
+// load loads the panel's page in the tab; a page that does not load is
+// the sign-in's problem.
+func (a *attempt) load() {
+	navCtx, cancel := context.WithTimeout(a.tab, a.o.Timeout)
+	err := chromedp.Do(navCtx, chromedp.Navigate(a.o.PanelURL))
+	cancel()
+	if err != nil {
+		a.problem(ClassPanelDown, fmt.Sprintf("the panel's page %s does not load: %v", a.o.PanelURL, err))
+		return
+	}
+	a.loaded = true
 }
 
 // sendForm fills the sign-in form and sends it: sent is false when the

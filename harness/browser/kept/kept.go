@@ -18,6 +18,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -109,6 +110,9 @@ func Attach(ctx context.Context, l Launch, idle time.Duration) (*browser.Browser
 	if err != nil {
 		lease.Close()
 		return nil, err
+	}
+	if s, ok := takeSpare(dir); ok {
+		b.UseSpare(s)
 	}
 	return b, nil
 }
@@ -228,7 +232,68 @@ func serve(dir keeper.Folder) int {
 	}
 	logf("keeper: serving the browser %s at %s", where, devtools)
 	healthy := func() error { return answers(context.Background(), devtools) }
-	return dir.Serve(keeper.Resource{Healthy: healthy, Stop: stopped}, 5*time.Second, logf)
+	return dir.Serve(keeper.Resource{Healthy: healthy, Stop: stopped, Unused: spares(dir, devtools, logf)}, 5*time.Second, logf)
+}
+
+// fileSpare is the spare (browser.Spare) the keeper made for the next run.
+const fileSpare = "spare.json"
+
+// spares is the keeper's work while no run uses the browser: a spare for
+// the next run, when there is none. A run takes it (takeSpare), and its
+// sign-in starts in a browser context made while nothing waited for it.
+func spares(dir keeper.Folder, devtools string, logf func(string, ...any)) func() {
+	_ = os.Remove(dir.Path(fileSpare)) // an earlier browser's
+	var b *browser.Browser
+	return func() {
+		if _, err := os.Stat(dir.Path(fileSpare)); err == nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if b == nil {
+			var err error
+			if b, err = browser.Connect(ctx, devtools, "kept", func() {}); err != nil {
+				logf("keeper: connect to make a spare browser context: %v", err)
+				return
+			}
+		}
+		s, err := b.MakeSpare(ctx)
+		if err != nil {
+			logf("keeper: %v", err)
+			b.Close()
+			b = nil
+			return
+		}
+		if err := writeSpare(dir, s); err != nil {
+			logf("keeper: %v", err)
+		}
+	}
+}
+
+// writeSpare publishes s, whole or not at all.
+func writeSpare(dir keeper.Folder, s browser.Spare) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	tmp := dir.Path(fileSpare + ".new")
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dir.Path(fileSpare))
+}
+
+// takeSpare takes the spare the keeper made, if there is one: only one
+// run can take it (the rename), and the keeper makes the next.
+func takeSpare(dir keeper.Folder) (browser.Spare, bool) {
+	var s browser.Spare
+	taken := dir.Path(fmt.Sprintf("%s.%d", fileSpare, os.Getpid()))
+	if os.Rename(dir.Path(fileSpare), taken) != nil {
+		return s, false
+	}
+	defer os.Remove(taken)
+	data, err := os.ReadFile(taken)
+	return s, err == nil && json.Unmarshal(data, &s) == nil && s.Context != "" && s.Tab != ""
 }
 
 // launch starts the browser l names and returns its DevTools endpoint; the

@@ -1,10 +1,15 @@
 package kept
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/target"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -94,4 +99,63 @@ func TestAKilledKeepersBrowserDoesNotOutliveIt(t *testing.T) {
 	assert.NotEqual(t, st.DevTools, again.DevTools)
 	_, _, err = Stop(t.Context(), l.Base)
 	assert.NoError(t, err)
+}
+
+// Between runs the keeper makes the next run's browser context (a spare),
+// and the next run opens its tab there: the spare's own tab loads the
+// page. Only one run takes a spare.
+func TestTheKeeperMakesTheNextRunsContextBetweenRuns(t *testing.T) {
+	l := Launch{Path: browsertest.Require(t), Base: t.TempDir()}
+	page := browsertest.Pages(t, map[string]string{"/": `<html><body><h1>Sign in</h1></body></html>`})
+	first, err := Attach(t.Context(), l, time.Minute)
+	require.NoError(t, err)
+	first.Close()
+	t.Cleanup(func() { _, _, _ = Stop(context.Background(), l.Base) })
+
+	spare := folder(l).Path(fileSpare)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(spare); err == nil {
+			break
+		}
+	}
+	data, err := os.ReadFile(spare)
+	require.NoError(t, err, "the keeper made a spare while no run used the browser")
+	var s browser.Spare
+	require.NoError(t, json.Unmarshal(data, &s))
+
+	second, err := Attach(t.Context(), l, time.Minute)
+	require.NoError(t, err)
+	defer second.Close()
+	_, err = os.Stat(spare)
+	assert.True(t, os.IsNotExist(err), "the run took the spare")
+	_, ok := takeSpare(folder(l))
+	assert.False(t, ok, "a spare is taken once")
+
+	second.Preload(t.Context(), browser.SignInOptions{PanelURL: page + "/"})
+	st, _ := keeperOf(t, l)
+	var url string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && url != page+"/"; time.Sleep(20 * time.Millisecond) {
+		url = tabURL(t, st.DevTools, s.Tab)
+	}
+	assert.Equal(t, page+"/", url, "the page loads in the spare's tab")
+}
+
+// tabURL is the address of the tab id in the browser at devtools, "" when
+// it has none.
+func tabURL(t *testing.T, devtools string, id target.ID) string {
+	t.Helper()
+	resp, err := http.Get(httpURL(devtools) + "/json/list")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var tabs []struct {
+		ID  target.ID `json:"id"`
+		URL string    `json:"url"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tabs))
+	for _, tab := range tabs {
+		if tab.ID == id {
+			return tab.URL
+		}
+	}
+	return ""
 }

@@ -230,6 +230,10 @@ type Resource struct {
 	Restart func() error
 	// Stop stops it and returns the keeper's exit code.
 	Stop func() int
+	// Unused, when not nil, is called whenever the keeper looks and finds
+	// no user: the time to prepare for the next one. It should not take
+	// long: the keeper looks again when it returns.
+	Unused func()
 }
 
 // StopWhenUnused asks the keeper to let the resource go as soon as no user
@@ -283,6 +287,9 @@ func (d Folder) Serve(r Resource, linger time.Duration, logf func(string, ...any
 		if d.InUse() {
 			idleSince = time.Now()
 			continue
+		}
+		if r.Unused != nil {
+			r.Unused()
 		}
 		wait := linger
 		if keep, err := d.Keep(); err == nil {
