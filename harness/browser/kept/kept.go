@@ -221,6 +221,7 @@ func serve(dir keeper.Folder) int {
 		var st state
 		if dir.ReadState(&st) == nil && st.Keeper == self {
 			_ = os.Remove(dir.Path(keeper.FileState))
+			_ = os.Remove(dir.Path(fileSpare)) // this browser's: it goes with it
 		}
 		stop()
 		logf("keeper: stopped the browser")
