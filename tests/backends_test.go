@@ -27,7 +27,7 @@ func upBackend(t *testing.T, name string) *backend.Stack {
 	cfg, err := pgtest.Config()
 	require.NoError(t, err)
 	cfg.Source = pgenv.Container
-	_, err = backend.EnsureImages(context.Background(), desc, cfg, []string{desc.Image, desc.Incident.Image}, nil)
+	_, err = backend.EnsureImages(context.Background(), desc, cfg, []string{desc.Image, desc.Incident.Image}, nil, "")
 	require.NoError(t, err)
 	stack, err := backend.Up(context.Background(), desc, cfg)
 	require.NoError(t, err)

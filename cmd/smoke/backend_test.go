@@ -39,6 +39,8 @@ func TestReproOfTheFastAPIBackendShowsTheReportsEvidence(t *testing.T) {
 		"ok   fix",
 		"alembic upgrade head (appydex-smoke/fastapi:fixed)",
 		"PASS: the incident reproduced in fastapi",
+		// Which images ran, and how they are known current.
+		"appydex-smoke/fastapi:fixed: image ", "appydex-smoke/fastapi:incident: image ", "by `bash build.sh`",
 	} {
 		assert.Contains(t, out, want)
 	}
@@ -67,6 +69,11 @@ func describe(t *testing.T, edits ...string) string {
 		require.Contains(t, text, edits[i])
 		text = strings.Replace(text, edits[i], edits[i+1], 1)
 	}
+	// The copy's build command is the fixture's script, which finds its
+	// files beside itself: a run runs it first, to keep the images current.
+	script, err := filepath.Abs(filepath.Join(fastapi, "build.sh"))
+	require.NoError(t, err)
+	text = strings.Replace(text, "build: [bash, build.sh]", "build: [bash, "+script+"]", 1)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "backend.yaml"), []byte(text), 0o644))
 	return dir
@@ -148,7 +155,7 @@ func TestVerifyOfADeploymentOfTheFastAPIBackend(t *testing.T) {
 	cfg, err := pgtest.Config()
 	require.NoError(t, err)
 	cfg.Source = pgenv.Container
-	_, err = backend.EnsureImages(ctx, desc, cfg, []string{desc.Image, desc.Incident.Image}, nil)
+	_, err = backend.EnsureImages(ctx, desc, cfg, []string{desc.Image, desc.Incident.Image}, nil, "")
 	require.NoError(t, err)
 	deployment, err := backend.Up(ctx, desc, cfg)
 	require.NoError(t, err)

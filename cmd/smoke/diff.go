@@ -51,6 +51,7 @@ type diffOptions struct {
 	verbose  bool
 	pg       pgenv.Config
 	backend  *backend.Description
+	noBuild  string // why the backend's build command is not run; "": it runs
 }
 
 // diffSide is one of the two schemas compared.
@@ -208,6 +209,9 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 	if o.pg, o.backend, err = pg.config(stderr, usage); err != nil {
 		return nil, err
 	}
+	if o.noBuild, err = pg.noBuildReason(o.backend, getenv); err != nil {
+		return fail(err.Error())
+	}
 	o.verbose = pg.verbose
 	if !o.from.isURL() || !o.to.isURL() {
 		docker.Setup(getenv, o.verbose)
@@ -267,7 +271,7 @@ func (o *diffOptions) scratchSource(ctx context.Context, stderr io.Writer) (scra
 	if o.from.isURL() && o.to.isURL() {
 		return nil, func() {}, nil
 	}
-	t := target.New(o.backend, target.Env{PG: o.pg, Progress: newProgress(stderr, false).begin})
+	t := target.New(o.backend, target.Env{PG: o.pg, NoBuild: o.noBuild, Progress: newProgress(stderr, false).begin})
 	closeTarget := func() {
 		if err := t.Close(context.WithoutCancel(ctx)); err != nil {
 			fmt.Fprintf(stderr, "smoke diff: left behind: %v\n", err)

@@ -49,6 +49,9 @@ type options struct {
 	// backend is the backend --backend describes; nil: the reference API,
 	// in this process.
 	backend *backend.Description
+	// noBuild is why the backend's build command is not run before the
+	// run (--no-build; the smoke image); "": it runs.
+	noBuild string
 
 	// reuse: attach to a kept server, or start one and keep it after the
 	// run (--reuse, SMOKE_REUSE).
@@ -85,7 +88,7 @@ var referencePasswords auth.Argon2Params
 // (its CORS); nil when no panel of the harness's calls the API.
 func (o *options) targetEnv(panel func() (string, error)) target.Env {
 	return target.Env{PG: o.pg, Reuse: o.reuse, Verbose: o.verbose, Progress: o.progress.begin, BuildOutput: o.progress,
-		PanelOrigin: panel, Passwords: referencePasswords}
+		NoBuild: o.noBuild, PanelOrigin: panel, Passwords: referencePasswords}
 }
 
 // release closes t once the command is done, and records what it could not
@@ -179,6 +182,9 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 		return nil, err
 	}
 	o.verbose = pg.verbose
+	if o.noBuild, err = pg.noBuildReason(o.backend, getenv); err != nil {
+		return nil, usage(err.Error())
+	}
 	docker.Setup(getenv, o.verbose)
 	o.progress = newProgress(stderr, o.json)
 	o.stderr = stderr
@@ -190,7 +196,7 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 type pgFlags struct {
 	cfg                    pgenv.Config
 	source, url, backendAt string
-	verbose                bool
+	verbose, noBuild       bool
 }
 
 // addPGFlags adds the PostgreSQL flags to fs, their defaults from the
@@ -205,6 +211,7 @@ func addPGFlags(fs *flag.FlagSet, getenv func(string) string, what, backend stri
 	fs.StringVar(&f.cfg.Image, "pg-image", f.cfg.Image, "container image for the container source ($"+pgenv.EnvImage+"; default "+pgenv.DefaultImage+")")
 	fs.StringVar(&f.url, "pg-url", "", "server for the external source ($"+pgenv.EnvURL+")")
 	fs.StringVar(&f.backendAt, "backend", "", backend+": its folder or backend.yaml (docs/backends.md)")
+	fs.BoolVar(&f.noBuild, "no-build", false, "with --backend: use its images as they are; without it, its build command runs first and rebuilds what changed")
 	fs.BoolVar(&f.verbose, "v", false, "print the harness's progress lines on stderr")
 	return f, nil
 }
@@ -235,6 +242,21 @@ func (f *pgFlags) config(stderr io.Writer, fail func(string) error) (pgenv.Confi
 		return cfg, nil, usageError{err.Error()}
 	}
 	return cfg, desc, nil
+}
+
+// noBuildReason is why a backend's build command is not to run before
+// the run (target.Env.NoBuild): --no-build, or the smoke image, which
+// has no Docker CLI for it; "" when it runs.
+func (f *pgFlags) noBuildReason(desc *backend.Description, getenv func(string) string) (string, error) {
+	switch {
+	case f.noBuild && desc == nil:
+		return "", errors.New("--no-build is about a backend's images: give it with --backend")
+	case f.noBuild:
+		return "--no-build", nil
+	case desc != nil && getenv(EnvInImage) != "":
+		return "the harness runs in its image, which has no Docker CLI for the build command: build the images before the run", nil
+	}
+	return "", nil
 }
 
 // EnvInImage is set in the smoke image (images/smoke/Dockerfile).

@@ -10,8 +10,10 @@ import (
 	"io"
 	"net/url"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/testcontainers/testcontainers-go"
 
@@ -96,35 +98,96 @@ func dockerFor(ctx context.Context, pg pgenv.Config) (*testcontainers.DockerClie
 	return cli, nil
 }
 
+// Image is a backend image as a run found it, for the report: a run
+// must say what it ran, so that an image older than the code it was
+// meant to test is seen (EnsureImages).
+type Image struct {
+	Name    string    `json:"name"`
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+	// Checked says how the harness knows it is current: built or checked
+	// by the description's build command, or not checked, and why.
+	Checked string `json:"checked"`
+}
+
+func (im Image) String() string {
+	id := strings.TrimPrefix(im.ID, "sha256:")
+	id = id[:min(12, len(id))]
+	created := "at a time the engine does not say"
+	if !im.Created.IsZero() {
+		created = im.Created.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	return fmt.Sprintf("%s: image %s, made %s (%s)", im.Name, id, created, im.Checked)
+}
+
 // EnsureImages makes sure images — those of the backend a command runs:
-// desc.Image, and desc.Incident.Image for repro — are on this machine,
-// building them with the description's build command when one is missing;
-// what the build prints goes to progress too, as it prints it (nil:
-// nowhere). It returns the images it had to build.
-func EnsureImages(ctx context.Context, desc *Description, pg pgenv.Config, images []string, progress io.Writer) (built []string, err error) {
+// its image, and for repro its incident image — are on the engine pg
+// names and current. Before every run it runs the description's build
+// command, which builds what changed and nothing else (a recipe's hash, a
+// Makefile, docker build's cache: the fixtures' build scripts take a tenth
+// of a second when nothing changed), so that a run never tests an image
+// older than the backend's files. noBuild, when not "", says why the build
+// command is not to run (--no-build: whoever runs the harness manages the
+// images): then, as where the description names no build command, a
+// missing image is an error and a present one is used as it is. progress
+// takes what the build prints. It returns what it found, for the report.
+func EnsureImages(ctx context.Context, desc *Description, pg pgenv.Config, images []string, progress io.Writer, noBuild string) ([]Image, error) {
 	cli, err := dockerFor(ctx, pg)
 	if err != nil {
 		return nil, err
 	}
 	defer cli.Close()
+	images = slices.DeleteFunc(slices.Clone(images), func(name string) bool { return name == "" })
+	before := map[string]docker.ImageFound{}
 	var missing []string
-	for _, image := range images {
-		if image != "" && !docker.ImagePresent(ctx, cli, image) {
-			missing = append(missing, image)
+	for _, name := range images {
+		if found, ok := docker.Image(ctx, cli, name); ok {
+			before[name] = found
+		} else {
+			missing = append(missing, name)
 		}
 	}
-	if len(missing) == 0 {
-		return nil, nil
+	how := ""
+	switch {
+	case noBuild != "":
+		how = "not checked for changes: " + noBuild
+		if len(missing) > 0 {
+			return nil, fmt.Errorf("image %s is not on this machine, and the build command is not run (%s): build it, or run without --no-build",
+				strings.Join(missing, ", "), noBuild)
+		}
+	case len(desc.Build) == 0:
+		how = "used as it is: " + desc.File + " names no build command to check it with"
+		if len(missing) > 0 {
+			return nil, fmt.Errorf("image %s is not on this machine, and %s names no build command: build it, or add build: to the description",
+				strings.Join(missing, ", "), desc.File)
+		}
+	default:
+		if err := build(ctx, desc, missing, progress); err != nil {
+			return nil, err
+		}
 	}
-	return missing, build(ctx, cli, desc, missing, progress)
+	found := make([]Image, 0, len(images))
+	for _, name := range images {
+		now, ok := docker.Image(ctx, cli, name)
+		if !ok {
+			return nil, fmt.Errorf("image %s is still missing after its build (%s, in %s): the build makes other tags than the description names",
+				name, strings.Join(desc.Build, " "), desc.Dir)
+		}
+		im := Image{Name: name, ID: now.ID, Created: now.Created, Checked: how}
+		if how == "" {
+			im.Checked = "current by `" + strings.Join(desc.Build, " ") + "`, which built nothing"
+			if was, ok := before[name]; !ok || was.ID != now.ID {
+				im.Checked = "built now by `" + strings.Join(desc.Build, " ") + "`"
+			}
+		}
+		found = append(found, im)
+	}
+	return found, nil
 }
 
-// build runs the description's build command for the missing images.
-func build(ctx context.Context, cli *testcontainers.DockerClient, desc *Description, missing []string, progress io.Writer) error {
-	if len(desc.Build) == 0 {
-		return fmt.Errorf("image %s is not on this machine, and %s names no build command: build it, or add build: to the description",
-			strings.Join(missing, ", "), desc.File)
-	}
+// build runs the description's build command; missing are the images it
+// must make, for its error.
+func build(ctx context.Context, desc *Description, missing []string, progress io.Writer) error {
 	cmd := exec.CommandContext(ctx, desc.Build[0], desc.Build[1:]...)
 	cmd.Dir = desc.Dir
 	var out bytes.Buffer
@@ -134,14 +197,11 @@ func build(ctx context.Context, cli *testcontainers.DockerClient, desc *Descript
 	}
 	cmd.Stderr = cmd.Stdout // one writer: exec writes to it from one goroutine at a time
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("image %s is not on this machine, and its build (%s, in %s) failed: %w\n%s",
-			strings.Join(missing, ", "), strings.Join(desc.Build, " "), desc.Dir, err, tail(out.String(), 2000))
-	}
-	for _, image := range missing {
-		if !docker.ImagePresent(ctx, cli, image) {
-			return fmt.Errorf("image %s is still missing after its build (%s, in %s): the build makes other tags than the description names",
-				image, strings.Join(desc.Build, " "), desc.Dir)
+		what, next := "the build that keeps the images current", "mend it, or run with --no-build to test the images as they are"
+		if len(missing) > 0 {
+			what, next = "image "+strings.Join(missing, ", ")+" is not on this machine, and its build", "mend the build"
 		}
+		return fmt.Errorf("%s (%s, in %s) failed: %w: %s\n%s", what, strings.Join(desc.Build, " "), desc.Dir, err, next, tail(out.String(), 2000))
 	}
 	return nil
 }

@@ -72,26 +72,37 @@ func (t *describedTarget) Up(ctx context.Context, rep *report.Report, name strin
 	return step, nil
 }
 
-// images makes sure the images the command runs are on this machine — the
-// backend's, and for repro the incident's — building what is missing with
-// the description's build command.
+// images makes sure the images the command runs are on this machine and
+// current — the backend's, and for repro the incident's — with the
+// description's build command (backend.EnsureImages), and says which
+// images ran: their ids, when they were made, how they were checked.
 func (t *describedTarget) images(ctx context.Context, rep *report.Report) error {
 	step := rep.Start("image")
 	images := []string{t.desc.Image}
 	if rep.Command == "repro" && t.desc.Incident.Image != "" {
 		images = append(images, t.desc.Incident.Image)
 	}
-	end := t.env.begin("checking the backend's image")
-	built, err := backend.EnsureImages(ctx, t.desc, t.env.PG, images, t.env.BuildOutput)
+	end := t.env.begin("checking the backend's images: " + strings.Join(images, ", "))
+	found, err := backend.EnsureImages(ctx, t.desc, t.env.PG, images, t.env.BuildOutput, t.env.NoBuild)
 	end()
 	if err != nil {
 		step.Fail("%s: not ready; the error below says why", strings.Join(images, ", "))
 		return err
 	}
-	if len(built) > 0 {
+	var built []string
+	for _, im := range found {
+		step.Line("%s", im)
+		if strings.HasPrefix(im.Checked, "built now") {
+			built = append(built, im.Name)
+		}
+	}
+	switch {
+	case len(built) > 0:
 		step.Pass("%s on this machine (built %s with %s)", strings.Join(images, ", "), strings.Join(built, ", "), strings.Join(t.desc.Build, " "))
-	} else {
-		step.Pass("%s on this machine", strings.Join(images, ", "))
+	case t.env.NoBuild != "" || len(t.desc.Build) == 0:
+		step.Pass("%s on this machine, used as they are", strings.Join(images, ", "))
+	default:
+		step.Pass("%s on this machine, current (%s built nothing)", strings.Join(images, ", "), strings.Join(t.desc.Build, " "))
 	}
 	return nil
 }

@@ -86,9 +86,13 @@ type Env struct {
 	// called when it ends. nil: nothing is shown.
 	Progress func(what string) (end func())
 	// BuildOutput takes what a described backend's build command prints
-	// while it builds a missing image, line by line, to show how far along
+	// while it builds, line by line, to show how far along
 	// it is; nil: nowhere (a failed build's message still has its end).
 	BuildOutput io.Writer
+	// NoBuild, when not "", is why a described backend's build command is
+	// not run before the run (--no-build): its images are used as they
+	// are. "": it runs, and rebuilds what changed.
+	NoBuild string
 	// PanelOrigin is the origin of the admin panel that calls the API from
 	// a browser, which the API must allow (CORS); nil or "": none.
 	PanelOrigin func() (string, error)
