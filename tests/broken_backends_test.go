@@ -277,6 +277,20 @@ var leaksThePassword = at("/api/v1/auth/login", func(a *apitest.API, next http.H
 	ans.send(w)
 })
 
+// expiresInMinutes states the access token's lifetime in minutes, not the
+// seconds OAuth's expires_in is in: the tokens work, only the number lies.
+var expiresInMinutes = at("/api/v1/auth/login", func(a *apitest.API, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	ans := record(next, r)
+	var body map[string]any
+	if ans.status == 200 && json.Unmarshal(ans.body, &body) == nil {
+		if seconds, ok := body["expires_in"].(float64); ok {
+			body["expires_in"] = seconds / 60
+		}
+		ans.body, _ = json.Marshal(body)
+	}
+	ans.send(w)
+})
+
 // keepsThePlaintext keeps each refresh token a sign-in issues in the
 // clear beside its hash (appended to the row's user_agent).
 var keepsThePlaintext = at("/api/v1/auth/login", func(a *apitest.API, next http.Handler, w http.ResponseWriter, r *http.Request) {

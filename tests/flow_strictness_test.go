@@ -73,6 +73,32 @@ func TestTheFlowFailsABrokenBackendNamingWhatBroke(t *testing.T) {
 	}
 }
 
+// One failed check of login's hides no bug behind it: with login's tokens
+// in hand every later step runs. Here expires_in is in minutes (login's
+// own check fails) and a replayed token does not end its session (the
+// reuse step's): both are named, and no step is skipped for login's sake.
+func TestAFailedLoginCheckHidesNoLaterBug(t *testing.T) {
+	t.Parallel()
+	api := startVariant(t, both(expiresInMinutes, noReuseDetection), "")
+	res, err := flow.Run(t.Context(), api.Flow())
+	require.NoError(t, err)
+	t.Logf("flow:\n%s", res.Text())
+	login := res.Step(flow.StepLogin)
+	require.NotNil(t, login)
+	assert.False(t, login.Passed, "expires_in in minutes fails login's own check")
+	assert.Contains(t, strings.Join(res.Failures(), "\n"), "login: [expiry] the access token lives exactly expires_in")
+	reuse := res.Step(flow.StepReuse)
+	require.NotNil(t, reuse, "the reuse step ran")
+	assert.False(t, reuse.Passed, "and failed on its own bug")
+	assert.Contains(t, res.FailedClasses(), flow.Revocation)
+	for _, s := range res.Steps {
+		if s.Skipped != "" && s.Name != flow.StepCodeReplay {
+			t.Errorf("%s skipped: %s", s.Name, s.Skipped)
+		}
+	}
+	assertNoSessionLeftLive(t, api, seed.AdminEmail)
+}
+
 // A refresh token kept in the clear in any column is found, though the
 // flow never sends the token to the database: it searches the user's
 // rows itself.

@@ -29,8 +29,9 @@ func TestTheLoginFlowPasses(t *testing.T) {
 		names = append(names, s.Name)
 		checks += len(s.Checks)
 	}
-	assert.Equal(t, []string{flow.StepHealth, flow.StepOpenAPI, flow.StepReady, flow.StepLogin, flow.StepMe, flow.StepForged,
+	assert.Equal(t, []string{flow.StepHealth, flow.StepOpenAPI, flow.StepReady, flow.StepLogin, flow.StepCodeReplay, flow.StepMe, flow.StepForged,
 		flow.StepStoredRow, flow.StepRefresh, flow.StepRace, flow.StepReuse, flow.StepLogout, flow.StepWrongCredentials,
 		flow.StepMalformed, flow.StepExpired, flow.StepSignOut}, names)
 	assert.Greater(t, checks, 150, "every response is checked against the OpenAPI document as well")
+	assert.Contains(t, res.Step(flow.StepCodeReplay).Skipped, "a fixed one", "the development account's code is fixed: nothing to replay, and said so")
 }

@@ -209,10 +209,7 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 	if o.pg, o.backend, err = pg.config(stderr, usage); err != nil {
 		return nil, err
 	}
-	if o.noBuild, err = pg.noBuildReason(o.backend, getenv); err != nil {
-		return fail(err.Error())
-	}
-	o.verbose = pg.verbose
+	o.verbose, o.noBuild = pg.verbose, pg.noBuildWhy
 	if !o.from.isURL() || !o.to.isURL() {
 		docker.Setup(getenv, o.verbose)
 	}

@@ -181,10 +181,7 @@ func parseOptions(command string, args []string, getenv func(string) string, std
 	if o.pg, o.backend, err = pg.config(stderr, usage); err != nil {
 		return nil, err
 	}
-	o.verbose = pg.verbose
-	if o.noBuild, err = pg.noBuildReason(o.backend, getenv); err != nil {
-		return nil, usage(err.Error())
-	}
+	o.verbose, o.noBuild = pg.verbose, pg.noBuildWhy
 	docker.Setup(getenv, o.verbose)
 	o.progress = newProgress(stderr, o.json)
 	o.stderr = stderr
@@ -197,12 +194,16 @@ type pgFlags struct {
 	cfg                    pgenv.Config
 	source, url, backendAt string
 	verbose, noBuild       bool
+	getenv                 func(string) string
+	// noBuildWhy is why the backend's build command is not run (config
+	// sets it: --no-build, or the smoke image); "": it runs.
+	noBuildWhy string
 }
 
 // addPGFlags adds the PostgreSQL flags to fs, their defaults from the
 // environment; what says what the server is for, backend what --backend is.
 func addPGFlags(fs *flag.FlagSet, getenv func(string) string, what, backend string) (*pgFlags, error) {
-	f := &pgFlags{}
+	f := &pgFlags{getenv: getenv}
 	var err error
 	if f.cfg, err = pgenv.ConfigFromEnv(getenv); err != nil {
 		return nil, usageError{err.Error()}
@@ -217,7 +218,7 @@ func addPGFlags(fs *flag.FlagSet, getenv func(string) string, what, backend stri
 }
 
 // config is the PostgreSQL configuration and the backend the parsed flags
-// name; -v logs the server's progress to stderr. A flag's bad value is a
+// name (and sets noBuildWhy); -v logs the server's progress to stderr. A flag's bad value is a
 // usage error, shown with the usage; a bad backend description is one
 // shown alone.
 func (f *pgFlags) config(stderr io.Writer, fail func(string) error) (pgenv.Config, *backend.Description, error) {
@@ -235,28 +236,22 @@ func (f *pgFlags) config(stderr io.Writer, fail func(string) error) (pgenv.Confi
 		cfg.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 	}
 	if f.backendAt == "" {
+		if f.noBuild {
+			return cfg, nil, fail("--no-build is about a backend's images: give it with --backend")
+		}
 		return cfg, nil, nil
 	}
 	desc, err := backend.Load(f.backendAt)
 	if err != nil {
 		return cfg, nil, usageError{err.Error()}
 	}
-	return cfg, desc, nil
-}
-
-// noBuildReason is why a backend's build command is not to run before
-// the run (target.Env.NoBuild): --no-build, or the smoke image, which
-// has no Docker CLI for it; "" when it runs.
-func (f *pgFlags) noBuildReason(desc *backend.Description, getenv func(string) string) (string, error) {
 	switch {
-	case f.noBuild && desc == nil:
-		return "", errors.New("--no-build is about a backend's images: give it with --backend")
 	case f.noBuild:
-		return "--no-build", nil
-	case desc != nil && getenv(EnvInImage) != "":
-		return "the harness runs in its image, which has no Docker CLI for the build command: build the images before the run", nil
+		f.noBuildWhy = "--no-build"
+	case f.getenv(EnvInImage) != "":
+		f.noBuildWhy = "the harness runs in its image, which has no Docker CLI for the build command: build the images before the run"
 	}
-	return "", nil
+	return cfg, desc, nil
 }
 
 // EnvInImage is set in the smoke image (images/smoke/Dockerfile).

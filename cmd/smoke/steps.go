@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/report"
@@ -17,10 +18,15 @@ func flowStep(ctx context.Context, rep *report.Report, cfg flow.Config) (*flow.R
 	}
 	step.Flow = res
 	checks, failed := res.Checks()
+	ran, skipped := res.Ran()
+	skips := ""
+	if skipped > 0 {
+		skips = fmt.Sprintf(" (%d skipped)", skipped)
+	}
 	if failed > 0 {
-		step.Fail("%d of %d checks failed in %d steps", failed, checks, len(res.Steps))
+		step.Fail("%d of %d checks failed in %d steps%s", failed, checks, ran, skips)
 	} else {
-		step.Pass("%d checks passed in %d steps: login, refresh, reuse, logout", checks, len(res.Steps))
+		step.Pass("%d checks passed in %d steps%s: login, refresh, reuse, logout", checks, ran, skips)
 	}
 	return res, step, nil
 }

@@ -242,7 +242,8 @@ func hasError(findings []schema.Finding) bool {
 // Unmigrated is what the model has that no migration creates, by
 // comparisons as Compare orders them (model vs migrations first): the
 // tables and columns missing by an error, or — when those are all there —
-// the other objects. Nil when the migrations create all of the model.
+// the other objects, each named exactly (unmigratedName). Nil when the
+// migrations create all of the model.
 func Unmigrated(comparisons []Comparison) []string {
 	if len(comparisons) == 0 {
 		return nil
@@ -251,7 +252,7 @@ func Unmigrated(comparisons []Comparison) []string {
 	for _, tablesAndColumns := range []bool{true, false} {
 		for _, f := range comparisons[0].Findings {
 			if f.Kind == schema.Missing && f.Severity == schema.Error && (f.ObjectType == schema.ObjectTable || f.ObjectType == schema.ObjectColumn) == tablesAndColumns {
-				out = append(out, f.Object)
+				out = append(out, unmigratedName(f))
 			}
 		}
 		if len(out) > 0 {
@@ -259,4 +260,20 @@ func Unmigrated(comparisons []Comparison) []string {
 		}
 	}
 	return nil
+}
+
+// unmigratedName names what a finding says the migrations lack, for a
+// root cause: a table or column by its name (refresh_tokens.token_hash);
+// a part of an object by the part and its object (the label 'cancelled'
+// of the enum service_type_request_status: a migration creates the enum,
+// none the label); anything else by its kind and name (the index
+// users_email_idx).
+func unmigratedName(f schema.Finding) string {
+	switch f.ObjectType {
+	case schema.ObjectTable, schema.ObjectColumn:
+		return f.Object
+	case schema.ObjectEnumLabel:
+		return fmt.Sprintf("the label %s of the enum %s", f.Want, f.Object)
+	}
+	return fmt.Sprintf("the %s %s", f.ObjectType, f.Object)
 }

@@ -149,3 +149,23 @@ func TestCheckReadsBackTheSnapshotsOfAnEarlierRun(t *testing.T) {
 	edited := check(files(run + " edited"))
 	assert.Equal(t, []string{"model"}, edited.Reused, "an edited migration is migrated and read again")
 }
+
+// The root cause names exactly what the migrations lack: a table or a
+// column by its name, before anything else; an enum's label as the label
+// of that enum — a migration creates the enum, none the label — and any
+// other object with its kind.
+func TestUnmigratedNamesTheExactObject(t *testing.T) {
+	model := func(findings ...schema.Finding) []drift.Comparison {
+		for i := range findings {
+			findings[i].Kind, findings[i].Severity = schema.Missing, schema.Error
+		}
+		return []drift.Comparison{{Want: "model", Got: "migrations", Findings: findings}}
+	}
+	label := schema.Finding{ObjectType: schema.ObjectEnumLabel, Object: "service_type_request_status", Want: "'cancelled'"}
+	index := schema.Finding{ObjectType: schema.ObjectIndex, Object: "users.users_phone_idx"}
+	column := schema.Finding{ObjectType: schema.ObjectColumn, Object: "refresh_tokens.token_hash"}
+	assert.Equal(t, []string{"the label 'cancelled' of the enum service_type_request_status", "the index users.users_phone_idx"},
+		drift.Unmigrated(model(label, index)))
+	assert.Equal(t, []string{"refresh_tokens.token_hash"}, drift.Unmigrated(model(label, column)), "a table or column first")
+	assert.Nil(t, drift.Unmigrated(model()))
+}

@@ -126,10 +126,35 @@ func (r *runner) step(name string, fn func(s *Step)) *Step {
 	return s
 }
 
-// finish sums the steps up into the result.
+// skip records a step that did not run, and why.
+func (r *runner) skip(name, why string) {
+	r.res.Steps = append(r.res.Steps, &Step{Name: name, Skipped: why, Exchanges: []Exchange{}, Requests: []string{}, Checks: []Check{}, scrub: r.scrub})
+}
+
+// notSignedIn is why a step that needs login's tokens did not run.
+func (r *runner) notSignedIn() string {
+	why := "it needs the tokens of a sign-in, and login got none"
+	if login := r.res.Step(StepLogin); login != nil {
+		switch {
+		case login.HTTPStatus == 0:
+			why += " (no answer)"
+		case login.ErrorCode != "":
+			why += fmt.Sprintf(" (it answered %d %s)", login.HTTPStatus, login.ErrorCode)
+		default:
+			why += fmt.Sprintf(" (it answered %d)", login.HTTPStatus)
+		}
+	}
+	return why
+}
+
+// finish sums the steps up into the result: it passed when every step
+// that ran did.
 func (r *runner) finish() *Result {
 	r.res.Passed = true
 	for _, s := range r.res.Steps {
+		if s.Skipped != "" {
+			continue
+		}
 		r.res.Passed = r.res.Passed && s.Passed
 		r.res.Unreachable = r.res.Unreachable || s.Unreachable
 	}

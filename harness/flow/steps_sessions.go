@@ -11,6 +11,7 @@ import (
 // API must see a stolen token's replay and end the whole session.
 func (r *runner) reuse(ctx context.Context) {
 	if len(r.a.refresh) < 2 {
+		r.skip(StepReuse, "it needs a token the refresh step rotated away, and the refresh failed")
 		return
 	}
 	r.step(StepReuse, func(s *Step) {
@@ -99,6 +100,11 @@ func (r *runner) logout(ctx context.Context) {
 // expire, and proves each refused.
 func (r *runner) expired(ctx context.Context) {
 	if !r.cfg.ProveExpiry {
+		why := r.cfg.NoExpiry
+		if why == "" {
+			why = "the deployment's clock cannot be moved, and its lifetimes are too long to wait out"
+		}
+		r.skip(StepExpired, why)
 		return
 	}
 	r.step(StepExpired, func(s *Step) {
@@ -225,6 +231,7 @@ func (r *runner) malformed(ctx context.Context) {
 // before, and checks that none of its tokens is still live.
 func (r *runner) signOut(ctx context.Context) {
 	if len(r.sessions) == 0 {
+		r.skip(StepSignOut, "the flow opened no session")
 		return
 	}
 	r.step(StepSignOut, func(s *Step) {

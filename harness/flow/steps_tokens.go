@@ -52,6 +52,7 @@ func (r *runner) forged(ctx context.Context) {
 // incident report lists.
 func (r *runner) storedRow(ctx context.Context) {
 	if r.db == nil {
+		r.skip(StepStoredRow, "no database to read the rows from: give the deployment's database URL")
 		return
 	}
 	r.step(StepStoredRow, func(s *Step) {
@@ -171,7 +172,8 @@ func (r *runner) refresh(ctx context.Context) {
 // win.
 func (r *runner) race(ctx context.Context) {
 	if len(r.a.refresh) < 2 {
-		return // the refresh failed: nothing live to race
+		r.skip(StepRace, "it needs the token the refresh step rotated to, and the refresh failed")
+		return
 	}
 	r.step(StepRace, func(s *Step) {
 		token := r.a.newest()

@@ -92,7 +92,10 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		if s.Flow != nil {
 			for _, fs := range s.Flow.Steps {
 				fc := junitCase{Classname: "smoke." + r.Command + ".flow", Name: fs.Name, Time: seconds(float64(fs.Duration.Microseconds()) / 1000)}
-				if !fs.Passed {
+				switch {
+				case fs.Skipped != "":
+					fc.Skipped = &junitSkipped{Message: fs.Skipped}
+				case !fs.Passed:
 					var failed []string
 					for _, ch := range fs.Checks {
 						if !ch.OK {

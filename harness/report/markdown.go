@@ -60,6 +60,9 @@ func (r *Report) markdownStep(b *strings.Builder, s *Step) {
 					fmt.Fprintf(b, "- flow **%s**: %s\n", fs.Name, c.Line())
 				}
 			}
+			if fs.Skipped != "" {
+				fmt.Fprintf(b, "- flow **%s** skipped: %s\n", fs.Name, fs.Skipped)
+			}
 		}
 	}
 	gate := r.Gate()
