@@ -2,6 +2,9 @@ package tests
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -276,6 +279,42 @@ var leaksThePassword = at("/api/v1/auth/login", func(a *apitest.API, next http.H
 	}
 	ans.send(w)
 })
+
+// keepsTheSignatureAsItsHash keeps the signature of each refresh token a
+// sign-in issues in token_hash, where its hash belongs: with the row's
+// user, jti and expiry, the token is rebuilt from it.
+var keepsTheSignatureAsItsHash = at("/api/v1/auth/login", func(a *apitest.API, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	rewriteHash(a, r, next, w, func(token string) string { return token[strings.LastIndex(token, ".")+1:] })
+})
+
+// keyedHashAfterLogin keeps each sign-in's refresh token under a keyed
+// hash (HMAC-SHA-256) instead of its SHA-256: the reference finds it no
+// more on refresh, but the row is a correct one for a backend that keys
+// its hashes.
+var keyedHashAfterLogin = at("/api/v1/auth/login", func(a *apitest.API, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	rewriteHash(a, r, next, w, func(token string) string {
+		mac := hmac.New(sha256.New, []byte("a server secret"))
+		mac.Write([]byte(token))
+		return hex.EncodeToString(mac.Sum(nil))
+	})
+})
+
+// rewriteHash answers a sign-in as the reference does, then replaces its
+// refresh token's token_hash with hash(token).
+func rewriteHash(a *apitest.API, r *http.Request, next http.Handler, w http.ResponseWriter, hash func(string) string) {
+	ans := record(next, r)
+	var body struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if ans.status == 200 && json.Unmarshal(ans.body, &body) == nil && body.RefreshToken != "" {
+		if _, err := a.DB.Exec(r.Context(), "UPDATE refresh_tokens SET token_hash = $1 WHERE token_hash = $2",
+			hash(body.RefreshToken), auth.HashToken(body.RefreshToken)); err != nil {
+			writeError(w, 500, "VARIANT_BROKEN", err.Error()) // the variant's own fault: the test shows it
+			return
+		}
+	}
+	ans.send(w)
+}
 
 // expiresInMinutes states the access token's lifetime in minutes, not the
 // seconds OAuth's expires_in is in: the tokens work, only the number lies.

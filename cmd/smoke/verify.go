@@ -97,7 +97,7 @@ func deploymentFlowStep(ctx context.Context, rep *report.Report, o *options, pat
 	}
 	cfg := flow.Config{BaseURL: o.apiURL, DatabaseURL: o.databaseURL, Paths: paths,
 		Email: o.email, Password: o.password, OTP: o.otp, TOTPSecret: o.totp,
-		InactiveEmail: o.inactiveEmail, InactivePassword: o.inactivePassword, RefreshTTL: o.refreshTTL, AccessTTL: o.accessTTL, Codes: codes}
+		InactiveEmail: o.inactiveEmail, InactivePassword: o.inactivePassword, RefreshTTL: o.refreshTTL, AccessTTL: o.accessTTL, TokenHash: o.tokenHash, Codes: codes}
 	res, step, err := flowStep(ctx, rep, cfg)
 	if err != nil {
 		return err

@@ -82,6 +82,10 @@ type Description struct {
 	// the backend promises, e.g. 168h and 15m.
 	RefreshTTL Duration `yaml:"refresh_ttl"`
 	AccessTTL  Duration `yaml:"access_ttl"`
+	// TokenHash is how the backend derives refresh_tokens.token_hash from
+	// a refresh token: sha256 (the default: its hex SHA-256) or opaque (a
+	// keyed or salted hash the harness cannot compute).
+	TokenHash string `yaml:"token_hash"`
 	// Incident is the backend as it ran in the incident, for smoke repro.
 	Incident struct {
 		Image    string `yaml:"image"`    // the incident's image
@@ -183,6 +187,9 @@ func (d *Description) validate() error {
 	if len(d.Commands.MigrateTo) > 0 && !strings.Contains(strings.Join(d.Commands.MigrateTo, " "), "{revision}") {
 		errs = append(errs, fmt.Errorf("%s: commands.migrate_to: name the revision as {revision}", d.File))
 	}
+	if _, err := flow.ParseTokenHash(d.TokenHash); err != nil {
+		errs = append(errs, fmt.Errorf("%s: token_hash: %w", d.File, err))
+	}
 	if t := d.Database.RevisionTable; t != "" && strings.Count(t, ".") != 1 {
 		errs = append(errs, fmt.Errorf("%s: database.revision_table %q: write it as table.column, e.g. alembic_version.version_num", d.File, t))
 	}
@@ -238,5 +245,6 @@ func (d *Description) Flow(baseURL, databaseURL string) flow.Config {
 		// What the backend promises, or else the contract every backend of
 		// the appydex API keeps: never unchecked.
 		RefreshTTL: cmp.Or(time.Duration(d.RefreshTTL), flow.ContractRefreshTTL),
-		AccessTTL:  cmp.Or(time.Duration(d.AccessTTL), flow.ContractAccessTTL)}
+		AccessTTL:  cmp.Or(time.Duration(d.AccessTTL), flow.ContractAccessTTL),
+		TokenHash:  flow.TokenHash(cmp.Or(d.TokenHash, string(flow.TokenHashSHA256)))}
 }

@@ -52,6 +52,9 @@ type Config struct {
 	// ContractAccessTTL, or what the deployment promises), never from the
 	// code under test's settings. 0 leaves one unchecked.
 	RefreshTTL, AccessTTL time.Duration
+	// TokenHash is how the backend derives refresh_tokens.token_hash from a
+	// refresh token; "" is TokenHashSHA256.
+	TokenHash TokenHash
 	// ProveExpiry lets an access token and a refresh token expire and
 	// proves both are refused. It waits out their lifetimes through Wait, so
 	// set it where Wait moves the deployment's clock or lifetimes are short.
@@ -129,6 +132,33 @@ const (
 	Sessions    Class = "sessions"        // the flow leaves no session of its own alive
 	Reachable   Class = "the API answers" // a request got no answer at all
 )
+
+// TokenHash is how a backend derives refresh_tokens.token_hash from a
+// refresh token. Whatever it is, the token must not be kept in the clear,
+// each token has a row of its own, and distinct tokens have distinct
+// values; the flow finds a token's row by the value itself where it can
+// compute it, and by the token's jti where it cannot.
+type TokenHash string
+
+const (
+	// TokenHashSHA256 is the hex SHA-256 of the token: the incident
+	// report's, and the reference API's. The flow checks the exact value.
+	TokenHashSHA256 TokenHash = "sha256"
+	// TokenHashOpaque is a value the flow cannot compute: a keyed hash
+	// (HMAC-SHA-256 with a server secret), a salted or slow one.
+	TokenHashOpaque TokenHash = "opaque"
+)
+
+// ParseTokenHash reads a TokenHash by its name; "" is TokenHashSHA256.
+func ParseTokenHash(s string) (TokenHash, error) {
+	switch TokenHash(s) {
+	case "", TokenHashSHA256:
+		return TokenHashSHA256, nil
+	case TokenHashOpaque:
+		return TokenHashOpaque, nil
+	}
+	return "", fmt.Errorf("token hash %q: say sha256 (the hex SHA-256 of the refresh token) or opaque (a keyed or salted hash the harness cannot compute)", s)
+}
 
 // Step is one step of the flow: what it sent, what came back, what it checked.
 type Step struct {
@@ -342,6 +372,9 @@ func (c *Config) defaults() {
 	}
 	if c.Parallel == 0 {
 		c.Parallel = 20
+	}
+	if c.TokenHash == "" {
+		c.TokenHash = TokenHashSHA256
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 }

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -42,14 +43,15 @@ func (r *runner) allRevoked(ctx context.Context, s *Step, sess *session, when st
 	if r.db == nil {
 		return
 	}
-	hashes := make([]string, len(sess.refresh))
-	for i, t := range sess.refresh {
-		hashes[i] = sha256Hex(t)
-	}
 	var live, noDate int
-	err := r.db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE NOT revoked), count(*) FILTER (WHERE revoked AND revoked_at IS NULL)
-		FROM refresh_tokens WHERE token_hash = ANY($1)`, hashes).Scan(&live, &noDate)
-	s.check(Revocation, when+", no token of the session is live", err == nil && live == 0, "%d of %d live (%v)", live, len(hashes), err)
+	var err error
+	for col, keys := range r.keys(sess.refresh) {
+		var l, n int
+		err = errors.Join(err, r.db.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FILTER (WHERE NOT revoked), count(*) FILTER (WHERE revoked AND revoked_at IS NULL)
+			FROM refresh_tokens WHERE %s = ANY($1)`, col), keys).Scan(&l, &n))
+		live, noDate = live+l, noDate+n
+	}
+	s.check(Revocation, when+", no token of the session is live", err == nil && live == 0, "%d of %d live (%v)", live, len(sess.refresh), err)
 	s.check(Revocation, when+", every revoked token has revoked_at", err == nil && noDate == 0, "%d without (%v)", noDate, err)
 	var undated int
 	err = r.db.QueryRow(ctx, "SELECT count(*) FROM refresh_tokens WHERE user_id::text = $1 AND revoked AND revoked_at IS NULL",
@@ -235,7 +237,7 @@ func (r *runner) signOut(ctx context.Context) {
 		return
 	}
 	r.step(StepSignOut, func(s *Step) {
-		var hashes []string
+		var tokens []string
 		for i, sess := range r.sessions {
 			resp := r.do(ctx, s, request{method: "POST", path: r.cfg.Paths.Logout, body: map[string]string{"refresh_token": sess.newest()}})
 			if resp != nil {
@@ -250,16 +252,19 @@ func (r *runner) signOut(ctx context.Context) {
 						resp.status == 204 || resp.status == 401, "status %d: %s", resp.status, resp.body)
 				}
 			}
-			for _, t := range sess.refresh {
-				hashes = append(hashes, sha256Hex(t))
-			}
+			tokens = append(tokens, sess.refresh...)
 		}
 		if r.db == nil {
 			return
 		}
 		var live int
-		err := r.db.QueryRow(ctx, "SELECT count(*) FROM refresh_tokens WHERE token_hash = ANY($1) AND NOT revoked AND expires_at > now()",
-			hashes).Scan(&live)
+		var err error
+		for col, keys := range r.keys(tokens) {
+			var n int
+			err = errors.Join(err, r.db.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM refresh_tokens WHERE %s = ANY($1) AND NOT revoked AND expires_at > now()", col),
+				keys).Scan(&n))
+			live += n
+		}
 		s.check(Sessions, "no token the flow was given is still live", err == nil && live == 0, "%d live (%v)", live, err)
 	})
 }
