@@ -99,6 +99,26 @@ func TestAFailedLoginCheckHidesNoLaterBug(t *testing.T) {
 	assertNoSessionLeftLive(t, api, seed.AdminEmail)
 }
 
+// An instance said to be started with lifetimes of seconds, whose tokens
+// live their usual 15 minutes and 7 days, is a backend that does not take
+// the lifetimes it is given: the expired-tokens step says so at once,
+// without waiting days.
+func TestTheExpiryStepFailsABackendThatIgnoresItsLifetimes(t *testing.T) {
+	t.Parallel()
+	api := apitest.Start(t, apitest.Options{})
+	cfg := api.Flow()
+	cfg.Wait, cfg.ProveExpiry = nil, false
+	cfg.Expiry = &flow.ExpiryAPI{BaseURL: api.URL, AccessTTL: 3 * time.Second, RefreshTTL: 6 * time.Second}
+	start := time.Now()
+	res, err := flow.Run(t.Context(), cfg)
+	require.NoError(t, err)
+	t.Logf("flow:\n%s", res.Text())
+	failures := strings.Join(res.Failures(), "\n")
+	assert.Contains(t, failures, "expired tokens: [expiry] expires_in is the access lifetime it was started with (3s): expires_in 900 s")
+	assert.Contains(t, failures, "expired tokens: [expiry] the refresh token lives the lifetime it was started with (6s): exp − iat = 168h0m0s")
+	assert.Less(t, time.Since(start), time.Minute, "nothing waited out")
+}
+
 // A refresh token kept in the clear in any column is found, though the
 // flow never sends the token to the database: it searches the user's
 // rows itself.

@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -148,8 +150,12 @@ var placeholder = regexp.MustCompile(`\{([a-z_]+)\}`)
 // The placeholders Env values may use, and the one migrate_to adds.
 var (
 	envPlaceholders = map[string]bool{"db_user": true, "db_password": true, "db_host": true, "db_port": true,
-		"db_name": true, "jwt_secret": true, "dev_otp": true, "admin_origin": true}
-	revisionPlaceholder = "revision"
+		"db_name": true, "jwt_secret": true, "dev_otp": true, "admin_origin": true,
+		"access_ttl": true, "refresh_ttl": true, "access_ttl_seconds": true, "refresh_ttl_seconds": true}
+	// lifetimePlaceholders set the backend's token lifetimes for a run:
+	// a description with one of them can be started with short ones.
+	lifetimePlaceholders = []string{"access_ttl", "refresh_ttl", "access_ttl_seconds", "refresh_ttl_seconds"}
+	revisionPlaceholder  = "revision"
 )
 
 func (d *Description) validate() error {
@@ -179,7 +185,8 @@ func (d *Description) validate() error {
 	for name, value := range d.Env {
 		for _, m := range placeholder.FindAllStringSubmatch(value, -1) {
 			if !envPlaceholders[m[1]] {
-				errs = append(errs, fmt.Errorf("%s: env.%s: unknown placeholder {%s}; use {db_user} {db_password} {db_host} {db_port} {db_name} {jwt_secret} {dev_otp} {admin_origin}",
+				errs = append(errs, fmt.Errorf("%s: env.%s: unknown placeholder {%s}; use {db_user} {db_password} {db_host} {db_port} {db_name} {jwt_secret} {dev_otp} {admin_origin} "+
+					"{access_ttl} {refresh_ttl} {access_ttl_seconds} {refresh_ttl_seconds}",
 					d.File, name, m[1]))
 			}
 		}
@@ -194,6 +201,55 @@ func (d *Description) validate() error {
 		errs = append(errs, fmt.Errorf("%s: database.revision_table %q: write it as table.column, e.g. alembic_version.version_num", d.File, t))
 	}
 	return errors.Join(errs...)
+}
+
+// noExpiry is why a run of this backend cannot wait its tokens out: said
+// in the flow's skipped expired-tokens step when no instance with short
+// lifetimes was started.
+func (d *Description) noExpiry() string {
+	if !d.SetsLifetimes() {
+		return fmt.Sprintf("%s does not say how to set the backend's token lifetimes ({access_ttl}, {refresh_ttl}, or their _seconds forms, in env): "+
+			"its tokens would take %s to expire", d.File, d.Lifetimes().Refresh)
+	}
+	return "no instance of the backend with short lifetimes was started for this run"
+}
+
+// Lifetimes are the token lifetimes a backend is started with.
+type Lifetimes struct{ Access, Refresh time.Duration }
+
+// ShortLifetimes are those of the instance the expired-tokens step waits
+// out: seconds, whole ones (a JWT's iat and exp are in seconds), the
+// refresh token's outliving the access token's.
+var ShortLifetimes = Lifetimes{Access: 3 * time.Second, Refresh: 6 * time.Second}
+
+// Lifetimes are the lifetimes the backend promises (refresh_ttl,
+// access_ttl), or else the contract's.
+func (d *Description) Lifetimes() Lifetimes {
+	return Lifetimes{Access: cmp.Or(time.Duration(d.AccessTTL), flow.ContractAccessTTL),
+		Refresh: cmp.Or(time.Duration(d.RefreshTTL), flow.ContractRefreshTTL)}
+}
+
+// SetsLifetimes reports whether the description's env sets the backend's
+// token lifetimes ({access_ttl} and the like): only then can a run start
+// it with lifetimes short enough to wait out.
+func (d *Description) SetsLifetimes() bool {
+	for _, value := range d.Env {
+		for _, m := range placeholder.FindAllStringSubmatch(value, -1) {
+			if slices.Contains(lifetimePlaceholders, m[1]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lifetimeVars are the lifetime placeholders' values: a duration in
+// seconds as Go, jsonwebtoken's ms and most parsers read it ("900s"), or
+// the whole seconds ("900").
+func (l Lifetimes) vars() Vars {
+	secs := func(d time.Duration) string { return strconv.Itoa(int(d.Seconds())) }
+	return Vars{"access_ttl": secs(l.Access) + "s", "refresh_ttl": secs(l.Refresh) + "s",
+		"access_ttl_seconds": secs(l.Access), "refresh_ttl_seconds": secs(l.Refresh)}
 }
 
 // Vars are the values of the placeholders for one run.
@@ -244,7 +300,6 @@ func (d *Description) Flow(baseURL, databaseURL string) flow.Config {
 		InactiveEmail: inactive.Email, InactivePassword: inactive.Password, Paths: paths,
 		// What the backend promises, or else the contract every backend of
 		// the appydex API keeps: never unchecked.
-		RefreshTTL: cmp.Or(time.Duration(d.RefreshTTL), flow.ContractRefreshTTL),
-		AccessTTL:  cmp.Or(time.Duration(d.AccessTTL), flow.ContractAccessTTL),
-		TokenHash:  flow.TokenHash(cmp.Or(d.TokenHash, string(flow.TokenHashSHA256)))}
+		RefreshTTL: d.Lifetimes().Refresh, AccessTTL: d.Lifetimes().Access, NoExpiry: d.noExpiry(),
+		TokenHash: flow.TokenHash(cmp.Or(d.TokenHash, string(flow.TokenHashSHA256)))}
 }

@@ -70,6 +70,7 @@ func TestBadDescriptionsSayWhatAndWhere(t *testing.T) {
 		{"a revision table that is no table.column", strings.Replace(minimal, "{alias: db}", "{alias: db, revision_table: alembic_version}", 1),
 			[]string{`database.revision_table "alembic_version": write it as table.column`}},
 		{"a duration that is none", minimal + "refresh_ttl: soon\n", []string{`"soon" is not a duration such as 168h`}},
+		{"a token hash of no known kind", minimal + "token_hash: md5\n", []string{`token_hash: token hash "md5": say sha256`}},
 		{"an empty file", "", []string{"backend.yaml is empty: describe the backend in it (docs/backends.md lists the fields"}},
 		{"only a comment", "# to do\n", []string{"backend.yaml is empty"}},
 	} {
@@ -85,4 +86,23 @@ func TestBadDescriptionsSayWhatAndWhere(t *testing.T) {
 	_, err = backend.Load(filepath.Join(t.TempDir(), "nowhere"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "give the folder that holds backend.yaml")
+}
+
+// A description that sets the backend's lifetimes in its env can be
+// started with short ones, which its placeholders take: the duration form
+// and the seconds form. One that does not says so in the flow's skipped
+// expired-tokens step.
+func TestLifetimesForARun(t *testing.T) {
+	withLifetimes, err := backend.Load(write(t, minimal+"env: {ACCESS: \"{access_ttl}\", REFRESH: \"{refresh_ttl_seconds}\"}\n"))
+	require.NoError(t, err)
+	assert.True(t, withLifetimes.SetsLifetimes())
+	assert.Equal(t, backend.Lifetimes{Access: 15 * time.Minute, Refresh: 168 * time.Hour}, withLifetimes.Lifetimes(), "the contract's, when it promises none")
+
+	without, err := backend.Load(write(t, minimal))
+	require.NoError(t, err)
+	assert.False(t, without.SetsLifetimes())
+	cfg := without.Flow("http://127.0.0.1:1", "")
+	assert.False(t, cfg.ProveExpiry)
+	assert.Contains(t, cfg.NoExpiry, "does not say how to set the backend's token lifetimes ({access_ttl}, {refresh_ttl}, or their _seconds forms, in env): "+
+		"its tokens would take 168h0m0s to expire")
 }

@@ -31,7 +31,13 @@ type Service struct {
 // path answers 200 through the published port (start_timeout at most,
 // else the error carries the end of its log). Stack.Close stops it, if Stop did not.
 func (s *Stack) Start(ctx context.Context, image string, db *pgenv.Database) (*Service, error) {
-	vars := s.vars(db)
+	return s.StartWith(ctx, image, db, s.Desc.Lifetimes())
+}
+
+// StartWith is Start with the token lifetimes lt, where the description's
+// env sets them ({access_ttl} and the like; Description.SetsLifetimes).
+func (s *Stack) StartWith(ctx context.Context, image string, db *pgenv.Database, lt Lifetimes) (*Service, error) {
+	vars := s.varsWith(db, lt)
 	env := map[string]string{}
 	for name, value := range s.Desc.Env {
 		env[name] = vars.expand(value)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os/exec"
 	"slices"
@@ -211,13 +212,19 @@ func (s *Stack) Database(ctx context.Context) (*pgenv.Database, error) {
 	return s.Server.NewDatabase(ctx)
 }
 
-// vars are the placeholder values for the backend reaching db.
-func (s *Stack) vars(db *pgenv.Database) Vars {
+// vars are the placeholder values for the backend reaching db, with the
+// lifetimes it promises.
+func (s *Stack) vars(db *pgenv.Database) Vars { return s.varsWith(db, s.Desc.Lifetimes()) }
+
+// varsWith are vars with the token lifetimes lt.
+func (s *Stack) varsWith(db *pgenv.Database, lt Lifetimes) Vars {
 	u, _ := url.Parse(s.Server.NetworkURL(db.Name))
 	password, _ := u.User.Password()
-	return Vars{"db_user": u.User.Username(), "db_password": password, "db_host": u.Hostname(), "db_port": u.Port(),
+	v := Vars{"db_user": u.User.Username(), "db_password": password, "db_host": u.Hostname(), "db_port": u.Port(),
 		"db_name": db.Name, "jwt_secret": s.jwtSecret, "dev_otp": s.Desc.Accounts.Admin.OTP,
 		"admin_origin": s.AdminOrigin}
+	maps.Copy(v, lt.vars())
+	return v
 }
 
 // CommandError is a backend command that ran and failed.

@@ -62,6 +62,10 @@ type Config struct {
 	// NoExpiry is why ProveExpiry is off, for the skipped step; "" says
 	// the lifetimes are too long to wait out.
 	NoExpiry string
+	// Expiry, when set, is where the expired-tokens step runs instead (it
+	// sets ProveExpiry): an instance of the API on the same database,
+	// started with lifetimes of seconds, which the step waits out.
+	Expiry *ExpiryAPI
 	// Wait lets d pass for the deployment. nil sleeps, which works against
 	// any deployment; smoke run and repro move their in-process API's clock.
 	Wait func(ctx context.Context, d time.Duration) error
@@ -132,6 +136,15 @@ const (
 	Sessions    Class = "sessions"        // the flow leaves no session of its own alive
 	Reachable   Class = "the API answers" // a request got no answer at all
 )
+
+// ExpiryAPI is an instance of the API the harness started with short
+// token lifetimes, on the deployment's database: its answers must
+// announce exactly those lifetimes (expires_in, exp − iat), and its
+// tokens must be refused once they pass.
+type ExpiryAPI struct {
+	BaseURL               string
+	AccessTTL, RefreshTTL time.Duration
+}
 
 // TokenHash is how a backend derives refresh_tokens.token_hash from a
 // refresh token. Whatever it is, the token must not be kept in the clear,

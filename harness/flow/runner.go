@@ -2,6 +2,7 @@ package flow
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -103,6 +104,11 @@ func (r *runner) wait(ctx context.Context, d time.Duration) error {
 	if r.cfg.Wait != nil {
 		return r.cfg.Wait(ctx, d)
 	}
+	return sleepFor(ctx, d)
+}
+
+// sleepFor lets d pass, or ctx end.
+func sleepFor(ctx context.Context, d time.Duration) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
@@ -232,6 +238,7 @@ func (resp *response) errorCode() string {
 // request describes one request of a step.
 type request struct {
 	method, path string
+	base         string            // the API's base URL; "": Config.BaseURL
 	body         any               // marshalled to JSON; a string or []byte is sent as it is
 	contentType  string            // default application/json when there is a body
 	header       map[string]string // extra headers
@@ -259,7 +266,7 @@ func (r *runner) send(ctx context.Context, req request) (*http.Request, *respons
 		}
 		body = bytes.NewReader(j)
 	}
-	hreq, err := http.NewRequestWithContext(ctx, req.method, r.cfg.BaseURL+req.path, body)
+	hreq, err := http.NewRequestWithContext(ctx, req.method, cmp.Or(req.base, r.cfg.BaseURL)+req.path, body)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -46,11 +46,16 @@ func (r *runner) ready(ctx context.Context) {
 // on a 200, checks the pair and opens a session. It returns the answer and
 // the session (nil unless signed in).
 func (r *runner) signIn(ctx context.Context, s *Step) (*response, *session) {
+	return r.signInAt(ctx, s, "")
+}
+
+// signInAt is signIn at the API at base ("": Config.BaseURL).
+func (r *runner) signInAt(ctx context.Context, s *Step, base string) (*response, *session) {
 	code, err := r.codes.Next(ctx)
 	if !s.check(OneTimeCode, "a one-time code for the sign-in", err == nil, "%v", err) {
 		return nil, nil
 	}
-	resp := r.do(ctx, s, request{method: "POST", path: r.cfg.Paths.Login, body: credentials(r.cfg.Email, r.cfg.Password, code)})
+	resp := r.do(ctx, s, request{method: "POST", base: base, path: r.cfg.Paths.Login, body: credentials(r.cfg.Email, r.cfg.Password, code)})
 	if resp == nil || resp.status != 200 {
 		return resp, nil
 	}

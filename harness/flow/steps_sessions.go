@@ -101,7 +101,8 @@ func (r *runner) logout(ctx context.Context) {
 // expired lets a third session's access token, then its refresh token,
 // expire, and proves each refused.
 func (r *runner) expired(ctx context.Context) {
-	if !r.cfg.ProveExpiry {
+	short := r.cfg.Expiry
+	if !r.cfg.ProveExpiry && short == nil {
 		why := r.cfg.NoExpiry
 		if why == "" {
 			why = "the deployment's clock cannot be moved, and its lifetimes are too long to wait out"
@@ -109,8 +110,14 @@ func (r *runner) expired(ctx context.Context) {
 		r.skip(StepExpired, why)
 		return
 	}
+	base, wait := "", r.wait
+	if short != nil {
+		// An instance started with lifetimes of seconds: its clock is not
+		// the flow's to move, so they are waited out.
+		base, wait = short.BaseURL, sleepFor
+	}
 	r.step(StepExpired, func(s *Step) {
-		resp, sess := r.signIn(ctx, s)
+		resp, sess := r.signInAt(ctx, s, base)
 		if resp == nil || !s.expect(resp, Contract, "a third session (200)", resp.status == 200, "status %d: %s", resp.status, resp.body) || sess == nil {
 			return
 		}
@@ -119,21 +126,31 @@ func (r *runner) expired(ctx context.Context) {
 			"access %v, refresh %v", access.hasExpiry, refresh.hasExpiry) {
 			return
 		}
-		if r.cfg.Wait == nil && refresh.lifetime() > 2*time.Minute {
+		if short != nil {
+			s.expect(resp, Expiry, fmt.Sprintf("expires_in is the access lifetime it was started with (%s)", short.AccessTTL),
+				sess.expiresIn == short.AccessTTL.Seconds(), "expires_in %v s", sess.expiresIn)
+			s.check(Expiry, fmt.Sprintf("the access token lives the lifetime it was started with (%s)", short.AccessTTL),
+				access.lifetime() == short.AccessTTL, "exp − iat = %s", access.lifetime())
+			if !s.check(Expiry, fmt.Sprintf("the refresh token lives the lifetime it was started with (%s)", short.RefreshTTL),
+				refresh.lifetime() == short.RefreshTTL, "exp − iat = %s: the backend does not take the lifetime it is given", refresh.lifetime()) {
+				return // a lifetime it does not take may be days: not waited out
+			}
+		}
+		if r.cfg.Wait == nil && short == nil && refresh.lifetime() > 2*time.Minute {
 			s.check(Expiry, "the lifetimes can be waited out", false,
 				"a refresh token lives %s: set lifetimes of seconds, or a Wait that moves the deployment's clock", refresh.lifetime())
 			return
 		}
-		if !s.check(Expiry, "the access token's lifetime passes", r.wait(ctx, access.lifetime()+time.Second) == nil, "interrupted") {
+		if !s.check(Expiry, "the access token's lifetime passes", wait(ctx, access.lifetime()+time.Second) == nil, "interrupted") {
 			return
 		}
-		if me := r.do(ctx, s, request{method: "GET", path: r.cfg.Paths.Me, header: bearer(sess.access)}); me != nil {
+		if me := r.do(ctx, s, request{method: "GET", base: base, path: r.cfg.Paths.Me, header: bearer(sess.access)}); me != nil {
 			refusedInEnvelope(s, me, Expiry, "an expired access token")
 		}
-		if !s.check(Expiry, "the refresh token's lifetime passes", r.wait(ctx, refresh.lifetime()-access.lifetime()) == nil, "interrupted") {
+		if !s.check(Expiry, "the refresh token's lifetime passes", wait(ctx, refresh.lifetime()-access.lifetime()) == nil, "interrupted") {
 			return
 		}
-		late := r.do(ctx, s, request{method: "POST", path: r.cfg.Paths.Refresh, body: map[string]string{"refresh_token": sess.refresh[0]}})
+		late := r.do(ctx, s, request{method: "POST", base: base, path: r.cfg.Paths.Refresh, body: map[string]string{"refresh_token": sess.refresh[0]}})
 		if late != nil {
 			if late.status == 200 {
 				r.opened(s, late)

@@ -252,6 +252,12 @@ func (t *describedTarget) Start(ctx context.Context, v Version, db *pgenv.Databa
 		st.seed, st.seedErr = t.stack.Run(ctx, "seed", st.image, t.desc.Commands.Seed, db, nil)
 		st.seedEnd = time.Now()
 	})
+	if v == Newest && t.desc.SetsLifetimes() {
+		// A second instance with lifetimes of seconds, for the flow's
+		// expired-tokens step to wait out; the first keeps the promised
+		// ones, so no other step meets a token that expires under it.
+		wg.Go(func() { st.short, st.shortErr = t.stack.StartWith(ctx, st.image, db, backend.ShortLifetimes) })
+	}
 	st.svc, st.svcErr = t.stack.Start(ctx, st.image, db)
 	st.svcEnd = time.Now()
 	wg.Wait()
@@ -297,6 +303,10 @@ type describedStart struct {
 	seedErr, svcErr                error
 	seedAt, seedEnd, svcAt, svcEnd time.Time
 	svc                            *backend.Service
+	// short is the instance with backend.ShortLifetimes, where the
+	// description sets lifetimes; nil where it does not.
+	short    *backend.Service
+	shortErr error
 }
 
 // report adds the seed's step and the backend's. A seed that fails, or a
@@ -316,20 +326,42 @@ func (st *describedStart) Report(rep *report.Report, name string) (Service, erro
 		return nil, nil
 	}
 	step.Pass("%s (%s) on %s", desc.Name, st.image, st.svc.URL)
-	return describedService{st.svc, desc}, nil
+	lt := backend.ShortLifetimes
+	switch {
+	case st.shortErr != nil:
+		step.Fail("%s did not start with lifetimes of %s and %s, for the expired-tokens step, though %s sets them", st.image, lt.Access, lt.Refresh, desc.File)
+		for _, l := range strings.Split(st.shortErr.Error(), "\n") {
+			step.Line("%s", l)
+		}
+	case st.short != nil:
+		step.Line("beside it, for the expired-tokens step: the same image with lifetimes of %s (access) and %s (refresh), on %s", lt.Access, lt.Refresh, st.short.URL)
+	}
+	return describedService{st.svc, st.short, desc}, nil
 }
 
-// describedService is the backend running in a container.
+// describedService is the backend running in a container, and the
+// instance with short lifetimes beside it (nil when there is none).
 type describedService struct {
-	svc  *backend.Service
-	desc *backend.Description
+	svc, short *backend.Service
+	desc       *backend.Description
 }
 
 func (s describedService) URL() string { return s.svc.URL }
 func (s describedService) Flow(databaseURL string) flow.Config {
-	return s.desc.Flow(s.svc.URL, databaseURL)
+	cfg := s.desc.Flow(s.svc.URL, databaseURL)
+	if s.short != nil {
+		lt := backend.ShortLifetimes
+		cfg.Expiry = &flow.ExpiryAPI{BaseURL: s.short.URL, AccessTTL: lt.Access, RefreshTTL: lt.Refresh}
+	}
+	return cfg
 }
-func (s describedService) Stop(ctx context.Context) error { return s.svc.Close(ctx) }
+func (s describedService) Stop(ctx context.Context) error {
+	err := s.svc.Close(ctx)
+	if s.short != nil {
+		err = errors.Join(err, s.short.Close(ctx))
+	}
+	return err
+}
 
 // log is the backend's log, its secrets masked.
 func (s describedService) Log(ctx context.Context) string { return redact.Secrets(s.svc.Logs(ctx)) }

@@ -1,0 +1,99 @@
+package tests
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/appydex/smoke/harness/backend"
+	"github.com/appydex/smoke/harness/flow"
+)
+
+// expiryRun runs the flow against image, served twice on a migrated copy
+// of the stack's template: with the lifetimes the backend promises, and
+// beside it with backend.ShortLifetimes for the expired-tokens step, as
+// `smoke run --backend` does. It returns that step.
+func expiryRun(t *testing.T, stack *backend.Stack, image string) *flow.Step {
+	t.Helper()
+	ctx := t.Context()
+	template, _, err := stack.Migrated(ctx, stack.Desc.Image)
+	require.NoError(t, err)
+	db, err := stack.Server.Copy(ctx, template)
+	require.NoError(t, err)
+	svc := serve(t, stack, image, db)
+	short, err := stack.StartWith(ctx, image, db, backend.ShortLifetimes)
+	require.NoError(t, err)
+	cfg := stack.Desc.Flow(svc.URL, db.URL)
+	cfg.Expiry = &flow.ExpiryAPI{BaseURL: short.URL, AccessTTL: backend.ShortLifetimes.Access, RefreshTTL: backend.ShortLifetimes.Refresh}
+	res, err := flow.Run(ctx, cfg)
+	require.NoError(t, err)
+	t.Logf("flow against %s:\n%s", image, res.Text())
+	step := res.Step(flow.StepExpired)
+	require.NotNil(t, step)
+	require.Empty(t, step.Skipped, "the expired-tokens step ran")
+	return step
+}
+
+// failures are a step's failed checks, a line each.
+func failures(s *flow.Step) string {
+	var out []string
+	for _, c := range s.Checks {
+		if !c.OK {
+			out = append(out, c.Line())
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// Against a backend in containers the expired-tokens step runs — on an
+// instance started with lifetimes of seconds, waited out — and passes on
+// the good image; it fails on the FastAPI image that skips the expiry
+// check (PyJWT's verify_exp turned off), naming the expired access token
+// it took. (The reference's image is FROM scratch, a Go binary: no variant
+// of it skips the check without a switch in its code for the purpose;
+// TestTheExpiryStepFailsABackendThatIgnoresItsLifetimes covers the other
+// way a backend fails this step.)
+func TestTheExpiryStepRunsAgainstBackendsInContainers(t *testing.T) {
+	t.Parallel()
+	t.Run("fastapi", func(t *testing.T) {
+		t.Parallel()
+		stack := upBackend(t, "fastapi")
+		good := expiryRun(t, stack, stack.Desc.Image)
+		assert.True(t, good.Passed, "the good image: %s", failures(good))
+
+		broken := derivedImage(t, stack.Desc.Image, `USER root
+RUN sed -i 's/"verify_exp": not allow_expired/"verify_exp": False/' /srv/app/security.py && grep -q '"verify_exp": False' /srv/app/security.py
+USER 65534:65534`)
+		bad := expiryRun(t, stack, broken)
+		assert.False(t, bad.Passed, "an image that never checks exp must fail the step")
+		// Its refresh tokens' rows expire in the database too: those stay refused.
+		assert.Contains(t, failures(bad), "[expiry] an expired access token is refused (401, in the envelope): status 200")
+	})
+	t.Run("reference", func(t *testing.T) {
+		t.Parallel()
+		stack := upBackend(t, "reference")
+		good := expiryRun(t, stack, stack.Desc.Image)
+		assert.True(t, good.Passed, "the good image: %s", failures(good))
+	})
+}
+
+// derivedImage builds an image FROM image with the Dockerfile lines
+// steps (no registry: the base is on this machine), removed when the test
+// ends.
+func derivedImage(t *testing.T, image, steps string) string {
+	t.Helper()
+	suffix := make([]byte, 6)
+	_, _ = rand.Read(suffix)
+	name := "appydex-smoke/derived-test:" + hex.EncodeToString(suffix)
+	cmd := exec.Command("docker", "build", "--quiet", "-t", name, "-")
+	cmd.Stdin = strings.NewReader("FROM " + image + "\n" + steps + "\n")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "docker build: %s", out)
+	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", name).Run() })
+	return name
+}
