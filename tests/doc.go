@@ -12,8 +12,14 @@
 //	                     (FastAPI, SQLAlchemy, alembic) and the reference API, each in
 //	                     containers beside PostgreSQL, agree with themselves and pass the
 //	                     flow; the incident reproduces in its own stack and Option 1 fixes it
-//	flow_strictness_test.go  the flow fails nine deliberately broken variants of the API
-//	                     (broken_backends_test.go), each with a line naming what broke
+//	flow_strictness_test.go  the flow fails deliberately broken variants of the API
+//	                     (broken_backends_test.go), each with a line naming what broke;
+//	                     one failed check hides no later bug; token storage judged by
+//	                     what it is (sha256, opaque), stored in the clear said so
+//	backend_variants_test.go  the backends in containers: the expired-tokens step on an
+//	                     instance with short lifetimes, passing on the good images and
+//	                     failing on a FastAPI image that skips the expiry check; a FastAPI
+//	                     image that stores its tokens in the clear, told so
 //
 // The unit and package tests live beside their code (harness/…, app/…,
 // schema/…); the smoke command's own tests, its interrupts among them, in

@@ -14,11 +14,14 @@ import (
 	"github.com/appydex/smoke/harness/flow"
 )
 
-// expiryRun runs the flow against image, served twice on a migrated copy
-// of the stack's template: with the lifetimes the backend promises, and
+// Variants of the backends in containers, each with one realistic bug:
+// the flow must fail each, naming it.
+
+// flowRun runs the flow against image, served twice on a migrated copy of
+// the stack's template: with the lifetimes the backend promises, and
 // beside it with backend.ShortLifetimes for the expired-tokens step, as
-// `smoke run --backend` does. It returns that step.
-func expiryRun(t *testing.T, stack *backend.Stack, image string) *flow.Step {
+// `smoke run --backend` does.
+func flowRun(t *testing.T, stack *backend.Stack, image string) *flow.Result {
 	t.Helper()
 	ctx := t.Context()
 	template, _, err := stack.Migrated(ctx, stack.Desc.Image)
@@ -33,7 +36,13 @@ func expiryRun(t *testing.T, stack *backend.Stack, image string) *flow.Step {
 	res, err := flow.Run(ctx, cfg)
 	require.NoError(t, err)
 	t.Logf("flow against %s:\n%s", image, res.Text())
-	step := res.Step(flow.StepExpired)
+	return res
+}
+
+// expiryRun is flowRun's expired-tokens step.
+func expiryRun(t *testing.T, stack *backend.Stack, image string) *flow.Step {
+	t.Helper()
+	step := flowRun(t, stack, image).Step(flow.StepExpired)
 	require.NotNil(t, step)
 	require.Empty(t, step.Skipped, "the expired-tokens step ran")
 	return step
@@ -96,4 +105,22 @@ func derivedImage(t *testing.T, image, steps string) string {
 	require.NoError(t, err, "docker build: %s", out)
 	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", name).Run() })
 	return name
+}
+
+// The FastAPI image with a hash_token that keeps the token's signature —
+// a unique value that looks like a hash, and with the row's user, jti and
+// expiry rebuilds the token — works, and is told it stores its tokens in
+// the clear. (The reference's image is a Go binary FROM scratch: see
+// TestTokenStorageIsJudgedByWhatItIs for the same bug in the reference.)
+func TestABackendInContainersThatStoresTokensInTheClear(t *testing.T) {
+	t.Parallel()
+	stack := upBackend(t, "fastapi")
+	broken := derivedImage(t, stack.Desc.Image, `USER root
+RUN sed -i 's/return hashlib.sha256(token.encode()).hexdigest()/return token.rsplit(".", 1)[1]/' /srv/app/security.py && grep -q 'rsplit' /srv/app/security.py
+USER 65534:65534`)
+	res := flowRun(t, stack, broken)
+	failures := strings.Join(res.Failures(), "\n")
+	assert.Contains(t, failures, "stored token row: [stored tokens] a row whose token_hash is the SHA-256 of the refresh token: "+
+		"stored in the clear: the row with the token's jti holds the token's signature in token_hash")
+	assert.Contains(t, failures, "[stored tokens] the refresh token is not stored in the clear (in no column of the user's rows, nor its JWT parts): stored in the clear")
 }
