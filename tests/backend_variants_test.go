@@ -124,3 +124,46 @@ USER 65534:65534`)
 		"stored in the clear: the row with the token's jti holds the token's signature in token_hash")
 	assert.Contains(t, failures, "[stored tokens] the refresh token is not stored in the clear (in no column of the user's rows, nor its JWT parts): stored in the clear")
 }
+
+// errorPathRun signs in to image served on a copy of the stack's migrated
+// database without refresh_tokens.token_hash, as `smoke run --backend`'s
+// error path does.
+func errorPathRun(t *testing.T, stack *backend.Stack, image string) *flow.Result {
+	t.Helper()
+	ctx := t.Context()
+	template, _, err := stack.Migrated(ctx, stack.Desc.Image)
+	require.NoError(t, err)
+	db, err := stack.WithoutColumn(ctx, template, "refresh_tokens.token_hash")
+	require.NoError(t, err)
+	svc := serve(t, stack, image, db)
+	res, err := flow.ErrorPath(ctx, stack.Desc.Flow(svc.URL, ""), "refresh_tokens.token_hash")
+	require.NoError(t, err)
+	t.Logf("error path of %s:\n%s", image, res.Text())
+	return res
+}
+
+// A healthy run never meets a 500; the error path makes one, on the
+// incident's database: the good images answer it in the bare envelope,
+// and a FastAPI image whose routes put the exception's text in the
+// message is named for it.
+func TestTheErrorPathOfBackendsInContainers(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"fastapi", "reference"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			stack := upBackend(t, name)
+			res := errorPathRun(t, stack, stack.Desc.Image)
+			assert.True(t, res.Passed, "failures:\n%s", strings.Join(res.Failures(), "\n"))
+			assert.GreaterOrEqual(t, res.Step(flow.StepErrorPath).HTTPStatus, 500)
+			if name != "fastapi" {
+				return
+			}
+			broken := derivedImage(t, stack.Desc.Image, `USER root
+RUN sed -i -e 's/    except Exception:/    except Exception as exc:/' -e 's/raise errors.internal()/raise errors.APIError(500, "INTERNAL_ERROR", str(exc))/' /srv/app/routers/auth.py && grep -q 'str(exc)' /srv/app/routers/auth.py
+USER 65534:65534`)
+			res = errorPathRun(t, stack, broken)
+			assert.False(t, res.Passed)
+			assert.Contains(t, strings.Join(res.Failures(), "\n"), "[5xx bodies] the 500 from POST /api/v1/auth/login is the bare error envelope: it shows the server's insides")
+		})
+	}
+}

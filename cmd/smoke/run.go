@@ -46,6 +46,11 @@ func runCommand(ctx context.Context, o *options) (*report.Report, error) {
 	if _, _, err := flowStep(ctx, rep, svc.Flow(db.URL)); err != nil {
 		return rep, err
 	}
+	if ep, ok := t.(target.ErrorPather); ok {
+		if err := ep.ErrorPath(ctx, rep); err != nil {
+			return rep, err
+		}
+	}
 	if _, err := panelStep(ctx, br, rep, "browser", svc); err != nil {
 		return rep, err
 	}

@@ -105,6 +105,26 @@ func (s *Stack) Migrated(ctx context.Context, image string) (*pgenv.Database, *s
 	return db, snap, err
 }
 
+// WithoutColumn is a copy of template without column ("table.column"):
+// a database that a backend's model and its migrations disagree with, as
+// the incident's was. The stack drops it.
+func (s *Stack) WithoutColumn(ctx context.Context, template *pgenv.Database, column string) (*pgenv.Database, error) {
+	db, err := s.Server.Copy(ctx, template)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pgx.Connect(ctx, db.URL)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	table, col, _ := strings.Cut(column, ".")
+	if _, err := conn.Exec(ctx, "ALTER TABLE "+pgx.Identifier{table}.Sanitize()+" DROP COLUMN "+pgx.Identifier{col}.Sanitize()+" CASCADE"); err != nil {
+		return nil, fmt.Errorf("drop %s: %w", column, err)
+	}
+	return db, nil
+}
+
 // MigrationsDatabase is a new database with the backend's migrations
 // applied: image's migrate command run in it. The caller drops it.
 func (s *Stack) MigrationsDatabase(ctx context.Context, image string) (*pgenv.Database, error) {

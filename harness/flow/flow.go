@@ -435,3 +435,35 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r.signOut(context.WithoutCancel(ctx))
 	return r.finish(), nil
 }
+
+// StepErrorPath is ErrorPath's one step.
+const StepErrorPath = "login on a broken database"
+
+// ErrorPath signs in once to an API whose database lacks a column its
+// sign-in writes — the incident's database — and judges the answer as an
+// error: a 5xx in the bare envelope, with no exception text, SQL, file
+// path or stack (the check every 5xx of the flow gets). A healthy run
+// never meets a 500; this one is made to. An API that signs in there did
+// not write what it is meant to: a failed check says so.
+func ErrorPath(ctx context.Context, cfg Config, missing string) (*Result, error) {
+	cfg.defaults()
+	cfg.DatabaseURL = "" // the rows of a broken database prove nothing
+	r, err := newRunner(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close(ctx)
+	defer cfg.Client.CloseIdleConnections()
+	r.step(StepErrorPath, func(s *Step) {
+		resp, _ := r.signIn(ctx, s)
+		if resp == nil {
+			return
+		}
+		s.expect(resp, ErrorBodies, fmt.Sprintf("a sign-in that cannot write %s fails (5xx)", missing), resp.status >= 500,
+			"status %d: %.300s", resp.status, resp.body)
+	})
+	if len(r.sessions) > 0 {
+		r.signOut(context.WithoutCancel(ctx))
+	}
+	return r.finish(), nil
+}

@@ -34,6 +34,7 @@ type describedTarget struct {
 	// migrations is the newest migrations' snapshot, read once by
 	// migrated (the run's template is what they made).
 	migrations *schema.Snapshot
+	template   *pgenv.Database // what the migrations made: the run's database is a copy
 	// heads are the heads of each image, read once: an image's
 	// migrations do not change during a run.
 	heads   map[string][]string
@@ -126,8 +127,56 @@ func (t *describedTarget) Migrated(ctx context.Context, rep *report.Report) (*pg
 		return nil, err
 	}
 	step.Line("into a template database; the run's database is a copy of it")
-	t.migrations = snapshot
+	t.migrations, t.template = snapshot, template
 	return t.stack.Server.Copy(ctx, template)
+}
+
+// brokenColumn is the column the error path's database lacks: the
+// incident's, which every backend of the appydex API writes as it signs
+// in (the flow checks its rows).
+const brokenColumn = "refresh_tokens.token_hash"
+
+// ErrorPath proves the backend's error path, which a healthy run never
+// meets: the backend, seeded and started on a copy of its migrated
+// database without refresh_tokens.token_hash — the incident's — must
+// answer the sign-in it cannot store with a 5xx in the bare envelope
+// (flow.ErrorPath). A backend that will not start on that database (its
+// health path checks the schema) has no 500 to show, and passes.
+func (t *describedTarget) ErrorPath(ctx context.Context, rep *report.Report) error {
+	step := rep.Start("error path")
+	if t.template == nil {
+		step.Skip("no migrated database to break")
+		return nil
+	}
+	db, err := t.stack.WithoutColumn(ctx, t.template, brokenColumn)
+	if err != nil {
+		step.Fail("could not make a database without %s", brokenColumn)
+		return err
+	}
+	out, err := t.stack.Run(ctx, "seed", t.desc.Image, t.desc.Commands.Seed, db, nil)
+	if ok, err := recordCommand(step, "seed", t.desc.Image, t.desc.Commands.Seed, out, err); !ok || err != nil {
+		return err
+	}
+	svc, err := t.stack.Start(ctx, t.desc.Image, db)
+	if err != nil {
+		step.Pass("%s does not start on a database without %s: no 500 to show", t.desc.Image, brokenColumn)
+		step.Line("%s", strings.SplitN(err.Error(), "\n", 2)[0])
+		return nil
+	}
+	defer svc.Close(context.WithoutCancel(ctx))
+	res, err := flow.ErrorPath(ctx, t.desc.Flow(svc.URL, ""), brokenColumn)
+	if err != nil {
+		step.Fail("could not sign in")
+		return err
+	}
+	step.Flow = res
+	login := res.Step(flow.StepErrorPath)
+	if res.Passed {
+		step.Pass("on a database without %s, the sign-in answered %d in the bare error envelope", brokenColumn, login.HTTPStatus)
+	} else {
+		step.Fail("on a database without %s, the sign-in's answer is not a bare 5xx envelope (status %d)", brokenColumn, login.HTTPStatus)
+	}
+	return nil
 }
 
 func (t *describedTarget) Database(ctx context.Context) (*pgenv.Database, error) {

@@ -188,6 +188,12 @@ type Service interface {
 	Stop(ctx context.Context) error
 }
 
+// ErrorPather is a target whose error path a run proves beside its flow
+// (the described backends'): its 500s must be the bare envelope.
+type ErrorPather interface {
+	ErrorPath(ctx context.Context, rep *report.Report) error
+}
+
 // Starting is an API that was started: Report adds its steps, named name,
 // and returns it; nil (and a failed step) when it did not start, and an
 // error only when the harness could not start it at all.
