@@ -148,6 +148,7 @@ func (r *browserRun) preload(ctx context.Context, svc target.Service) {
 // close stops the browser and the panel.
 func (r *browserRun) close() {
 	<-r.ready
+	r.preloading.Wait() // a preload asked for is given before the browser closes, and closed with it
 	r.b.Close()
 	if r.srv != nil {
 		r.srv.Close()

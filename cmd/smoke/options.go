@@ -321,8 +321,8 @@ func (o *options) verifyFlags(fs *flag.FlagSet, secretFlag func(p *string, name,
 	o.refreshTTL, o.accessTTL = flow.ContractRefreshTTL, flow.ContractAccessTTL
 	fs.Var(lifetime{&o.refreshTTL}, "refresh-ttl", "the deployment's stated refresh-token lifetime: a session must end within it")
 	fs.Var(lifetime{&o.accessTTL}, "access-ttl", "the deployment's stated access-token lifetime: expires_in and the token's exp − iat must not exceed it")
-	o.tokenHash = flow.TokenHashSHA256
-	fs.Func("token-hash", "how the deployment derives refresh_tokens.token_hash: sha256 (its hex SHA-256; the default) or opaque (a keyed or salted hash: rows are found by jti)", func(v string) (err error) {
+	fs.Func("token-hash", "how the deployment derives refresh_tokens.token_hash: sha256 (its hex SHA-256) or opaque (a keyed or salted hash: rows are found by jti); "+
+		"default: --backend's token_hash, else sha256", func(v string) (err error) {
 		o.tokenHash, err = flow.ParseTokenHash(v)
 		return err
 	})

@@ -98,6 +98,9 @@ func deploymentFlowStep(ctx context.Context, rep *report.Report, o *options, pat
 	cfg := flow.Config{BaseURL: o.apiURL, DatabaseURL: o.databaseURL, Paths: paths,
 		Email: o.email, Password: o.password, OTP: o.otp, TOTPSecret: o.totp,
 		InactiveEmail: o.inactiveEmail, InactivePassword: o.inactivePassword, RefreshTTL: o.refreshTTL, AccessTTL: o.accessTTL, TokenHash: o.tokenHash, Codes: codes}
+	if cfg.TokenHash == "" && o.backend != nil {
+		cfg.TokenHash = flow.TokenHash(o.backend.TokenHash) // "" stays the default, sha256
+	}
 	res, step, err := flowStep(ctx, rep, cfg)
 	if err != nil {
 		return err

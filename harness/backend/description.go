@@ -194,6 +194,10 @@ func (d *Description) validate() error {
 	if len(d.Commands.MigrateTo) > 0 && !strings.Contains(strings.Join(d.Commands.MigrateTo, " "), "{revision}") {
 		errs = append(errs, fmt.Errorf("%s: commands.migrate_to: name the revision as {revision}", d.File))
 	}
+	if access, refresh := d.lifetimesSet(); access != refresh {
+		errs = append(errs, fmt.Errorf("%s: env sets one token lifetime but not the other: give both ({access_ttl} and {refresh_ttl}, or their _seconds forms), "+
+			"so that a run can start the backend with short ones", d.File))
+	}
 	if _, err := flow.ParseTokenHash(d.TokenHash); err != nil {
 		errs = append(errs, fmt.Errorf("%s: token_hash: %w", d.File, err))
 	}
@@ -229,18 +233,26 @@ func (d *Description) Lifetimes() Lifetimes {
 		Refresh: cmp.Or(time.Duration(d.RefreshTTL), flow.ContractRefreshTTL)}
 }
 
-// SetsLifetimes reports whether the description's env sets the backend's
-// token lifetimes ({access_ttl} and the like): only then can a run start
-// it with lifetimes short enough to wait out.
+// SetsLifetimes reports whether the description's env sets both of the
+// backend's token lifetimes ({access_ttl} or {access_ttl_seconds}, and
+// the refresh token's): only then can a run start it with lifetimes short
+// enough to wait out.
 func (d *Description) SetsLifetimes() bool {
+	access, refresh := d.lifetimesSet()
+	return access && refresh
+}
+
+// lifetimesSet says which lifetimes the env sets.
+func (d *Description) lifetimesSet() (access, refresh bool) {
 	for _, value := range d.Env {
 		for _, m := range placeholder.FindAllStringSubmatch(value, -1) {
 			if slices.Contains(lifetimePlaceholders, m[1]) {
-				return true
+				access = access || strings.HasPrefix(m[1], "access")
+				refresh = refresh || strings.HasPrefix(m[1], "refresh")
 			}
 		}
 	}
-	return false
+	return access, refresh
 }
 
 // lifetimeVars are the lifetime placeholders' values: a duration in

@@ -51,7 +51,9 @@ func (s *Stack) StartWith(ctx context.Context, image string, db *pgenv.Database,
 		network.WithNetworkName([]string{s.Desc.Name}, s.network.Name),
 	)
 	svc.ctr = ctr
+	s.mu.Lock()
 	s.services = append(s.services, svc)
+	s.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w%s", image, err, svc.logTail(ctx))
 	}

@@ -36,6 +36,7 @@ type Stack struct {
 	cli       *testcontainers.DockerClient
 	network   *testcontainers.DockerNetwork
 	jwtSecret string
+	mu        sync.Mutex // services: two may start at once
 	services  []*Service
 }
 
@@ -63,10 +64,13 @@ func Up(ctx context.Context, desc *Description, pg pgenv.Config) (*Stack, error)
 // Close stops and removes what the stack started: services, PostgreSQL,
 // the network.
 func (s *Stack) Close(ctx context.Context) error {
+	s.mu.Lock()
+	services := s.services
+	s.mu.Unlock()
 	// The containers go at once; the network only once they are gone.
-	errs := make([]error, len(s.services)+1)
+	errs := make([]error, len(services)+1)
 	var wg sync.WaitGroup
-	for i, svc := range s.services {
+	for i, svc := range services {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -74,7 +78,7 @@ func (s *Stack) Close(ctx context.Context) error {
 		}()
 	}
 	if s.Server != nil {
-		errs[len(s.services)] = s.Server.Close(ctx)
+		errs[len(services)] = s.Server.Close(ctx)
 	}
 	wg.Wait()
 	if s.network != nil {
@@ -153,8 +157,12 @@ func EnsureImages(ctx context.Context, desc *Description, pg pgenv.Config, image
 	case noBuild != "":
 		how = "not checked for changes: " + noBuild
 		if len(missing) > 0 {
-			return nil, fmt.Errorf("image %s is not on this machine, and the build command is not run (%s): build it, or run without --no-build",
-				strings.Join(missing, ", "), noBuild)
+			next := "build it before the run"
+			if noBuild == "--no-build" {
+				next = "build it, or run without --no-build"
+			}
+			return nil, fmt.Errorf("image %s is not on this machine, and the build command is not run (%s): %s",
+				strings.Join(missing, ", "), noBuild, next)
 		}
 	case len(desc.Build) == 0:
 		how = "used as it is: " + desc.File + " names no build command to check it with"

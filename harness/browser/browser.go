@@ -86,6 +86,7 @@ type Browser struct {
 	mu     sync.Mutex
 	next   *preload // the tab Preload opened for the next sign-in
 	spare  *Spare   // where the next tab opens, when UseSpare gave one
+	closed bool     // Close was called: Preload does nothing
 	// background are the tabs being closed, and the preloads no sign-in
 	// took: Close waits for them.
 	background sync.WaitGroup
@@ -158,7 +159,7 @@ func (b *Browser) Close() {
 	}
 	b.mu.Lock()
 	p := b.next
-	b.next = nil
+	b.next, b.closed = nil, true
 	b.mu.Unlock()
 	b.discard(p)
 	if s := b.takeSpare(); s != nil {

@@ -3,10 +3,13 @@ package browser_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/cdp"
 
 	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/browser/browsertest"
@@ -103,9 +106,10 @@ func TestASpareIsAFreshProfile(t *testing.T) {
 	base := browsertest.Pages(t, map[string]string{"/": page, "/dashboard": dashboard})
 	opts := browser.SignInOptions{PanelURL: base + "/", Login: "admin@appydex.local", Password: "admin123!@#"}
 	for i, spare := range []bool{false, true, true} {
+		var s browser.Spare
 		if spare {
-			s, err := b.MakeSpare(t.Context())
-			if err != nil {
+			var err error
+			if s, err = b.MakeSpare(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 			b.UseSpare(s)
@@ -117,10 +121,29 @@ func TestASpareIsAFreshProfile(t *testing.T) {
 		if !res.Passed() {
 			t.Fatalf("sign-in %d (spare %v): shown=%q problems=%v", i+1, spare, res.Shown, res.Problems)
 		}
+		if spare && !gone(t, b, s.Context) {
+			t.Errorf("sign-in %d: the spare's browser context is still open: the sign-in did not take it (a spare not taken stays until Close)", i+1)
+		}
 	}
 
 	b.UseSpare(browser.Spare{Context: "0123456789ABCDEF0123456789ABCDEF", Tab: "0123456789ABCDEF0123456789ABCDEF"})
 	if res, err := b.SignIn(t.Context(), opts); err != nil || !res.Passed() {
 		t.Fatalf("a spare that went: err=%v problems=%v", err, res.Problems)
 	}
+}
+
+// gone waits up to 5 s for the browser context bc to be disposed of (a
+// sign-in disposes of its own in the background).
+func gone(t *testing.T, b *browser.Browser, bc cdp.BrowserContextID) bool {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		open, err := b.BrowserContexts(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(open, bc) {
+			return true
+		}
+	}
+	return false
 }

@@ -131,15 +131,23 @@ func (o SignInOptions) withDefaults() SignInOptions {
 // the next Preload. ctx bounds the tab's life, as SignIn's ctx does.
 func (b *Browser) Preload(ctx context.Context, o SignInOptions) {
 	o = o.withDefaults()
-	p := &preload{panelURL: o.PanelURL, done: make(chan struct{})}
+	// Its own end: a preload no sign-in takes is stopped, not waited for.
+	pctx, cancel := context.WithCancel(ctx)
+	p := &preload{panelURL: o.PanelURL, done: make(chan struct{}), cancel: cancel}
 	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		cancel()
+		return
+	}
 	old := b.next
 	b.next = p
+	b.inBackground(func() { <-p.done }) // Close waits for the load to end
 	b.mu.Unlock()
 	b.discard(old)
 	go func() {
 		defer close(p.done)
-		if p.a, p.closeTab, p.err = b.open(ctx, o); p.err == nil {
+		if p.a, p.closeTab, p.err = b.open(pctx, o); p.err == nil {
 			p.a.load()
 		}
 	}()
@@ -149,6 +157,7 @@ func (b *Browser) Preload(ctx context.Context, o SignInOptions) {
 type preload struct {
 	panelURL string
 	done     chan struct{} // closed once a, closeTab and err are set
+	cancel   func()        // ends it: its tab closes
 	a        *attempt
 	closeTab func()
 	err      error
@@ -174,12 +183,18 @@ func (b *Browser) preloaded(ctx context.Context, o SignInOptions) (*attempt, fun
 		b.discard(p)
 		return nil, nil, ctx.Err()
 	}
-	return p.a, p.closeTab, p.err
+	if p.err != nil {
+		// The harness's own failure to open it: the sign-in opens its own.
+		b.discard(p)
+		return nil, nil, nil
+	}
+	return p.a, func() { p.closeTab(); p.cancel() }, nil
 }
 
 // discard closes a preloaded tab no sign-in took, in the background.
 func (b *Browser) discard(p *preload) {
 	if p != nil {
+		p.cancel() // a page still loading stops
 		b.inBackground(func() {
 			<-p.done
 			if p.closeTab != nil {

@@ -36,19 +36,35 @@ func (b *Browser) MakeSpare(ctx context.Context) (Spare, error) {
 	}
 	t, err := chromedp.CallBrowser(ctx, target.CreateTarget, target.CreateTargetParams{URL: "about:blank", BrowserContextID: bc.BrowserContextID, NewWindow: new(true)})
 	if err != nil {
-		_, _ = chromedp.CallBrowser(ctx, target.DisposeBrowserContext, target.DisposeBrowserContextParams{BrowserContextID: bc.BrowserContextID})
+		b.dispose(bc.BrowserContextID)
 		return Spare{}, fmt.Errorf("open a tab in a browser context of its own: %w", err)
 	}
 	return Spare{Context: bc.BrowserContextID, Tab: t.TargetID}, nil
 }
 
 // UseSpare gives b a spare to open its next tab in (SignIn's or
-// Preload's), instead of making a context then. A spare that went by then
-// is passed over.
+// Preload's), instead of making a context then; one given before and not
+// taken is disposed of. A spare that went by then is passed over.
 func (b *Browser) UseSpare(s Spare) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	old := b.spare
 	b.spare = &s
+	b.mu.Unlock()
+	if old != nil {
+		b.dispose(old.Context)
+	}
+}
+
+// Discard disposes of a spare no sign-in will take.
+func (b *Browser) Discard(s Spare) { b.dispose(s.Context) }
+
+// BrowserContexts are the browser contexts open in b (each sign-in's, and
+// spares): what a leak would leave.
+func (b *Browser) BrowserContexts(ctx context.Context) ([]cdp.BrowserContextID, error) {
+	ctx, cancel := within(b.ctx, ctx)
+	defer cancel()
+	res, err := chromedp.CallBrowser(ctx, target.GetBrowserContexts, cdp.Empty{})
+	return res.BrowserContextIDs, err
 }
 
 // takeSpare is the spare UseSpare gave, once; nil when there is none.

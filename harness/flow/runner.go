@@ -142,6 +142,15 @@ func (r *runner) notSignedIn() string {
 	why := "it needs the tokens of a sign-in, and login got none"
 	if login := r.res.Step(StepLogin); login != nil {
 		switch {
+		case len(login.Exchanges) == 0:
+			why += " (it sent no request"
+			for _, c := range login.Checks {
+				if !c.OK {
+					why += ": " + c.What + ": " + c.Detail
+					break
+				}
+			}
+			why += ")"
 		case login.HTTPStatus == 0:
 			why += " (no answer)"
 		case login.ErrorCode != "":

@@ -43,9 +43,13 @@ func (r *runner) allRevoked(ctx context.Context, s *Step, sess *session, when st
 	if r.db == nil {
 		return
 	}
+	keys := r.keys(sess.refresh)
+	if len(keys) == 0 {
+		return // no token's row can be found: storedRow said why
+	}
 	var live, noDate int
 	var err error
-	for col, keys := range r.keys(sess.refresh) {
+	for col, keys := range keys {
 		var l, n int
 		err = errors.Join(err, r.db.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FILTER (WHERE NOT revoked), count(*) FILTER (WHERE revoked AND revoked_at IS NULL)
 			FROM refresh_tokens WHERE %s = ANY($1)`, col), keys).Scan(&l, &n))
@@ -274,9 +278,13 @@ func (r *runner) signOut(ctx context.Context) {
 		if r.db == nil {
 			return
 		}
+		keys := r.keys(tokens)
+		if len(keys) == 0 {
+			return // no token's row can be found: storedRow said why
+		}
 		var live int
 		var err error
-		for col, keys := range r.keys(tokens) {
+		for col, keys := range keys {
 			var n int
 			err = errors.Join(err, r.db.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM refresh_tokens WHERE %s = ANY($1) AND NOT revoked AND expires_at > now()", col),
 				keys).Scan(&n))

@@ -67,8 +67,8 @@ func (r *runner) storedRow(ctx context.Context) {
 		var userID, jti, ua, ip, hash string
 		var expires time.Time
 		var revoked bool
-		err := r.db.QueryRow(ctx, fmt.Sprintf(`SELECT user_id::text, coalesce(jti, ''), coalesce(user_agent, ''), coalesce(ip_address::text, ''),
-			expires_at, revoked, coalesce(token_hash, '') FROM refresh_tokens WHERE %s = $1`, col), key).
+		err := r.db.QueryRow(ctx, fmt.Sprintf(`SELECT user_id::text, coalesce(jti::text, ''), coalesce(user_agent, ''), coalesce(ip_address::text, ''),
+			expires_at, revoked, coalesce(token_hash::text, '') FROM refresh_tokens WHERE %s = $1`, col), key).
 			Scan(&userID, &jti, &ua, &ip, &expires, &revoked, &hash)
 		detail := fmt.Sprint(err)
 		if why := r.whyNoRow(ctx, token); err != nil && why != "" {
@@ -145,7 +145,7 @@ func (r *runner) refresh(ctx context.Context) {
 		var revokedAt, used bool
 		var oldExpires time.Time
 		var oldHash string
-		err := r.db.QueryRow(ctx, fmt.Sprintf(`SELECT expires_at, revoked AND revoked_at IS NOT NULL, last_used_at IS NOT NULL, coalesce(token_hash, '')
+		err := r.db.QueryRow(ctx, fmt.Sprintf(`SELECT expires_at, revoked AND revoked_at IS NOT NULL, last_used_at IS NOT NULL, coalesce(token_hash::text, '')
 			FROM refresh_tokens WHERE %s = $1`, pcol), pkey).Scan(&oldExpires, &revokedAt, &used, &oldHash)
 		if s.check(Storage, "the old row is still there", err == nil, "%v", err) {
 			s.check(Rotation, "the old token is revoked, with revoked_at", revokedAt, "not revoked, or revoked_at is null")
@@ -153,7 +153,7 @@ func (r *runner) refresh(ctx context.Context) {
 		}
 		var userOf, ua, ip, hash string
 		var expires time.Time
-		err = r.db.QueryRow(ctx, fmt.Sprintf(`SELECT user_id::text, expires_at, coalesce(user_agent, ''), coalesce(ip_address::text, ''), coalesce(token_hash, '')
+		err = r.db.QueryRow(ctx, fmt.Sprintf(`SELECT user_id::text, expires_at, coalesce(user_agent, ''), coalesce(ip_address::text, ''), coalesce(token_hash::text, '')
 			FROM refresh_tokens WHERE %s = $1`, ccol), ckey).Scan(&userOf, &expires, &ua, &ip, &hash)
 		if s.check(Storage, "the new token has a row "+r.foundBy(), err == nil, "%v", err) {
 			r.oneRow(ctx, s, child, "the new refresh token")

@@ -10,7 +10,8 @@ import (
 	"strings"
 )
 
-// key is how the flow finds a refresh token's row: the column and the
+// key is how the flow finds a refresh token's row: the column (as SQL:
+// jti read as text, whatever its type — a uuid, a varchar) and the
 // value; ok is false when it cannot (an opaque hash, and a token with no
 // jti to find it by).
 func (r *runner) key(token string) (column, value string, ok bool) {
@@ -18,7 +19,7 @@ func (r *runner) key(token string) (column, value string, ok bool) {
 		return "token_hash", sha256Hex(token), true
 	}
 	if c := readClaims(token); c.ok && c.jti != "" {
-		return "jti", c.jti, true
+		return "jti::text", c.jti, true
 	}
 	return "", "", false
 }
@@ -51,7 +52,7 @@ func (r *runner) whyNoRow(ctx context.Context, token string) string {
 		return ""
 	}
 	var hash string
-	if r.db.QueryRow(ctx, "SELECT coalesce(token_hash, '') FROM refresh_tokens WHERE jti = $1", c.jti).Scan(&hash) != nil {
+	if r.db.QueryRow(ctx, "SELECT coalesce(token_hash::text, '') FROM refresh_tokens WHERE jti::text = $1", c.jti).Scan(&hash) != nil {
 		return ""
 	}
 	if part := clearPart(hash, token); part != "" {

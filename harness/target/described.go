@@ -140,8 +140,8 @@ const brokenColumn = "refresh_tokens.token_hash"
 // meets: the backend, seeded and started on a copy of its migrated
 // database without refresh_tokens.token_hash — the incident's — must
 // answer the sign-in it cannot store with a 5xx in the bare envelope
-// (flow.ErrorPath). A backend that will not start on that database (its
-// health path checks the schema) has no 500 to show, and passes.
+// (flow.ErrorPath). A backend that does not start on that database has
+// no 500 to show: the step is skipped, with its log.
 func (t *describedTarget) ErrorPath(ctx context.Context, rep *report.Report) error {
 	step := rep.Start("error path")
 	if t.template == nil {
@@ -158,9 +158,17 @@ func (t *describedTarget) ErrorPath(ctx context.Context, rep *report.Report) err
 		return err
 	}
 	svc, err := t.stack.Start(ctx, t.desc.Image, db)
+	if ctx.Err() != nil {
+		step.Fail("interrupted")
+		return ctx.Err()
+	}
 	if err != nil {
-		step.Pass("%s does not start on a database without %s: no 500 to show", t.desc.Image, brokenColumn)
-		step.Line("%s", strings.SplitN(err.Error(), "\n", 2)[0])
+		// Perhaps its health path checks the schema, perhaps it failed for
+		// another reason: either way there is no 500 to judge.
+		step.Skip("%s did not start on a database without %s: no 500 to judge", t.desc.Image, brokenColumn)
+		for _, l := range strings.Split(err.Error(), "\n") {
+			step.Line("%s", l)
+		}
 		return nil
 	}
 	defer svc.Close(context.WithoutCancel(ctx))

@@ -267,6 +267,7 @@ func spares(dir keeper.Folder, devtools string, logf func(string, ...any)) func(
 		}
 		if err := writeSpare(dir, s); err != nil {
 			logf("keeper: %v", err)
+			b.Discard(s)
 		}
 	}
 }
