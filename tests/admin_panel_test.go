@@ -109,7 +109,7 @@ func TestAPanelThatCallsA500AConnectionProblemIsAFinding(t *testing.T) {
 		}
 	}
 	require.Len(t, blame, 1, "problems: %v", res.Problems)
-	assert.Contains(t, blame[0], `the page says "Cannot connect to server", but the API answered: POST `+api.URL+"/api/v1/auth/login → 500 INTERNAL_ERROR")
+	assert.Contains(t, blame[0], `the page blamed the connection ("Cannot connect to server"); the API answered: POST `+api.URL+"/api/v1/auth/login → 500 INTERNAL_ERROR (server error)")
 }
 
 // blamingPanel signs in like the incident's panel: whatever fails, it

@@ -185,6 +185,9 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 		}
 		return step, nil, nil
 	}
+	if d := r.o.backend; d != nil {
+		in.Phrases = browser.Phrases{Credentials: d.PanelPhrases.Credentials, Connection: d.PanelPhrases.Connection, Server: d.PanelPhrases.Server}
+	}
 	in.ScreenshotDir = r.o.artifacts
 	in.ScreenshotName = fmt.Sprintf("%s-%s-%s.png", rep.Command, strings.ReplaceAll(name, " ", "-"), time.Now().Format("20060102-150405"))
 	in.SignOut = true

@@ -88,6 +88,15 @@ type Description struct {
 	// a refresh token: sha256 (the default: its hex SHA-256) or opaque (a
 	// keyed or salted hash the harness cannot compute).
 	TokenHash string `yaml:"token_hash"`
+	// PanelPhrases add to the browser step's English phrases, by which a
+	// failed sign-in's message is classified (browser.Phrases), for a
+	// panel in another language: regular expressions, matched without
+	// regard to case.
+	PanelPhrases struct {
+		Credentials []string `yaml:"credentials"`
+		Connection  []string `yaml:"connection"`
+		Server      []string `yaml:"server"`
+	} `yaml:"panel_phrases"`
 	// Incident is the backend as it ran in the incident, for smoke repro.
 	Incident struct {
 		Image    string `yaml:"image"`    // the incident's image
@@ -197,6 +206,13 @@ func (d *Description) validate() error {
 	if access, refresh := d.lifetimesSet(); access != refresh {
 		errs = append(errs, fmt.Errorf("%s: env sets one token lifetime but not the other: give both ({access_ttl} and {refresh_ttl}, or their _seconds forms), "+
 			"so that a run can start the backend with short ones", d.File))
+	}
+	for kind, list := range map[string][]string{"credentials": d.PanelPhrases.Credentials, "connection": d.PanelPhrases.Connection, "server": d.PanelPhrases.Server} {
+		for _, phrase := range list {
+			if _, err := regexp.Compile(phrase); err != nil {
+				errs = append(errs, fmt.Errorf("%s: panel_phrases.%s %q: %w", d.File, kind, phrase, err))
+			}
+		}
 	}
 	if _, err := flow.ParseTokenHash(d.TokenHash); err != nil {
 		errs = append(errs, fmt.Errorf("%s: token_hash: %w", d.File, err))

@@ -71,6 +71,7 @@ func TestBadDescriptionsSayWhatAndWhere(t *testing.T) {
 			[]string{`database.revision_table "alembic_version": write it as table.column`}},
 		{"a duration that is none", minimal + "refresh_ttl: soon\n", []string{`"soon" is not a duration such as 168h`}},
 		{"a token hash of no known kind", minimal + "token_hash: md5\n", []string{`token_hash: token hash "md5": say sha256`}},
+		{"a panel phrase that is no regular expression", minimal + "panel_phrases: {server: [\"erreur (serveur\"]}\n", []string{`panel_phrases.server "erreur (serveur"`}},
 		{"one lifetime without the other", minimal + "env: {ACCESS: \"{access_ttl_seconds}\"}\n", []string{"env sets one token lifetime but not the other"}},
 		{"an empty file", "", []string{"backend.yaml is empty: describe the backend in it (docs/backends.md lists the fields"}},
 		{"only a comment", "# to do\n", []string{"backend.yaml is empty"}},

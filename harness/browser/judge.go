@@ -4,12 +4,8 @@ package browser
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
-
-// blame is a page's text that puts a failure on the network.
-var blame = regexp.MustCompile(`(?i)cannot connect|can't connect|could not connect|unable to connect|unable to reach|could not reach|cannot reach|network error|failed to fetch|connection (refused|failed|error|problem)|check your (internet|connection)`)
 
 // judge names what is wrong with a finished sign-in.
 func judge(res *Result, o SignInOptions) []Problem {
@@ -35,11 +31,22 @@ func judge(res *Result, o SignInOptions) []Problem {
 	case res.Shown != "":
 		ps = append(ps, Problem{ClassSignIn, fmt.Sprintf("signed in to %s, but the page shows %q", res.Page, res.Shown)})
 	}
-	// The page blames the connection for an answer it could read: the
-	// request behind the failure has a status, and the browser let the
-	// page see it.
-	if failing != nil && failing.Status != 0 && !failing.Withheld && blame.MatchString(res.Shown) {
-		ps = append(ps, Problem{ClassBlame, fmt.Sprintf("the page says %q, but the API answered: %s", res.Shown, failing)})
+	// What the page said of a failed sign-in, against what the API
+	// answered (message.go): a server error shown as the person's mistake
+	// or the network's, a refusal shown as the server's, no message at all.
+	if failing != nil && !res.Landed && res.Page != "" {
+		classify, err := DefaultPhrases.With(o.Phrases).Compile()
+		if err != nil {
+			classify, _ = DefaultPhrases.Compile()
+		}
+		a, m := classifyAnswer(failing), classify(res.Shown)
+		if why := misleads(a, m); why != "" {
+			said := ""
+			if res.Shown != "" {
+				said = fmt.Sprintf(" (%q)", res.Shown)
+			}
+			ps = append(ps, Problem{ClassBlame, fmt.Sprintf("%s%s; the API answered: %s (%s)", why, said, failing, a)})
+		}
 	}
 	for _, q := range res.Requests {
 		switch {

@@ -63,7 +63,7 @@ type Class string
 // The classes of Problem.
 const (
 	ClassSignIn    Class = "sign-in"     // the sign-in did not land, or the landing page shows an error
-	ClassBlame     Class = "panel"       // the page blames the connection for an answer the API gave
+	ClassBlame     Class = "panel"       // the page's message misleads about the API's answer: a 500 shown as wrong credentials or the network's fault, none at all
 	ClassCORS      Class = "cors"        // an answer the browser withheld from the page
 	ClassNoForm    Class = "form"        // no sign-in form the harness can fill
 	ClassPanelDown Class = "unreachable" // the panel's page does not load

@@ -40,6 +40,8 @@ type SignInOptions struct {
 	// SignOut ends the session afterwards through the page's own sign-out
 	// control, so a run against a deployment leaves no session behind.
 	SignOut bool
+	// Phrases add to DefaultPhrases, for a panel in another language.
+	Phrases Phrases
 }
 
 // defaultTimeout is how long a sign-in waits for the page when
