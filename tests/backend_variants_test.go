@@ -32,7 +32,7 @@ func flowRun(t *testing.T, stack *backend.Stack, image string) *flow.Result {
 	short, err := stack.StartWith(ctx, image, db, backend.ShortLifetimes)
 	require.NoError(t, err)
 	cfg := stack.Desc.Flow(svc.URL, db.URL)
-	cfg.Expiry = &flow.ExpiryAPI{BaseURL: short.URL, AccessTTL: backend.ShortLifetimes.Access, RefreshTTL: backend.ShortLifetimes.Refresh}
+	cfg.Expiry = backend.ShortLifetimes.ExpiryAPI(short.URL)
 	res, err := flow.Run(ctx, cfg)
 	require.NoError(t, err)
 	t.Logf("flow against %s:\n%s", image, res.Text())

@@ -271,6 +271,12 @@ func (d *Description) lifetimesSet() (access, refresh bool) {
 	return access, refresh
 }
 
+// ExpiryAPI is the instance at baseURL, started with l, for the flow's
+// expired-tokens step.
+func (l Lifetimes) ExpiryAPI(baseURL string) *flow.ExpiryAPI {
+	return &flow.ExpiryAPI{BaseURL: baseURL, AccessTTL: l.Access, RefreshTTL: l.Refresh}
+}
+
 // lifetimeVars are the lifetime placeholders' values: a duration in
 // seconds as Go, jsonwebtoken's ms and most parsers read it ("900s"), or
 // the whole seconds ("900").
@@ -323,11 +329,12 @@ func (d *Description) Flow(baseURL, databaseURL string) flow.Config {
 	if d.Paths.OpenAPI != "" {
 		paths.OpenAPI = d.Paths.OpenAPI
 	}
+	lt := d.Lifetimes()
 	admin, inactive := d.Accounts.Admin, d.Accounts.Inactive
 	return flow.Config{BaseURL: baseURL, DatabaseURL: databaseURL, Email: admin.Email, Password: admin.Password, OTP: admin.OTP,
 		InactiveEmail: inactive.Email, InactivePassword: inactive.Password, Paths: paths,
 		// What the backend promises, or else the contract every backend of
 		// the appydex API keeps: never unchecked.
-		RefreshTTL: d.Lifetimes().Refresh, AccessTTL: d.Lifetimes().Access, NoExpiry: d.noExpiry(),
+		RefreshTTL: lt.Refresh, AccessTTL: lt.Access, NoExpiry: d.noExpiry(),
 		TokenHash: flow.TokenHash(cmp.Or(d.TokenHash, string(flow.TokenHashSHA256)))}
 }

@@ -407,8 +407,7 @@ func (s describedService) URL() string { return s.svc.URL }
 func (s describedService) Flow(databaseURL string) flow.Config {
 	cfg := s.desc.Flow(s.svc.URL, databaseURL)
 	if s.short != nil {
-		lt := backend.ShortLifetimes
-		cfg.Expiry = &flow.ExpiryAPI{BaseURL: s.short.URL, AccessTTL: lt.Access, RefreshTTL: lt.Refresh}
+		cfg.Expiry = backend.ShortLifetimes.ExpiryAPI(s.short.URL)
 	}
 	return cfg
 }

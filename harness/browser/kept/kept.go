@@ -18,7 +18,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -265,37 +264,23 @@ func spares(dir keeper.Folder, devtools string, logf func(string, ...any)) func(
 			b = nil
 			return
 		}
-		if err := writeSpare(dir, s); err != nil {
+		if err := dir.WriteJSON(fileSpare, s); err != nil {
 			logf("keeper: %v", err)
 			b.Discard(s)
 		}
 	}
 }
 
-// writeSpare publishes s, whole or not at all.
-func writeSpare(dir keeper.Folder, s browser.Spare) error {
-	data, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
-	tmp := dir.Path(fileSpare + ".new")
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, dir.Path(fileSpare))
-}
-
 // takeSpare takes the spare the keeper made, if there is one: only one
 // run can take it (the rename), and the keeper makes the next.
 func takeSpare(dir keeper.Folder) (browser.Spare, bool) {
 	var s browser.Spare
-	taken := dir.Path(fmt.Sprintf("%s.%d", fileSpare, os.Getpid()))
-	if os.Rename(dir.Path(fileSpare), taken) != nil {
+	taken := fmt.Sprintf("%s.%d", fileSpare, os.Getpid())
+	if os.Rename(dir.Path(fileSpare), dir.Path(taken)) != nil {
 		return s, false
 	}
-	defer os.Remove(taken)
-	data, err := os.ReadFile(taken)
-	return s, err == nil && json.Unmarshal(data, &s) == nil && s.Context != "" && s.Tab != ""
+	defer os.Remove(dir.Path(taken))
+	return s, dir.ReadJSON(taken, &s) == nil && s.Context != "" && s.Tab != ""
 }
 
 // launch starts the browser l names and returns its DevTools endpoint; the

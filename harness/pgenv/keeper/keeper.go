@@ -105,25 +105,32 @@ func (d Folder) KeepAtLeast(idle time.Duration) error {
 }
 
 // ReadState reads the state the keeper published into v.
-func (d Folder) ReadState(v any) error {
-	b, err := os.ReadFile(d.Path(FileState))
+func (d Folder) ReadState(v any) error { return d.ReadJSON(FileState, v) }
+
+// WriteState publishes v as the state, whole or not at all.
+func (d Folder) WriteState(v any) error { return d.WriteJSON(FileState, v) }
+
+// ReadJSON reads the folder's file into v.
+func (d Folder) ReadJSON(file string, v any) error {
+	b, err := os.ReadFile(d.Path(file))
 	if err != nil {
 		return err
 	}
 	return json.Unmarshal(b, v)
 }
 
-// WriteState publishes v as the state, whole or not at all.
-func (d Folder) WriteState(v any) error {
+// WriteJSON writes v as the folder's file, whole or not at all: a reader
+// sees the old file or the new one.
+func (d Folder) WriteJSON(file string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	tmp := d.Path(FileState + ".tmp")
+	tmp := d.Path(file + ".tmp")
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return err
 	}
-	return os.Rename(tmp, d.Path(FileState))
+	return os.Rename(tmp, d.Path(file))
 }
 
 // Forget removes what says a resource is kept — its state, the wish to
