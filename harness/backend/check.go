@@ -135,6 +135,10 @@ func (s *Stack) MigrationsDatabase(ctx context.Context, image string) (*pgenv.Da
 type Revisions struct {
 	Current []string `json:"current"` // what the database records; empty: none
 	Heads   []string `json:"heads"`   // the newest revisions the image's migrations know
+	// Applied says the revision table holds one row per migration applied
+	// (database.records: applied, as Active Record keeps it): Current is
+	// every migration applied, Heads every migration the image has.
+	Applied bool `json:"applied,omitempty"`
 	// CurrentOutput is what the current command printed, as a person
 	// running it would see it: "2f6d5f68b472 (head)".
 	CurrentOutput string `json:"current_output"`
@@ -165,7 +169,7 @@ func (s *Stack) Revisions(ctx context.Context, image string, db *pgenv.Database)
 	if err := errors.Join(currentErr, headsErr); err != nil {
 		return Revisions{}, err
 	}
-	return Revisions{Current: parseRevisions(current.Stdout), Heads: heads, CurrentOutput: strings.TrimSpace(current.Stdout)}, nil
+	return Revisions{Current: parseRevisions(current.Stdout), Heads: heads, Applied: s.Desc.OneRowPerMigration(), CurrentOutput: strings.TrimSpace(current.Stdout)}, nil
 }
 
 // Current runs image's current command against db: the revisions it
@@ -175,7 +179,7 @@ func (s *Stack) Current(ctx context.Context, image string, db *pgenv.Database) (
 	if err != nil {
 		return Revisions{}, err
 	}
-	return Revisions{Current: parseRevisions(out.Stdout), CurrentOutput: strings.TrimSpace(out.Stdout)}, nil
+	return Revisions{Current: parseRevisions(out.Stdout), Applied: s.Desc.OneRowPerMigration(), CurrentOutput: strings.TrimSpace(out.Stdout)}, nil
 }
 
 // Heads runs image's heads command: the newest revisions its migrations
@@ -220,6 +224,8 @@ var (
 	ruleNoRevision            = schema.NewRule("revision.none", schema.Error, "the backend's revision table records no revision", "its next migrate runs every migration again, against tables that exist")
 	ruleNotAtHeads            = schema.NewRule("revision.not-at-heads", schema.Error, "the revisions recorded are not the image's heads: older, or an extra row beside them", "the application, written for the heads' schema, meets another; the next upgrade starts from the wrong revision")
 	ruleModelWithoutMigration = schema.NewRule("revision.model-without-migration", schema.Error, "the database is at the image's heads, and the model has what no migration creates", "the login incident's root cause: the application writes what no migration will ever make")
+	ruleUnapplied             = schema.NewRule("revision.unapplied", schema.Error, "a migration the image has is not recorded as applied (one row per migration applied: database.records: applied)", "the application meets a schema without what that migration makes; when it is older than one that is applied, a look at the newest version alone says all is applied")
+	ruleAppliedUnknown        = schema.NewRule("revision.applied-unknown", schema.Warning, "the database records a migration the image does not have (one row per migration applied)", "the database was migrated by other code (a newer image, a branch): this image's migrations neither know nor undo it; what it changed is judged by the schema comparison, by its own effect")
 	ruleClaimsHeads           = schema.NewRule("revision.claims-heads", schema.Error, "the database is at the image's heads, and its schema differs from what the migrations produce by an error", "the version says all is applied, so nothing will apply what is missing")
 )
 
@@ -242,26 +248,14 @@ func (r Revisions) Findings(comparisons []drift.Comparison, migrateCmd []string)
 			Detail: "the database records no revision: it was not migrated with this image's migrations"})
 		return out
 	}
-	at := strings.Join(r.Current, ", ")
-	if extra := without(r.Current, r.Heads); len(extra) > 0 && len(without(r.Heads, r.Current)) == 0 {
-		// Every head is recorded, and more: a row the tool keeps for a
-		// head it no longer has (alembic keeps one a branch).
-		add(ruleNotAtHeads, schema.Finding{Kind: drift.KindSeveralVersions, Want: heads, Got: at,
-			Detail: fmt.Sprintf("the revision table holds %s beside the image's heads (%s): the tool takes each row for a branch's head, and the next upgrade starts from it too",
-				strings.Join(extra, ", "), heads),
-			Fix: "-- delete the rows of " + strings.Join(extra, ", ") + " from the revision table, then: " + strings.Join(migrateCmd, " ")})
+	if r.Applied {
+		if !r.appliedFindings(add, migrateCmd) {
+			return out
+		}
+	} else if !r.headFindings(add, migrateCmd) {
 		return out
 	}
-	if !slices.Equal(r.Current, r.Heads) {
-		add(ruleNotAtHeads, schema.Finding{Kind: drift.KindBehind, Want: heads, Got: at,
-			Detail: fmt.Sprintf("the database is at %s; the image's heads are %s", at, heads),
-			Fix:    strings.Join(migrateCmd, " ")})
-		return out
-	}
-	only := "the image's only head is " + heads
-	if len(r.Heads) > 1 {
-		only = "the image's heads are " + heads
-	}
+	at, only := r.At(), r.headsPhrase()
 	if unmigrated := drift.Unmigrated(comparisons); len(unmigrated) > 0 {
 		add(ruleModelWithoutMigration, schema.Finding{Kind: KindModelWithoutMigration, Want: "a migration for " + strings.Join(unmigrated, ", "), Got: at,
 			Detail: fmt.Sprintf("the database is at %s, %s, and the model has %s, which no migration creates: the model changed without a migration",
@@ -274,6 +268,103 @@ func (r Revisions) Findings(comparisons []drift.Comparison, migrateCmd []string)
 			Detail: fmt.Sprintf("the database is at %s (%s), yet its schema differs from what the migrations produce (the findings below)", at, only)})
 	}
 	return out
+}
+
+// headFindings judges a revision table that holds the newest revision of
+// each branch (alembic's, golang-migrate's). It says whether the
+// database is at the image's heads.
+func (r Revisions) headFindings(add func(schema.Rule, schema.Finding), migrateCmd []string) bool {
+	heads, at := strings.Join(r.Heads, ", "), strings.Join(r.Current, ", ")
+	if extra := without(r.Current, r.Heads); len(extra) > 0 && len(without(r.Heads, r.Current)) == 0 {
+		// Every head is recorded, and more: a row the tool keeps for a
+		// head it no longer has (alembic keeps one a branch).
+		add(ruleNotAtHeads, schema.Finding{Kind: drift.KindSeveralVersions, Want: heads, Got: at,
+			Detail: fmt.Sprintf("the revision table holds %s beside the image's heads (%s): the tool takes each row for a branch's head, and the next upgrade starts from it too",
+				strings.Join(extra, ", "), heads),
+			Fix: "-- delete the rows of " + strings.Join(extra, ", ") + " from the revision table, then: " + strings.Join(migrateCmd, " ")})
+		return false
+	}
+	if !slices.Equal(r.Current, r.Heads) {
+		add(ruleNotAtHeads, schema.Finding{Kind: drift.KindBehind, Want: heads, Got: at,
+			Detail: fmt.Sprintf("the database is at %s; the image's heads are %s", at, heads),
+			Fix:    strings.Join(migrateCmd, " ")})
+		return false
+	}
+	return true
+}
+
+// appliedFindings judges a revision table that holds one row per
+// migration applied (Active Record's schema_migrations): every migration
+// the image has must be applied, whatever its place; one the image does
+// not have is said, as a warning. It says whether every migration the
+// image has is applied.
+func (r Revisions) appliedFindings(add func(schema.Rule, schema.Finding), migrateCmd []string) bool {
+	if unknown := without(r.Current, r.Heads); len(unknown) > 0 {
+		add(ruleAppliedUnknown, schema.Finding{Kind: drift.KindAhead, Want: "only the image's migrations", Got: strings.Join(unknown, ", "),
+			Detail: fmt.Sprintf("the database records %s (%s), which the image does not have: it was migrated by other code",
+				migrations(len(unknown)), strings.Join(unknown, ", "))})
+	}
+	pending := without(r.Heads, r.Current)
+	if len(pending) == 0 {
+		return true
+	}
+	newest := slices.Max(r.Current)
+	var late []string
+	for _, v := range pending {
+		if v < newest {
+			late = append(late, v)
+		}
+	}
+	detail := fmt.Sprintf("%s of the image's %d not applied: %s", migrations(len(pending)), len(r.Heads), strings.Join(pending, ", "))
+	switch len(late) {
+	case 0:
+	case 1:
+		detail += fmt.Sprintf("; %s is older than %s, the newest applied, so a look at the newest version alone says all is applied", late[0], newest)
+	default:
+		detail += fmt.Sprintf("; %s are older than %s, the newest applied, so a look at the newest version alone says all is applied", strings.Join(late, ", "), newest)
+	}
+	add(ruleUnapplied, schema.Finding{Kind: drift.KindBehind, Want: "every migration of the image applied", Got: strings.Join(pending, ", ") + " not applied",
+		Detail: detail, Fix: strings.Join(migrateCmd, " ")})
+	return false
+}
+
+// At says where the database is, in a report's words: its revisions, or,
+// with one row per migration applied, the newest and how many.
+func (r Revisions) At() string {
+	switch {
+	case len(r.Current) == 0:
+		return "no revision"
+	case r.Applied:
+		return fmt.Sprintf("%s (%s applied)", slices.Max(r.Current), migrations(len(r.Current)))
+	}
+	return strings.Join(r.Current, ", ")
+}
+
+// headsPhrase says what the image's migrations end at.
+func (r Revisions) headsPhrase() string {
+	switch {
+	case r.Applied:
+		return fmt.Sprintf("every migration the image has (%d)", len(r.Heads))
+	case len(r.Heads) > 1:
+		return "the image's heads are " + strings.Join(r.Heads, ", ")
+	}
+	return "the image's only head is " + strings.Join(r.Heads, ", ")
+}
+
+// Summary is a line that says where the database is against the image.
+func (r Revisions) Summary() string {
+	if r.Applied && len(r.Heads) > 0 {
+		return fmt.Sprintf("the database is at %s; the image has %s, the newest %s", r.At(), migrations(len(r.Heads)), slices.Max(r.Heads))
+	}
+	return fmt.Sprintf("the database is at %s; the image's heads: %s", r.At(), strings.Join(r.Heads, ", "))
+}
+
+// migrations is "1 migration" or "n migrations".
+func migrations(n int) string {
+	if n == 1 {
+		return "1 migration"
+	}
+	return fmt.Sprintf("%d migrations", n)
 }
 
 // without is a without what b holds.

@@ -51,6 +51,14 @@ type Description struct {
 		// revision, as table.column ("alembic_version.version_num"):
 		// verify reads it from a deployment's database, read-only.
 		RevisionTable string `yaml:"revision_table"`
+		// Records says what a row of the revision table is: "heads" (the
+		// default: the newest revision of each branch, as alembic and
+		// golang-migrate keep it) or "applied" (one row per migration
+		// applied, as Active Record's schema_migrations, Django's
+		// django_migrations or Knex keep it). With "applied", the heads
+		// command prints every migration the image has, and current every
+		// one applied.
+		Records string `yaml:"records"`
 	} `yaml:"database"`
 	// Env is the backend's environment. Values may hold placeholders the
 	// harness fills in: {db_user} {db_password} {db_host} {db_port}
@@ -217,11 +225,24 @@ func (d *Description) validate() error {
 	if _, err := flow.ParseTokenHash(d.TokenHash); err != nil {
 		errs = append(errs, fmt.Errorf("%s: token_hash: %w", d.File, err))
 	}
+	if r := d.Database.Records; r != "" && r != RecordsHeads && r != RecordsApplied {
+		errs = append(errs, fmt.Errorf("%s: database.records %q: write heads (the table holds the newest revision, as alembic's) or applied (a row per migration applied, as Active Record's)", d.File, r))
+	}
 	if t := d.Database.RevisionTable; t != "" && strings.Count(t, ".") != 1 {
 		errs = append(errs, fmt.Errorf("%s: database.revision_table %q: write it as table.column, e.g. alembic_version.version_num", d.File, t))
 	}
 	return errors.Join(errs...)
 }
+
+// What a row of a revision table is (database.records).
+const (
+	RecordsHeads   = "heads"
+	RecordsApplied = "applied"
+)
+
+// OneRowPerMigration says the revision table holds one row per migration
+// applied.
+func (d *Description) OneRowPerMigration() bool { return d.Database.Records == RecordsApplied }
 
 // noExpiry is why a run of this backend cannot wait its tokens out: said
 // in the flow's skipped expired-tokens step when no instance with short

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -245,12 +246,8 @@ func (t *describedTarget) Check(ctx context.Context, rep *report.Report, name st
 		step.Fail("could not inspect the database")
 		return nil, err
 	}
-	current := strings.Join(revs.Current, ", ")
-	if current == "" {
-		current = "no revision"
-	}
 	state := revs.Findings(comparisons, t.desc.Commands.Migrate)
-	passed := reportCheck(step, rep.Gate(), fmt.Sprintf("the database is at %s; the image's heads: %s", current, strings.Join(revs.Heads, ", ")),
+	passed := reportCheck(step, rep.Gate(), revs.Summary(),
 		append(state, liveFindings...), comparisons)
 	return &Checked{Passed: passed, ClaimsNewest: atHeads(revs),
 		Unmigrated: drift.Unmigrated(comparisons), Step: step}, nil
@@ -273,7 +270,7 @@ func (t *describedTarget) revisions(ctx context.Context, image string, db LiveDB
 		revs.Current, currentErr = t.desc.LiveRevision(ctx, db.Conn)
 	}
 	wg.Wait()
-	revs.Heads = heads
+	revs.Heads, revs.Applied = heads, t.desc.OneRowPerMigration()
 	return revs, errors.Join(currentErr, headsErr)
 }
 
@@ -343,11 +340,15 @@ func (t *describedTarget) Evidence(ctx context.Context, rep *report.Report, _ Se
 	}
 	step.Line("$ %s", strings.Join(t.desc.Commands.Current, " "))
 	step.Line("%s", revs.CurrentOutput)
-	if atHeads(revs) {
+	switch {
+	case atHeads(revs) && revs.Applied:
+		step.Pass("the database has applied every migration the incident's image has, the newest %s", slices.Max(revs.Current))
+		return true, nil
+	case atHeads(revs):
 		step.Pass("the database is at %s, the newest revision the incident's image knows", strings.Join(revs.Current, ", "))
 		return true, nil
 	}
-	step.Fail("the database is at %s, the image's heads are %s: not the incident's shape", strings.Join(revs.Current, ", "), strings.Join(revs.Heads, ", "))
+	step.Fail("%s: not the incident's shape", revs.Summary())
 	return false, nil
 }
 
