@@ -62,8 +62,9 @@ func failures(s *flow.Step) string {
 // Against a backend in containers the expired-tokens step runs — on an
 // instance started with lifetimes of seconds, waited out — and passes on
 // the good image; it fails on the FastAPI image that skips the expiry
-// check (PyJWT's verify_exp turned off), naming the expired access token
-// it took. (The reference's image is FROM scratch, a Go binary: no variant
+// check (PyJWT's verify_exp turned off), and so does the Rails image that
+// skips it (ruby-jwt's verify_expiration), naming the expired access token
+// each took. (The reference's image is FROM scratch, a Go binary: no variant
 // of it skips the check without a switch in its code for the purpose;
 // TestTheExpiryStepFailsABackendThatIgnoresItsLifetimes covers the other
 // way a backend fails this step.)
@@ -81,6 +82,20 @@ USER 65534:65534`)
 		bad := expiryRun(t, stack, broken)
 		assert.False(t, bad.Passed, "an image that never checks exp must fail the step")
 		// Its refresh tokens' rows expire in the database too: those stay refused.
+		assert.Contains(t, failures(bad), "[expiry] an expired access token is refused (401, in the envelope): status 200")
+	})
+	t.Run("rails", func(t *testing.T) {
+		t.Parallel()
+		stack := upBackend(t, "rails")
+		good := expiryRun(t, stack, stack.Desc.Image)
+		assert.True(t, good.Passed, "the good image: %s", failures(good))
+
+		// ruby-jwt's verify_expiration turned off.
+		broken := derivedImage(t, stack.Desc.Image, `USER root
+RUN sed -i 's/verify_expiration: !allow_expired/verify_expiration: false/' /srv/app/lib/tokens.rb && grep -q 'verify_expiration: false' /srv/app/lib/tokens.rb
+USER 65534:65534`)
+		bad := expiryRun(t, stack, broken)
+		assert.False(t, bad.Passed, "an image that never checks exp must fail the step")
 		assert.Contains(t, failures(bad), "[expiry] an expired access token is refused (401, in the envelope): status 200")
 	})
 	t.Run("reference", func(t *testing.T) {
@@ -110,19 +125,25 @@ func derivedImage(t *testing.T, image, steps string) string {
 // The FastAPI image with a hash_token that keeps the token's signature —
 // a unique value that looks like a hash, and with the row's user, jti and
 // expiry rebuilds the token — works, and is told it stores its tokens in
-// the clear. (The reference's image is a Go binary FROM scratch: see
+// the clear; so is the Rails image whose digest does the same. (The reference's image is a Go binary FROM scratch: see
 // TestTokenStorageIsJudgedByWhatItIs for the same bug in the reference.)
 func TestABackendInContainersThatStoresTokensInTheClear(t *testing.T) {
 	t.Parallel()
-	stack := upBackend(t, "fastapi")
-	broken := derivedImage(t, stack.Desc.Image, `USER root
-RUN sed -i 's/return hashlib.sha256(token.encode()).hexdigest()/return token.rsplit(".", 1)[1]/' /srv/app/security.py && grep -q 'rsplit' /srv/app/security.py
-USER 65534:65534`)
-	res := flowRun(t, stack, broken)
-	failures := strings.Join(res.Failures(), "\n")
-	assert.Contains(t, failures, "stored token row: [stored tokens] a row whose token_hash is the SHA-256 of the refresh token: "+
-		"stored in the clear: the row with the token's jti holds the token's signature in token_hash")
-	assert.Contains(t, failures, "[stored tokens] the refresh token is not stored in the clear (in no column of the user's rows, nor its JWT parts): stored in the clear")
+	for name, edit := range map[string]string{
+		"fastapi": `sed -i 's/return hashlib.sha256(token.encode()).hexdigest()/return token.rsplit(".", 1)[1]/' /srv/app/security.py && grep -q 'rsplit' /srv/app/security.py`,
+		"rails":   `sed -i 's/def digest(token) = Digest::SHA256.hexdigest(token)/def digest(token) = token.split(".").last/' /srv/app/lib/auth_tokens.rb && grep -q 'token.split' /srv/app/lib/auth_tokens.rb`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			stack := upBackend(t, name)
+			broken := derivedImage(t, stack.Desc.Image, "USER root\nRUN "+edit+"\nUSER 65534:65534")
+			res := flowRun(t, stack, broken)
+			failures := strings.Join(res.Failures(), "\n")
+			assert.Contains(t, failures, "stored token row: [stored tokens] a row whose token_hash is the SHA-256 of the refresh token: "+
+				"stored in the clear: the row with the token's jti holds the token's signature in token_hash")
+			assert.Contains(t, failures, "[stored tokens] the refresh token is not stored in the clear (in no column of the user's rows, nor its JWT parts): stored in the clear")
+		})
+	}
 }
 
 // errorPathRun signs in to image served on a copy of the stack's migrated
@@ -148,7 +169,7 @@ func errorPathRun(t *testing.T, stack *backend.Stack, image string) *flow.Result
 // message is named for it.
 func TestTheErrorPathOfBackendsInContainers(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"fastapi", "reference"} {
+	for _, name := range []string{"fastapi", "rails", "reference"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			stack := upBackend(t, name)

@@ -59,14 +59,16 @@ func serve(t *testing.T, stack *backend.Stack, image string, db *pgenv.Database)
 	return svc
 }
 
-// A backend this repository did not write — the incident's own stack —
-// and the reference API, each described by a backend.yaml, are judged the
-// same way: their model against their migrations and the database their
+// Backends this repository did not write — the incident's own stack
+// (FastAPI and alembic), a Rails one (Active Record, whose
+// schema_migrations holds a row per migration applied) — and the
+// reference API, each described by a backend.yaml, are judged the same
+// way: their model against their migrations and the database their
 // own tool migrated, their revision against their image's heads, and the
 // whole login flow against them in containers.
 func TestEveryBackendAgreesWithItselfAndPassesTheFlow(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"fastapi", "reference"} {
+	for _, name := range []string{"fastapi", "rails", "reference"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -61,4 +62,49 @@ func TestRevisionFindingsNameTheIncidentsRootCause(t *testing.T) {
 	findings = Revisions{Heads: []string{"2f6d5f68b472"}}.Findings(agree, nil)
 	require.Len(t, findings, 1)
 	assert.Equal(t, drift.KindNotRecorded, findings[0].Kind)
+}
+
+// With one row per migration applied (Active Record's schema_migrations),
+// the whole set is judged: a migration older than the newest applied and
+// never applied is pending, although the newest version says all is
+// applied; a migration the image does not have is a warning, its effects
+// left to the schema comparison.
+func TestRevisionFindingsWithARowPerMigrationApplied(t *testing.T) {
+	agree := []drift.Comparison{{Want: "model", Got: "migrations"}, {Want: "migrations", Got: "live"}, {Want: "model", Got: "live"}}
+	migrate := []string{"bin/rails", "db:migrate"}
+	all := []string{"20240101000000", "20240201000000", "20240301000000"}
+
+	at := Revisions{Applied: true, Current: all, Heads: all}
+	assert.Empty(t, at.Findings(agree, migrate))
+	assert.Equal(t, "the database is at 20240301000000 (3 migrations applied); the image has 3 migrations, the newest 20240301000000", at.Summary())
+
+	outOfOrder := Revisions{Applied: true, Current: []string{"20240101000000", "20240301000000"}, Heads: all}
+	findings := outOfOrder.Findings(agree, migrate)
+	require.Len(t, findings, 1)
+	assert.Equal(t, "revision.unapplied", findings[0].Rule)
+	assert.Equal(t, schema.Error, findings[0].Severity)
+	assert.Equal(t, "1 migration of the image's 3 not applied: 20240201000000; 20240201000000 is older than 20240301000000, the newest applied, "+
+		"so a look at the newest version alone says all is applied", findings[0].Detail)
+	assert.Equal(t, "bin/rails db:migrate", findings[0].Fix)
+
+	behind := Revisions{Applied: true, Current: all[:1], Heads: all}
+	findings = behind.Findings(agree, migrate)
+	require.Len(t, findings, 1)
+	assert.Equal(t, "2 migrations of the image's 3 not applied: 20240201000000, 20240301000000", findings[0].Detail)
+
+	unknown := Revisions{Applied: true, Current: append(slices.Clone(all), "20240401000000"), Heads: all}
+	findings = unknown.Findings(agree, migrate)
+	require.Len(t, findings, 1)
+	assert.Equal(t, "revision.applied-unknown", findings[0].Rule)
+	assert.Equal(t, schema.Warning, findings[0].Severity)
+	assert.Equal(t, "the database records 1 migration (20240401000000), which the image does not have: it was migrated by other code", findings[0].Detail)
+
+	incident := []drift.Comparison{{Want: "model", Got: "migrations", Findings: []schema.Finding{
+		{ObjectType: schema.ObjectColumn, Object: "refresh_tokens.token_hash", Kind: schema.Missing, Severity: schema.Error}}},
+		{Want: "migrations", Got: "live"}, {Want: "model", Got: "live"}}
+	findings = at.Findings(incident, migrate)
+	require.Len(t, findings, 1)
+	assert.Equal(t, KindModelWithoutMigration, string(findings[0].Kind))
+	assert.Equal(t, "the database is at 20240301000000 (3 migrations applied), every migration the image has (3), and the model has "+
+		"refresh_tokens.token_hash, which no migration creates: the model changed without a migration", findings[0].Detail)
 }

@@ -339,7 +339,9 @@ func (t *describedTarget) Evidence(ctx context.Context, rep *report.Report, _ Se
 		return false, err
 	}
 	step.Line("$ %s", strings.Join(t.desc.Commands.Current, " "))
-	step.Line("%s", revs.CurrentOutput)
+	for _, l := range strings.Split(revs.CurrentOutput, "\n") {
+		step.Line("%s", l)
+	}
 	switch {
 	case atHeads(revs) && revs.Applied:
 		step.Pass("the database has applied every migration the incident's image has, the newest %s", slices.Max(revs.Current))
