@@ -12,8 +12,9 @@
 #   make admin      run the reference admin panel on :42319, calling the API on :16110
 #   make pg-image   build appydex-smoke/postgres:15 from Debian's packages (no registry needed)
 #   make api-image  build appydex-smoke/api:dev, the API and its migration tool in a FROM scratch image
-#   make backend-images  build the backends' images: the reference API, and the incident's own
-#                   FastAPI stack (appydex-smoke/fastapi:incident and :fixed) from Debian's packages
+#   make backend-images  build the backends' images: the reference API, the incident's own
+#                   FastAPI stack (appydex-smoke/fastapi:incident and :fixed) and a Rails 6.1 one
+#                   (appydex-smoke/rails:incident and :fixed), from Debian's packages
 #   make chromium-image  build appydex-smoke/chromium:bookworm, headless Chromium from Debian's
 #                   packages: the browser step runs it where the host has no Chromium
 #   make smoke-image  build appydex-smoke/smoke: the smoke command and Chromium, for a team with
@@ -90,6 +91,7 @@ pg-image:
 
 backend-images: api-image
 	fixtures/backends/fastapi/build.sh
+	fixtures/backends/rails/build.sh
 
 chromium-image:
 	images/chromium/build.sh appydex-smoke/chromium:bookworm
