@@ -12,45 +12,68 @@ import (
 	"github.com/stretchr/testify/require"
 
 	_ "github.com/appydex/smoke/harness/backend" // its rules
+	_ "github.com/appydex/smoke/harness/browser" // its rules
 	_ "github.com/appydex/smoke/harness/drift"   // its rules
 	"github.com/appydex/smoke/schema"
 )
 
-var updateDocs = flag.Bool("update-docs", false, "rewrite docs/drift.md's severity table from the rules in the code")
+var updateDocs = flag.Bool("update-docs", false, "rewrite the severity tables of docs/drift.md and docs/panel.md from the rules in the code")
 
-const driftDoc = "../docs/drift.md"
+// The documents whose severity tables are the rules: the browser's (the
+// admin panel and the secrets it may leak) in docs/panel.md, every other
+// in docs/drift.md.
+var severityDocs = []struct {
+	file   string
+	groups func(group string) bool
+}{
+	{"../docs/drift.md", func(g string) bool { return !browserGroup(g) }},
+	{"../docs/panel.md", browserGroup},
+}
 
-// The severity table in docs/drift.md is the rules the code judges by:
-// every rule a row, with its severity, the difference it covers and what
-// that does — no finding's severity decided by a rule the docs do not
-// show. -update-docs writes the table from the code.
+func browserGroup(g string) bool { return g == "panel" || g == "secret" }
+
+// The severity tables in docs/drift.md and docs/panel.md are the rules
+// the code judges by: every rule a row, with its severity, the difference
+// it covers and what that does — no finding's severity decided by a rule
+// the docs do not show. -update-docs writes the tables from the code.
 func TestTheDocsSeverityTableIsTheRules(t *testing.T) {
 	t.Parallel()
-	doc, err := os.ReadFile(driftDoc)
-	require.NoError(t, err)
-	begin, end := "<!-- severity table: written from the rules by go test ./tests -run TestTheDocsSeverityTableIsTheRules -update-docs -->\n", "<!-- end of the severity table -->\n"
-	i, j := strings.Index(string(doc), begin), strings.Index(string(doc), end)
-	require.True(t, i >= 0 && j > i, "%s holds the severity table between %q and %q", driftDoc, begin, end)
-	table := severityTable(schema.Rules())
-	if *updateDocs {
-		doc = []byte(string(doc[:i+len(begin)]) + table + string(doc[j:]))
-		require.NoError(t, os.WriteFile(driftDoc, doc, 0o644))
-		j = strings.Index(string(doc), end)
-	}
-	got := string(doc[i+len(begin) : j])
-	require.Equal(t, table, got, "run go test ./tests -run TestTheDocsSeverityTableIsTheRules -update-docs, then read the diff")
+	for _, d := range severityDocs {
+		t.Run(d.file, func(t *testing.T) {
+			var rules []schema.Rule
+			for _, r := range schema.Rules() {
+				if g, _, _ := strings.Cut(r.ID, "."); d.groups(g) {
+					rules = append(rules, r)
+				}
+			}
+			require.NotEmpty(t, rules)
+			doc, err := os.ReadFile(d.file)
+			require.NoError(t, err)
+			begin, end := "<!-- severity table: written from the rules by go test ./tests -run TestTheDocsSeverityTableIsTheRules -update-docs -->\n", "<!-- end of the severity table -->\n"
+			i, j := strings.Index(string(doc), begin), strings.Index(string(doc), end)
+			require.True(t, i >= 0 && j > i, "%s holds the severity table between %q and %q", d.file, begin, end)
+			table := severityTable(rules)
+			if *updateDocs {
+				doc = []byte(string(doc[:i+len(begin)]) + table + string(doc[j:]))
+				require.NoError(t, os.WriteFile(d.file, doc, 0o644))
+				j = strings.Index(string(doc), end)
+			}
+			got := string(doc[i+len(begin) : j])
+			require.Equal(t, table, got, "run go test ./tests -run TestTheDocsSeverityTableIsTheRules -update-docs, then read the diff")
 
-	// And the table read back names every rule once, with its severity.
-	row := regexp.MustCompile("(?m)^\\| `([a-z.-]+)` \\| (error|warning|notice) \\|")
-	seen := map[string]string{}
-	for _, m := range row.FindAllStringSubmatch(got, -1) {
-		assert.NotContains(t, seen, m[1], "rule %s has one row", m[1])
-		seen[m[1]] = m[2]
+			// And the table read back names every rule once, with its severity.
+			row := regexp.MustCompile("(?m)^\\| `([a-z.-]+)` \\| (error|warning|notice) \\|")
+			seen := map[string]string{}
+			for _, m := range row.FindAllStringSubmatch(got, -1) {
+				assert.NotContains(t, seen, m[1], "rule %s has one row", m[1])
+				seen[m[1]] = m[2]
+			}
+			for _, r := range rules {
+				assert.Equal(t, string(r.Severity), seen[r.ID], "rule %s in the docs' table", r.ID)
+			}
+			assert.Len(t, seen, len(rules))
+		})
 	}
-	for _, r := range schema.Rules() {
-		assert.Equal(t, string(r.Severity), seen[r.ID], "rule %s in the docs' table", r.ID)
-	}
-	assert.Len(t, seen, len(schema.Rules()))
 }
 
 // severityTable writes the rules as docs/drift.md shows them: a table a
@@ -89,7 +112,7 @@ func severityTable(rules []schema.Rule) string {
 
 // groupOrder is the order of the table's groups: the migration state and
 // what a live database holds first, as a report shows them.
-var groupOrder = []string{"migration", "revision", "search-path", "setting", "role", "owner", "schema", "extension", "event-trigger",
+var groupOrder = []string{"panel", "secret", "migration", "revision", "search-path", "setting", "role", "owner", "schema", "extension", "event-trigger",
 	"publication", "collation", "enum", "sequence", "table", "column", "constraint", "name", "index", "trigger",
 	"policy", "rule", "view", "function", "type", "privilege", "not-compared"}
 

@@ -6,7 +6,9 @@
 // On an error the page shows the API's envelope (message and code). It
 // says "Cannot connect to server" only when nothing answers at the API's
 // address; an answer the browser withholds (no CORS headers on it) is
-// named as such.
+// named as such. It is one page with two views, / and /dashboard, and
+// keeps the tokens in its memory only: never in a URL, in storage or a
+// cookie a script could read, nor in the console (docs/panel.md).
 package adminpanel
 
 import (
@@ -49,7 +51,7 @@ func Handler(apiURL string) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", page("index.html"))
-	mux.Handle("GET /dashboard", page("dashboard.html"))
+	mux.Handle("GET /dashboard", page("index.html")) // the same page: it shows the view its path names
 	mux.Handle("GET /panel.js", page("panel.js"))
 	mux.Handle("GET /style.css", page("style.css"))
 	mux.HandleFunc("GET /config.js", func(w http.ResponseWriter, r *http.Request) {

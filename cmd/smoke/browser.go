@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/harness/target"
+	"github.com/appydex/smoke/schema"
 )
 
 // browserRun is a command's browser steps: the browser, launched when the
@@ -187,6 +189,8 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 	}
 	if d := r.o.backend; d != nil {
 		in.Phrases = browser.Phrases{Credentials: d.PanelPhrases.Credentials, Connection: d.PanelPhrases.Connection, Server: d.PanelPhrases.Server}
+		paths := d.Flow("", "").Paths
+		in.Session = browser.SessionPaths{Refresh: paths.Refresh, Logout: paths.Logout}
 	}
 	in.ScreenshotDir = r.o.artifacts
 	in.ScreenshotName = fmt.Sprintf("%s-%s-%s.png", rep.Command, strings.ReplaceAll(name, " ", "-"), time.Now().Format("20060102-150405"))
@@ -226,6 +230,9 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 	if res.SignedOut != "" {
 		step.Line("session: %s", res.SignedOut)
 	}
+	if res.Session != "" {
+		step.Line("after the sign-out: %s", res.Session)
+	}
 	if res.Screenshot != "" {
 		if abs, err := filepath.Abs(res.Screenshot); err == nil {
 			res.Screenshot = abs
@@ -238,31 +245,43 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 	return step, res, nil
 }
 
-// problemLines lists the sign-in's problems under its step, each marked
-// "✗" — or, when expected says so of a problem, as the outcome the step
-// looks for. signInStep has masked their text already.
+// problemLines lists the sign-in's problems under its step, each with its
+// severity and rule: an error marked "✗", a warning "!" and a notice "·"
+// — or, when expected says so of a problem, as the outcome the step looks
+// for. signInStep has masked their text already.
 func problemLines(step *report.Step, res *browser.Result, expected func(browser.Problem) string) {
 	for _, p := range res.Problems {
-		mark := "✗"
+		mark := map[schema.Severity]string{schema.Warning: "!", schema.Notice: "·"}[p.Severity]
+		mark = cmp.Or(mark, "✗")
 		if expected != nil {
 			mark = cmp.Or(expected(p), mark)
 		}
-		step.Line("%s [%s] %s", mark, p.Class, p.What)
+		step.Line("%s [%s] %s (%s: %s)", mark, p.Class, p.What, p.Severity, p.Rule)
 	}
 }
 
 // landed ends a step whose sign-in should reach the dashboard, and says
-// whether the step passed.
-func landed(step *report.Step, res *browser.Result) bool {
+// whether the step passed: it lands, with no problem that fails the gate
+// (an error; with --strict, a warning too).
+func landed(step *report.Step, res *browser.Result, gate schema.Gate) bool {
 	if step == nil || res == nil || step.Status != "" {
 		return step == nil || step.Status != report.Fail
 	}
 	problemLines(step, res, nil)
-	if res.Passed() {
-		step.Pass("signed in through the admin panel in a browser: landed on %s", res.Page)
+	failing := slices.IndexFunc(res.Problems, func(p browser.Problem) bool { return gate.Fails(p.Severity) })
+	if res.Landed && failing < 0 {
+		said := ""
+		if n := len(res.Problems); n > 0 {
+			said = fmt.Sprintf(", with %d problem(s) that do not fail it (%s)", n, res.Worst())
+		}
+		step.Pass("signed in through the admin panel in a browser: landed on %s%s", res.Page, said)
 		return true
 	}
-	step.Fail("the admin panel's sign-in failed in a browser: %s", res.Problems[0].What)
+	what := "it did not land on a signed-in page"
+	if failing >= 0 {
+		what = res.Problems[failing].What
+	}
+	step.Fail("the admin panel's sign-in failed in a browser: %s", what)
 	return false
 }
 
@@ -309,7 +328,7 @@ func panelStep(ctx context.Context, br *browserRun, rep *report.Report, name str
 	if err != nil || step == nil {
 		return err == nil, err
 	}
-	return landed(step, res), nil
+	return landed(step, res, rep.Gate()), nil
 }
 
 // incidentStep serves the reference panel for the API svc, signs in as

@@ -128,7 +128,7 @@ func deploymentPanelStep(ctx context.Context, rep *report.Report, o *options, br
 	if err != nil {
 		return err
 	}
-	landed(step, res)
+	landed(step, res, rep.Gate())
 	return nil
 }
 

@@ -137,3 +137,47 @@ const submitDisabledJS = `(() => {
 	const b = document.querySelector('[data-smoke-field="submit"]');
 	return !!b && (b.disabled || b.getAttribute("aria-disabled") === "true");
 })()`
+
+// contentJS is the signed-in page's visible text beyond its navigation,
+// its controls and its notices: what the person came for. Empty on a
+// page that shows nothing but a menu and a "Log out".
+const contentJS = `(() => {
+	` + visibleJS + `
+	const aside = "nav, header, footer, aside, [role=navigation], [role=banner], [role=contentinfo], [role=complementary], " +
+		"button, a, [role=button], input, select, textarea, label, option, script, style, noscript, template, " +
+		"[role=alert], [role=status], [aria-live]";
+	const parts = [];
+	if (document.body) {
+		const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+		for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+			const t = n.textContent.trim(), el = n.parentElement;
+			if (t && el && !el.closest(aside) && visible(el)) { parts.push(t); }
+		}
+	}
+	return parts.join(" ").slice(0, 300);
+})()`
+
+// storageJS reads what a script of the page's origin can read back later:
+// localStorage and sessionStorage (key=value), document.cookie (the
+// cookies that are not HttpOnly), and every IndexedDB store's records as
+// JSON. It runs as a promise (IndexedDB answers in callbacks).
+const storageJS = `(async () => {
+	const dump = s => { const out = []; try { for (let i = 0; i < s.length; i++) { const k = s.key(i); out.push(k + "=" + s.getItem(k)); } } catch (e) {} return out; };
+	const out = {local: dump(window.localStorage), session: dump(window.sessionStorage), cookies: "", indexeddb: []};
+	try { out.cookies = document.cookie || ""; } catch (e) {}
+	try {
+		const dbs = indexedDB.databases ? await indexedDB.databases() : [];
+		for (const d of dbs) {
+			const db = await new Promise((ok, no) => { const r = indexedDB.open(d.name); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+			for (const name of db.objectStoreNames) {
+				const all = await new Promise(ok => {
+					const q = db.transaction(name, "readonly").objectStore(name).getAll();
+					q.onsuccess = () => ok(q.result); q.onerror = () => ok([]);
+				});
+				out.indexeddb.push(d.name + "/" + name + "=" + JSON.stringify(all).slice(0, 65536));
+			}
+			db.close();
+		}
+	} catch (e) {}
+	return out;
+})()`

@@ -20,16 +20,16 @@ func judge(res *Result, o SignInOptions) []Problem {
 		if failing != nil {
 			what += "; behind it: " + failing.String()
 		}
-		ps = append(ps, Problem{ClassSignIn, what})
+		ps = append(ps, newProblem(ClassSignIn, what))
 	case !res.Landed:
 		what := fmt.Sprintf("the sign-in did not reach %s within %s; the page (%s) showed no error: %q",
 			strings.Join(o.Landing, " or "), o.Timeout, res.Page, res.Text)
 		if failing != nil {
 			what += "; behind it: " + failing.String()
 		}
-		ps = append(ps, Problem{ClassSignIn, what})
+		ps = append(ps, newProblem(ClassSignIn, what))
 	case res.Shown != "":
-		ps = append(ps, Problem{ClassSignIn, fmt.Sprintf("signed in to %s, but the page shows %q", res.Page, res.Shown)})
+		ps = append(ps, newProblem(ClassSignIn, fmt.Sprintf("signed in to %s, but the page shows %q", res.Page, res.Shown)))
 	}
 	// What the page said of a failed sign-in, against what the API
 	// answered (message.go): a server error shown as the person's mistake
@@ -45,21 +45,21 @@ func judge(res *Result, o SignInOptions) []Problem {
 			if res.Shown != "" {
 				said = fmt.Sprintf(" (%q)", res.Shown)
 			}
-			ps = append(ps, Problem{ClassBlame, fmt.Sprintf("%s%s; the API answered: %s (%s)", why, said, failing, a)})
+			ps = append(ps, newProblem(ClassBlame, fmt.Sprintf("%s%s; the API answered: %s (%s)", why, said, failing, a)))
 		}
 	}
 	for _, q := range res.Requests {
 		switch {
 		case q.preflightRefused():
-			ps = append(ps, Problem{ClassCORS, fmt.Sprintf("the browser did not send %s %s: the API allows no request from the panel's origin (%s): "+
-				"add the panel's origin to the API's allowed origins", q.Method, q.URL, q.Failure)})
+			ps = append(ps, newProblem(ClassCORS, fmt.Sprintf("the browser did not send %s %s: the API allows no request from the panel's origin (%s): "+
+				"add the panel's origin to the API's allowed origins", q.Method, q.URL, q.Failure)))
 		case q.Withheld:
 			status := "of a status the browser did not say"
 			if q.Status != 0 {
 				status = fmt.Sprintf("HTTP %d", q.Status)
 			}
-			ps = append(ps, Problem{ClassCORS, fmt.Sprintf("the API's answer to %s %s (%s) carried no CORS header for the panel's origin, "+
-				"so the browser withheld it from the page (%s): set the header on every answer, errors included", q.Method, q.URL, status, q.Failure)})
+			ps = append(ps, newProblem(ClassCORS, fmt.Sprintf("the API's answer to %s %s (%s) carried no CORS header for the panel's origin, "+
+				"so the browser withheld it from the page (%s): set the header on every answer, errors included", q.Method, q.URL, status, q.Failure)))
 		}
 	}
 	return ps

@@ -37,7 +37,30 @@ type recorder struct {
 	console []string
 	dialogs []string // the messages of the dialog boxes the page opened
 	changed time.Time
+
+	// What the secrets check reads (secrets.go), kept whole and never
+	// reported: every URL the page visited or asked for, fragment
+	// included; everything it wrote to the console, at every level, its
+	// objects as JSON; and the tokens the API issued to it.
+	urls    []string
+	said    []string
+	issued  []issued
+	reading int // console objects and answers' bodies still being read
 }
+
+// issued is a token pair an answer gave the page (a sign-in's, a
+// refresh's), and the request that got it.
+type issued struct {
+	url             string // the request's, without its query
+	access, refresh string
+}
+
+// Bounds on what the secrets check keeps of a page.
+const (
+	maxKeptURLs  = 500
+	maxKeptSaid  = 500
+	maxSaidBytes = 64 << 10
+)
 
 // answer is what a paused answer showed: its status, and an error
 // answer's envelope. The network events give the status too, but for an
@@ -73,6 +96,18 @@ func (r *recorder) intercept(e *fetch.EventRequestPaused) {
 		r.mu.Unlock()
 	}()
 	a := answer{status: int(e.ResponseStatusCode)}
+	if a.status >= 200 && a.status < 300 && jsonAnswer(e.ResponseHeaders) {
+		// A token pair the API gave the page: the secrets the page must
+		// not leak, and the session its sign-out must end.
+		if body, err := chromedp.Call(r.tab, fetch.GetResponseBody, fetch.GetResponseBodyParams{RequestID: e.RequestID}); err == nil {
+			if t, ok := tokensIn(body.Body); ok {
+				t.url = withoutQuery(e.Request.URL)
+				r.mu.Lock()
+				r.issued = append(r.issued, t)
+				r.mu.Unlock()
+			}
+		}
+	}
 	if a.status >= 400 {
 		if body, err := chromedp.Call(r.tab, fetch.GetResponseBody, fetch.GetResponseBodyParams{RequestID: e.RequestID}); err == nil {
 			var env envelope
@@ -104,7 +139,14 @@ func (r *recorder) event(ev any) {
 		go func() {
 			_, _ = chromedp.Call(r.tab, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
 		}()
+	case *page.EventFrameNavigated:
+		r.keepURL(e.Frame.URL + e.Frame.URLFragment)
+		return
+	case *page.EventNavigatedWithinDocument:
+		r.keepURL(e.URL)
+		return
 	case *network.EventRequestWillBeSent:
+		r.keepURL(e.Request.URL + e.Request.URLFragment)
 		if e.Type != network.ResourceTypeFetch && e.Type != network.ResourceTypeXHR {
 			return
 		}
@@ -136,21 +178,28 @@ func (r *recorder) event(ev any) {
 			}
 		}
 	case *cdpruntime.EventConsoleAPICalled:
-		if e.Type == cdpruntime.ConsoleAPICalledTypeError || e.Type == cdpruntime.ConsoleAPICalledTypeAssert {
-			var parts []string
-			for _, a := range e.Args {
-				if a.Value != nil {
-					var s string
-					if json.Unmarshal(a.Value, &s) == nil {
-						parts = append(parts, s)
-						continue
-					}
-					parts = append(parts, string(a.Value))
-				} else {
-					parts = append(parts, a.Description)
+		var parts []string
+		for _, a := range e.Args {
+			if a.Value != nil {
+				var s string
+				if json.Unmarshal(a.Value, &s) == nil {
+					parts = append(parts, s)
+					continue
+				}
+				parts = append(parts, string(a.Value))
+			} else {
+				parts = append(parts, a.Description)
+				if a.ObjectID != "" {
+					// An object is shown cut short: read it whole.
+					r.reading++
+					go r.readObject(a.ObjectID)
 				}
 			}
-			r.addConsole("console.error: " + strings.Join(parts, " "))
+		}
+		line := strings.Join(parts, " ")
+		r.keepSaid(line)
+		if e.Type == cdpruntime.ConsoleAPICalledTypeError || e.Type == cdpruntime.ConsoleAPICalledTypeAssert {
+			r.addConsole("console.error: " + line)
 		}
 	case *cdpruntime.EventExceptionThrown:
 		text := e.ExceptionDetails.Text
@@ -166,6 +215,97 @@ func (r *recorder) event(ev any) {
 		return
 	}
 	r.changed = time.Now()
+}
+
+// keepURL keeps a URL for the secrets check; the caller holds r.mu.
+func (r *recorder) keepURL(u string) {
+	if u != "" && len(r.urls) < maxKeptURLs && (len(r.urls) == 0 || r.urls[len(r.urls)-1] != u) {
+		r.urls = append(r.urls, u)
+	}
+}
+
+// keepSaid keeps what the page wrote to the console for the secrets
+// check; the caller holds r.mu.
+func (r *recorder) keepSaid(s string) {
+	if len(r.said) < maxKeptSaid {
+		r.said = append(r.said, s[:min(len(s), maxSaidBytes)])
+	}
+}
+
+// readObject keeps a console object as JSON, as a script that sends the
+// console to an error-reporting tool would read it.
+func (r *recorder) readObject(id cdpruntime.RemoteObjectID) {
+	v, err := chromedp.Call(r.tab, cdpruntime.CallFunctionOn, cdpruntime.CallFunctionOnParams{
+		FunctionDeclaration: `function () { try { return JSON.stringify(this); } catch (e) { return String(this); } }`,
+		ObjectID:            id, ReturnByValue: new(true)})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reading--
+	if err == nil && v.Result != nil {
+		var s string
+		if json.Unmarshal(v.Result.Value, &s) == nil {
+			r.keepSaid(s)
+		}
+	}
+}
+
+// kept is what the secrets check reads: the URLs, the console's lines
+// and the tokens issued, once the objects and bodies being read are in.
+func (r *recorder) kept(ctx context.Context) (urls, said []string, tokens []issued) {
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+		r.mu.Lock()
+		reading := r.reading + r.paused
+		r.mu.Unlock()
+		if reading == 0 || !sleep(ctx, 10*time.Millisecond) {
+			break
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.urls), slices.Clone(r.said), slices.Clone(r.issued)
+}
+
+// count is how many calls the page has made so far.
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.order)
+}
+
+// jsonAnswer: the answer's Content-Type is JSON.
+func jsonAnswer(headers []*fetch.HeaderEntry) bool {
+	for _, h := range headers {
+		if strings.EqualFold(h.Name, "Content-Type") && strings.Contains(strings.ToLower(h.Value), "json") {
+			return true
+		}
+	}
+	return false
+}
+
+// tokensIn reads the token pair of an answer's body: access_token and
+// refresh_token, at its top or one object down ({"data": {…}}).
+func tokensIn(body []byte) (issued, bool) {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil {
+		return issued{}, false
+	}
+	read := func(m map[string]json.RawMessage) (t issued) {
+		_ = json.Unmarshal(m["access_token"], &t.access)
+		_ = json.Unmarshal(m["refresh_token"], &t.refresh)
+		return t
+	}
+	if t := read(top); t.access != "" || t.refresh != "" {
+		return t, true
+	}
+	for _, v := range top {
+		var inner map[string]json.RawMessage
+		if json.Unmarshal(v, &inner) == nil {
+			if t := read(inner); t.access != "" || t.refresh != "" {
+				return t, true
+			}
+		}
+	}
+	return issued{}, false
 }
 
 // addConsole keeps a console line whole (to a bound): it is masked before

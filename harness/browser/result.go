@@ -5,6 +5,8 @@ package browser
 import (
 	"fmt"
 	"strings"
+
+	"github.com/appydex/smoke/schema"
 )
 
 // Request is one call the page made while signing in, and its answer as
@@ -51,10 +53,13 @@ func (r Request) preflightRefused() bool {
 	return r.Withheld && strings.HasPrefix(r.Failure, "CORS: Preflight")
 }
 
-// Problem is one thing wrong with the sign-in, with its class.
+// Problem is one thing wrong with the sign-in, with its class, and the
+// severity and rule that judged it (rules.go; docs/panel.md).
 type Problem struct {
-	Class Class  `json:"class"`
-	What  string `json:"what"`
+	Class    Class           `json:"class"`
+	What     string          `json:"what"`
+	Severity schema.Severity `json:"severity"`
+	Rule     string          `json:"rule"`
 }
 
 // Class is the kind of a Problem, as reports and tests tell them apart.
@@ -67,6 +72,9 @@ const (
 	ClassCORS      Class = "cors"        // an answer the browser withheld from the page
 	ClassNoForm    Class = "form"        // no sign-in form the harness can fill
 	ClassPanelDown Class = "unreachable" // the panel's page does not load
+	ClassSignedIn  Class = "signed-in"   // the signed-in page does not work: a call of its failed, or it shows nothing
+	ClassSession   Class = "session"     // the page's sign-out left the session live
+	ClassSecret    Class = "secret"      // a secret where it leaks from: a URL, script-readable storage, the console
 )
 
 // Result is what the person would have seen.
@@ -85,8 +93,12 @@ type Result struct {
 	// none was, when one should have been.
 	Screenshot      string `json:"screenshot,omitempty"`
 	ScreenshotError string `json:"screenshot_error,omitempty"`
-	// SignedOut says how the session ended, when SignInOptions.SignOut asked.
+	// SignedOut says how the page signed out, when SignInOptions.SignOut
+	// asked; Session what became of the session the API gave the page:
+	// whether the page called the API to end it, and whether the API
+	// still refreshes its token.
 	SignedOut string    `json:"signed_out,omitempty"`
+	Session   string    `json:"session,omitempty"`
 	Problems  []Problem `json:"problems,omitempty"`
 	// CodePage is the page that asked for the one-time code after the
 	// email and password were sent ("" when the sign-in page asked for all
@@ -99,8 +111,20 @@ type Result struct {
 	Retried []string `json:"retried,omitempty"`
 }
 
-// Passed is a sign-in that landed with nothing wrong.
-func (r *Result) Passed() bool { return r.Landed && len(r.Problems) == 0 }
+// Passed is a sign-in that landed with no problem of error severity
+// (warnings and notices are said, and pass).
+func (r *Result) Passed() bool { return r.Landed && r.Worst() != schema.Error }
+
+// Worst is the gravest severity among the problems; "" when there are none.
+func (r *Result) Worst() schema.Severity {
+	var worst schema.Severity
+	for _, p := range r.Problems {
+		if severityRank(p.Severity) > severityRank(worst) {
+			worst = p.Severity
+		}
+	}
+	return worst
+}
 
 // Failing is the request behind a failure: the first API call the browser
 // got no usable answer to, else nil.

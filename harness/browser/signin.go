@@ -42,6 +42,10 @@ type SignInOptions struct {
 	SignOut bool
 	// Phrases add to DefaultPhrases, for a panel in another language.
 	Phrases Phrases
+	// Session is where the API refreshes and ends a session: with
+	// SignOut, the harness asks it whether the page's sign-out ended the
+	// session the page was given, and ends one left open.
+	Session SessionPaths
 }
 
 // defaultTimeout is how long a sign-in waits for the page when
@@ -107,7 +111,7 @@ func (b *Browser) signIn(ctx context.Context, o SignInOptions) (*Result, error) 
 	if err := a.run(); err != nil {
 		return nil, err
 	}
-	b.finish(ctx, a.tab, a.rec, a.res, o)
+	a.finish()
 	return a.res, ctx.Err()
 }
 
@@ -223,6 +227,11 @@ type attempt struct {
 	res      *Result
 	o        SignInOptions
 	loaded   bool // the panel's page loaded (load)
+	// sentFrom is how many calls the page had made when the form was
+	// sent: the calls from there on are the sign-in's and the signed-in
+	// page's. content is the signed-in page's text beyond its navigation.
+	sentFrom int
+	content  string
 }
 
 // open opens a tab of its own, with a fresh profile, and starts recording
@@ -292,7 +301,7 @@ func (b *Browser) watch(ctx context.Context, o SignInOptions, tab context.Contex
 
 // problem adds a problem of class c to the result.
 func (a *attempt) problem(c Class, what string) {
-	a.res.Problems = append(a.res.Problems, Problem{c, what})
+	a.res.Problems = append(a.res.Problems, newProblem(c, what))
 }
 
 // run signs in: the form filled and sent, the one-time code typed where
@@ -330,6 +339,11 @@ func (a *attempt) run() error {
 	// On a signed-in page only an error counts: a welcome notice is not one.
 	a.res.Landed, a.res.Page, a.res.Text = a.o.landedAt(st), st.page(), st.Text
 	a.res.Shown = base.shown(st, a.rec, a.res.Landed)
+	if a.res.Landed {
+		if a.content, err = evaluate[string](a.tab, contentJS); err != nil {
+			return fmt.Errorf("read the signed-in page: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -392,6 +406,7 @@ func (a *attempt) sendForm() (base baseline, codeLater, sent bool, err error) {
 		}
 		return err
 	}
+	a.sentFrom = a.rec.count()
 	if err := send(a.tab, a.o, typing, remark); err != nil {
 		a.problem(ClassNoForm, "the sign-in form at "+a.o.PanelURL+" did not take what was typed: "+err.Error())
 		return base, codeLater, false, nil
@@ -499,24 +514,29 @@ func waitForAnswer(ctx context.Context, tab context.Context, rec *recorder, o Si
 }
 
 // finish reads the answers' bodies, judges, keeps a screenshot of a
-// failure and signs out of a success.
+// failure, signs out of a success and checks that the sign-out ended the
+// session; last, it looks for the secrets where they leak from.
 // Everything the page said is masked here, before it is cut to length or
 // quoted: a panel that echoes the password or the code must not put it in
 // a report.
-func (b *Browser) finish(ctx context.Context, tab context.Context, rec *recorder, res *Result, o SignInOptions) {
+func (a *attempt) finish() {
+	ctx, tab, rec, res, o := a.ctx, a.tab, a.rec, a.res, a.o
 	mask := func(s string) string { return redact.Secrets(s, o.Password, o.OTP) }
-	res.Requests = rec.requests(tab)
-	for i := range res.Requests {
-		q := &res.Requests[i]
-		q.URL, q.Message, q.Failure = mask(q.URL), mask(q.Message), mask(q.Failure)
+	maskRequests := func(qs []Request) []Request {
+		for i := range qs {
+			q := &qs[i]
+			q.URL, q.Message, q.Failure = mask(q.URL), mask(q.Message), mask(q.Failure)
+		}
+		return qs
 	}
+	res.Requests = maskRequests(rec.requests(tab))
 	for _, line := range rec.consoleLines() {
 		res.Console = append(res.Console, clip(mask(line)))
 	}
 	res.Shown, res.Text = clip(mask(res.Shown)), clip(mask(res.Text))
 	res.Problems = append(res.Problems, judge(res, o)...)
-	for i := range res.Problems {
-		res.Problems[i].What = mask(res.Problems[i].What)
+	if res.Landed {
+		res.Problems = append(res.Problems, signedInProblems(res, a.sentFrom, a.content)...)
 	}
 	if !res.Passed() && o.ScreenshotDir != "" && ctx.Err() == nil {
 		// The screenshot shows the page as it was, but for the one-time
@@ -525,33 +545,52 @@ func (b *Browser) finish(ctx context.Context, tab context.Context, rec *recorder
 		_, _ = evaluate[bool](tab, hideCodeJS)
 		res.Screenshot, res.ScreenshotError = saveScreenshot(tab, o)
 	}
-	switch {
-	case !o.SignOut || ctx.Err() != nil:
-	case res.Landed:
-		res.SignedOut = signOut(tab, o)
-	case res.Page != "":
-		// Not where it should have landed, but perhaps signed in all the
-		// same (a panel that lands elsewhere): a session the API opened
-		// is ended if the page offers the way.
-		if found, err := evaluate[bool](tab, findSignOutJS); err == nil && found {
-			res.SignedOut = "the page offered a sign-out control though the sign-in did not land: " + signOut(tab, o)
+	stores := []storage{readStorage(tab)}
+	if o.SignOut && ctx.Err() == nil {
+		before := rec.count()
+		pageSignedOut := false
+		switch {
+		case res.Landed:
+			res.SignedOut, pageSignedOut = signOut(tab, o)
+		case res.Page != "":
+			// Not where it should have landed, but perhaps signed in all
+			// the same (a panel that lands elsewhere): a session the API
+			// opened is ended if the page offers the way.
+			if found, err := evaluate[bool](tab, findSignOutJS); err == nil && found {
+				var said string
+				said, pageSignedOut = signOut(tab, o)
+				res.SignedOut = "the page offered a sign-out control though the sign-in did not land: " + said
+			}
+		}
+		stores = append(stores, readStorage(tab))
+		_, _, tokens := rec.kept(ctx)
+		var p *Problem
+		res.Session, p = endSession(ctx, o, tokens, pageSignedOut, maskRequests(rec.requests(tab))[before:])
+		if p != nil {
+			res.Problems = append(res.Problems, *p)
 		}
 	}
+	urls, said, tokens := rec.kept(ctx)
+	res.Problems = append(res.Problems, secretProblems(o, urls, said, tokens, stores...)...)
+	for i := range res.Problems {
+		res.Problems[i].What = mask(res.Problems[i].What)
+	}
+	res.Session = mask(res.Session)
 }
 
 // signOut clicks the page's sign-out control and waits for it to leave the
-// signed-in page.
-func signOut(tab context.Context, o SignInOptions) string {
+// signed-in page; ok says it did.
+func signOut(tab context.Context, o SignInOptions) (said string, ok bool) {
 	found, err := evaluate[bool](tab, findSignOutJS)
 	if err != nil || !found {
-		return "the page has no sign-out control: the browser's session stays until it expires"
+		return "the page has no sign-out control", false
 	}
 	before, _ := readPage(tab)
 	clickCtx, cancel := context.WithTimeout(tab, o.Timeout)
 	err = chromedp.Do(clickCtx, chromedp.Click(`[data-smoke-field="signout"]`))
 	cancel()
 	if err != nil {
-		return "the sign-out control did not respond: " + err.Error()
+		return "the sign-out control did not respond: " + err.Error(), false
 	}
 	// Signed out once the page moves on: a panel ends the session, then
 	// leaves the signed-in page (the tab closes after this, so nothing in
@@ -559,10 +598,10 @@ func signOut(tab context.Context, o SignInOptions) string {
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(pollEvery) {
 		st, err := readPage(tab)
 		if err == nil && st.page() != before.page() {
-			return "signed out through the page (now on " + st.page() + ")"
+			return "signed out through the page (now on " + st.page() + ")", true
 		}
 	}
-	return "the page's sign-out control was clicked, but the page stayed signed in"
+	return "the page's sign-out control was clicked, but the page stayed signed in", false
 }
 
 // saveScreenshot writes a PNG of the tab into o.ScreenshotDir and returns

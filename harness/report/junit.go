@@ -41,13 +41,16 @@ type junitProperty struct {
 }
 
 type junitCase struct {
-	Classname string        `xml:"classname,attr"`
-	Name      string        `xml:"name,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	Error     *junitFailure `xml:"error,omitempty"` // the step did not finish: interrupted
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
+	Classname string `xml:"classname,attr"`
+	Name      string `xml:"name,attr"`
+	Time      string `xml:"time,attr"`
+	// Properties of a case, as Jenkins and Surefire read them: a browser
+	// step's problems, each with its severity, class and rule.
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Failure    *junitFailure   `xml:"failure,omitempty"`
+	Error      *junitFailure   `xml:"error,omitempty"` // the step did not finish: interrupted
+	Skipped    *junitSkipped   `xml:"skipped,omitempty"`
+	SystemOut  string          `xml:"system-out,omitempty"`
 }
 
 type junitFailure struct {
@@ -72,6 +75,14 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		total += s.DurationMS
 		c := junitCase{Classname: "smoke." + r.Command, Name: s.Name, Time: seconds(s.DurationMS)}
 		details := append(append([]string{}, s.Lines...), strings.Split(strings.TrimRight(schema.Explained(s.Findings), "\n"), "\n")...)
+		if s.Browser != nil && len(s.Browser.Problems) > 0 {
+			// The admin panel's problems, each with its class, severity and
+			// rule (also in the step's lines, marked).
+			c.Properties = append(c.Properties, junitProperty{"smoke.panel.worst", string(s.Browser.Worst())})
+			for _, p := range s.Browser.Problems {
+				c.Properties = append(c.Properties, junitProperty{"smoke.panel." + string(p.Severity), string(p.Class) + " " + p.Rule + ": " + p.What})
+			}
+		}
 		text := strings.TrimSpace(strings.Join(details, "\n"))
 		switch s.Status {
 		case Fail:

@@ -38,6 +38,19 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		r.markdownStep(b, s)
 	}
+	// A browser step that passed may still have said something: a
+	// warning or a notice of the admin panel's (docs/panel.md).
+	said := false
+	for _, s := range r.Steps {
+		if s.Browser == nil || s.Status == Fail || s.Status == Interrupted || len(s.Browser.Problems) == 0 {
+			continue
+		}
+		if !said {
+			b.WriteString("\n### Said of the admin panel, not failing\n\n")
+			said = true
+		}
+		browserProblems(b, s, func(schema.Severity) bool { return true })
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -79,8 +92,22 @@ func (r *Report) markdownStep(b *strings.Builder, s *Step) {
 			fence(b, "sql", f.Fix)
 		}
 	}
+	browserProblems(b, s, func(schema.Severity) bool { return true })
 	for _, a := range s.Attachments {
 		fmt.Fprintf(b, "- screenshot: `%s` (in the job's artifacts)\n", filepath.Base(a))
+	}
+}
+
+// browserProblems lists the problems of a browser step that which
+// selects, each with its severity, class and rule.
+func browserProblems(b *strings.Builder, s *Step, which func(schema.Severity) bool) {
+	if s.Browser == nil {
+		return
+	}
+	for _, p := range s.Browser.Problems {
+		if which(p.Severity) {
+			fmt.Fprintf(b, "- **%s** panel `%s` (%s): %s\n", p.Severity, p.Class, p.Rule, p.What)
+		}
 	}
 }
 
@@ -154,6 +181,13 @@ func (r *Report) WriteAnnotations(w io.Writer) error {
 		}
 		if s.Reproduced {
 			continue
+		}
+		if s.Browser != nil && s.Status != Fail && s.Status != Interrupted {
+			for _, p := range s.Browser.Problems {
+				if p.Severity == schema.Warning {
+					annotate(b, "warning", fmt.Sprintf("%s: %s panel %s", title, p.Severity, p.Class), p.What+" ("+p.Rule+")", nil)
+				}
+			}
 		}
 		for _, f := range s.Findings {
 			level := "error"

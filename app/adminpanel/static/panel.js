@@ -1,13 +1,32 @@
-// The appydex admin panel: sign in, then the dashboard. It talks to the API
-// named in /config.js. On an error it shows what the API said (the
-// envelope's message and code); it says "Cannot connect to server" only when
-// the API cannot be reached at all.
+// The appydex admin panel: sign in, then the dashboard, one page that
+// shows one view or the other (/ and /dashboard). It talks to the API named
+// in /config.js. On an error it shows what the API said (the envelope's
+// message and code); it says "Cannot connect to server" only when the API
+// cannot be reached at all.
+//
+// The tokens live in this page's memory only: never in a URL, storage or
+// cookie a script could read later, nor in the console. Reloading the page
+// signs out of the page (the API's session ends with its refresh token's
+// lifetime, or at the next sign-out).
 "use strict";
 
 const api = window.APPYDEX.api.replace(/\/+$/, "");
+let session = null; // {access, refresh} while signed in
+
+function view() {
+  return document.querySelector("main:not([hidden])");
+}
+
+function show(name) {
+  for (const main of document.querySelectorAll("main")) {
+    main.hidden = main.id !== name + "-view";
+    main.querySelector(".error").hidden = true;
+  }
+  document.title = name === "dashboard" ? "appydex admin — dashboard" : "appydex admin — sign in";
+}
 
 function showError(text) {
-  const el = document.getElementById("error");
+  const el = view().querySelector(".error");
   el.textContent = text;
   el.hidden = false;
 }
@@ -70,7 +89,7 @@ async function signIn(event) {
   event.preventDefault();
   const form = event.target;
   const button = form.querySelector("button");
-  document.getElementById("error").hidden = true;
+  view().querySelector(".error").hidden = true;
   button.disabled = true;
   try {
     const resp = await send("POST", "/api/v1/auth/login", {
@@ -78,38 +97,48 @@ async function signIn(event) {
     });
     if (!resp) return;
     const tokens = await resp.json();
-    sessionStorage.setItem("access_token", tokens.access_token);
-    sessionStorage.setItem("refresh_token", tokens.refresh_token);
-    location.assign("/dashboard");
+    session = { access: tokens.access_token, refresh: tokens.refresh_token };
+    form.reset();
+    history.pushState(null, "", "/dashboard");
+    await dashboard();
   } finally {
     button.disabled = false;
   }
 }
 
 async function dashboard() {
-  const access = sessionStorage.getItem("access_token");
-  if (!access) {
-    location.replace("/");
+  if (!session) {
+    history.replaceState(null, "", "/");
+    show("signin");
     return;
   }
-  const resp = await send("GET", "/api/v1/auth/me", { token: access });
+  show("dashboard");
+  document.getElementById("who").textContent = "Loading your account…";
+  const resp = await send("GET", "/api/v1/auth/me", { token: session.access });
   if (!resp) return;
   const me = await resp.json();
   document.getElementById("who").textContent = "Signed in as " + (me.email || me.phone || me.id);
-  document.getElementById("signout").addEventListener("click", signOut);
 }
 
 async function signOut() {
-  const refresh = sessionStorage.getItem("refresh_token");
-  sessionStorage.clear();
+  const refresh = session && session.refresh;
+  session = null;
   if (refresh && !(await send("POST", "/api/v1/auth/logout", { body: { refresh_token: refresh } }))) {
     return;
   }
-  location.assign("/");
+  history.pushState(null, "", "/");
+  show("signin");
 }
 
-if (document.body.dataset.page === "signin") {
-  document.getElementById("signin").addEventListener("submit", signIn);
-} else {
-  dashboard();
+function route() {
+  if (location.pathname === "/dashboard") {
+    dashboard();
+  } else {
+    show("signin");
+  }
 }
+
+document.getElementById("signin").addEventListener("submit", signIn);
+document.getElementById("signout").addEventListener("click", signOut);
+window.addEventListener("popstate", route);
+route();
