@@ -370,6 +370,11 @@ func (r *recorder) requests(tab context.Context) []Request {
 				out[i].Status = a.status
 			}
 		}
+		if out[i].Status != 0 && !out[i].Withheld && out[i].Failure == "net::ERR_ABORTED" {
+			// Answered: Chrome calls an answer with no body to read (a
+			// 204, paused and let go) aborted. The status is what counts.
+			out[i].Failure = ""
+		}
 	}
 	r.mu.Unlock()
 	for i, id := range ids {
