@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/flow"
 	"github.com/appydex/smoke/harness/report"
 	"github.com/appydex/smoke/schema"
@@ -220,4 +221,45 @@ func TestAnnotationsNameTheMigrationFileAndLine(t *testing.T) {
 	for _, l := range lines {
 		assert.True(t, strings.HasPrefix(l, "::error ") || strings.HasPrefix(l, "::warning "), "one command a line: %q", l)
 	}
+}
+
+// The admin panel's problems reach every report with their class,
+// severity and rule: the JSON (which follows the schema), the JUnit
+// case's properties, the Markdown summary — a failing step's under "What
+// failed", a passing step's warnings beneath — and a warning's annotation.
+func TestTheAdminPanelsProblemsReachEveryReport(t *testing.T) {
+	rep := report.New("verify")
+	failed := rep.Start("admin panel")
+	failed.Browser = &browser.Result{Landed: true, Page: "/dashboard", Requests: []browser.Request{}, Problems: []browser.Problem{
+		{Class: browser.ClassSession, What: "the page's sign-out left the session live", Severity: schema.Error, Rule: "panel.session-live"}}}
+	failed.Fail("the admin panel's sign-in failed in a browser")
+	passed := rep.Start("admin panel again")
+	passed.Browser = &browser.Result{Landed: true, Page: "/dashboard", Requests: []browser.Request{}, Problems: []browser.Problem{
+		{Class: browser.ClassSecret, What: "the access token is in sessionStorage (under \"token\")", Severity: schema.Warning, Rule: "secret.access-token"}}}
+	passed.Pass("signed in")
+	rep.Finish("do not deploy")
+
+	var out bytes.Buffer
+	require.NoError(t, rep.WriteJSON(&out))
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(out.Bytes(), &doc))
+	sch := &openapi3.Schema{}
+	require.NoError(t, json.Unmarshal(report.Schema, sch))
+	require.NoError(t, sch.VisitJSON(any(doc)), "the report follows report.schema.json")
+	assert.Contains(t, out.String(), `"severity": "warning"`)
+	assert.Contains(t, out.String(), `"rule": "secret.access-token"`)
+
+	var junit bytes.Buffer
+	require.NoError(t, rep.WriteJUnit(&junit))
+	assert.Contains(t, junit.String(), `<property name="smoke.panel.error" value="session panel.session-live: the page&#39;s sign-out left the session live"></property>`)
+	assert.Contains(t, junit.String(), `<property name="smoke.panel.warning" value="secret secret.access-token: the access token is in sessionStorage (under &#34;token&#34;)"></property>`)
+
+	var md bytes.Buffer
+	require.NoError(t, rep.WriteMarkdown(&md))
+	assert.Contains(t, md.String(), "- **error** panel `session` (panel.session-live): the page's sign-out left the session live")
+	assert.Contains(t, md.String(), "### Said of the admin panel, not failing\n\n- **warning** panel `secret` (secret.access-token): the access token is in sessionStorage")
+
+	var ann bytes.Buffer
+	require.NoError(t, rep.WriteAnnotations(&ann))
+	assert.Contains(t, ann.String(), "::warning title=smoke verify%3A warning panel secret::the access token is in sessionStorage (under \"token\") (secret.access-token)")
 }
