@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -470,5 +471,45 @@ func TestACodeSplitIntoBoxes(t *testing.T) {
 	if got := classes(res); got != browser.ClassNoForm ||
 		!strings.Contains(res.Problems[0].What, "in 4 boxes, a character each, but the code given has 6 characters") {
 		t.Errorf("four boxes: problems %v", res.Problems)
+	}
+}
+
+// What a script can read back later is read from the real browser:
+// IndexedDB's records and the cookies that are not HttpOnly, and an
+// address's fragment is an address like any other.
+func TestSecretsInIndexedDBCookiesAndFragmentsAreFound(t *testing.T) {
+	b := browsertest.Shared(t)
+	a := api(t, 200, true)
+	page := `<!doctype html><form id=f><input name=email type=email><input name=password type=password>
+		<input name=otp placeholder="One-time code"><button>Sign in</button></form>
+		<script>f.onsubmit = async ev => {
+			ev.preventDefault();
+			const r = await fetch("API/api/v1/auth/login", {method: "POST", headers: {"Content-Type": "application/json"},
+				body: JSON.stringify({email_or_phone: f.email.value, password: f.password.value, otp: f.otp.value})});
+			const pair = await r.json();
+			document.cookie = "rt=" + pair.refresh_token + "; path=/";
+			await new Promise(ok => { const q = indexedDB.open("auth", 1);
+				q.onupgradeneeded = () => q.result.createObjectStore("tokens", {autoIncrement: true});
+				q.onsuccess = () => { const tx = q.result.transaction("tokens", "readwrite"); tx.objectStore("tokens").put({refresh: pair.refresh_token}); tx.oncomplete = ok; }; });
+			history.pushState(null, "", "/dashboard#access=" + pair.access_token);
+			document.body.innerHTML = "<h1>Dashboard</h1><p>Welcome</p><button onclick=\"location = '/'\">Sign out</button>";
+		};</script>`
+	panelURL := browsertest.Pages(t, map[string]string{"/": strings.ReplaceAll(page, "API", a.URL)})
+	withCORS(a, panelURL)
+	res := signIn(t, b, panelURL+"/")
+	var found []string
+	for _, p := range res.Problems {
+		if p.Class == browser.ClassSecret {
+			found = append(found, p.Rule+": "+p.What)
+		}
+	}
+	for _, want := range []string{
+		`secret.refresh-token: the refresh token is in IndexedDB (under "auth/tokens")`,
+		`secret.refresh-token: the refresh token is in a cookie scripts can read (not HttpOnly) (under "rt")`,
+		"secret.access-token-url: the access token is in a URL the page visited or asked for (" + panelURL + "/dashboard, in its fragment)",
+	} {
+		if !slices.Contains(found, want) {
+			t.Errorf("missing %q among %q", want, found)
+		}
 	}
 }
