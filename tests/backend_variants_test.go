@@ -3,7 +3,10 @@ package tests
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -103,7 +106,39 @@ USER 65534:65534`)
 		stack := upBackend(t, "reference")
 		good := expiryRun(t, stack, stack.Desc.Image)
 		assert.True(t, good.Passed, "the good image: %s", failures(good))
+
+		// Its token parser built without claims validation: exp unread.
+		broken := referenceVariant(t, stack.Desc.Image, "../app/auth/tokens.go",
+			"jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithTimeFunc(t.Now))", "jwt.WithoutClaimsValidation())")
+		bad := expiryRun(t, stack, broken)
+		assert.False(t, bad.Passed, "an image that never checks exp must fail the step")
+		assert.Contains(t, failures(bad), "[expiry] an expired access token is refused (401, in the envelope): status 200")
 	})
+}
+
+// referenceVariant is the reference API's image with its appydex-api
+// built from the repository's code with one edit — old replaced by new in
+// file, through go build's -overlay, the files themselves untouched — and
+// removed when the test ends. The edit must apply.
+func referenceVariant(t *testing.T, image, file, old, new string) string {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.Contains(t, string(src), old, "the edit applies to %s", file)
+	dir := t.TempDir()
+	edited, overlay := filepath.Join(dir, filepath.Base(file)), filepath.Join(dir, "overlay.json")
+	require.NoError(t, os.WriteFile(edited, []byte(strings.Replace(string(src), old, new, 1)), 0o644))
+	abs, err := filepath.Abs(file)
+	require.NoError(t, err)
+	spec, err := json.Marshal(map[string]map[string]string{"Replace": {abs: edited}})
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(overlay, spec, 0o644))
+	build := exec.Command("go", "build", "-overlay", overlay, "-trimpath", "-o", filepath.Join(dir, "appydex-api"), "../cmd/appydex-api")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM "+image+"\nCOPY appydex-api /appydex-api\n"), 0o644))
+	return buildImage(t, dir)
 }
 
 // derivedImage builds an image FROM image with the Dockerfile lines
@@ -111,12 +146,19 @@ USER 65534:65534`)
 // ends.
 func derivedImage(t *testing.T, image, steps string) string {
 	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM "+image+"\n"+steps+"\n"), 0o644))
+	return buildImage(t, dir)
+}
+
+// buildImage builds the image of the Dockerfile in dir, with dir as its
+// context, named for this test; it is removed when the test ends.
+func buildImage(t *testing.T, dir string) string {
+	t.Helper()
 	suffix := make([]byte, 6)
 	_, _ = rand.Read(suffix)
 	name := "appydex-smoke/derived-test:" + hex.EncodeToString(suffix)
-	cmd := exec.Command("docker", "build", "--quiet", "-t", name, "-")
-	cmd.Stdin = strings.NewReader("FROM " + image + "\n" + steps + "\n")
-	out, err := cmd.CombinedOutput()
+	out, err := exec.Command("docker", "build", "--quiet", "-t", name, dir).CombinedOutput()
 	require.NoError(t, err, "docker build: %s", out)
 	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", name).Run() })
 	return name
@@ -125,10 +167,27 @@ func derivedImage(t *testing.T, image, steps string) string {
 // The FastAPI image with a hash_token that keeps the token's signature —
 // a unique value that looks like a hash, and with the row's user, jti and
 // expiry rebuilds the token — works, and is told it stores its tokens in
-// the clear; so is the Rails image whose digest does the same. (The reference's image is a Go binary FROM scratch: see
+// the clear; so are the Rails image whose digest does the same, and the
+// reference API built with a HashToken that keeps the signature. (The reference's image is a Go binary FROM scratch: see
 // TestTokenStorageIsJudgedByWhatItIs for the same bug in the reference.)
 func TestABackendInContainersThatStoresTokensInTheClear(t *testing.T) {
 	t.Parallel()
+	t.Run("reference", func(t *testing.T) {
+		t.Parallel()
+		stack := upBackend(t, "reference")
+		broken := referenceVariant(t, stack.Desc.Image, "../app/auth/tokens.go",
+			"sum := sha256.Sum256([]byte(token))\n\treturn hex.EncodeToString(sum[:])",
+			`_, _ = sha256.Sum256, hex.EncodeToString
+	for i := len(token) - 1; i >= 0; i-- {
+		if token[i] == '.' {
+			return token[i+1:] // the signature: a unique value that looks like a hash
+		}
+	}
+	return token`)
+		res := flowRun(t, stack, broken)
+		failures := strings.Join(res.Failures(), "\n")
+		assert.Contains(t, failures, "[stored tokens] the refresh token is not stored in the clear (in no column of the user's rows, nor its JWT parts): stored in the clear")
+	})
 	for name, edit := range map[string]string{
 		"fastapi": `sed -i 's/return hashlib.sha256(token.encode()).hexdigest()/return token.rsplit(".", 1)[1]/' /srv/app/security.py && grep -q 'rsplit' /srv/app/security.py`,
 		"rails":   `sed -i 's/def digest(token) = Digest::SHA256.hexdigest(token)/def digest(token) = token.split(".").last/' /srv/app/lib/auth_tokens.rb && grep -q 'token.split' /srv/app/lib/auth_tokens.rb`,
