@@ -148,21 +148,9 @@ func TestABrokenBackendIsReportedInItsOwnWords(t *testing.T) {
 // backend runs against the deployment's database.
 func TestVerifyOfADeploymentOfTheFastAPIBackend(t *testing.T) {
 	t.Parallel()
-	pgtest.RequireDocker(t)
 	ctx := context.Background()
-	desc, err := backend.Load(fastapi)
-	require.NoError(t, err)
-	cfg, err := pgtest.Config()
-	require.NoError(t, err)
-	cfg.Source = pgenv.Container
-	_, err = backend.EnsureImages(ctx, desc, cfg, []string{desc.Image, desc.Incident.Image}, nil, "")
-	require.NoError(t, err)
-	deployment, err := backend.Up(ctx, desc, cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { deployment.Close(context.Background()) })
-	db, err := deployment.Database(ctx)
-	require.NoError(t, err)
-	_, err = deployment.Run(ctx, "migrate", desc.Incident.Image, desc.Commands.Migrate, db, nil)
+	desc, deployment, db := deploymentOf(t, fastapi)
+	_, err := deployment.Run(ctx, "migrate", desc.Incident.Image, desc.Commands.Migrate, db, nil)
 	require.NoError(t, err)
 
 	code, out, errOut := smoke(t, backendEnv, "verify", "--backend", fastapi, "--database-url", db.URL)
@@ -191,4 +179,27 @@ func TestDiffOfABackendsModelAndMigrations(t *testing.T) {
 	code, out, errOut = smoke(t, backendEnv, "diff", "--backend", incident, "migrations", "model")
 	require.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "error   column refresh_tokens.token_hash: missing in migrations (model has character varying(255))")
+}
+
+// deploymentOf is a deployment of the backend described in dir, as verify
+// meets one: its images present, a PostgreSQL on its network, and an
+// empty database there for the test to migrate as it needs. All of it is
+// removed when the test ends.
+func deploymentOf(t *testing.T, dir string) (*backend.Description, *backend.Stack, *pgenv.Database) {
+	t.Helper()
+	pgtest.RequireDocker(t)
+	ctx := context.Background()
+	desc, err := backend.Load(dir)
+	require.NoError(t, err)
+	cfg, err := pgtest.Config()
+	require.NoError(t, err)
+	cfg.Source = pgenv.Container
+	_, err = backend.EnsureImages(ctx, desc, cfg, []string{desc.Image, desc.Incident.Image}, nil, "")
+	require.NoError(t, err)
+	deployment, err := backend.Up(ctx, desc, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { deployment.Close(context.Background()) })
+	db, err := deployment.Database(ctx)
+	require.NoError(t, err)
+	return desc, deployment, db
 }

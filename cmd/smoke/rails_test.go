@@ -8,9 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/appydex/smoke/harness/backend"
 	"github.com/appydex/smoke/harness/browser"
-	"github.com/appydex/smoke/harness/pgenv"
 	"github.com/appydex/smoke/harness/pgtest"
 )
 
@@ -54,21 +52,9 @@ func TestReproOfTheRailsBackend(t *testing.T) {
 // database passes.
 func TestVerifyOfARailsDeploymentWithAMigrationAppliedOutOfOrder(t *testing.T) {
 	t.Parallel()
-	pgtest.RequireDocker(t)
 	ctx := context.Background()
-	desc, err := backend.Load(rails)
-	require.NoError(t, err)
-	cfg, err := pgtest.Config()
-	require.NoError(t, err)
-	cfg.Source = pgenv.Container
-	_, err = backend.EnsureImages(ctx, desc, cfg, []string{desc.Image}, nil, "")
-	require.NoError(t, err)
-	deployment, err := backend.Up(ctx, desc, cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { deployment.Close(context.Background()) })
-	db, err := deployment.Database(ctx)
-	require.NoError(t, err)
-	_, err = deployment.Run(ctx, "migrate", desc.Image, desc.Commands.Migrate, db, nil)
+	desc, deployment, db := deploymentOf(t, rails)
+	_, err := deployment.Run(ctx, "migrate", desc.Image, desc.Commands.Migrate, db, nil)
 	require.NoError(t, err)
 	_, err = deployment.Run(ctx, "roll back", desc.Image, []string{"bin/rails", "db:migrate:down", "VERSION=20240610140000"}, db, nil)
 	require.NoError(t, err)
