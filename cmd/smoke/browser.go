@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/appydex/smoke/app/adminpanel"
+	"github.com/appydex/smoke/harness/backend"
 	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/browser/container"
 	"github.com/appydex/smoke/harness/browser/kept"
@@ -187,11 +188,7 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 		}
 		return step, nil, nil
 	}
-	if d := r.o.backend; d != nil {
-		in.Phrases = browser.Phrases{Credentials: d.PanelPhrases.Credentials, Connection: d.PanelPhrases.Connection, Server: d.PanelPhrases.Server}
-		paths := d.Flow("", "").Paths
-		in.Session = browser.SessionPaths{Refresh: paths.Refresh, Logout: paths.Logout}
-	}
+	in = forBackend(in, r.o.backend)
 	in.ScreenshotDir = r.o.artifacts
 	in.ScreenshotName = fmt.Sprintf("%s-%s-%s.png", rep.Command, strings.ReplaceAll(name, " ", "-"), time.Now().Format("20060102-150405"))
 	in.SignOut = true
@@ -243,6 +240,18 @@ func (r *browserRun) signInStep(ctx context.Context, rep *report.Report, name st
 		step.Line("screenshot not saved under --artifacts %s: %s", r.o.artifacts, res.ScreenshotError)
 	}
 	return step, res, nil
+}
+
+// forBackend is in with what a backend's description says of its panel
+// and API (none without --backend): the panel's phrases in another
+// language, the paths that refresh and end a session.
+func forBackend(in browser.SignInOptions, d *backend.Description) browser.SignInOptions {
+	if d != nil {
+		in.Phrases = browser.Phrases{Credentials: d.PanelPhrases.Credentials, Connection: d.PanelPhrases.Connection, Server: d.PanelPhrases.Server}
+		paths := d.Flow("", "").Paths
+		in.Session = browser.SessionPaths{Refresh: paths.Refresh, Logout: paths.Logout}
+	}
+	return in
 }
 
 // problemLines lists the sign-in's problems under its step, each with its
