@@ -3,7 +3,6 @@ package browser_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,83 +11,17 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/appydex/smoke/app/adminpanel"
-	"github.com/appydex/smoke/app/httpapi"
 	"github.com/appydex/smoke/harness/browser"
 	"github.com/appydex/smoke/harness/browser/browsertest"
 )
 
-// api is a stand-in for the appydex API with one answer to a sign-in: the
-// browser's side is what these tests are about (tests/ signs in to the
-// real backends). cors says whether every answer carries the header. Its
-// sessions are real enough for the sign-out's check: a refresh token is
-// live from the sign-in until a logout or its refresh.
+// api is browsertest's stand-in API.
 func api(t testing.TB, loginStatus int, corsOnErrors bool) *httptest.Server {
-	t.Helper()
-	var mu sync.Mutex
-	live, issued := map[string]bool{}, 0
-	pair := func(w http.ResponseWriter) {
-		mu.Lock()
-		issued++
-		access, refresh := fmt.Sprintf("access-%d-%s", issued, t.Name()), fmt.Sprintf("refresh-%d-%s", issued, t.Name())
-		live[refresh] = true
-		mu.Unlock()
-		body, _ := json.Marshal(map[string]any{"access_token": access, "refresh_token": refresh, "token_type": "bearer", "expires_in": 900})
-		_, _ = w.Write(body)
-	}
-	token := func(r *http.Request) string {
-		var body struct {
-			Refresh string `json:"refresh_token"`
-		}
-		_ = json.NewDecoder(r.Body).Decode(&body)
-		return body.Refresh
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/v1/auth/login", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if loginStatus >= 400 && !corsOnErrors {
-			w.Header().Del("Access-Control-Allow-Origin") // as an error raised outside the CORS layer
-		}
-		if loginStatus == 200 {
-			pair(w)
-			return
-		}
-		w.WriteHeader(loginStatus)
-		_, _ = w.Write([]byte(`{"code":"INTERNAL_ERROR","message":"Something went wrong","details":{}}`))
-	})
-	mux.HandleFunc("POST /api/v1/auth/refresh", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		t := token(r)
-		mu.Lock()
-		ok := live[t]
-		delete(live, t)
-		mu.Unlock()
-		if !ok {
-			w.WriteHeader(401)
-			_, _ = w.Write([]byte(`{"code":"TOKEN_INVALID","message":"The token is invalid, expired or revoked","details":{}}`))
-			return
-		}
-		pair(w)
-	})
-	mux.HandleFunc("GET /api/v1/auth/me", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"id":"1","email":"admin@appydex.local"}`))
-	})
-	mux.HandleFunc("POST /api/v1/auth/logout", func(w http.ResponseWriter, r *http.Request) {
-		t := token(r)
-		mu.Lock()
-		delete(live, t)
-		mu.Unlock()
-		w.WriteHeader(204)
-	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{"status":"ok"}`)) })
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv
+	return browsertest.API(t, loginStatus, corsOnErrors)
 }
 
 // panel serves the reference panel for apiURL, and lets the API allow its
@@ -104,10 +37,8 @@ func panel(t testing.TB, apiURL string) string {
 	return srv.URL
 }
 
-// withCORS wraps the API's handler so the panel's origin may read it.
-func withCORS(srv *httptest.Server, origin string) {
-	srv.Config.Handler = httpapi.CORS([]string{origin}, srv.Config.Handler)
-}
+// withCORS lets the panel's origin read the API.
+func withCORS(srv *httptest.Server, origin string) { browsertest.AllowOrigin(srv, origin) }
 
 // allowedPanel is the reference panel's sign-in page for a stand-in API
 // that allows the panel's origin (on error answers too, when corsOnErrors).

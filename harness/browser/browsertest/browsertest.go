@@ -5,12 +5,15 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"sync"
 	"testing"
 
+	"github.com/appydex/smoke/app/httpapi"
 	"github.com/appydex/smoke/harness/browser"
 )
 
@@ -100,4 +103,80 @@ func Pages(t testing.TB, pages map[string]string) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// API is a stand-in for the appydex API with one answer to a sign-in:
+// the browser's side is what its tests are about (tests/ signs in to the
+// real backends). corsOnErrors says whether an error answer carries the
+// CORS header (the caller allows the panel's origin: AllowOrigin). Its
+// sessions are real enough for the sign-out's check: a refresh token is
+// live from the sign-in until a logout or its refresh.
+func API(t testing.TB, loginStatus int, corsOnErrors bool) *httptest.Server {
+	t.Helper()
+	var mu sync.Mutex
+	live, issued := map[string]bool{}, 0
+	pair := func(w http.ResponseWriter) {
+		mu.Lock()
+		issued++
+		access, refresh := fmt.Sprintf("access-%d-%s", issued, t.Name()), fmt.Sprintf("refresh-%d-%s", issued, t.Name())
+		live[refresh] = true
+		mu.Unlock()
+		body, _ := json.Marshal(map[string]any{"access_token": access, "refresh_token": refresh, "token_type": "bearer", "expires_in": 900})
+		_, _ = w.Write(body)
+	}
+	token := func(r *http.Request) string {
+		var body struct {
+			Refresh string `json:"refresh_token"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		return body.Refresh
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v1/auth/login", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if loginStatus >= 400 && !corsOnErrors {
+			w.Header().Del("Access-Control-Allow-Origin") // as an error raised outside the CORS layer
+		}
+		if loginStatus == http.StatusOK {
+			pair(w)
+			return
+		}
+		w.WriteHeader(loginStatus)
+		_, _ = w.Write([]byte(`{"code":"INTERNAL_ERROR","message":"Something went wrong","details":{}}`))
+	})
+	mux.HandleFunc("POST /api/v1/auth/refresh", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		t := token(r)
+		mu.Lock()
+		ok := live[t]
+		delete(live, t)
+		mu.Unlock()
+		if !ok {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"code":"TOKEN_INVALID","message":"The token is invalid, expired or revoked","details":{}}`))
+			return
+		}
+		pair(w)
+	})
+	mux.HandleFunc("GET /api/v1/auth/me", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id":"1","email":"admin@appydex.local"}`))
+	})
+	mux.HandleFunc("POST /api/v1/auth/logout", func(w http.ResponseWriter, r *http.Request) {
+		t := token(r)
+		mu.Lock()
+		delete(live, t)
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{"status":"ok"}`)) })
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// AllowOrigin lets the page at origin read the stand-in API's answers
+// (the reference API's CORS layer, around its whole handler).
+func AllowOrigin(srv *httptest.Server, origin string) {
+	srv.Config.Handler = httpapi.CORS([]string{origin}, srv.Config.Handler)
 }

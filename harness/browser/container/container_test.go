@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/appydex/smoke/app/adminpanel"
-	"github.com/appydex/smoke/app/httpapi"
 	"github.com/appydex/smoke/harness/browser"
+	"github.com/appydex/smoke/harness/browser/browsertest"
 	"github.com/appydex/smoke/harness/browser/container"
 	"github.com/appydex/smoke/harness/docker"
 	"github.com/appydex/smoke/harness/pgtest"
@@ -41,33 +41,17 @@ func start(t *testing.T) *browser.Browser {
 	return b
 }
 
-// standIn is an API with one answer to a sign-in, and the reference panel
-// calling it from its own origin: the browser must reach both at the
-// loopback addresses this process serves them on.
+// standIn is browsertest's stand-in API with one answer to a sign-in,
+// and the reference panel calling it from its own origin: the browser
+// must reach both at the loopback addresses this process serves them on.
 func standIn(t *testing.T, loginStatus int) string {
 	t.Helper()
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/v1/auth/login", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(loginStatus)
-		if loginStatus == http.StatusOK {
-			_, _ = w.Write([]byte(`{"access_token":"a.b.c","refresh_token":"d.e.f","token_type":"bearer"}`))
-			return
-		}
-		_, _ = w.Write([]byte(`{"code":"INTERNAL_ERROR","message":"Something went wrong","details":{}}`))
-	})
-	mux.HandleFunc("GET /api/v1/auth/me", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"id":"1","email":"admin@appydex.local"}`))
-	})
-	mux.HandleFunc("POST /api/v1/auth/logout", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	api := httptest.NewServer(mux)
-	t.Cleanup(api.Close)
+	api := browsertest.API(t, loginStatus, true)
 	h, err := adminpanel.Handler(api.URL)
 	require.NoError(t, err)
 	panel := httptest.NewServer(h)
 	t.Cleanup(panel.Close)
-	api.Config.Handler = httpapi.CORS([]string{panel.URL}, mux)
+	browsertest.AllowOrigin(api, panel.URL)
 	return panel.URL + "/"
 }
 
