@@ -138,25 +138,28 @@ func secretProblems(o SignInOptions, urls, said []string, tokens []issued, store
 	return ps
 }
 
-// knownSecrets are the secrets of a sign-in: the password, the code (one
-// long enough not to be met by chance), and every token issued.
+// knownSecrets are the secrets of a sign-in: the password and the code
+// (each long enough not to be met by chance: minSecretLength), and every
+// token issued.
 func knownSecrets(o SignInOptions, tokens []issued) []secret {
 	var out []secret
 	add := func(kind, v string) {
-		if v != "" && !slices.ContainsFunc(out, func(s secret) bool { return s.value == v }) {
+		if len(v) >= minSecretLength && !slices.ContainsFunc(out, func(s secret) bool { return s.value == v }) {
 			out = append(out, secret{kind, v})
 		}
 	}
 	add(secretPassword, o.Password)
-	if len(o.OTP) >= 6 {
-		add(secretCode, o.OTP)
-	}
+	add(secretCode, o.OTP)
 	for _, t := range tokens {
 		add(secretRefresh, t.refresh)
 		add(secretAccess, t.access)
 	}
 	return out
 }
+
+// minSecretLength is the shortest secret looked for: a shorter one (a
+// four-digit code) would be met by chance in any page.
+const minSecretLength = 6
 
 func values(secrets []secret) []string {
 	out := make([]string, len(secrets))
