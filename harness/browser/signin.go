@@ -546,9 +546,9 @@ func (a *attempt) finish() {
 		res.Screenshot, res.ScreenshotError = saveScreenshot(tab, o)
 	}
 	stores := []storage{readStorage(tab)}
+	signedOutFrom, pageSignedOut := -1, false // the calls from the sign-out on; whether the page signed out
 	if o.SignOut && ctx.Err() == nil {
-		before := rec.count()
-		pageSignedOut := false
+		signedOutFrom = rec.count()
 		switch {
 		case res.Landed:
 			res.SignedOut, pageSignedOut = signOut(tab, o)
@@ -563,14 +563,17 @@ func (a *attempt) finish() {
 			}
 		}
 		stores = append(stores, readStorage(tab))
-		_, _, tokens := rec.kept(ctx)
+	}
+	// All the page did is in; the session check below asks the API, not
+	// the page.
+	urls, said, tokens := rec.kept(ctx)
+	if signedOutFrom >= 0 {
 		var p *Problem
-		res.Session, p = endSession(ctx, o, tokens, pageSignedOut, maskRequests(rec.requests(tab))[before:])
+		res.Session, p = endSession(ctx, o, tokens, pageSignedOut, maskRequests(rec.requests(tab))[signedOutFrom:])
 		if p != nil {
 			res.Problems = append(res.Problems, *p)
 		}
 	}
-	urls, said, tokens := rec.kept(ctx)
 	res.Problems = append(res.Problems, secretProblems(o, urls, said, tokens, stores...)...)
 	for i := range res.Problems {
 		res.Problems[i].What = mask(res.Problems[i].What)
