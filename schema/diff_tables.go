@@ -596,6 +596,11 @@ func (d *differ) constraints(w, g *Table, handledFK map[string]bool) {
 				Want: "validated", Got: "NOT VALID: existing rows were never checked"},
 				stmt{phase: phaseForeignKeys, rank: 1, sql: alter + " VALIDATE CONSTRAINT " + pgident.Quote(wc.Name) + ";"})
 		}
+		if wc.Def == gc.Def && !wc.Validated && gc.Validated {
+			// No statement makes a constraint NOT VALID again: it is made anew.
+			d.add(ruleConstraintValidatedHere, Finding{ObjectType: wc.Kind, Object: key + "." + gc.Name, Kind: NotValidated,
+				Want: "NOT VALID", Got: "validated: every row was checked"}, drop(gc), addConstraint(w, wc))
+		}
 	}
 	for _, wc := range missing {
 		d.add(ruleConstraintMissing, Finding{ObjectType: wc.Kind, Object: key + "." + wc.Name, Kind: Missing, Want: wc.Def}, addConstraint(w, wc))

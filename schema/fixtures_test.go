@@ -58,10 +58,10 @@ func TestEveryKindBothWays(t *testing.T) {
 			require.NotEmpty(t, findings, "a case must differ")
 			schematest.RequireJudged(t, findings)
 
-			t.Run("from into to", func(t *testing.T) { converges(t, from, toSnap, fromSnap, findings) })
+			t.Run("from into to", func(t *testing.T) { converges(t, from, to, toSnap, fromSnap, findings) })
 			t.Run("to into from", func(t *testing.T) {
 				back := load(t, toSQL)
-				converges(t, back, fromSnap, readAll(t, back, "to"), schema.Diff(fromSnap, toSnap))
+				converges(t, back, load(t, fromSQL), fromSnap, readAll(t, back, "to"), schema.Diff(fromSnap, toSnap))
 			})
 			t.Run("as kept in JSON", func(t *testing.T) {
 				// A kept server keeps snapshots as JSON for the runs after
@@ -81,8 +81,9 @@ func TestEveryKindBothWays(t *testing.T) {
 
 // converges applies Script(want, got) to db, which holds got, in one
 // transaction, and checks that only the findings without an executable fix
-// remain.
-func converges(t *testing.T, db *pgtest.DB, want, got *schema.Snapshot, findings []schema.Finding) {
+// remain. When none remains, pg_dump is the judge as well: the dumps of db
+// and of wantDB, which holds want, must be the same.
+func converges(t *testing.T, db, wantDB *pgtest.DB, want, got *schema.Snapshot, findings []schema.Finding) {
 	script := schema.Script(want, got)
 	_, err := db.Pool.Exec(t.Context(), strings.Join(script, "\n"))
 	require.NoError(t, err, "the script, in one transaction:\n%s", strings.Join(script, "\n"))
@@ -94,6 +95,9 @@ func converges(t *testing.T, db *pgtest.DB, want, got *schema.Snapshot, findings
 	}
 	after := schema.Diff(want, readAll(t, db, got.Source))
 	assert.Equal(t, schema.Lines(unmendable), schema.Lines(after), "what remains after the script:\n%s", strings.Join(script, "\n"))
+	if len(unmendable) == 0 {
+		schematest.RequireSameDump(t, "the database it was to become", wantDB.URL, "the database the script mended", db.URL)
+	}
 }
 
 func readAll(t *testing.T, db *pgtest.DB, source string) *schema.Snapshot {
