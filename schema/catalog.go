@@ -159,7 +159,7 @@ func disp(ns, name string) string {
 // own privileges left out: an owner holds them whatever the ACL says.
 func privileges(acl, kind, owner string) string {
 	return fmt.Sprintf(`ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END
-		       || '=' || a.privilege_type
+		       || '=' || a.privilege_type || CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
 		  FROM pg_catalog.aclexplode(coalesce(%[1]s, pg_catalog.acldefault(%[2]s, %[3]s))) a
 		 WHERE a.grantee <> %[3]s ORDER BY 1)`, acl, kind, owner)
 }

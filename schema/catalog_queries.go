@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -33,7 +34,11 @@ var catalogQueries = []catalogQuery{
 			            WHEN 'i' THEN coalesce((SELECT 'USING INDEX ' || pg_catalog.quote_ident(ic.relname)
 			                                      FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 			                                     WHERE i.indrelid = c.oid AND i.indisreplident), 'NOTHING')
-			            ELSE '' END
+			            ELSE '' END,
+			       ARRAY(SELECT o FROM unnest(c.reloptions) o
+			             UNION ALL
+			             SELECT 'toast.' || o FROM pg_catalog.pg_class tc, unnest(tc.reloptions) o WHERE tc.oid = c.reltoastrelid
+			             ORDER BY 1)
 			FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 			WHERE c.relnamespace = ANY ($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c')
 			  AND NOT (c.relkind = 'r' AND n.nspname = 'public' AND c.relname = ANY ($2))
@@ -41,8 +46,8 @@ var catalogQueries = []catalogQuery{
 		row: func(s *Snapshot, rows pgx.Rows) error {
 			var schema, name, kind, partKey, bound, partOf, def, replident string
 			var unlogged, rls, force bool
-			var inherits, acl []string
-			if err := rows.Scan(&schema, &name, &kind, &unlogged, &rls, &force, &partKey, &bound, &partOf, &inherits, &def, &acl, &replident); err != nil {
+			var inherits, acl, options []string
+			if err := rows.Scan(&schema, &name, &kind, &unlogged, &rls, &force, &partKey, &bound, &partOf, &inherits, &def, &acl, &replident, &options); err != nil {
 				return err
 			}
 			switch kind {
@@ -52,9 +57,10 @@ var catalogQueries = []catalogQuery{
 				t.Inherits, t.Unlogged, t.RowSecurity, t.ForceSecurity = inherits, unlogged, rls, force
 				t.Privileges = grants(acl)
 				t.ReplicaIdentity = replident
+				t.Options = options
 			case "v", "m":
-				s.view(schema, name).Materialized, s.view(schema, name).Def = kind == "m", def
-				s.view(schema, name).Privileges = grants(acl)
+				v := s.view(schema, name)
+				v.Materialized, v.Def, v.Privileges, v.Options = kind == "m", def, grants(acl), options
 			case "c":
 				s.Others["composite type "+Qualify(schema, name)] = &Other{Kind: "composite type", Def: "(" + def + ")",
 					Create: "CREATE TYPE " + sqlName(schema, name) + " AS (" + def + ");", Drop: "DROP TYPE " + sqlName(schema, name) + ";"}
@@ -73,10 +79,16 @@ var catalogQueries = []catalogQuery{
 			       a.attnotnull, coalesce(pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), ''),
 			       a.attidentity::text, a.attgenerated::text, NOT a.attislocal,
 			       ARRAY(SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END
-			                    || '=' || x.privilege_type
+			                    || '=' || x.privilege_type || CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
 			               FROM pg_catalog.aclexplode(a.attacl) x WHERE x.grantee <> c.relowner ORDER BY 1),
 			       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text ELSE '' END, t.typstorage::text,
-			       a.attcompression::text
+			       a.attcompression::text,
+			       (SELECT ARRAY[sn.nspname, sc.relname, sq.seqtypid::pg_catalog.regtype::text, sq.seqstart::text, sq.seqincrement::text,
+			                     sq.seqmin::text, sq.seqmax::text, sq.seqcache::text, sq.seqcycle::text]
+			          FROM pg_catalog.pg_depend di JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = di.objid
+			          JOIN pg_catalog.pg_class sc ON sc.oid = sq.seqrelid JOIN pg_catalog.pg_namespace sn ON sn.oid = sc.relnamespace
+			         WHERE a.attidentity <> '' AND di.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+			           AND di.refobjid = c.oid AND di.refobjsubid = a.attnum AND di.deptype = 'i')
 			FROM pg_catalog.pg_attribute a
 			JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 			JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -88,10 +100,10 @@ var catalogQueries = []catalogQuery{
 			  AND ` + fmt.Sprintf(notExtension, "pg_catalog.pg_class", "c.oid"),
 		row: func(s *Snapshot, rows pgx.Rows) error {
 			var schema, table, identity, generated, expr, storage, typeStorage, compression string
-			var acl []string
+			var acl, identitySeq []string
 			col := &Column{}
 			if err := rows.Scan(&schema, &table, &col.Name, &col.Position, &col.Type, &col.NotNull, &expr, &identity, &generated,
-				&col.Inherited, &acl, &storage, &typeStorage, &compression); err != nil {
+				&col.Inherited, &acl, &storage, &typeStorage, &compression, &identitySeq); err != nil {
 				return err
 			}
 			if storage != "" {
@@ -104,6 +116,13 @@ var catalogQueries = []catalogQuery{
 				col.Default = expr
 			}
 			col.Identity = map[string]string{"a": "ALWAYS", "d": "BY DEFAULT"}[identity]
+			if len(identitySeq) == 9 {
+				seq, err := sequenceOf(identitySeq)
+				if err != nil {
+					return fmt.Errorf("identity sequence of %s.%s: %w", table, col.Name, err)
+				}
+				col.IdentitySequence = seq
+			}
 			t := s.table(schema, table)
 			t.Columns[col.Name] = col
 			if g := grants(acl); g != nil {
@@ -132,6 +151,7 @@ var catalogQueries = []catalogQuery{
 			JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 			JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 			WHERE c.relnamespace = ANY ($1) AND c.relkind IN ('r', 'p')
+			  AND con.contype <> 't' -- a constraint trigger is read, and compared, as the trigger it is
 			  AND NOT (n.nspname = 'public' AND c.relname = ANY ($2))
 			  AND ` + fmt.Sprintf(notExtension, "pg_catalog.pg_class", "c.oid") + `
 			ORDER BY n.nspname, c.relname, con.conname`,
@@ -591,4 +611,18 @@ var typtypeNames = map[string]ObjectType{"b": ObjectBaseType, "d": ObjectDomain,
 
 var contypeNames = map[string]ObjectType{
 	"p": ObjectPrimaryKey, "u": ObjectUnique, "f": ObjectForeignKey, "c": ObjectCheck, "x": ObjectExclusion,
+}
+
+// sequenceOf reads schema, name, type, start, increment, min, max, cache
+// and cycle, as the catalog prints them, into a Sequence.
+func sequenceOf(f []string) (*Sequence, error) {
+	seq := &Sequence{Schema: f[0], Name: f[1], Type: f[2], Cycle: f[8] == "true"}
+	for i, p := range []*int64{&seq.Start, &seq.Increment, &seq.Min, &seq.Max, &seq.Cache} {
+		n, err := strconv.ParseInt(f[3+i], 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		*p = n
+	}
+	return seq, nil
 }

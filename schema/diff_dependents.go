@@ -106,6 +106,11 @@ func (d *differ) dependents() {
 			d.indexes(key, w.Indexes, g.Indexes)
 			d.triggers(key, w.Triggers, g.Triggers)
 			d.grants("TABLE", key, sqlName(w.Schema, w.Name), w.Privileges, g.Privileges, nil)
+			kind, rule := "VIEW", ruleViewOptions
+			if w.Materialized {
+				kind, rule = "MATERIALIZED VIEW", ruleStorageParameters
+			}
+			d.reloptions(viewKind(w), key, "ALTER "+kind+" "+sqlName(w.Schema, w.Name), w.Options, g.Options, rule)
 		}
 	}
 	for _, key := range unionKeys(d.want.Functions, d.got.Functions) {
@@ -178,7 +183,11 @@ func createView(v *View) string {
 	if v.Materialized {
 		kind = "MATERIALIZED VIEW"
 	}
-	return "CREATE " + kind + " " + sqlName(v.Schema, v.Name) + " AS " + trimSemicolon(v.Def) + ";"
+	with := ""
+	if len(v.Options) > 0 {
+		with = " WITH (" + strings.Join(v.Options, ", ") + ")"
+	}
+	return "CREATE " + kind + " " + sqlName(v.Schema, v.Name) + with + " AS " + trimSemicolon(v.Def) + ";"
 }
 
 func trimSemicolon(s string) string {

@@ -406,8 +406,15 @@ func createSequence(s *Sequence) string {
 // PostgreSQL refuses the ALTER alone: it restarts at the new bound then, a
 // value the sequence has never handed out.
 func alterSequenceSQL(w, g *Sequence, alter string) string {
-	name := sqlName(w.Schema, w.Name)
-	plain := "ALTER SEQUENCE " + name + alter + ";"
+	return restartingBelow(w, g, "ALTER SEQUENCE "+sqlName(w.Schema, w.Name)+alter, " RESTART WITH ")
+}
+
+// restartingBelow is the statement alter, run as is unless the sequence g
+// stands outside w's new bounds; then with restart and the bound added.
+// g's name is the one the catalog has.
+func restartingBelow(w, g *Sequence, alter, restartWith string) string {
+	name := sqlName(g.Schema, g.Name)
+	plain := alter + ";"
 	var cond string
 	var restart int64
 	switch {
@@ -418,8 +425,8 @@ func alterSequenceSQL(w, g *Sequence, alter string) string {
 	default:
 		return plain
 	}
-	return fmt.Sprintf("DO $$ BEGIN IF (SELECT %s FROM %s) THEN ALTER SEQUENCE %s%s RESTART WITH %d; ELSE %s END IF; END $$;",
-		cond, name, name, alter, restart, plain)
+	return fmt.Sprintf("DO $$ BEGIN IF (SELECT %s FROM %s) THEN %s%s%d; ELSE %s END IF; END $$;",
+		cond, name, alter, restartWith, restart, plain)
 }
 
 func alterSequence(w, g *Sequence) string {
@@ -450,7 +457,7 @@ func alterSequence(w, g *Sequence) string {
 
 func describeSequence(s *Sequence) string {
 	out := s.Type
-	if s.Increment != 1 || s.Start != 1 || s.Min != 1 || s.Cache != 1 || s.Cycle {
+	if alterSequence(s, defaultSequence(s.Type, s.Increment)) != "" {
 		out += fmt.Sprintf(" (increment %d, min %d, max %d, start %d, cache %d, cycle %t)", s.Increment, s.Min, s.Max, s.Start, s.Cache, s.Cycle)
 	}
 	if s.OwnedBy != "" {

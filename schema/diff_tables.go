@@ -130,6 +130,9 @@ func (d *differ) createTable(t *Table) []stmt {
 	if t.ForceSecurity {
 		stmts = append(stmts, stmt{phase: phaseTables, rank: rank, sql: alter + " FORCE ROW LEVEL SECURITY;"})
 	}
+	if len(t.Options) > 0 {
+		stmts = append(stmts, stmt{phase: phaseTables, rank: rank, sql: alter + " SET (" + strings.Join(t.Options, ", ") + ");"})
+	}
 	for _, con := range t.Constraints {
 		if !con.Inherited {
 			stmts = append(stmts, addConstraint(t, con))
@@ -254,6 +257,7 @@ func (d *differ) alterTable(w, g *Table, handledFK map[string]bool) {
 		d.add(ruleTableRowSecurity, Finding{ObjectType: ObjectTable, Object: key, Kind: RowSecurityDiffers, Want: rowSecurity(w), Got: rowSecurity(g)}, stmts...)
 	}
 	d.replicaIdentity(w, g)
+	d.reloptions(ObjectTable, key, alter, w.Options, g.Options, ruleStorageParameters)
 	d.columns(w, g, rank)
 	d.constraints(w, g, handledFK)
 	d.indexes(key, w.Indexes, g.Indexes)
@@ -476,6 +480,14 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 		}
 		d.add(ruleColumnIdentity, Finding{ObjectType: ObjectColumn, Object: obj, Kind: IdentityDiffers,
 			Want: orNone(identity(wc)), Got: orNone(identity(gc))}, step(order, sql))
+	} else if ws, gs := wc.IdentitySequence, gc.IdentitySequence; ws != nil && gs != nil {
+		// The type follows the column's; the rest is the identity's own.
+		g := *gs
+		g.Type = ws.Type
+		if set := identitySet(ws, &g); set != "" {
+			d.add(sequenceRule(ws, gs), Finding{ObjectType: ObjectColumn, Object: obj, Kind: IdentityDiffers,
+				Want: identity(wc), Got: identity(gc)}, step(orderIdentity, restartingBelow(ws, gs, col+set, " RESTART WITH ")))
+		}
 	}
 	if wc.Storage != gc.Storage && !typeChanges {
 		to := wc.Storage
@@ -855,4 +867,42 @@ func policyClauses(p *Policy) string {
 
 func createPolicy(t *Table, p *Policy) string {
 	return "CREATE POLICY " + pgident.Quote(p.Name) + " ON " + t.sql() + policyClauses(p)
+}
+
+// reloptions compares storage parameters, or a view's options, as
+// "name=value" items: SET what want has otherwise, RESET what only got
+// has. alter is the ALTER statement's start, naming the object.
+func (d *differ) reloptions(kind ObjectType, key, alter string, want, got []string, rule Rule) {
+	if slices.Equal(want, got) {
+		return
+	}
+	var set, reset []string
+	wantNames := map[string]bool{}
+	for _, o := range want {
+		name, _, _ := strings.Cut(o, "=")
+		wantNames[name] = true
+		if !slices.Contains(got, o) {
+			set = append(set, o)
+		}
+	}
+	for _, o := range got {
+		if name, _, _ := strings.Cut(o, "="); !wantNames[name] {
+			reset = append(reset, name)
+		}
+	}
+	var stmts []stmt
+	if len(reset) > 0 {
+		stmts = append(stmts, stmt{phase: phaseTables, sql: alter + " RESET (" + strings.Join(reset, ", ") + ");"})
+	}
+	if len(set) > 0 {
+		stmts = append(stmts, stmt{phase: phaseTables, sql: alter + " SET (" + strings.Join(set, ", ") + ");"})
+	}
+	d.add(rule, Finding{ObjectType: kind, Object: key, Kind: OptionsDiffer, Want: withOptions(want), Got: withOptions(got)}, stmts...)
+}
+
+func withOptions(o []string) string {
+	if len(o) == 0 {
+		return "no options"
+	}
+	return "WITH (" + strings.Join(o, ", ") + ")"
 }

@@ -59,6 +59,7 @@ const (
 	IdentityOfRows     Kind = "replica identity differs"
 	UpdatesRefused     Kind = "updates refused"
 	NotCompared        Kind = "not compared"
+	OptionsDiffer      Kind = "options differ"
 )
 
 // Finding is one difference between an expected schema and a compared one.

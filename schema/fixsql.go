@@ -4,7 +4,9 @@
 package schema
 
 import (
+	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"unicode"
@@ -23,7 +25,37 @@ func identity(c *Column) string {
 	if c.Identity == "" {
 		return ""
 	}
-	return "GENERATED " + c.Identity + " AS IDENTITY"
+	s := "GENERATED " + c.Identity + " AS IDENTITY"
+	if q := c.IdentitySequence; q != nil {
+		if opts := strings.TrimSpace(alterSequence(q, defaultSequence(q.Type, q.Increment))); opts != "" {
+			s += " (" + opts + ")"
+		}
+	}
+	return s
+}
+
+// identitySet is what ALTER COLUMN needs to give an identity's sequence
+// want's options: SET INCREMENT BY 5 SET MAXVALUE 1000 …
+func identitySet(want, got *Sequence) string {
+	clause := alterSequence(want, got)
+	if clause == "" {
+		return ""
+	}
+	for _, opt := range []string{" INCREMENT BY", " MINVALUE", " MAXVALUE", " START WITH", " CACHE", " NO CYCLE", " CYCLE"} {
+		clause = strings.Replace(clause, opt, " SET"+opt, 1)
+	}
+	return strings.Replace(clause, " SET NO SET CYCLE", " SET NO CYCLE", 1)
+}
+
+// defaultSequence is the sequence PostgreSQL makes of type typ counting
+// by increment's sign, when no option is given.
+func defaultSequence(typ string, increment int64) *Sequence {
+	hi := map[string]int64{"smallint": math.MaxInt16, "integer": math.MaxInt32, "bigint": math.MaxInt64}[typ]
+	lo := map[string]int64{"smallint": math.MinInt16, "integer": math.MinInt32, "bigint": math.MinInt64}[typ]
+	if increment < 0 {
+		return &Sequence{Type: typ, Increment: -1, Min: lo, Max: -1, Start: -1, Cache: 1}
+	}
+	return &Sequence{Type: typ, Increment: 1, Min: 1, Max: hi, Start: 1, Cache: 1}
 }
 
 // describeColumn is a column's definition without its name.
@@ -111,10 +143,12 @@ func only(grants map[string]string, grantee string) map[string]string {
 // credentials is a risk, and any other extra grant harmless.
 func privilegeRule(want, got []string, credentials bool) Rule {
 	switch {
-	case len(minus(want, got)) > 0:
+	case len(minus(bases(want), bases(got))) > 0:
 		return rulePrivilegeMissing
-	case credentials && slices.Contains(minus(got, want), "SELECT"):
+	case credentials && slices.Contains(minus(bases(got), bases(want)), "SELECT"):
 		return rulePrivilegeCredentials
+	case slices.Equal(slices.Sorted(slices.Values(bases(want))), slices.Sorted(slices.Values(bases(got)))):
+		return rulePrivilegeGrantOption
 	}
 	return rulePrivilegeExtra
 }
@@ -182,14 +216,19 @@ func credentialColumns(t *Table) []string {
 
 // grantStmts grants what want has and got lacks, and revokes the rest.
 func grantStmts(kind, name string, want, got map[string]string) []stmt {
+	on := func(privs []string) string { return strings.Join(privs, ", ") + " ON " + kind + " " + name }
 	var stmts []stmt
 	for _, grantee := range unionKeys(want, got) {
-		w, g := privilegeSet(want[grantee]), privilegeSet(got[grantee])
-		if add := minus(w, g); len(add) > 0 {
-			stmts = append(stmts, stmt{phase: phaseGrants, sql: "GRANT " + strings.Join(add, ", ") + " ON " + kind + " " + name + " TO " + grantee + ";"})
-		}
-		if remove := minus(g, w); len(remove) > 0 {
-			stmts = append(stmts, stmt{phase: phaseGrants, sql: "REVOKE " + strings.Join(remove, ", ") + " ON " + kind + " " + name + " FROM " + grantee + ";"})
+		c := grantChange(privilegeSet(want[grantee]), privilegeSet(got[grantee]))
+		for _, sql := range []string{
+			when(c.grant, "GRANT "+on(c.grant)+" TO "+grantee+";"),
+			when(c.grantOption, "GRANT "+on(c.grantOption)+" TO "+grantee+" WITH GRANT OPTION;"),
+			when(c.revokeOption, "REVOKE GRANT OPTION FOR "+on(c.revokeOption)+" FROM "+grantee+";"),
+			when(c.revoke, "REVOKE "+on(c.revoke)+" FROM "+grantee+";"),
+		} {
+			if sql != "" {
+				stmts = append(stmts, stmt{phase: phaseGrants, sql: sql})
+			}
 		}
 	}
 	return stmts
@@ -198,17 +237,76 @@ func grantStmts(kind, name string, want, got map[string]string) []stmt {
 // columnGrantStmts is grantStmts for one column's grants.
 func columnGrantStmts(table, column string, want, got map[string]string) []stmt {
 	var stmts []stmt
-	col := " (" + pgident.Quote(column) + ")"
+	on := " (" + pgident.Quote(column) + ") ON TABLE " + table
 	for _, grantee := range unionKeys(want, got) {
-		w, g := privilegeSet(want[grantee]), privilegeSet(got[grantee])
-		for _, p := range minus(w, g) {
-			stmts = append(stmts, stmt{phase: phaseGrants, sql: "GRANT " + p + col + " ON TABLE " + table + " TO " + grantee + ";"})
+		c := grantChange(privilegeSet(want[grantee]), privilegeSet(got[grantee]))
+		add := func(privs []string, format string) {
+			for _, p := range privs {
+				stmts = append(stmts, stmt{phase: phaseGrants, sql: fmt.Sprintf(format, p+on, grantee)})
+			}
 		}
-		for _, p := range minus(g, w) {
-			stmts = append(stmts, stmt{phase: phaseGrants, sql: "REVOKE " + p + col + " ON TABLE " + table + " FROM " + grantee + ";"})
-		}
+		add(c.grant, "GRANT %s TO %s;")
+		add(c.grantOption, "GRANT %s TO %s WITH GRANT OPTION;")
+		add(c.revokeOption, "REVOKE GRANT OPTION FOR %s FROM %s;")
+		add(c.revoke, "REVOKE %s FROM %s;")
 	}
 	return stmts
+}
+
+// withGrantOption marks a privilege its grantee may pass on, as the
+// catalog queries write it: "SELECT WITH GRANT OPTION".
+const withGrantOption = " WITH GRANT OPTION"
+
+// privilegeChange is what makes one grantee's privileges want's: those
+// to grant (without and with the grant option), those whose grant option
+// alone goes, and those to revoke.
+type privilegeChange struct{ grant, grantOption, revokeOption, revoke []string }
+
+func grantChange(want, got []string) privilegeChange {
+	split := func(privs []string) map[string]bool {
+		m := map[string]bool{}
+		for _, p := range privs {
+			base, option := strings.CutSuffix(p, withGrantOption)
+			m[base] = option
+		}
+		return m
+	}
+	w, g := split(want), split(got)
+	var c privilegeChange
+	for _, p := range slices.Sorted(maps.Keys(w)) {
+		option, has := g[p]
+		switch {
+		case w[p] && !option:
+			c.grantOption = append(c.grantOption, p)
+		case !has:
+			c.grant = append(c.grant, p)
+		case option && !w[p]:
+			c.revokeOption = append(c.revokeOption, p)
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(g)) {
+		if _, ok := w[p]; !ok {
+			c.revoke = append(c.revoke, p)
+		}
+	}
+	return c
+}
+
+// when is s where list holds something, else "".
+func when(list []string, s string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return s
+}
+
+// bases are privileges without their grant option.
+func bases(privs []string) []string {
+	out := make([]string, len(privs))
+	for i, p := range privs {
+		out[i] = strings.TrimSuffix(p, withGrantOption)
+	}
+	return out
 }
 
 func privilegeSet(list string) []string {

@@ -96,6 +96,8 @@ var (
 
 	ruleViewMissing        = NewRule("view.missing", Error, "a view or materialized view the expected side has is absent", "the application's reads of it fail")
 	ruleViewUnexpected     = NewRule("view.unexpected", Notice, "a view or materialized view only the compared database has (a reporting view)", "it reads the application's tables; nothing the application does uses it")
+	ruleViewOptions        = NewRule("view.options", Warning, "a view's security_barrier, security_invoker or CHECK OPTION", "whose privileges and row level security its reads go by, what a leaky function in a query on it can see, or which writes through it are refused, changes")
+	ruleStorageParameters  = NewRule("table.storage-parameters", Notice, "a table's or materialized view's storage parameters (fillfactor, autovacuum settings, its TOAST table's)", "they decide how rows are kept and when they are vacuumed, not what can be written or read")
 	ruleViewDiffers        = NewRule("view.differs", Error, "a view of the same name defined otherwise", "the application's reads of it return something else")
 	ruleFunctionMissing    = NewRule("function.missing", Error, "a function or procedure the expected side has is absent", "the defaults, triggers and queries that call it fail")
 	ruleFunctionUnexpected = NewRule("function.unexpected", Notice, "a function or procedure only the compared database has", "nothing the application declares calls it")
@@ -103,6 +105,7 @@ var (
 
 	rulePrivilegeMissing       = NewRule("privilege.missing", Warning, "a privilege the expected side grants is absent", "the grantee loses it: if the application connects as that role, its queries fail")
 	rulePrivilegeExtra         = NewRule("privilege.extra", Notice, "a privilege only the compared database grants, to a role, on something the application does not keep credentials in", "the application's own access is unchanged")
+	rulePrivilegeGrantOption   = NewRule("privilege.grant-option", Notice, "the same privileges, with WITH GRANT OPTION in one and not the other", "the grantee's own access is the same; only whether it may grant them on differs")
 	rulePrivilegeCredentials   = NewRule("privilege.credentials-readable", Warning, "a privilege to read a table, or a column, that holds credentials — a password, secret, token, hash or key, by its column's name — granted only in the compared database", "a role other than the application's can read what lets one sign in as its users")
 	rulePublicationMissing     = NewRule("publication.missing", Warning, "a publication the expected side has is absent", "the subscribers of it stop receiving the application's changes")
 	rulePublicationUnexpected  = NewRule("publication.unexpected", Notice, "a publication only the compared database has (change data capture)", "it reads the application's changes; the writes go on (unless a table it publishes cannot identify its rows: table.updates-refused)")

@@ -80,6 +80,9 @@ type Table struct {
 	// or "USING INDEX name": what logical replication logs to identify a
 	// row an UPDATE or DELETE changes.
 	ReplicaIdentity string `json:"replica_identity,omitempty"`
+	// Options are its storage parameters (WITH (fillfactor=70)), its TOAST
+	// table's as "toast.name=value", sorted.
+	Options []string `json:"options,omitempty"`
 
 	Columns     map[string]*Column  `json:"columns"`
 	Constraints []*Constraint       `json:"constraints"`
@@ -94,13 +97,16 @@ type Table struct {
 
 // Column is one column as PostgreSQL describes it.
 type Column struct {
-	Name      string `json:"name"`
-	Position  int    `json:"position"`
-	Type      string `json:"type"` // format_type, and COLLATE when not the type's own: "text COLLATE \"C\""
-	NotNull   bool   `json:"not_null"`
-	Default   string `json:"default,omitempty"`   // pg_get_expr of the default
-	Identity  string `json:"identity,omitempty"`  // "ALWAYS", "BY DEFAULT" or ""
-	Generated string `json:"generated,omitempty"` // the expression of a stored generated column
+	Name     string `json:"name"`
+	Position int    `json:"position"`
+	Type     string `json:"type"` // format_type, and COLLATE when not the type's own: "text COLLATE \"C\""
+	NotNull  bool   `json:"not_null"`
+	Default  string `json:"default,omitempty"`  // pg_get_expr of the default
+	Identity string `json:"identity,omitempty"` // "ALWAYS", "BY DEFAULT" or ""
+	// IdentitySequence is an identity's sequence: its options (a MAXVALUE
+	// reached stops every insert) and its name.
+	IdentitySequence *Sequence `json:"identity_sequence,omitempty"`
+	Generated        string    `json:"generated,omitempty"` // the expression of a stored generated column
 	// Inherited: the column comes from a parent (INHERITS, PARTITION OF)
 	// and is not declared by the table itself: its changes are the parent's.
 	Inherited bool `json:"inherited,omitempty"`
@@ -211,6 +217,10 @@ type View struct {
 	Indexes      []*Index            `json:"indexes,omitempty"`
 	Triggers     map[string]*Trigger `json:"triggers,omitempty"`
 	Privileges   map[string]string   `json:"privileges,omitempty"`
+	// Options are its reloptions: a view's security_barrier,
+	// security_invoker and check_option, a materialized view's storage
+	// parameters; sorted.
+	Options []string `json:"options,omitempty"`
 	// DependsOn names the relations, functions and types the view is
 	// built on (pg_depend): it is dropped and made again around their
 	// changes.

@@ -20,7 +20,8 @@ import (
 // comparison ignores: the order of the statements (pg_dump's follows object
 // ids, which differ between a database built and one mended) and the order
 // of a table's columns. Comments, SET lines and psql's \restrict guards are
-// dropped. It is the independent oracle of the two-database fixtures: a
+// dropped, and storage parameters are sorted (their order has no effect).
+// It is the independent oracle of the two-database fixtures: a
 // script that smoke diff calls converged must leave the two dumps equal.
 func Dump(tb testing.TB, url string) []string {
 	tb.Helper()
@@ -77,6 +78,7 @@ func DumpDiff(want, got []string) string {
 var (
 	dollarQuote = regexp.MustCompile(`\$[A-Za-z_0-9]*\$`)
 	tableHead   = regexp.MustCompile(`^CREATE (UNLOGGED |FOREIGN )?TABLE `)
+	withOptions = regexp.MustCompile(`WITH \([a-z_.]+='[^']*'(, [a-z_.]+='[^']*')*\)`)
 )
 
 // Statements cuts a dump into its statements, sorted, each with a table's
@@ -118,7 +120,8 @@ func skipped(line string) bool {
 }
 
 // normalise joins a statement's lines; a table's columns are sorted, since
-// smoke diff adds a column at the end and docs/drift.md ignores their order.
+// smoke diff adds a column at the end and docs/drift.md ignores their order,
+// and so are the items of a WITH (name='value', …).
 func normalise(lines []string) string {
 	if len(lines) > 2 && tableHead.MatchString(lines[0]) && strings.HasSuffix(lines[0], "(") {
 		end := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, ")") })
@@ -131,7 +134,11 @@ func normalise(lines []string) string {
 			lines = slices.Concat(lines[:1], cols, lines[end:])
 		}
 	}
-	return strings.Join(lines, "\n")
+	return withOptions.ReplaceAllStringFunc(strings.Join(lines, "\n"), func(with string) string {
+		opts := strings.Split(with[len("WITH (") : len(with)-1], ", ")
+		sort.Strings(opts)
+		return "WITH (" + strings.Join(opts, ", ") + ")"
+	})
 }
 
 // pgDump is the pg_dump to run: SMOKE_PG_BINDIR's, pg_config's, PATH's or
