@@ -4,6 +4,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/appydex/smoke/schema/pgident"
 )
 
 // Diff compares got with want and returns every difference, in a stable
@@ -15,18 +17,61 @@ func Diff(want, got *Snapshot) []Finding {
 }
 
 // Script is the SQL that turns got into want: every finding's fix, in an
-// order that applies in one pass and one transaction — what depends on an
-// object dropped before it and made after it, views dropped and made again
-// around the changes beneath them. A difference no statement can mend
-// safely is a comment ("-- …") saying why.
+// order that applies in one pass — what depends on an object dropped
+// before it and made after it, views dropped and made again around the
+// changes beneath them. A difference no statement can mend safely is a
+// comment ("-- …") saying why. It is Plan's transactions, one after the
+// other: one transaction, unless Plan says otherwise.
 func Script(want, got *Snapshot) []string {
-	d := diff(want, got)
-	slices.SortStableFunc(d.stmts, byScriptOrder)
-	out := make([]string, 0, len(d.stmts))
-	for _, s := range d.stmts {
-		out = append(out, s.sql)
+	var out []string
+	for _, tx := range Plan(want, got) {
+		out = append(out, tx.Statements...)
 	}
 	return out
+}
+
+// Transaction is a part of the script that runs as one transaction.
+type Transaction struct {
+	// Why says why it is a transaction of its own; "" for the script's
+	// only one.
+	Why        string   `json:"why,omitempty"`
+	Statements []string `json:"sql"`
+}
+
+// Plan is Script cut into the transactions it must run as, in order: one,
+// unless PostgreSQL forbids it — an enum label added is not usable until
+// the transaction that adds it commits ("unsafe use of new value"), so
+// labels the rest of the script uses are added in a transaction first.
+func Plan(want, got *Snapshot) []Transaction {
+	d := diff(want, got)
+	slices.SortStableFunc(d.stmts, byScriptOrder)
+	var labels, rest []string
+	var added []string
+	for _, s := range d.stmts {
+		if s.addsLabel != "" {
+			labels = append(labels, s.sql)
+			added = append(added, pgident.Literal(s.addsLabel))
+		} else {
+			rest = append(rest, s.sql)
+		}
+	}
+	uses := slices.ContainsFunc(rest, func(sql string) bool {
+		return slices.ContainsFunc(added, func(label string) bool { return strings.Contains(sql, label) })
+	})
+	if !uses {
+		all := make([]string, 0, len(d.stmts))
+		for _, s := range d.stmts {
+			all = append(all, s.sql)
+		}
+		if len(all) == 0 {
+			return nil
+		}
+		return []Transaction{{Statements: all}}
+	}
+	return []Transaction{
+		{Why: "enum labels added, committed before the rest uses them (PostgreSQL refuses a label in the transaction that adds it)", Statements: labels},
+		{Why: "the rest, which uses them", Statements: rest},
+	}
 }
 
 // byScriptOrder orders statements as the script runs them.
@@ -84,6 +129,9 @@ type stmt struct {
 	order int // order within a rank: a column's steps
 	seq   int // order of emission
 	sql   string
+	// addsLabel is the enum label an ALTER TYPE … ADD VALUE adds: what
+	// uses it must run in a later transaction (Plan).
+	addsLabel string
 }
 
 type differ struct {

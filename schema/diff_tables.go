@@ -437,8 +437,12 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 	typeChanges := wc.Type != gc.Type
 	if typeChanges {
 		d.disturbed[key] = true
-		d.add(ruleColumnType, Finding{ObjectType: ObjectColumn, Object: obj, Kind: TypeDiffers, Want: wc.Type, Got: gc.Type},
-			step(orderType, col+" TYPE "+wc.Type+" USING "+d.cast(pgident.Quote(wc.Name), gc.Type, wc.Type)+";"))
+		retype := step(orderType, col+" TYPE "+wc.Type+" USING "+d.cast(pgident.Quote(wc.Name), gc.Type, wc.Type)+";")
+		if !d.isEnum(baseType(gc.Type)) && !d.isEnum(baseType(wc.Type)) && !hasCast(baseType(gc.Type), baseType(wc.Type)) {
+			retype = step(orderType, "-- "+col+" TYPE "+wc.Type+" USING /* an expression of "+pgident.Quote(wc.Name)+
+				" */; -- PostgreSQL has no cast from "+baseType(gc.Type)+" to "+baseType(wc.Type)+": a person must decide how each value becomes one")
+		}
+		d.add(ruleColumnType, Finding{ObjectType: ObjectColumn, Object: obj, Kind: TypeDiffers, Want: wc.Type, Got: gc.Type}, retype)
 	}
 	// An old default may not cast to a new type, nor sit beside a new
 	// identity: it is dropped before them, and the new one set after.

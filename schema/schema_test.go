@@ -3,6 +3,8 @@ package schema_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -130,4 +132,26 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestBuiltInCastsAreTheServers holds casts.tsv, which says which type
+// changes a USING cast can mend, to the server's own pg_cast.
+func TestBuiltInCastsAreTheServers(t *testing.T) {
+	db := pgtest.Empty(t)
+	rows, err := db.Pool.Query(t.Context(), `SELECT format_type(castsource, NULL) || E'\t' || format_type(casttarget, NULL)
+		FROM pg_cast WHERE castsource < 16384 AND casttarget < 16384`)
+	require.NoError(t, err)
+	server, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	embedded, err := os.ReadFile("casts.tsv")
+	require.NoError(t, err)
+	var listed []string
+	for _, line := range strings.Split(strings.TrimSpace(string(embedded)), "\n") {
+		if !strings.HasPrefix(line, "#") {
+			listed = append(listed, line)
+		}
+	}
+	slices.Sort(server)
+	slices.Sort(listed)
+	require.Equal(t, server, listed, "schema/casts.tsv against the server's pg_cast")
 }

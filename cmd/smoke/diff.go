@@ -96,7 +96,7 @@ func diffMain(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stderr, "smoke diff: %v\n", err)
 		return exitProblem
 	}
-	if err := o.print(stdout, findings, schema.Script(to, from)); err != nil {
+	if err := o.print(stdout, findings, schema.Plan(to, from)); err != nil {
 		fmt.Fprintf(stderr, "smoke diff: %v\n", err)
 		return exitProblem
 	}
@@ -322,36 +322,32 @@ type diffJSON struct {
 	Strict   bool             `json:"strict"`
 	Counts   schema.Counts    `json:"counts"`
 	Findings []schema.Finding `json:"findings"`
-	// SQL turns FROM into TO, a statement (or a "--" comment) per item.
-	SQL []string `json:"sql"`
+	// SQL turns FROM into TO, a statement (or a "--" comment) per item;
+	// Transactions is the same cut into the transactions it must run as,
+	// in order (one, unless PostgreSQL forbids it).
+	SQL          []string             `json:"sql"`
+	Transactions []schema.Transaction `json:"transactions"`
 }
 
-func (o *diffOptions) print(w io.Writer, findings []schema.Finding, script []string) error {
+func (o *diffOptions) print(w io.Writer, findings []schema.Finding, plan []schema.Transaction) error {
 	switch {
 	case o.json:
 		if findings == nil {
 			findings = []schema.Finding{}
 		}
-		if script == nil {
-			script = []string{}
+		script := []string{}
+		for _, tx := range plan {
+			script = append(script, tx.Statements...)
+		}
+		if plan == nil {
+			plan = []schema.Transaction{}
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(diffJSON{From: o.from.String(), To: o.to.String(), Same: len(findings) == 0, Passed: !o.fails(findings),
-			Strict: o.gate.Strict, Counts: schema.Count(findings), Findings: findings, SQL: script})
+			Strict: o.gate.Strict, Counts: schema.Count(findings), Findings: findings, SQL: script, Transactions: plan})
 	case o.sql:
-		if len(script) == 0 {
-			_, err := fmt.Fprintf(w, "-- %s and %s are the same: nothing to do\n", o.from, o.to)
-			return err
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "-- turns %s into %s; apply in one transaction:\n", o.from, o.to)
-		fmt.Fprintf(&b, "--   psql --single-transaction -v ON_ERROR_STOP=1 -f THIS_FILE\n")
-		for _, s := range script {
-			b.WriteString(s)
-			b.WriteByte('\n')
-		}
-		_, err := io.WriteString(w, b.String())
+		_, err := io.WriteString(w, o.sqlText(plan))
 		return err
 	}
 	if len(findings) == 0 {
@@ -372,4 +368,33 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// sqlText is what --sql prints: the script, saying first whether it is one
+// transaction; when it cannot be, each is labelled and framed by BEGIN and
+// COMMIT, to run in order.
+func (o *diffOptions) sqlText(plan []schema.Transaction) string {
+	if len(plan) == 0 {
+		return fmt.Sprintf("-- %s and %s are the same: nothing to do\n", o.from, o.to)
+	}
+	var b strings.Builder
+	if len(plan) == 1 {
+		fmt.Fprintf(&b, "-- turns %s into %s; one transaction:\n", o.from, o.to)
+		fmt.Fprintf(&b, "--   psql --single-transaction -v ON_ERROR_STOP=1 -f THIS_FILE\n")
+		for _, s := range plan[0].Statements {
+			b.WriteString(s + "\n")
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, "-- turns %s into %s; %d transactions, in order — not one: PostgreSQL forbids it here.\n", o.from, o.to, len(plan))
+	fmt.Fprintf(&b, "-- Each is framed by BEGIN and COMMIT; run the file without --single-transaction:\n")
+	fmt.Fprintf(&b, "--   psql -v ON_ERROR_STOP=1 -f THIS_FILE\n")
+	for i, tx := range plan {
+		fmt.Fprintf(&b, "\n-- transaction %d of %d: %s\nBEGIN;\n", i+1, len(plan), tx.Why)
+		for _, s := range tx.Statements {
+			b.WriteString(s + "\n")
+		}
+		b.WriteString("COMMIT;\n")
+	}
+	return b.String()
 }

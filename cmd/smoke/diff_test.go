@@ -202,3 +202,39 @@ func snapshotOf(t *testing.T, url string) *schema.Snapshot {
 	require.NoError(t, err)
 	return snap
 }
+
+// Where PostgreSQL forbids one transaction — a new enum label used by the
+// same script — --sql says so first, and prints each transaction labelled
+// and framed, to run in order; run so, it mends FROM.
+func TestDiffSQLInTransactionsWhereOneIsForbidden(t *testing.T) {
+	t.Parallel()
+	from, to := pgtest.Empty(t), pgtest.Empty(t)
+	from.Exec(t, `CREATE TYPE state AS ENUM ('open', 'closed');
+		CREATE TABLE tickets (id int PRIMARY KEY, state state NOT NULL DEFAULT 'open')`)
+	to.Exec(t, `CREATE TYPE state AS ENUM ('new', 'open', 'closed');
+		CREATE TABLE tickets (id int PRIMARY KEY, state state NOT NULL DEFAULT 'new')`)
+
+	code, sql, errOut := diff(t, "--sql", from.URL, to.URL)
+	require.Equal(t, exitFailed, code, errOut)
+	first, _, _ := strings.Cut(sql, "\n")
+	assert.Contains(t, first, "2 transactions, in order — not one", "the first line says it:\n%s", sql)
+	assert.NotContains(t, sql, "--single-transaction -v", "the usage must not suggest one transaction:\n%s", sql)
+	labels, rest, ok := strings.Cut(sql, "-- transaction 2 of 2")
+	require.True(t, ok, sql)
+	assert.Contains(t, labels, "-- transaction 1 of 2: enum labels added")
+	assert.Contains(t, labels, "ADD VALUE 'new'")
+	assert.Contains(t, rest, "SET DEFAULT 'new'")
+	assert.Equal(t, 2, strings.Count(sql, "BEGIN;\n"), sql)
+	assert.Equal(t, 2, strings.Count(sql, "COMMIT;\n"), sql)
+
+	_, out, _ := diff(t, "--json", from.URL, to.URL)
+	var got diffJSON
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	require.Len(t, got.Transactions, 2, out)
+	assert.Equal(t, got.SQL, append(got.Transactions[0].Statements, got.Transactions[1].Statements...), "sql is the transactions, one after the other")
+
+	_, err := from.Pool.Exec(t.Context(), sql) // as psql runs the file: each BEGIN … COMMIT its own
+	require.NoError(t, err, sql)
+	code, out, errOut = diff(t, "--exact", from.URL, to.URL)
+	assert.Equal(t, exitOK, code, "after the SQL: %s%s", out, errOut)
+}
