@@ -2,6 +2,7 @@ package schema
 
 import (
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -44,6 +45,12 @@ type Transaction struct {
 // labels the rest of the script uses are added in a transaction first.
 func Plan(want, got *Snapshot) []Transaction {
 	d := diff(want, got)
+	if slices.ContainsFunc(d.stmts, func(s stmt) bool { return createsFunction.MatchString(s.sql) }) {
+		// As pg_dump does: a body in a string is checked when the function
+		// is made, and may call one made after it (PostgreSQL records no
+		// dependency for it to be ordered by).
+		d.script(stmt{phase: phaseCreateSchemas, rank: rankFirst, sql: "SET LOCAL check_function_bodies = off; -- a function's body may call one made after it"})
+	}
 	slices.SortStableFunc(d.stmts, byScriptOrder)
 	var labels, rest []string
 	var added []string
@@ -87,6 +94,9 @@ func byScriptOrder(a, b stmt) int {
 	}
 	return a.seq - b.seq
 }
+
+// createsFunction matches pg_get_functiondef's first line.
+var createsFunction = regexp.MustCompile(`^CREATE OR REPLACE (FUNCTION|PROCEDURE) `)
 
 // The phases of a script, in the order they run.
 const (
@@ -162,6 +172,7 @@ func diff(want, got *Snapshot) *differ {
 	d.enums()
 	d.sequences()
 	d.tables()
+	d.ownedSequences()
 	d.publications()
 	d.eventTriggers()
 	d.dependents() // after everything that can disturb them

@@ -382,6 +382,28 @@ func (d *differ) sequences() {
 	}
 }
 
+// ownedSequences sets free, before the tables and columns are dropped, a
+// sequence both sides have that is owned by a column the script drops — a
+// table dropped or made anew, a column dropped, or an owner that changes —
+// or it would go with it; a table made anew gets its sequence back.
+func (d *differ) ownedSequences() {
+	for _, key := range slices.Sorted(maps.Keys(d.got.Sequences)) {
+		g, w := d.got.Sequences[key], d.want.Sequences[key]
+		if w == nil || g.OwnedBy == "" {
+			continue
+		}
+		owner, _, _ := cutColumn(g.OwnedBy)
+		if w.OwnedBy == g.OwnedBy && !d.rebuilt[owner] {
+			continue
+		}
+		name := sqlName(w.Schema, w.Name)
+		d.script(stmt{phase: phaseDropDependents, rank: rankFirst, sql: "ALTER SEQUENCE " + name + " OWNED BY NONE; -- set free before " + g.OwnedBy + " goes"})
+		if w.OwnedBy == g.OwnedBy {
+			d.script(stmt{phase: phaseConstraints, rank: 1, sql: "ALTER SEQUENCE " + name + " OWNED BY " + quoteColumn(w.OwnedBy) + ";"})
+		}
+	}
+}
+
 // sequenceRule judges a sequence defined otherwise: one that runs out
 // sooner than the expected one is a warning, other options a notice.
 func sequenceRule(w, g *Sequence) Rule {
