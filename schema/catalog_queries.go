@@ -178,7 +178,9 @@ var catalogQueries = []catalogQuery{
 		reads: "pg_catalog.pg_index",
 		sql: `SELECT n.nspname, c.relname, c.relkind::text, ic.relname, pg_catalog.quote_ident(ic.relname),
 			       pg_catalog.pg_get_indexdef(i.indexrelid), i.indisvalid, i.indisunique,
-			       EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)
+			       coalesce((SELECT ` + disp("pn", "p.relname") + ` FROM pg_catalog.pg_inherits h
+			                   JOIN pg_catalog.pg_class p ON p.oid = h.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+			                  WHERE h.inhrelid = i.indexrelid), '')
 			FROM pg_catalog.pg_index i
 			JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 			JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
@@ -193,9 +195,10 @@ var catalogQueries = []catalogQuery{
 		row: func(s *Snapshot, rows pgx.Rows) error {
 			var schema, table, kind, quoted string
 			ix := &Index{}
-			if err := rows.Scan(&schema, &table, &kind, &ix.Name, &quoted, &ix.Def, &ix.Valid, &ix.Unique, &ix.Inherited); err != nil {
+			if err := rows.Scan(&schema, &table, &kind, &ix.Name, &quoted, &ix.Def, &ix.Valid, &ix.Unique, &ix.AttachedTo); err != nil {
 				return err
 			}
+			ix.Inherited = ix.AttachedTo != ""
 			// The name is compared on its own: leave it out of the definition.
 			// A partitioned table's index prints ON ONLY: written again, it
 			// is made on the partitions too.

@@ -316,6 +316,9 @@ func (d *differ) columns(w, g *Table, rank int) {
 		wc, gc := w.Columns[name], g.Columns[name]
 		obj := key + "." + name
 		switch {
+		case wc != nil && gc != nil && wc.Inherited && gc.Inherited:
+			d.inheritedColumn(w, g, key, alter, wc, gc, at)
+			continue
 		case (wc == nil || wc.Inherited) && (gc == nil || gc.Inherited):
 			continue // the parent's
 		case gc != nil && gc.Inherited && !d.parentsKeep(w, name) && d.detachedFromAll(w, g, name):
@@ -352,6 +355,55 @@ func (d *differ) columns(w, g *Table, rank int) {
 		}
 		d.column(key, alter, wc, gc, at)
 	}
+}
+
+// inheritedColumn compares what a partition or child may declare of a
+// column it inherits — NOT NULL beyond its parent's, its own default —
+// where its parent's does not differ the same way (the parent's change
+// reaches it).
+func (d *differ) inheritedColumn(w, g *Table, key, alter string, wc, gc *Column, at func(string) stmt) {
+	pw, pg := parentColumn(d.want, w, wc.Name), parentColumn(d.got, g, gc.Name)
+	if pw == nil || pg == nil {
+		return
+	}
+	obj := key + "." + wc.Name
+	col := alter + " ALTER COLUMN " + pgident.Quote(wc.Name)
+	if wc.NotNull != gc.NotNull && pw.NotNull == pg.NotNull {
+		f := Finding{ObjectType: ObjectColumn, Object: obj, Kind: NullabilityDiffers, Want: nullability(wc), Got: nullability(gc)}
+		rule, sql := ruleNotNullDropped, col+" SET NOT NULL;"
+		if gc.NotNull {
+			rule, sql = ruleNotNullAdded, col+" DROP NOT NULL;"
+		}
+		s := at(sql)
+		s.order = orderNull
+		d.add(rule, f, s)
+	}
+	if wc.Default != gc.Default && pw.Default == pg.Default {
+		f := Finding{ObjectType: ObjectColumn, Object: obj, Want: wc.Default, Got: gc.Default}
+		rule, sql := ruleDefaultDiffers, col+" SET DEFAULT "+wc.Default+";"
+		switch {
+		case wc.Default == "":
+			f.Kind, rule, sql = DefaultAdded, ruleDefaultAdded, col+" DROP DEFAULT;"
+		case gc.Default == "":
+			f.Kind, rule = DefaultRemoved, ruleDefaultRemoved
+		default:
+			f.Kind = DefaultDiffers
+		}
+		s := at(sql)
+		s.order = orderSetDefault
+		d.add(rule, f, s)
+	}
+}
+
+// parentColumn is the column of t's parent (its partitioned table, or the
+// first it inherits from that has it) in s.
+func parentColumn(s *Snapshot, t *Table, name string) *Column {
+	for _, p := range append([]string{t.PartitionOf}, t.Inherits...) {
+		if pt := s.Tables[p]; pt != nil && pt.Columns[name] != nil {
+			return pt.Columns[name]
+		}
+	}
+	return nil
 }
 
 // parentsKeep reports whether some parent of t in want has the column.
@@ -709,6 +761,8 @@ func (d *differ) indexes(key string, want, got []*Index) {
 		}
 		return stmt{phase: phaseDropConstraints, sql: "DROP INDEX " + sqlName(schema, ix.Name) + ";"}
 	}
+	unexpected = d.partitionIndexes(key, schema, want, got, &missing, unexpected)
+	partitioned := d.want.Tables[key] != nil && d.want.Tables[key].Partitioned
 	for _, p := range pairs {
 		wi, gi := p[0], p[1]
 		obj := key + "." + wi.Name
@@ -723,7 +777,9 @@ func (d *differ) indexes(key string, want, got []*Index) {
 			d.add(ruleIndexRenamed, Finding{ObjectType: ObjectIndex, Object: obj, Kind: NameDiffers, Want: wi.Name, Got: gi.Name},
 				stmt{phase: phaseConstraints, sql: "ALTER INDEX " + sqlName(schema, gi.Name) + " RENAME TO " + pgident.Quote(wi.Name) + ";"})
 		}
-		if wi.Def == gi.Def && wi.Valid && !gi.Valid {
+		// A partitioned table's index is invalid while a partition has none
+		// attached to it: the partitions' findings say which, and mend it.
+		if wi.Def == gi.Def && wi.Valid && !gi.Valid && !partitioned {
 			d.add(ruleIndexInvalid, Finding{ObjectType: ObjectIndex, Object: key + "." + gi.Name, Kind: Invalid,
 				Want: "valid", Got: "invalid: a CREATE INDEX CONCURRENTLY failed, so queries do not use it"},
 				stmt{phase: phaseConstraints, sql: "REINDEX INDEX " + sqlName(schema, gi.Name) + ";"})
@@ -744,6 +800,76 @@ func (d *differ) indexes(key string, want, got []*Index) {
 		}
 		d.add(rule, Finding{ObjectType: ObjectIndex, Object: key + "." + gi.Name, Kind: Unexpected, Got: gi.Def}, drop(gi))
 	}
+}
+
+// partitionIndexes compares a partition's indexes with the ones attached
+// to its parent's: a local index of got where want has one attached is
+// attached (named as want names it); one want attaches that got lacks is
+// made, and attached, when the parent's index is already there (made
+// whole, the parent's makes its partitions' itself); one want keeps on its
+// own that got has attached cannot be detached (PostgreSQL has no DETACH
+// for an index). It returns the unexpected indexes left, and leaves in
+// missing those left.
+func (d *differ) partitionIndexes(key, schema string, want, got []*Index, missing *[]*Index, unexpected []*Index) []*Index {
+	for _, wi := range want {
+		if !wi.Inherited {
+			continue
+		}
+		if slices.ContainsFunc(got, func(gi *Index) bool { return gi.Inherited && gi.Def == wi.Def }) {
+			continue
+		}
+		obj := key + "." + wi.Name
+		parentIndex := "ALTER INDEX " + quoteKey(wi.AttachedTo) + " ATTACH PARTITION " + sqlName(schema, wi.Name) + ";"
+		if i := slices.IndexFunc(unexpected, func(gi *Index) bool { return gi.Def == wi.Def }); i >= 0 {
+			gi := unexpected[i]
+			unexpected = slices.Delete(unexpected, i, i+1)
+			var stmts []stmt
+			if gi.Name != wi.Name {
+				stmts = append(stmts, stmt{phase: phaseConstraints, sql: "ALTER INDEX " + sqlName(schema, gi.Name) + " RENAME TO " + pgident.Quote(wi.Name) + ";"})
+			}
+			stmts = append(stmts, stmt{phase: phaseConstraints, rank: 1, sql: parentIndex})
+			d.add(ruleIndexNotAttached, Finding{ObjectType: ObjectIndex, Object: obj, Kind: PartitionDiffers,
+				Want: "attached to " + wi.AttachedTo, Got: gi.Name + ", on its own"}, stmts...)
+			continue
+		}
+		if !d.gotHasIndex(wi.AttachedTo) {
+			continue // made with the parent's index, which makes its partitions'
+		}
+		rule := ruleIndexMissing
+		if wi.Unique {
+			rule = ruleIndexMissingUnique
+		}
+		d.add(rule, Finding{ObjectType: ObjectIndex, Object: obj, Kind: Missing, Want: wi.Def + " attached to " + wi.AttachedTo},
+			stmt{phase: phaseConstraints, sql: createIndex(wi) + ";"}, stmt{phase: phaseConstraints, rank: 1, sql: parentIndex})
+	}
+	for _, gi := range got {
+		if !gi.Inherited {
+			continue
+		}
+		if i := slices.IndexFunc(*missing, func(wi *Index) bool { return wi.Def == gi.Def }); i >= 0 {
+			wi := (*missing)[i]
+			*missing = slices.Delete(*missing, i, i+1)
+			d.add(ruleIndexAttachedHere, Finding{ObjectType: ObjectIndex, Object: key + "." + wi.Name, Kind: PartitionDiffers,
+				Want: "on its own", Got: gi.Name + ", attached to " + gi.AttachedTo},
+				comment(phaseConstraints, key+"."+gi.Name+" is attached to "+gi.AttachedTo+", and PostgreSQL cannot detach an index: drop the parent's index and make it again ON ONLY the parent to leave it out"))
+		}
+	}
+	return unexpected
+}
+
+// gotHasIndex reports whether got has the index named by key (schema.name
+// outside public), on a table's.
+func (d *differ) gotHasIndex(key string) bool {
+	schema, name, ok := strings.Cut(key, ".")
+	if !ok {
+		schema, name = "public", key
+	}
+	for _, t := range d.got.Tables {
+		if t.Schema == schema && slices.ContainsFunc(t.Indexes, func(ix *Index) bool { return ix.Name == name }) {
+			return true
+		}
+	}
+	return false
 }
 
 // createIndex puts the index's name back into its name-less definition.

@@ -80,6 +80,8 @@ var (
 	ruleIndexDiffersUnique    = NewRule("index.differs-unique", Error, "an index of the same name defined otherwise, unique in either", "which writes it refuses changes")
 	ruleIndexDiffers          = NewRule("index.differs", Warning, "an index of the same name on other columns, or otherwise defined", "the queries it was declared for may scan instead")
 	ruleIndexRenamed          = NewRule("index.renamed", Notice, "an index defined the same under another name, which no migration file that can still run names", "queries use it the same")
+	ruleIndexNotAttached      = NewRule("index.not-attached", Warning, "a partition's index on its own where the expected side has it attached to the parent's partitioned index", "queries on the partition use it the same, but the parent's index stays invalid until every partition's is attached: a unique one cannot serve ON CONFLICT, and the next migration's change to it misses this one")
+	ruleIndexAttachedHere     = NewRule("index.attached-here", Notice, "a partition's index attached to the parent's where the expected side keeps it on its own", "queries use it the same; it goes when the parent's index is dropped")
 	ruleIndexInvalid          = NewRule("index.invalid", Warning, "an index left invalid by a failed CREATE INDEX CONCURRENTLY", "queries do not use it, and a unique one still checks writes")
 
 	ruleTriggerMissing      = NewRule("trigger.missing", Error, "a trigger the expected side has is absent", "what it does on the application's writes (a timestamp, a check, an audit row) is not done")

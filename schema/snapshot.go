@@ -143,8 +143,10 @@ type Index struct {
 	Def    string `json:"definition"` // pg_get_indexdef with the name left out: "CREATE INDEX ON public.t USING btree (c)"
 	Valid  bool   `json:"valid"`      // false: a CREATE INDEX CONCURRENTLY failed part way
 	Unique bool   `json:"unique"`
-	// Inherited: a partition's index attached to its parent's.
-	Inherited bool `json:"inherited,omitempty"`
+	// Inherited: a partition's index attached to its parent's, AttachedTo
+	// (as Snapshot.Tables keys a table: schema-qualified outside public).
+	Inherited  bool   `json:"inherited,omitempty"`
+	AttachedTo string `json:"attached_to,omitempty"`
 }
 
 // Trigger is a trigger on a table or a view.
