@@ -635,7 +635,7 @@ func (d *differ) constraints(w, g *Table, handledFK map[string]bool) {
 	}
 	pairs, missing, unexpected := pair(local(w.Constraints), local(g.Constraints),
 		func(a, b *Constraint) bool { return a.Kind == b.Kind && a.Def == b.Def },
-		func(a, b *Constraint) bool { return a.Kind == b.Kind && a.Name == b.Name })
+		func(a, b *Constraint) bool { return a.Kind == b.Kind && (a.Name == b.Name || onlyColumnOrder(a, b)) })
 	drop := func(c *Constraint) stmt {
 		if c.Kind == "foreign key" {
 			handledFK[key+"."+c.Name] = true
@@ -650,7 +650,11 @@ func (d *differ) constraints(w, g *Table, handledFK map[string]bool) {
 		wc, gc := p[0], p[1]
 		obj := key + "." + wc.Name
 		if wc.Def != gc.Def {
-			d.add(ruleConstraintDiffers, Finding{ObjectType: wc.Kind, Object: obj, Kind: DefinitionDiffers, Want: wc.Def, Got: gc.Def},
+			rule := ruleConstraintDiffers
+			if onlyColumnOrder(wc, gc) {
+				rule = ruleConstraintColumnOrder
+			}
+			d.add(rule, Finding{ObjectType: wc.Kind, Object: obj, Kind: DefinitionDiffers, Want: wc.Def, Got: gc.Def},
 				drop(gc), addConstraint(w, wc))
 		} else if wc.Name != gc.Name {
 			d.add(ruleConstraintRenamed, Finding{ObjectType: wc.Kind, Object: obj, Kind: NameDiffers, Want: wc.Name, Got: gc.Name},
@@ -676,6 +680,25 @@ func (d *differ) constraints(w, g *Table, handledFK map[string]bool) {
 	for _, gc := range unexpected {
 		d.add(ruleConstraintUnexpected, Finding{ObjectType: gc.Kind, Object: key + "." + gc.Name, Kind: Unexpected, Got: gc.Def}, drop(gc))
 	}
+}
+
+// onlyColumnOrder reports whether two primary keys, or two uniques, are
+// the same but for the order of their columns: they refuse the same rows.
+func onlyColumnOrder(w, g *Constraint) bool {
+	if w.Kind != g.Kind || (w.Kind != ObjectPrimaryKey && w.Kind != ObjectUnique) || slices.Equal(w.Columns, g.Columns) {
+		return false
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(w.Columns)), slices.Sorted(slices.Values(g.Columns))) {
+		return false
+	}
+	list := func(cols []string) string {
+		quoted := make([]string, len(cols))
+		for i, c := range cols {
+			quoted[i] = pgident.Quote(c)
+		}
+		return "(" + strings.Join(quoted, ", ") + ")"
+	}
+	return strings.Replace(g.Def, list(g.Columns), list(w.Columns), 1) == w.Def
 }
 
 // enforcement compares whether a constraint's own triggers fire: a foreign

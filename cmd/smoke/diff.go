@@ -44,6 +44,8 @@ Flags:
 type diffOptions struct {
 	from, to diffSide
 	filter   schema.Filter
+	scope    schema.Scope // --table, --exclude-table
+	leftOut  string       // what the scopes left out, for the summary: "" for nothing
 	sql      bool
 	json     bool
 	gate     schema.Gate
@@ -91,6 +93,7 @@ func diffMain(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stderr, "smoke diff: %v\n", err)
 		return exitProblem
 	}
+	o.leaveOut(from, to)
 	findings := schema.Diff(to, from)
 	if err := o.judge(ctx, to, findings); err != nil {
 		fmt.Fprintf(stderr, "smoke diff: %v\n", err)
@@ -115,6 +118,39 @@ func (o *diffOptions) fails(findings []schema.Finding) bool {
 		return len(findings) > 0
 	}
 	return o.gate.Failing(findings) > 0
+}
+
+// scopeFlags names the flags a scope was given by.
+func scopeFlags(s schema.Scope) string {
+	var flags []string
+	if len(s.Tables) > 0 {
+		flags = append(flags, "--table")
+	}
+	if len(s.ExcludeTables) > 0 {
+		flags = append(flags, "--exclude-table")
+	}
+	return strings.Join(flags, " and ")
+}
+
+// leaveOut takes out of both snapshots the tables that are not the
+// application's — by --table and --exclude-table, and by --backend's
+// database.ignore — with what is theirs alone, and keeps for the summary
+// what it left out of the two.
+func (o *diffOptions) leaveOut(from, to *schema.Snapshot) {
+	scopes := []schema.Scope{o.scope}
+	if o.backend != nil {
+		scopes = append(scopes, o.backend.Scope())
+	}
+	var said []string
+	for _, scope := range scopes {
+		var all schema.LeftOut
+		all.Merge(from.LeaveOut(scope))
+		all.Merge(to.LeaveOut(scope))
+		if all.Count() > 0 {
+			said = append(said, all.String()+" left out by "+scope.By)
+		}
+	}
+	o.leftOut = strings.Join(said, "; ")
 }
 
 // judge judges findings again in their context where FROM is a database
@@ -156,6 +192,14 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 	})
 	fs.Func("exclude-schema", "leave this schema out (repeat for more)", func(s string) error {
 		o.filter.Exclude = append(o.filter.Exclude, s)
+		return nil
+	})
+	fs.Func("table", "compare only the tables this name or pattern matches (repeat for more): \"users\", \"auth_*\", \"billing.*\"", func(s string) error {
+		o.scope.Tables = append(o.scope.Tables, s)
+		return nil
+	})
+	fs.Func("exclude-table", "leave out the tables this name or pattern matches, and what is theirs alone (repeat for more)", func(s string) error {
+		o.scope.ExcludeTables = append(o.scope.ExcludeTables, s)
 		return nil
 	})
 	fs.BoolVar(&o.sql, "sql", false, "print only the SQL that turns FROM into TO (a difference no statement mends safely is a -- comment)")
@@ -205,6 +249,10 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 	}
 	if o.from.name == o.to.name { // "migrations migrations"
 		o.from.name, o.to.name = "FROM", "TO"
+	}
+	o.scope.By = scopeFlags(o.scope)
+	if err := o.scope.Check(); err != nil {
+		return fail(err.Error())
 	}
 	if o.pg, o.backend, err = pg.config(stderr, usage); err != nil {
 		return nil, err
@@ -327,6 +375,10 @@ type diffJSON struct {
 	// in order (one, unless PostgreSQL forbids it).
 	SQL          []string             `json:"sql"`
 	Transactions []schema.Transaction `json:"transactions"`
+	// LeftOut says what --table, --exclude-table and the backend's
+	// database.ignore left out of both: "85 tables (with 12 sequences of
+	// theirs) left out by --exclude-table".
+	LeftOut string `json:"left_out,omitempty"`
 }
 
 func (o *diffOptions) print(w io.Writer, findings []schema.Finding, plan []schema.Transaction) error {
@@ -345,10 +397,15 @@ func (o *diffOptions) print(w io.Writer, findings []schema.Finding, plan []schem
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(diffJSON{From: o.from.String(), To: o.to.String(), Same: len(findings) == 0, Passed: !o.fails(findings),
-			Strict: o.gate.Strict, Counts: schema.Count(findings), Findings: findings, SQL: script, Transactions: plan})
+			Strict: o.gate.Strict, Counts: schema.Count(findings), Findings: findings, SQL: script, Transactions: plan, LeftOut: o.leftOut})
 	case o.sql:
 		_, err := io.WriteString(w, o.sqlText(plan))
 		return err
+	}
+	if o.leftOut != "" {
+		if _, err := fmt.Fprintf(w, "smoke diff: %s: not compared\n", o.leftOut); err != nil {
+			return err
+		}
 	}
 	if len(findings) == 0 {
 		_, err := fmt.Fprintf(w, "smoke diff: %s and %s are the same\n", o.from, o.to)
@@ -375,9 +432,16 @@ func plural(n int, noun string) string {
 // COMMIT, to run in order.
 func (o *diffOptions) sqlText(plan []schema.Transaction) string {
 	if len(plan) == 0 {
-		return fmt.Sprintf("-- %s and %s are the same: nothing to do\n", o.from, o.to)
+		same := fmt.Sprintf("-- %s and %s are the same: nothing to do\n", o.from, o.to)
+		if o.leftOut != "" {
+			same = fmt.Sprintf("-- %s: not compared\n", o.leftOut) + same
+		}
+		return same
 	}
 	var b strings.Builder
+	if o.leftOut != "" {
+		fmt.Fprintf(&b, "-- %s: not compared, and not touched\n", o.leftOut)
+	}
 	if len(plan) == 1 {
 		fmt.Fprintf(&b, "-- turns %s into %s; one transaction:\n", o.from, o.to)
 		fmt.Fprintf(&b, "--   psql --single-transaction -v ON_ERROR_STOP=1 -f THIS_FILE\n")

@@ -238,3 +238,28 @@ func TestDiffSQLInTransactionsWhereOneIsForbidden(t *testing.T) {
 	code, out, errOut = diff(t, "--exact", from.URL, to.URL)
 	assert.Equal(t, exitOK, code, "after the SQL: %s%s", out, errOut)
 }
+
+// Tables that are not the application's are left out by name or pattern,
+// with what is theirs alone, and the summary says how many.
+func TestDiffLeavesOutTheTablesItIsToldAreNotOurs(t *testing.T) {
+	t.Parallel()
+	from, to := pgtest.Empty(t), pgtest.Empty(t)
+	to.Exec(t, `CREATE TABLE users (id int PRIMARY KEY)`)
+	from.Exec(t, `CREATE TABLE users (id int PRIMARY KEY);
+		CREATE TABLE legacy_jobs (id serial PRIMARY KEY); CREATE TABLE legacy_runs (id int)`)
+	code, out, errOut := diff(t, from.URL, to.URL)
+	require.Equal(t, exitOK, code, "%s%s", out, errOut)
+	assert.Contains(t, out, "table legacy_jobs: unexpected in FROM")
+
+	code, out, errOut = diff(t, "--exclude-table", "legacy_*", "--exact", from.URL, to.URL)
+	require.Equal(t, exitOK, code, "%s%s", out, errOut)
+	assert.Contains(t, out, "smoke diff: 2 tables (with 1 sequence of theirs) left out by --exclude-table: not compared\n")
+	assert.Contains(t, out, "are the same")
+	code, out, _ = diff(t, "--table", "users", "--sql", from.URL, to.URL)
+	assert.Equal(t, exitOK, code, out)
+	assert.Contains(t, out, "-- 2 tables (with 1 sequence of theirs) left out by --table: not compared\n")
+
+	code, _, errOut = diff(t, "--exclude-table", "legacy_[", from.URL, to.URL)
+	assert.Equal(t, exitProblem, code)
+	assert.Contains(t, errOut, `table pattern "legacy_[" (--exclude-table)`)
+}

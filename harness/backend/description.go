@@ -22,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/appydex/smoke/harness/flow"
+	"github.com/appydex/smoke/schema"
 )
 
 // FileName is the description's name in a backend's folder.
@@ -59,6 +60,12 @@ type Description struct {
 		// command prints every migration the image has, and current every
 		// one applied.
 		Records string `yaml:"records"`
+		// Ignore names the tables that are not the application's — names
+		// or shell patterns ("legacy_*", "audit.*"), as alembic's
+		// include_object leaves them out of its comparison: left out of
+		// every schema comparison, with what belongs to them (their
+		// sequences, and the enums, domains and views only they use).
+		Ignore []string `yaml:"ignore"`
 	} `yaml:"database"`
 	// Env is the backend's environment. Values may hold placeholders the
 	// harness fills in: {db_user} {db_password} {db_host} {db_port}
@@ -175,6 +182,12 @@ var (
 	revisionPlaceholder  = "revision"
 )
 
+// Scope is the tables the description keeps out of its comparisons
+// (database.ignore).
+func (d *Description) Scope() schema.Scope {
+	return schema.Scope{ExcludeTables: d.Database.Ignore, By: FileName + "'s database.ignore"}
+}
+
 func (d *Description) validate() error {
 	var missing []string
 	need := func(field string, ok bool) {
@@ -221,6 +234,9 @@ func (d *Description) validate() error {
 				errs = append(errs, fmt.Errorf("%s: panel_phrases.%s %q: %w", d.File, kind, phrase, err))
 			}
 		}
+	}
+	if err := d.Scope().Check(); err != nil {
+		errs = append(errs, fmt.Errorf("%s: database.ignore: %w", d.File, err))
 	}
 	if _, err := flow.ParseTokenHash(d.TokenHash); err != nil {
 		errs = append(errs, fmt.Errorf("%s: token_hash: %w", d.File, err))

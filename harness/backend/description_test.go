@@ -69,6 +69,8 @@ func TestBadDescriptionsSayWhatAndWhere(t *testing.T) {
 			[]string{"commands.migrate_to: name the revision as {revision}"}},
 		{"a revision table that is no table.column", strings.Replace(minimal, "{alias: db}", "{alias: db, revision_table: alembic_version}", 1),
 			[]string{`database.revision_table "alembic_version": write it as table.column`}},
+		{"an ignored table pattern that is none", strings.Replace(minimal, "{alias: db}", "{alias: db, ignore: [\"legacy_[\"]}", 1),
+			[]string{`database.ignore: table pattern "legacy_[" (backend.yaml's database.ignore)`}},
 		{"a duration that is none", minimal + "refresh_ttl: soon\n", []string{`"soon" is not a duration such as 168h`}},
 		{"a token hash of no known kind", minimal + "token_hash: md5\n", []string{`token_hash: token hash "md5": say sha256`}},
 		{"a panel phrase that is no regular expression", minimal + "panel_phrases: {server: [\"erreur (serveur\"]}\n", []string{`panel_phrases.server "erreur (serveur"`}},

@@ -239,6 +239,9 @@ func (t *describedTarget) Check(ctx context.Context, rep *report.Report, name st
 		step.Fail("could not read the database")
 		return nil, err
 	}
+	if left := leaveOut(t.desc.Scope(), model, migrations, live); left != "" {
+		step.Line("%s", left)
+	}
 	comparisons := drift.Compare(model, migrations, live)
 	// A backend's migration files are in its image: no text of them is read.
 	liveFindings, err := drift.Inspect(ctx, db.Conn, drift.Context{Expected: migrations, AppRoles: db.AppRoles}, comparisons)
@@ -448,4 +451,18 @@ func recordCommand(step *report.Step, what, image string, cmd []string, out dock
 		}
 	}
 	return true, nil
+}
+
+// leaveOut takes the tables scope says are not the application's out of
+// every snapshot, and says what it left out: "3 tables (with 2 sequences
+// of theirs) left out by backend.yaml's database.ignore: not compared".
+func leaveOut(scope schema.Scope, snaps ...*schema.Snapshot) string {
+	var all schema.LeftOut
+	for _, snap := range snaps {
+		all.Merge(snap.LeaveOut(scope))
+	}
+	if all.Count() == 0 {
+		return ""
+	}
+	return all.String() + " left out by " + scope.By + ": not compared"
 }
