@@ -33,6 +33,8 @@ mends it. FROM and TO are each
 Findings describe FROM against TO; --sql prints the SQL that turns FROM into
 TO, in an order that applies in one pass:
   smoke diff --sql FROM TO | psql --single-transaction -v ON_ERROR_STOP=1 FROM
+(its first line says when it must be several transactions instead). --table
+and --exclude-table leave out the tables that are not the application's.
 Each finding's severity says what the difference does to an application
 written for TO that meets FROM (docs/drift.md): give a database as FROM and
 migrations or model as TO to judge the database, as verify does.

@@ -135,7 +135,7 @@ func normalise(lines []string) string {
 		}
 	}
 	return withOptions.ReplaceAllStringFunc(strings.Join(lines, "\n"), func(with string) string {
-		opts := strings.Split(with[len("WITH (") : len(with)-1], ", ")
+		opts := strings.Split(with[len("WITH ("):len(with)-1], ", ")
 		sort.Strings(opts)
 		return "WITH (" + strings.Join(opts, ", ") + ")"
 	})
