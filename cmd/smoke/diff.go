@@ -122,6 +122,26 @@ func (o *diffOptions) fails(findings []schema.Finding) bool {
 	return o.gate.Failing(findings) > 0
 }
 
+// scopeFlags adds the flags that say which schemas and tables are read.
+func (o *diffOptions) scopeFlags(fs *flag.FlagSet) {
+	fs.Func("schema", "compare only this schema (repeat for more); default: every schema that is not PostgreSQL's own", func(s string) error {
+		o.filter.Include = append(o.filter.Include, s)
+		return nil
+	})
+	fs.Func("exclude-schema", "leave this schema out (repeat for more)", func(s string) error {
+		o.filter.Exclude = append(o.filter.Exclude, s)
+		return nil
+	})
+	fs.Func("table", "compare only the tables this name or pattern matches (repeat for more): \"users\", \"auth_*\", \"billing.*\"", func(s string) error {
+		o.scope.Tables = append(o.scope.Tables, s)
+		return nil
+	})
+	fs.Func("exclude-table", "leave out the tables this name or pattern matches, and what is theirs alone (repeat for more)", func(s string) error {
+		o.scope.ExcludeTables = append(o.scope.ExcludeTables, s)
+		return nil
+	})
+}
+
 // scopeFlags names the flags a scope was given by.
 func scopeFlags(s schema.Scope) string {
 	var flags []string
@@ -188,22 +208,7 @@ func parseDiffOptions(args []string, getenv func(string) string, stderr io.Write
 	if err != nil {
 		return nil, err
 	}
-	fs.Func("schema", "compare only this schema (repeat for more); default: every schema that is not PostgreSQL's own", func(s string) error {
-		o.filter.Include = append(o.filter.Include, s)
-		return nil
-	})
-	fs.Func("exclude-schema", "leave this schema out (repeat for more)", func(s string) error {
-		o.filter.Exclude = append(o.filter.Exclude, s)
-		return nil
-	})
-	fs.Func("table", "compare only the tables this name or pattern matches (repeat for more): \"users\", \"auth_*\", \"billing.*\"", func(s string) error {
-		o.scope.Tables = append(o.scope.Tables, s)
-		return nil
-	})
-	fs.Func("exclude-table", "leave out the tables this name or pattern matches, and what is theirs alone (repeat for more)", func(s string) error {
-		o.scope.ExcludeTables = append(o.scope.ExcludeTables, s)
-		return nil
-	})
+	o.scopeFlags(fs)
 	fs.BoolVar(&o.sql, "sql", false, "print only the SQL that turns FROM into TO (a difference no statement mends safely is a -- comment)")
 	fs.BoolVar(&o.json, "json", false, "print the findings and the SQL as JSON")
 	fs.BoolVar(&o.gate.Strict, "strict", false, "exit 1 on warnings too, not only on errors (notices never fail; docs/drift.md says which is which)")
