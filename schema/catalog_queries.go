@@ -542,6 +542,52 @@ var catalogQueries = []catalogQuery{
 		},
 	},
 	{
+		reads: "pg_catalog.pg_statistic_ext",
+		sql: `SELECT n.nspname, x.stxname, tn.nspname, c.relname, pg_catalog.pg_get_statisticsobjdef(x.oid)
+			FROM pg_catalog.pg_statistic_ext x
+			JOIN pg_catalog.pg_namespace n ON n.oid = x.stxnamespace
+			JOIN pg_catalog.pg_class c ON c.oid = x.stxrelid JOIN pg_catalog.pg_namespace tn ON tn.oid = c.relnamespace
+			WHERE c.relnamespace = ANY ($1) AND NOT (tn.nspname = 'public' AND c.relname = ANY ($2))
+			  AND ` + fmt.Sprintf(notExtension, "pg_catalog.pg_statistic_ext", "x.oid"),
+		row: func(s *Snapshot, rows pgx.Rows) error {
+			var schema, name, tableSchema, table, def string
+			if err := rows.Scan(&schema, &name, &tableSchema, &table, &def); err != nil {
+				return err
+			}
+			s.Others["statistics "+Qualify(schema, name)+" on "+Qualify(tableSchema, table)] = &Other{Kind: ObjectStatistics, Def: def,
+				Create: def + ";", Drop: "DROP STATISTICS " + sqlName(schema, name) + ";"}
+			return nil
+		},
+	},
+	{
+		// Default privileges: those of the schemas read, and the
+		// database's own (for every schema).
+		reads: "pg_catalog.pg_default_acl",
+		sql: `SELECT pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(d.defaclrole)), coalesce(n.nspname, ''), d.defaclobjtype::text,
+			       ` + privileges("d.defaclacl", "d.defaclobjtype", "d.defaclrole") + `
+			FROM pg_catalog.pg_default_acl d LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
+			WHERE d.defaclnamespace = 0 OR d.defaclnamespace = ANY ($1)`,
+		row: func(s *Snapshot, rows pgx.Rows) error {
+			var role, schema, kind string
+			var acl []string
+			if err := rows.Scan(&role, &schema, &kind, &acl); err != nil {
+				return err
+			}
+			on := map[string]string{"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES", "n": "SCHEMAS"}[kind]
+			key := "FOR ROLE " + role
+			if schema != "" {
+				key += " IN SCHEMA " + pgident.Quote(schema)
+			}
+			if g := grants(acl); g != nil {
+				if s.DefaultPrivileges == nil {
+					s.DefaultPrivileges = map[string]map[string]string{}
+				}
+				s.DefaultPrivileges[key+" ON "+on] = g
+			}
+			return nil
+		},
+	},
+	{
 		// Event triggers are the database's: every one is read but those
 		// an extension made.
 		reads: "pg_catalog.pg_event_trigger",

@@ -173,6 +173,7 @@ func diff(want, got *Snapshot) *differ {
 	d.sequences()
 	d.tables()
 	d.ownedSequences()
+	d.defaultPrivileges()
 	d.publications()
 	d.eventTriggers()
 	d.dependents() // after everything that can disturb them

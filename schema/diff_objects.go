@@ -521,7 +521,7 @@ func (d *differ) others() {
 		switch {
 		case g == nil:
 			f.Kind, f.Want = Missing, w.Def
-			rule := map[ObjectType]Rule{ObjectRule: ruleRuleMissing, ObjectTrigger: ruleTriggerMissing, ObjectConstraint: ruleConstraintMissing}[kind]
+			rule := map[ObjectType]Rule{ObjectRule: ruleRuleMissing, ObjectTrigger: ruleTriggerMissing, ObjectConstraint: ruleConstraintMissing, ObjectStatistics: ruleStatistics}[kind]
 			if rule.ID == "" {
 				rule = ruleTypeMissing
 			}
@@ -538,6 +538,8 @@ func (d *differ) others() {
 				rule = ruleRuleUnexpected // on a table of the application's
 			case kind == "constraint":
 				rule = ruleConstraintUnexpected
+			case kind == ObjectStatistics:
+				rule = ruleStatistics
 			}
 			if g.Drop == "" {
 				d.add(rule, f, comment(dropPhase, key+" is unexpected, and this engine does not drop it: drop it by hand"))
@@ -549,11 +551,11 @@ func (d *differ) others() {
 			d.add(ruleNotCompared, f, comment(phaseDropLast, key+" is in both, and this engine does not compare its kind: compare it by hand"))
 		case w.Def != g.Def:
 			f.Kind, f.Want, f.Got = DefinitionDiffers, w.Def, g.Def
-			rule := map[ObjectType]Rule{ObjectRule: ruleRuleMissing, ObjectTrigger: ruleTriggerDiffers, ObjectConstraint: ruleConstraintDiffers}[kind]
+			rule := map[ObjectType]Rule{ObjectRule: ruleRuleMissing, ObjectTrigger: ruleTriggerDiffers, ObjectConstraint: ruleConstraintDiffers, ObjectStatistics: ruleStatistics}[kind]
 			if rule.ID == "" {
 				rule = ruleTypeDiffers
 			}
-			if (w.Kind == "aggregate" || w.Kind == "rule") && w.Create != "" && g.Drop != "" {
+			if (w.Kind == "aggregate" || w.Kind == "rule" || w.Kind == ObjectStatistics) && w.Create != "" && g.Drop != "" {
 				d.add(rule, f, stmt{phase: dropPhase, rank: dropRank, sql: g.Drop}, stmt{phase: createPhase, rank: createRank, sql: w.Create})
 			} else {
 				d.add(rule, f, comment(createPhase, key+" differs, and this engine does not alter its kind: change it by hand (objects that use it stay)"))
@@ -585,6 +587,37 @@ func otherPhases(w, g *Other) (createPhase, createRank, dropPhase, dropRank int)
 		return phaseTables, 0, phaseDropTables, 0
 	case "constraint":
 		return phaseConstraints, 0, phaseDropConstraints, 0
+	case ObjectStatistics:
+		return phaseConstraints, 1, phaseDropConstraints, 0
 	}
 	return phaseTypes, -1, phaseDropLast, 1
+}
+
+// defaultPrivileges compares what ALTER DEFAULT PRIVILEGES grants on the
+// objects a role makes later.
+func (d *differ) defaultPrivileges() {
+	for _, key := range unionKeys(d.want.DefaultPrivileges, d.got.DefaultPrivileges) {
+		w, g := d.want.DefaultPrivileges[key], d.got.DefaultPrivileges[key]
+		forRole, on, _ := strings.Cut(key, " ON ")
+		for _, grantee := range unionKeys(w, g) {
+			if w[grantee] == g[grantee] {
+				continue
+			}
+			c := grantChange(privilegeSet(w[grantee]), privilegeSet(g[grantee]))
+			alter := "ALTER DEFAULT PRIVILEGES " + forRole + " "
+			var stmts []stmt
+			for _, sql := range []string{
+				when(c.grant, alter+"GRANT "+strings.Join(c.grant, ", ")+" ON "+on+" TO "+grantee+";"),
+				when(c.grantOption, alter+"GRANT "+strings.Join(c.grantOption, ", ")+" ON "+on+" TO "+grantee+" WITH GRANT OPTION;"),
+				when(c.revokeOption, alter+"REVOKE GRANT OPTION FOR "+strings.Join(c.revokeOption, ", ")+" ON "+on+" FROM "+grantee+";"),
+				when(c.revoke, alter+"REVOKE "+strings.Join(c.revoke, ", ")+" ON "+on+" FROM "+grantee+";"),
+			} {
+				if sql != "" {
+					stmts = append(stmts, stmt{phase: phaseGrants, sql: sql})
+				}
+			}
+			d.add(ruleDefaultPrivileges, Finding{ObjectType: ObjectDefaultPrivilege, Object: key, Kind: PrivilegesDiffer, Grantee: grantee,
+				Want: describeGrants(only(w, grantee)), Got: describeGrants(only(g, grantee))}, stmts...)
+		}
+	}
 }

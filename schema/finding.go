@@ -216,6 +216,8 @@ const (
 	ObjectBaseType         ObjectType = "base type"
 	ObjectPseudoType       ObjectType = "pseudo-type"
 	ObjectSequence         ObjectType = "sequence"
+	ObjectStatistics       ObjectType = "statistics"
+	ObjectDefaultPrivilege ObjectType = "default privileges"
 	ObjectTable            ObjectType = "table"
 	ObjectColumn           ObjectType = "column"
 	ObjectPrimaryKey       ObjectType = "primary key"

@@ -108,6 +108,8 @@ var (
 
 	rulePrivilegeMissing       = NewRule("privilege.missing", Warning, "a privilege the expected side grants is absent", "the grantee loses it: if the application connects as that role, its queries fail")
 	rulePrivilegeExtra         = NewRule("privilege.extra", Notice, "a privilege only the compared database grants, to a role, on something the application does not keep credentials in", "the application's own access is unchanged")
+	ruleDefaultPrivileges      = NewRule("privilege.defaults", Notice, "what ALTER DEFAULT PRIVILEGES grants on the objects a role makes later", "it changes no object there is; a table a later migration makes may be granted otherwise (and the roles that make them differ between a scratch database and a deployment, so it is said, not judged)")
+	ruleStatistics             = NewRule("statistics.differs", Notice, "an extended statistics object (CREATE STATISTICS) in one and not the other, or defined otherwise", "it informs the planner's estimates; queries return the same rows")
 	rulePrivilegeGrantOption   = NewRule("privilege.grant-option", Notice, "the same privileges, with WITH GRANT OPTION in one and not the other", "the grantee's own access is the same; only whether it may grant them on differs")
 	rulePrivilegeCredentials   = NewRule("privilege.credentials-readable", Warning, "a privilege to read a table, or a column, that holds credentials — a password, secret, token, hash or key, by its column's name — granted only in the compared database", "a role other than the application's can read what lets one sign in as its users")
 	rulePublicationMissing     = NewRule("publication.missing", Warning, "a publication the expected side has is absent", "the subscribers of it stop receiving the application's changes")

@@ -32,6 +32,12 @@ type Snapshot struct {
 	// are read (a publication's tables are those of the schemas read).
 	Publications  map[string]*Publication  `json:"publications,omitempty"`
 	EventTriggers map[string]*EventTrigger `json:"event_triggers,omitempty"`
+	// DefaultPrivileges are what ALTER DEFAULT PRIVILEGES grants on the
+	// objects a role makes later, keyed as the statement says it:
+	// "FOR ROLE migrator IN SCHEMA public ON TABLES" → grantee →
+	// "SELECT". The database's own (no IN SCHEMA) are read whatever
+	// schemas are.
+	DefaultPrivileges map[string]map[string]string `json:"default_privileges,omitempty"`
 	// Others are objects of kinds compared only by a summary of their
 	// definition (domains, composite and range types, aggregates, rules,
 	// foreign tables), keyed "domain d": a difference in them is a
@@ -341,5 +347,10 @@ func (s *Snapshot) WithoutGrantsTo(role string) {
 	}
 	for _, q := range s.Sequences {
 		q.Privileges = drop(q.Privileges)
+	}
+	for key, m := range s.DefaultPrivileges {
+		if drop(m) == nil {
+			delete(s.DefaultPrivileges, key)
+		}
 	}
 }
