@@ -99,9 +99,11 @@ func converges(t *testing.T, db, wantDB *pgtest.DB, want, got *schema.Snapshot, 
 	}
 	after := schema.Diff(want, readAll(t, db, got.Source))
 	assert.Equal(t, schema.Lines(unmendable), schema.Lines(after), "what remains after the script:\n%s", strings.Join(script, "\n"))
-	if len(unmendable) == 0 {
-		schematest.RequireSameDump(t, "the database it was to become", wantDB.URL, "the database the script mended", db.URL)
+	if len(unmendable) > 0 {
+		t.Logf("pg_dump not compared: %d difference(s) no statement mends remain", len(unmendable))
+		return
 	}
+	schematest.RequireSameDump(t, "the database it was to become", wantDB.URL, "the database the script mended", db.URL)
 }
 
 func readAll(t *testing.T, db *pgtest.DB, source string) *schema.Snapshot {
