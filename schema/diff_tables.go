@@ -133,6 +133,10 @@ func (d *differ) createTable(t *Table) []stmt {
 	if len(t.Options) > 0 {
 		stmts = append(stmts, stmt{phase: phaseTables, rank: rank, sql: alter + " SET (" + strings.Join(t.Options, ", ") + ");"})
 	}
+	if t.ReplicaIdentity != "" {
+		// After the keys and indexes: USING INDEX names one of them.
+		stmts = append(stmts, stmt{phase: phaseConstraints, rank: 2, sql: alter + " REPLICA IDENTITY " + t.ReplicaIdentity + ";"})
+	}
 	for _, con := range t.Constraints {
 		if !con.Inherited {
 			stmts = append(stmts, addConstraint(t, con))
@@ -491,10 +495,19 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 		d.disturbed[key] = true
 		retype := step(orderType, col+" TYPE "+wc.Type+" USING "+d.cast(pgident.Quote(wc.Name), gc.Type, wc.Type)+";")
 		if !d.isEnum(baseType(gc.Type)) && !d.isEnum(baseType(wc.Type)) && !hasCast(baseType(gc.Type), baseType(wc.Type)) {
+			then := ""
+			if wc.Default != "" {
+				then = "; then " + col + " SET DEFAULT " + wc.Default
+			}
 			retype = step(orderType, "-- "+col+" TYPE "+wc.Type+" USING /* an expression of "+pgident.Quote(wc.Name)+
-				" */; -- PostgreSQL has no cast from "+baseType(gc.Type)+" to "+baseType(wc.Type)+": a person must decide how each value becomes one")
+				" */"+then+"; -- PostgreSQL has no cast from "+baseType(gc.Type)+" to "+baseType(wc.Type)+": a person must decide how each value becomes one")
+			d.add(ruleColumnType, Finding{ObjectType: ObjectColumn, Object: obj, Kind: TypeDiffers, Want: wc.Type, Got: gc.Type}, retype)
+			// The default is of the new type: it waits for the person too.
+			wc = withDefault(wc, gc.Default)
+			typeChanges = false
+		} else {
+			d.add(ruleColumnType, Finding{ObjectType: ObjectColumn, Object: obj, Kind: TypeDiffers, Want: wc.Type, Got: gc.Type}, retype)
 		}
-		d.add(ruleColumnType, Finding{ObjectType: ObjectColumn, Object: obj, Kind: TypeDiffers, Want: wc.Type, Got: gc.Type}, retype)
 	}
 	// An old default may not cast to a new type, nor sit beside a new
 	// identity: it is dropped before them, and the new one set after.
@@ -536,7 +549,8 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 		}
 		d.add(ruleColumnIdentity, Finding{ObjectType: ObjectColumn, Object: obj, Kind: IdentityDiffers,
 			Want: orNone(identity(wc)), Got: orNone(identity(gc))}, step(order, sql))
-	} else if ws, gs := wc.IdentitySequence, gc.IdentitySequence; ws != nil && gs != nil {
+	}
+	if ws, gs := wc.IdentitySequence, gc.IdentitySequence; ws != nil && gs != nil {
 		// The type follows the column's; the rest is the identity's own.
 		g := *gs
 		g.Type = ws.Type
@@ -1058,4 +1072,11 @@ func withOptions(o []string) string {
 		return "no options"
 	}
 	return "WITH (" + strings.Join(o, ", ") + ")"
+}
+
+// withDefault is a copy of c with another default.
+func withDefault(c *Column, def string) *Column {
+	out := *c
+	out.Default = def
+	return &out
 }
