@@ -335,6 +335,8 @@ func (d *differ) columns(w, g *Table, rank int) {
 			// Declared here in want, only inherited in got, and the parent
 			// drops it: the column goes with the parent's, then comes back.
 			gc = nil
+		case wc != nil && wc.Inherited && gc != nil && !gc.Inherited && w.PartitionOf != "" && w.PartitionOf != g.PartitionOf:
+			continue // the script attaches the table: its columns become its parent's
 		case gc != nil && gc.Inherited, wc != nil && wc.Inherited:
 			d.add(ruleColumnInheritance, Finding{ObjectType: ObjectColumn, Object: obj, Kind: InheritanceDiffers,
 				Want: declared(wc), Got: declared(gc)}, comment(phaseTables, obj+" is declared by the table in one and only inherited in the other: no statement changes that"))
@@ -647,10 +649,20 @@ func (d *differ) constraints(w, g *Table, handledFK map[string]bool) {
 	local := func(cs []*Constraint) []*Constraint {
 		return slices.DeleteFunc(slices.Clone(cs), func(c *Constraint) bool { return c.Inherited })
 	}
-	pairs, missing, unexpected := pair(local(w.Constraints), local(g.Constraints),
+	detached := d.detachedByScript(key)
+	gotLocal := local(g.Constraints)
+	if detached {
+		gotLocal = slices.Clone(g.Constraints) // detached, its constraints are its own
+	}
+	pairs, missing, unexpected := pair(local(w.Constraints), gotLocal,
 		func(a, b *Constraint) bool { return a.Kind == b.Kind && a.Def == b.Def },
 		func(a, b *Constraint) bool { return a.Kind == b.Kind && (a.Name == b.Name || onlyColumnOrder(a, b)) })
 	drop := func(c *Constraint) stmt {
+		if c.Inherited && detached {
+			// Only once the table is detached is it its own to drop — if
+			// the parent's own drop has not taken it already.
+			return stmt{phase: phaseDropTables, rank: rankFirst + 1, sql: alter + " DROP CONSTRAINT IF EXISTS " + pgident.Quote(c.Name) + ";"}
+		}
 		if c.Kind == "foreign key" {
 			handledFK[key+"."+c.Name] = true
 			return stmt{phase: phaseDropForeignKeys, sql: alter + " DROP CONSTRAINT " + pgident.Quote(c.Name) + ";"}
@@ -785,7 +797,12 @@ func (d *differ) indexes(key string, want, got []*Index) {
 	local := func(ix []*Index) []*Index {
 		return slices.DeleteFunc(slices.Clone(ix), func(i *Index) bool { return i.Inherited })
 	}
-	pairs, missing, unexpected := pair(local(want), local(got),
+	detached := d.detachedByScript(key)
+	gotLocal := local(got)
+	if detached {
+		gotLocal = slices.Clone(got) // detached, its indexes are its own
+	}
+	pairs, missing, unexpected := pair(local(want), gotLocal,
 		func(a, b *Index) bool { return a.Def == b.Def },
 		func(a, b *Index) bool { return a.Name == b.Name })
 	schema, _, _ := strings.Cut(key, ".")
@@ -795,6 +812,11 @@ func (d *differ) indexes(key string, want, got []*Index) {
 	drop := func(ix *Index) stmt {
 		if ix.Unique {
 			d.fkDisturbed[key] = true
+		}
+		if ix.Inherited && detached {
+			// Only once the table is detached can its parent's index let
+			// it go.
+			return stmt{phase: phaseDropTables, rank: rankFirst + 1, sql: "DROP INDEX IF EXISTS " + sqlName(schema, ix.Name) + ";"}
 		}
 		return stmt{phase: phaseDropConstraints, sql: "DROP INDEX " + sqlName(schema, ix.Name) + ";"}
 	}
@@ -848,6 +870,11 @@ func (d *differ) indexes(key string, want, got []*Index) {
 // for an index). It returns the unexpected indexes left, and leaves in
 // missing those left.
 func (d *differ) partitionIndexes(key, schema string, want, got []*Index, missing *[]*Index, unexpected []*Index) []*Index {
+	if w, g := d.want.Tables[key], d.got.Tables[key]; w != nil && g != nil && w.PartitionOf != "" && w.PartitionOf != g.PartitionOf {
+		// The script attaches the table itself, and ATTACH PARTITION
+		// attaches (or makes) its indexes for its parent's.
+		return unexpected
+	}
 	for _, wi := range want {
 		if !wi.Inherited {
 			continue
@@ -869,7 +896,7 @@ func (d *differ) partitionIndexes(key, schema string, want, got []*Index, missin
 				Want: "attached to " + wi.AttachedTo, Got: gi.Name + ", on its own"}, stmts...)
 			continue
 		}
-		if !d.gotHasIndex(wi.AttachedTo) {
+		if d.parentIndexMade(wi.AttachedTo) {
 			continue // made with the parent's index, which makes its partitions'
 		}
 		rule := ruleIndexMissing
@@ -894,19 +921,39 @@ func (d *differ) partitionIndexes(key, schema string, want, got []*Index, missin
 	return unexpected
 }
 
-// gotHasIndex reports whether got has the index named by key (schema.name
-// outside public), on a table's.
-func (d *differ) gotHasIndex(key string) bool {
+// detachedByScript reports whether the script detaches the table of got
+// named key from its parent: its inherited indexes and constraints then
+// stay with it, its own.
+func (d *differ) detachedByScript(key string) bool {
+	w, g := d.want.Tables[key], d.got.Tables[key]
+	return w != nil && g != nil && g.PartitionOf != "" && w.PartitionOf != g.PartitionOf && !d.rebuilt[key]
+}
+
+// parentIndexMade reports whether the script makes the partitioned index
+// named by key (schema.name outside public): got lacks it, or has it
+// defined otherwise (it is dropped and made again). Made, it makes its
+// partitions' indexes, or attaches those that match.
+func (d *differ) parentIndexMade(key string) bool {
+	w, g := findIndex(d.want, key), findIndex(d.got, key)
+	return g == nil || w == nil || w.Def != g.Def
+}
+
+// findIndex is the index of a table of s named by key (schema.name
+// outside public).
+func findIndex(s *Snapshot, key string) *Index {
 	schema, name, ok := strings.Cut(key, ".")
 	if !ok {
 		schema, name = "public", key
 	}
-	for _, t := range d.got.Tables {
-		if t.Schema == schema && slices.ContainsFunc(t.Indexes, func(ix *Index) bool { return ix.Name == name }) {
-			return true
+	for _, t := range s.Tables {
+		if t.Schema != schema {
+			continue
+		}
+		if i := slices.IndexFunc(t.Indexes, func(ix *Index) bool { return ix.Name == name }); i >= 0 {
+			return t.Indexes[i]
 		}
 	}
-	return false
+	return nil
 }
 
 // createIndex puts the index's name back into its name-less definition.
