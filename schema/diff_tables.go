@@ -98,7 +98,7 @@ func (d *differ) createTable(t *Table) []stmt {
 	var create string
 	switch {
 	case t.PartitionOf != "":
-		create = fmt.Sprintf("CREATE TABLE %s PARTITION OF %s %s", t.sql(), d.wantTableSQL(t.PartitionOf), t.PartitionBound)
+		create = fmt.Sprintf("CREATE TABLE %s PARTITION OF %s%s %s", t.sql(), d.wantTableSQL(t.PartitionOf), d.partitionColumns(t), t.PartitionBound)
 	default:
 		var cols []string
 		for _, c := range sortedColumns(t) {
@@ -144,7 +144,7 @@ func (d *differ) createTable(t *Table) []stmt {
 	}
 	for _, ix := range t.Indexes {
 		if !ix.Inherited {
-			stmts = append(stmts, stmt{phase: phaseConstraints, sql: createIndex(ix) + ";"})
+			stmts = append(stmts, d.createIndex(key, ix))
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(t.Triggers)) {
@@ -158,6 +158,33 @@ func (d *differ) createTable(t *Table) []stmt {
 		stmts = append(stmts, columnGrantStmts(t.sql(), col, t.ColumnPrivileges[col], nil)...)
 	}
 	return stmts
+}
+
+// partitionColumns is what a partition declares of the columns it has
+// from its parent — NOT NULL beyond the parent's, a default of its own —
+// as CREATE TABLE … PARTITION OF writes it: " (c WITH OPTIONS NOT NULL)".
+func (d *differ) partitionColumns(t *Table) string {
+	var cols []string
+	for _, c := range sortedColumns(t) {
+		p := parentColumn(d.want, t, c.Name)
+		if p == nil {
+			continue
+		}
+		var opts string
+		if c.NotNull && !p.NotNull {
+			opts += " NOT NULL"
+		}
+		if c.Default != p.Default && c.Default != "" {
+			opts += " DEFAULT " + c.Default
+		}
+		if opts != "" {
+			cols = append(cols, pgident.Quote(c.Name)+" WITH OPTIONS"+opts)
+		}
+	}
+	if len(cols) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(cols, ", ") + ")"
 }
 
 // triggerRank puts triggers and policies after the functions and views
@@ -831,7 +858,7 @@ func (d *differ) indexes(key string, want, got []*Index) {
 				rule = ruleIndexDiffersUnique
 			}
 			d.add(rule, Finding{ObjectType: ObjectIndex, Object: obj, Kind: DefinitionDiffers, Want: wi.Def, Got: gi.Def},
-				drop(gi), stmt{phase: phaseConstraints, sql: createIndex(wi) + ";"})
+				drop(gi), d.createIndex(key, wi))
 		} else if wi.Name != gi.Name {
 			d.add(ruleIndexRenamed, Finding{ObjectType: ObjectIndex, Object: obj, Kind: NameDiffers, Want: wi.Name, Got: gi.Name},
 				stmt{phase: phaseConstraints, sql: "ALTER INDEX " + sqlName(schema, gi.Name) + " RENAME TO " + pgident.Quote(wi.Name) + ";"})
@@ -850,7 +877,7 @@ func (d *differ) indexes(key string, want, got []*Index) {
 			rule = ruleIndexMissingUnique
 		}
 		d.add(rule, Finding{ObjectType: ObjectIndex, Object: key + "." + wi.Name, Kind: Missing, Want: wi.Def},
-			stmt{phase: phaseConstraints, sql: createIndex(wi) + ";"})
+			d.createIndex(key, wi))
 	}
 	for _, gi := range unexpected {
 		rule := ruleIndexUnexpected
@@ -891,7 +918,7 @@ func (d *differ) partitionIndexes(key, schema string, want, got []*Index, missin
 			if gi.Name != wi.Name {
 				stmts = append(stmts, stmt{phase: phaseConstraints, sql: "ALTER INDEX " + sqlName(schema, gi.Name) + " RENAME TO " + pgident.Quote(wi.Name) + ";"})
 			}
-			stmts = append(stmts, stmt{phase: phaseConstraints, rank: 1, sql: parentIndex})
+			stmts = append(stmts, stmt{phase: phaseConstraints, rank: 2, sql: parentIndex})
 			d.add(ruleIndexNotAttached, Finding{ObjectType: ObjectIndex, Object: obj, Kind: PartitionDiffers,
 				Want: "attached to " + wi.AttachedTo, Got: gi.Name + ", on its own"}, stmts...)
 			continue
@@ -904,7 +931,7 @@ func (d *differ) partitionIndexes(key, schema string, want, got []*Index, missin
 			rule = ruleIndexMissingUnique
 		}
 		d.add(rule, Finding{ObjectType: ObjectIndex, Object: obj, Kind: Missing, Want: wi.Def + " attached to " + wi.AttachedTo},
-			stmt{phase: phaseConstraints, sql: createIndex(wi) + ";"}, stmt{phase: phaseConstraints, rank: 1, sql: parentIndex})
+			d.createIndex(key, wi), stmt{phase: phaseConstraints, rank: 2, sql: parentIndex})
 	}
 	for _, gi := range got {
 		if !gi.Inherited {
@@ -954,6 +981,18 @@ func findIndex(s *Snapshot, key string) *Index {
 		}
 	}
 	return nil
+}
+
+// createIndex makes an index of want's table key. A partitioned table's
+// comes after the keys of its partitions: made, it attaches the indexes
+// of theirs that match (a partition's primary key may serve it) rather
+// than make new ones; the partitions' own attach after it.
+func (d *differ) createIndex(key string, ix *Index) stmt {
+	rank := 0
+	if t := d.want.Tables[key]; t != nil && t.Partitioned {
+		rank = 1
+	}
+	return stmt{phase: phaseConstraints, rank: rank, sql: createIndex(ix) + ";"}
 }
 
 // createIndex puts the index's name back into its name-less definition.
