@@ -212,41 +212,27 @@ func (s *Snapshot) leaveOutEmptied(tables []string) {
 		}
 	}
 	holds := func(schema string) bool {
-		for _, t := range s.Tables {
-			if t.Schema == schema {
-				return true
-			}
-		}
-		for _, v := range s.Views {
-			if v.Schema == schema {
-				return true
-			}
-		}
-		for _, f := range s.Functions {
-			if f.Schema == schema {
-				return true
-			}
-		}
-		for _, e := range s.Enums {
-			if e.Schema == schema {
-				return true
-			}
-		}
-		for _, q := range s.Sequences {
-			if q.Schema == schema {
-				return true
-			}
-		}
-		for key := range s.Others {
-			if strings.Contains(key, " "+schema+".") {
-				return true
-			}
-		}
-		return false
+		in := func(objSchema string) bool { return objSchema == schema }
+		return anyOf(s.Tables, func(t *Table) bool { return in(t.Schema) }) ||
+			anyOf(s.Views, func(v *View) bool { return in(v.Schema) }) ||
+			anyOf(s.Functions, func(f *Function) bool { return in(f.Schema) }) ||
+			anyOf(s.Enums, func(e *Enum) bool { return in(e.Schema) }) ||
+			anyOf(s.Sequences, func(q *Sequence) bool { return in(q.Schema) }) ||
+			slices.ContainsFunc(slices.Collect(maps.Keys(s.Others)), func(key string) bool { return strings.Contains(key, " "+schema+".") })
 	}
 	for schema := range held {
 		if !holds(schema) {
 			delete(s.Schemas, schema)
 		}
 	}
+}
+
+// anyOf reports whether some value of m satisfies f.
+func anyOf[V any](m map[string]V, f func(V) bool) bool {
+	for _, v := range m {
+		if f(v) {
+			return true
+		}
+	}
+	return false
 }

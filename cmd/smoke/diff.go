@@ -124,22 +124,16 @@ func (o *diffOptions) fails(findings []schema.Finding) bool {
 
 // scopeFlags adds the flags that say which schemas and tables are read.
 func (o *diffOptions) scopeFlags(fs *flag.FlagSet) {
-	fs.Func("schema", "compare only this schema (repeat for more); default: every schema that is not PostgreSQL's own", func(s string) error {
-		o.filter.Include = append(o.filter.Include, s)
-		return nil
-	})
-	fs.Func("exclude-schema", "leave this schema out (repeat for more)", func(s string) error {
-		o.filter.Exclude = append(o.filter.Exclude, s)
-		return nil
-	})
-	fs.Func("table", "compare only the tables this name or pattern matches (repeat for more): \"users\", \"auth_*\", \"billing.*\"", func(s string) error {
-		o.scope.Tables = append(o.scope.Tables, s)
-		return nil
-	})
-	fs.Func("exclude-table", "leave out the tables this name or pattern matches, and what is theirs alone (repeat for more)", func(s string) error {
-		o.scope.ExcludeTables = append(o.scope.ExcludeTables, s)
-		return nil
-	})
+	appendTo := func(list *[]string) func(string) error {
+		return func(s string) error {
+			*list = append(*list, s)
+			return nil
+		}
+	}
+	fs.Func("schema", "compare only this schema (repeat for more); default: every schema that is not PostgreSQL's own", appendTo(&o.filter.Include))
+	fs.Func("exclude-schema", "leave this schema out (repeat for more)", appendTo(&o.filter.Exclude))
+	fs.Func("table", "compare only the tables this name or pattern matches (repeat for more): \"users\", \"auth_*\", \"billing.*\"", appendTo(&o.scope.Tables))
+	fs.Func("exclude-table", "leave out the tables this name or pattern matches, and what is theirs alone (repeat for more)", appendTo(&o.scope.ExcludeTables))
 }
 
 // scopeFlags names the flags a scope was given by.
