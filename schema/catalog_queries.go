@@ -560,13 +560,15 @@ var catalogQueries = []catalogQuery{
 		},
 	},
 	{
-		// Default privileges: those of the schemas read, and the
-		// database's own (for every schema).
+		// Default privileges of the schemas read. Those IN SCHEMA only
+		// add to the built-in defaults, and compare as they are; the
+		// database's own (no IN SCHEMA) replace the built-in defaults,
+		// and are not read (docs/drift.md).
 		reads: "pg_catalog.pg_default_acl",
 		sql: `SELECT pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(d.defaclrole)), coalesce(n.nspname, ''), d.defaclobjtype::text,
 			       ` + privileges("d.defaclacl", "d.defaclobjtype", "d.defaclrole") + `
 			FROM pg_catalog.pg_default_acl d LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
-			WHERE d.defaclnamespace = 0 OR d.defaclnamespace = ANY ($1)`,
+			WHERE d.defaclnamespace = ANY ($1)`,
 		row: func(s *Snapshot, rows pgx.Rows) error {
 			var role, schema, kind string
 			var acl []string

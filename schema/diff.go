@@ -52,32 +52,31 @@ func Plan(want, got *Snapshot) []Transaction {
 		d.script(stmt{phase: phaseCreateSchemas, rank: rankFirst, sql: "SET LOCAL check_function_bodies = off; -- a function's body may call one made after it"})
 	}
 	slices.SortStableFunc(d.stmts, byScriptOrder)
-	var labels, rest []string
-	var added []string
-	for _, s := range d.stmts {
+	all := make([]string, 0, len(d.stmts))
+	cut := 0 // after the last label added
+	var uses []string
+	for i, s := range d.stmts {
+		all = append(all, s.sql)
 		if s.addsLabel != "" {
-			labels = append(labels, s.sql)
-			added = append(added, pgident.Literal(s.addsLabel))
-		} else {
-			rest = append(rest, s.sql)
+			cut = i + 1
+			// A later statement uses a label by naming it, or by converting
+			// values (which may hold it) into its type.
+			uses = append(uses, pgident.Literal(s.addsLabel), "::"+s.labelType)
 		}
 	}
-	uses := slices.ContainsFunc(rest, func(sql string) bool {
-		return slices.ContainsFunc(added, func(label string) bool { return strings.Contains(sql, label) })
-	})
-	if !uses {
-		all := make([]string, 0, len(d.stmts))
-		for _, s := range d.stmts {
-			all = append(all, s.sql)
-		}
-		if len(all) == 0 {
-			return nil
-		}
+	if len(all) == 0 {
+		return nil
+	}
+	if !slices.ContainsFunc(all[cut:], func(sql string) bool {
+		return slices.ContainsFunc(uses, func(use string) bool { return strings.Contains(sql, use) })
+	}) {
 		return []Transaction{{Statements: all}}
 	}
+	// Cut in two, each statement where the script has it: nothing before
+	// the labels can use them.
 	return []Transaction{
-		{Why: "enum labels added, committed before the rest uses them (PostgreSQL refuses a label in the transaction that adds it)", Statements: labels},
-		{Why: "the rest, which uses them", Statements: rest},
+		{Why: "up to the enum labels added, committed before the rest uses them (PostgreSQL refuses a label in the transaction that adds it)", Statements: all[:cut]},
+		{Why: "the rest, which uses them", Statements: all[cut:]},
 	}
 }
 
@@ -142,6 +141,7 @@ type stmt struct {
 	// addsLabel is the enum label an ALTER TYPE … ADD VALUE adds: what
 	// uses it must run in a later transaction (Plan).
 	addsLabel string
+	labelType string // the enum's type, schema-qualified as a USING cast names it
 }
 
 type differ struct {

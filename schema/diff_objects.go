@@ -176,7 +176,7 @@ func (d *differ) enums() {
 			for i, label := range w.Labels {
 				if !slices.Contains(g.Labels, label) {
 					d.add(ruleEnumLabelMissing, Finding{ObjectType: ObjectEnumLabel, Object: key, Kind: Missing, Want: pgident.Literal(label)},
-						stmt{phase: phaseTypes, addsLabel: label, sql: "ALTER TYPE " + sqlName(w.Schema, w.Name) + " ADD VALUE " + pgident.Literal(label) + labelPosition(w.Labels, g.Labels, i) + ";"})
+						stmt{phase: phaseTypes, addsLabel: label, labelType: pgident.Quote(w.Schema) + "." + pgident.Quote(w.Name), sql: "ALTER TYPE " + sqlName(w.Schema, w.Name) + " ADD VALUE " + pgident.Literal(label) + labelPosition(w.Labels, g.Labels, i) + ";"})
 				}
 			}
 			continue

@@ -401,17 +401,39 @@ func (d *differ) inheritedColumn(w, g *Table, key, alter string, wc, gc *Column,
 	}
 	obj := key + "." + wc.Name
 	col := alter + " ALTER COLUMN " + pgident.Quote(wc.Name)
-	if wc.NotNull != gc.NotNull && pw.NotNull == pg.NotNull {
+	// The parent's own change reaches the child (it recurses): what the
+	// child then has is the parent's new setting, and the child's own
+	// statement, after the parent's, gives it want's.
+	notNullAfter, defaultAfter := gc.NotNull, gc.Default
+	if pw.NotNull != pg.NotNull {
+		notNullAfter = pw.NotNull
+	}
+	if pw.Default != pg.Default {
+		defaultAfter = pw.Default
+	}
+	if wc.NotNull != notNullAfter {
 		f := Finding{ObjectType: ObjectColumn, Object: obj, Kind: NullabilityDiffers, Want: nullability(wc), Got: nullability(gc)}
 		rule, sql := ruleNotNullDropped, col+" SET NOT NULL;"
-		if gc.NotNull {
+		if !wc.NotNull {
 			rule, sql = ruleNotNullAdded, col+" DROP NOT NULL;"
 		}
 		s := at(sql)
 		s.order = orderNull
-		d.add(rule, f, s)
+		if wc.NotNull == gc.NotNull {
+			d.script(s) // the same now; the parent's change would undo it
+		} else {
+			d.add(rule, f, s)
+		}
 	}
-	if wc.Default != gc.Default && pw.Default == pg.Default {
+	if wc.Default != defaultAfter && wc.Default == gc.Default {
+		sql := col + " SET DEFAULT " + wc.Default + ";"
+		if wc.Default == "" {
+			sql = col + " DROP DEFAULT;"
+		}
+		s := at(sql)
+		s.order = orderSetDefault
+		d.script(s)
+	} else if wc.Default != defaultAfter {
 		f := Finding{ObjectType: ObjectColumn, Object: obj, Want: wc.Default, Got: gc.Default}
 		rule, sql := ruleDefaultDiffers, col+" SET DEFAULT "+wc.Default+";"
 		switch {
@@ -526,7 +548,7 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 		if !d.isEnum(baseType(gc.Type)) && !d.isEnum(baseType(wc.Type)) && !hasCast(baseType(gc.Type), baseType(wc.Type)) {
 			then := ""
 			if wc.Default != "" {
-				then = "; then " + col + " SET DEFAULT " + wc.Default
+				then = "; then " + col + " SET DEFAULT " + oneLine(wc.Default)
 			}
 			retype = step(orderType, "-- "+col+" TYPE "+wc.Type+" USING /* an expression of "+pgident.Quote(wc.Name)+
 				" */"+then+"; -- PostgreSQL has no cast from "+baseType(gc.Type)+" to "+baseType(wc.Type)+": a person must decide how each value becomes one")
@@ -565,28 +587,31 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 		}
 		d.add(rule, f, step(orderNull, sql))
 	}
+	// An identity's options: the type follows the column's, the rest is
+	// the identity's own.
+	var set string
+	ws, gs := wc.IdentitySequence, gc.IdentitySequence
+	if ws != nil && gs != nil {
+		g := *gs
+		g.Type = ws.Type
+		set = identitySet(ws, &g)
+	}
 	if wc.Identity != gc.Identity {
 		var sql string
 		order := orderIdentity
 		switch {
 		case gc.Identity == "":
-			sql = col + " ADD GENERATED " + wc.Identity + " AS IDENTITY;"
+			sql = col + " ADD " + identity(wc) + ";"
 		case wc.Identity == "":
 			sql, order = col+" DROP IDENTITY;", orderDropIdentity
 		default:
-			sql = col + " SET GENERATED " + wc.Identity + ";"
+			sql = restartingBelow(ws, gs, col+" SET GENERATED "+wc.Identity+set, " RESTART WITH ")
 		}
 		d.add(ruleColumnIdentity, Finding{ObjectType: ObjectColumn, Object: obj, Kind: IdentityDiffers,
 			Want: orNone(identity(wc)), Got: orNone(identity(gc))}, step(order, sql))
-	}
-	if ws, gs := wc.IdentitySequence, gc.IdentitySequence; ws != nil && gs != nil {
-		// The type follows the column's; the rest is the identity's own.
-		g := *gs
-		g.Type = ws.Type
-		if set := identitySet(ws, &g); set != "" {
-			d.add(sequenceRule(ws, gs), Finding{ObjectType: ObjectColumn, Object: obj, Kind: IdentityDiffers,
-				Want: identity(wc), Got: identity(gc)}, step(orderIdentity, restartingBelow(ws, gs, col+set, " RESTART WITH ")))
-		}
+	} else if set != "" {
+		d.add(sequenceRule(ws, gs), Finding{ObjectType: ObjectColumn, Object: obj, Kind: IdentityDiffers,
+			Want: identity(wc), Got: identity(gc)}, step(orderIdentity, restartingBelow(ws, gs, col+set, " RESTART WITH ")))
 	}
 	if wc.Storage != gc.Storage && !typeChanges {
 		to := wc.Storage
@@ -709,7 +734,7 @@ func (d *differ) constraints(w, g *Table, handledFK map[string]bool) {
 			}
 			d.add(rule, Finding{ObjectType: wc.Kind, Object: obj, Kind: DefinitionDiffers, Want: wc.Def, Got: gc.Def},
 				drop(gc), addConstraint(w, wc))
-		} else if wc.Name != gc.Name {
+		} else if wc.Name != gc.Name && (wc.Validated || !gc.Validated) { // made anew NOT VALID below, under want's name
 			d.add(ruleConstraintRenamed, Finding{ObjectType: wc.Kind, Object: obj, Kind: NameDiffers, Want: wc.Name, Got: gc.Name},
 				stmt{phase: phaseConstraints, sql: alter + " RENAME CONSTRAINT " + pgident.Quote(gc.Name) + " TO " + pgident.Quote(wc.Name) + ";"})
 		}

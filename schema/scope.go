@@ -187,6 +187,9 @@ func (s *Snapshot) LeaveOut(scope Scope) LeftOut {
 			delete(s.Others, key)
 		}
 	}
+	for _, p := range s.Publications {
+		p.Tables = slices.DeleteFunc(p.Tables, func(t PublishedTable) bool { return gone[t.Table] })
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, key := range slices.Sorted(maps.Keys(s.Views)) {
@@ -198,16 +201,18 @@ func (s *Snapshot) LeaveOut(scope Scope) LeftOut {
 		}
 	}
 	slices.Sort(out.Views)
-	s.leaveOutEmptied(out.Tables)
+	s.leaveOutEmptied(scope)
 	return out
 }
 
-// leaveOutEmptied leaves out the schemas that held tables left out and
-// hold nothing else: they were there for those tables.
-func (s *Snapshot) leaveOutEmptied(tables []string) {
+// leaveOutEmptied leaves out a schema the scope leaves out whole
+// ("audit.*") when it holds nothing else: it was there for those tables.
+// It goes by the pattern, not by what this snapshot held, so that both
+// sides of a comparison lose it alike.
+func (s *Snapshot) leaveOutEmptied(scope Scope) {
 	held := map[string]bool{}
-	for _, key := range tables {
-		if schema, _, ok := strings.Cut(key, "."); ok {
+	for _, p := range scope.ExcludeTables {
+		if schema, ok := strings.CutSuffix(p, ".*"); ok && !strings.ContainsAny(schema, "*?[") {
 			held[schema] = true
 		}
 	}

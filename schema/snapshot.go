@@ -35,8 +35,8 @@ type Snapshot struct {
 	// DefaultPrivileges are what ALTER DEFAULT PRIVILEGES grants on the
 	// objects a role makes later, keyed as the statement says it:
 	// "FOR ROLE migrator IN SCHEMA public ON TABLES" → grantee →
-	// "SELECT". The database's own (no IN SCHEMA) are read whatever
-	// schemas are.
+	// "SELECT". Only those IN SCHEMA of a schema read: the database's own
+	// replace the built-in defaults, and are not compared.
 	DefaultPrivileges map[string]map[string]string `json:"default_privileges,omitempty"`
 	// Others are objects of kinds compared only by a summary of their
 	// definition (domains, composite and range types, aggregates, rules,

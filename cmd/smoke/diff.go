@@ -440,12 +440,15 @@ func (o *diffOptions) sqlText(plan []schema.Transaction) string {
 		return same
 	}
 	var b strings.Builder
-	if o.leftOut != "" {
-		fmt.Fprintf(&b, "-- %s: not compared, and not touched\n", o.leftOut)
+	leftOut := func() {
+		if o.leftOut != "" {
+			fmt.Fprintf(&b, "-- %s: not compared, and not touched\n", o.leftOut)
+		}
 	}
 	if len(plan) == 1 {
 		fmt.Fprintf(&b, "-- turns %s into %s; one transaction:\n", o.from, o.to)
 		fmt.Fprintf(&b, "--   psql --single-transaction -v ON_ERROR_STOP=1 -f THIS_FILE\n")
+		leftOut()
 		for _, s := range plan[0].Statements {
 			b.WriteString(s + "\n")
 		}
@@ -454,6 +457,7 @@ func (o *diffOptions) sqlText(plan []schema.Transaction) string {
 	fmt.Fprintf(&b, "-- turns %s into %s; %d transactions, in order — not one: PostgreSQL forbids it here.\n", o.from, o.to, len(plan))
 	fmt.Fprintf(&b, "-- Each is framed by BEGIN and COMMIT; run the file without --single-transaction:\n")
 	fmt.Fprintf(&b, "--   psql -v ON_ERROR_STOP=1 -f THIS_FILE\n")
+	leftOut()
 	for i, tx := range plan {
 		fmt.Fprintf(&b, "\n-- transaction %d of %d: %s\nBEGIN;\n", i+1, len(plan), tx.Why)
 		for _, s := range tx.Statements {

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,12 +25,19 @@ import (
 // dropped, and storage parameters are sorted (their order has no effect).
 // It is the independent oracle of the two-database fixtures: a
 // script that smoke diff calls converged must leave the two dumps equal.
-func Dump(tb testing.TB, url string) []string {
+func Dump(tb testing.TB, dbURL string) []string {
 	tb.Helper()
 	bin := pgDump(tb)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--schema-only", "--no-comments", "--dbname", url)
+	// The connection goes by libpq's environment, so the password is in
+	// no command line and no error message.
+	env, err := connEnv(dbURL)
+	if err != nil {
+		tb.Fatalf("schematest: %v", err)
+	}
+	cmd := exec.CommandContext(ctx, bin, "--schema-only", "--no-comments")
+	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -36,6 +45,21 @@ func Dump(tb testing.TB, url string) []string {
 		tb.Fatalf("schematest: pg_dump --schema-only: %v: %s", err, stderr.String())
 	}
 	return Statements(string(out))
+}
+
+// connEnv is a postgres:// URL as libpq's environment variables.
+func connEnv(dbURL string) ([]string, error) {
+	u, err := url.Parse(dbURL)
+	if err != nil || u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return nil, fmt.Errorf("not a postgres:// URL")
+	}
+	password, _ := u.User.Password()
+	env := []string{"PGHOST=" + u.Hostname(), "PGPORT=" + u.Port(), "PGUSER=" + u.User.Username(),
+		"PGPASSWORD=" + password, "PGDATABASE=" + strings.TrimPrefix(u.Path, "/")}
+	if mode := u.Query().Get("sslmode"); mode != "" {
+		env = append(env, "PGSSLMODE="+mode)
+	}
+	return env, nil
 }
 
 // RequireSameDump fails the test unless the dumps of the databases at the
@@ -157,17 +181,34 @@ func pgDump(tb testing.TB) string {
 		places = append(places, p)
 	}
 	debian, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_dump")
-	sort.Sort(sort.Reverse(sort.StringSlice(debian)))
+	sort.Slice(debian, func(i, j int) bool { return majorOf(debian[i]) > majorOf(debian[j]) })
 	places = append(places, debian...)
 	for _, p := range places {
-		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
+		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 && majorOf(p) >= 15 {
 			return p
 		}
 	}
-	msg := "schematest: no pg_dump (PostgreSQL 15 or newer) to judge the end state by: install postgresql-client-15 or set SMOKE_PG_BINDIR"
+	msg := "schematest: no pg_dump of PostgreSQL 15 or newer to judge the end state by: install postgresql-client-15 or set SMOKE_PG_BINDIR"
 	if os.Getenv("CI") != "" {
 		tb.Fatal(msg)
 	}
 	tb.Skip(msg)
 	return ""
+}
+
+var pgDumpVersion = regexp.MustCompile(`\(PostgreSQL\) (\d+)`)
+
+// majorOf is the major version pg_dump at path says it is; 0 when it
+// says none.
+func majorOf(path string) int {
+	out, err := exec.Command(path, "--version").Output()
+	if err != nil {
+		return 0
+	}
+	m := pgDumpVersion.FindSubmatch(out)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
 }
