@@ -36,13 +36,19 @@ type Template struct {
 	// run on a kept server, had).
 	built bool
 
-	// The clones made ahead (Prefetch): ready holds them; the filler stops
-	// when stop closes, and done closes when it has.
+	// The clones made ahead (Prefetch), once it has started: Clone may
+	// run beside Prefetch, so it is set once, atomically.
 	prefetchOnce sync.Once
-	ready        chan *Database
-	slots        chan struct{} // one per clone made ahead, ready or being made
-	stop         chan struct{}
-	done         chan struct{}
+	prefetch     atomic.Pointer[prefetcher]
+}
+
+// prefetcher keeps clones made ahead: ready holds them; the filler stops
+// when stop closes, and done closes when it has.
+type prefetcher struct {
+	ready chan *Database
+	slots chan struct{} // one per clone made ahead, ready or being made
+	stop  chan struct{}
+	done  chan struct{}
 }
 
 // Advisory lock namespaces (the first key of PostgreSQL's two-key form): one
@@ -208,11 +214,13 @@ type Database struct {
 // Clone returns a new database copied from the template: one made ahead
 // when Prefetch has one ready, else one made now.
 func (t *Template) Clone(ctx context.Context) (*Database, error) {
-	select {
-	case db := <-t.ready: // a nil channel (no Prefetch) is never ready
-		<-t.slots // room for the next one
-		return db, nil
-	default:
+	if p := t.prefetch.Load(); p != nil {
+		select {
+		case db := <-p.ready:
+			<-p.slots // room for the next one
+			return db, nil
+		default:
+		}
 	}
 	return t.clone(ctx)
 }
@@ -234,9 +242,10 @@ func (t *Template) Prefetch(n int) {
 		return
 	}
 	t.prefetchOnce.Do(func() {
-		t.ready, t.slots = make(chan *Database, n), make(chan struct{}, n)
-		t.stop, t.done = make(chan struct{}), make(chan struct{})
-		go t.fill()
+		p := &prefetcher{ready: make(chan *Database, n), slots: make(chan struct{}, n),
+			stop: make(chan struct{}), done: make(chan struct{})}
+		t.prefetch.Store(p)
+		go t.fill(p)
 	})
 }
 
@@ -246,30 +255,30 @@ func (t *Template) Prefetch(n int) {
 // A CREATE DATABASE under way when it is stopped runs to its end (~15 ms):
 // cancelled, the server may have made the database all the same, and
 // nobody would know to drop it.
-func (t *Template) fill() {
-	defer close(t.done)
+func (t *Template) fill(p *prefetcher) {
+	defer close(p.done)
 	for failures := 0; ; {
 		select { // wait for room: at most n clones made ahead at once
-		case t.slots <- struct{}{}:
-		case <-t.stop:
+		case p.slots <- struct{}{}:
+		case <-p.stop:
 			return
 		}
 		db, err := t.clone(context.Background())
 		if err != nil {
-			<-t.slots
+			<-p.slots
 			failures++
 			t.srv.logf("pgenv: making a clone of %s ahead failed (%d): %v", t.name, failures, err)
 			select { // back off: Clone makes clones itself meanwhile
-			case <-t.stop:
+			case <-p.stop:
 				return
 			case <-time.After(time.Duration(min(failures, 20)) * 50 * time.Millisecond):
 			}
 			continue
 		}
 		failures = 0
-		t.ready <- db // never blocks: it holds a slot
+		p.ready <- db // never blocks: it holds a slot
 		select {
-		case <-t.stop:
+		case <-p.stop:
 			return // stopPrefetch drops what is ready
 		default:
 		}
@@ -279,15 +288,16 @@ func (t *Template) fill() {
 // stopPrefetch stops the filler; with drop, it drops the clones it made
 // that nobody took (a server that stops takes them with it).
 func (t *Template) stopPrefetch(ctx context.Context, drop bool) error {
-	if t.stop == nil {
+	p := t.prefetch.Load()
+	if p == nil {
 		return nil
 	}
-	close(t.stop)
-	<-t.done
+	close(p.stop)
+	<-p.done
 	var errs []error
 	for {
 		select {
-		case db := <-t.ready:
+		case db := <-p.ready:
 			if drop {
 				errs = append(errs, db.Drop(ctx))
 			}
