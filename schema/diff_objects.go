@@ -456,25 +456,32 @@ func alterSequence(w, g *Sequence) string {
 	if w.Type != g.Type {
 		s += " AS " + w.Type
 	}
-	if w.Increment != g.Increment {
-		s += fmt.Sprintf(" INCREMENT BY %d", w.Increment)
-	}
-	if w.Min != g.Min {
-		s += fmt.Sprintf(" MINVALUE %d", w.Min)
-	}
-	if w.Max != g.Max {
-		s += fmt.Sprintf(" MAXVALUE %d", w.Max)
-	}
-	if w.Start != g.Start {
-		s += fmt.Sprintf(" START WITH %d", w.Start)
-	}
-	if w.Cache != g.Cache {
-		s += fmt.Sprintf(" CACHE %d", w.Cache)
-	}
-	if w.Cycle != g.Cycle {
-		s += map[bool]string{true: " CYCLE", false: " NO CYCLE"}[w.Cycle]
+	for _, opt := range sequenceOptions(w, g) {
+		s += " " + opt
 	}
 	return s
+}
+
+// sequenceOptions are the options, as ALTER SEQUENCE writes them, in
+// which w differs from g (its type aside).
+func sequenceOptions(w, g *Sequence) []string {
+	var opts []string
+	for _, o := range []struct {
+		differs bool
+		opt     string
+	}{
+		{w.Increment != g.Increment, fmt.Sprintf("INCREMENT BY %d", w.Increment)},
+		{w.Min != g.Min, fmt.Sprintf("MINVALUE %d", w.Min)},
+		{w.Max != g.Max, fmt.Sprintf("MAXVALUE %d", w.Max)},
+		{w.Start != g.Start, fmt.Sprintf("START WITH %d", w.Start)},
+		{w.Cache != g.Cache, fmt.Sprintf("CACHE %d", w.Cache)},
+		{w.Cycle != g.Cycle, map[bool]string{true: "CYCLE", false: "NO CYCLE"}[w.Cycle]},
+	} {
+		if o.differs {
+			opts = append(opts, o.opt)
+		}
+	}
+	return opts
 }
 
 func describeSequence(s *Sequence) string {
@@ -604,18 +611,7 @@ func (d *differ) defaultPrivileges() {
 				continue
 			}
 			c := grantChange(privilegeSet(w[grantee]), privilegeSet(g[grantee]))
-			alter := "ALTER DEFAULT PRIVILEGES " + forRole + " "
-			var stmts []stmt
-			for _, sql := range []string{
-				when(c.grant, alter+"GRANT "+strings.Join(c.grant, ", ")+" ON "+on+" TO "+grantee+";"),
-				when(c.grantOption, alter+"GRANT "+strings.Join(c.grantOption, ", ")+" ON "+on+" TO "+grantee+" WITH GRANT OPTION;"),
-				when(c.revokeOption, alter+"REVOKE GRANT OPTION FOR "+strings.Join(c.revokeOption, ", ")+" ON "+on+" FROM "+grantee+";"),
-				when(c.revoke, alter+"REVOKE "+strings.Join(c.revoke, ", ")+" ON "+on+" FROM "+grantee+";"),
-			} {
-				if sql != "" {
-					stmts = append(stmts, stmt{phase: phaseGrants, sql: sql})
-				}
-			}
+			stmts := c.statements("ALTER DEFAULT PRIVILEGES "+forRole+" ", on, grantee)
 			d.add(ruleDefaultPrivileges, Finding{ObjectType: ObjectDefaultPrivilege, Object: key, Kind: PrivilegesDiffer, Grantee: grantee,
 				Want: describeGrants(only(w, grantee)), Got: describeGrants(only(g, grantee))}, stmts...)
 		}

@@ -587,14 +587,11 @@ func (d *differ) column(key, alter string, wc, gc *Column, at func(string) stmt)
 		}
 		d.add(rule, f, step(orderNull, sql))
 	}
-	// An identity's options: the type follows the column's, the rest is
-	// the identity's own.
+	// An identity's options (its type follows the column's).
 	var set string
 	ws, gs := wc.IdentitySequence, gc.IdentitySequence
 	if ws != nil && gs != nil {
-		g := *gs
-		g.Type = ws.Type
-		set = identitySet(ws, &g)
+		set = identitySet(ws, gs)
 	}
 	if wc.Identity != gc.Identity {
 		var sql string

@@ -37,14 +37,11 @@ func identity(c *Column) string {
 // identitySet is what ALTER COLUMN needs to give an identity's sequence
 // want's options: SET INCREMENT BY 5 SET MAXVALUE 1000 …
 func identitySet(want, got *Sequence) string {
-	clause := alterSequence(want, got)
-	if clause == "" {
-		return ""
+	var s string
+	for _, opt := range sequenceOptions(want, got) {
+		s += " SET " + opt
 	}
-	for _, opt := range []string{" INCREMENT BY", " MINVALUE", " MAXVALUE", " START WITH", " CACHE", " NO CYCLE", " CYCLE"} {
-		clause = strings.Replace(clause, opt, " SET"+opt, 1)
-	}
-	return strings.Replace(clause, " SET NO SET CYCLE", " SET NO CYCLE", 1)
+	return s
 }
 
 // defaultSequence is the sequence PostgreSQL makes of type typ counting
@@ -216,21 +213,28 @@ func credentialColumns(t *Table) []string {
 
 // grantStmts grants what want has and got lacks, and revokes the rest.
 func grantStmts(kind, name string, want, got map[string]string) []stmt {
-	on := func(privs []string) string { return strings.Join(privs, ", ") + " ON " + kind + " " + name }
 	var stmts []stmt
 	for _, grantee := range unionKeys(want, got) {
 		c := grantChange(privilegeSet(want[grantee]), privilegeSet(got[grantee]))
-		for _, sql := range []string{
-			when(c.grant, "GRANT "+on(c.grant)+" TO "+grantee+";"),
-			when(c.grantOption, "GRANT "+on(c.grantOption)+" TO "+grantee+" WITH GRANT OPTION;"),
-			when(c.revokeOption, "REVOKE GRANT OPTION FOR "+on(c.revokeOption)+" FROM "+grantee+";"),
-			when(c.revoke, "REVOKE "+on(c.revoke)+" FROM "+grantee+";"),
-		} {
-			if sql != "" {
-				stmts = append(stmts, stmt{phase: phaseGrants, sql: sql})
-			}
+		stmts = append(stmts, c.statements("", kind+" "+name, grantee)...)
+	}
+	return stmts
+}
+
+// statements are the GRANT and REVOKE statements of the change for one
+// grantee, on what on names ("TABLE users", or "TABLES" after an ALTER
+// DEFAULT PRIVILEGES prefix).
+func (c privilegeChange) statements(prefix, on, grantee string) []stmt {
+	var stmts []stmt
+	add := func(privs []string, format string) {
+		if len(privs) > 0 {
+			stmts = append(stmts, stmt{phase: phaseGrants, sql: prefix + fmt.Sprintf(format, strings.Join(privs, ", ")+" ON "+on, grantee)})
 		}
 	}
+	add(c.grant, "GRANT %s TO %s;")
+	add(c.grantOption, "GRANT %s TO %s WITH GRANT OPTION;")
+	add(c.revokeOption, "REVOKE GRANT OPTION FOR %s FROM %s;")
+	add(c.revoke, "REVOKE %s FROM %s;")
 	return stmts
 }
 
@@ -290,14 +294,6 @@ func grantChange(want, got []string) privilegeChange {
 		}
 	}
 	return c
-}
-
-// when is s where list holds something, else "".
-func when(list []string, s string) string {
-	if len(list) == 0 {
-		return ""
-	}
-	return s
 }
 
 // bases are privileges without their grant option.

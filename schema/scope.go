@@ -113,6 +113,16 @@ func (s Scope) keeps(t *Table) bool {
 	return !s.matches(s.ExcludeTables, t)
 }
 
+// LeaveOutOf is LeaveOut of every snapshot, what it left out of them
+// together.
+func LeaveOutOf(scope Scope, snaps ...*Snapshot) LeftOut {
+	var all LeftOut
+	for _, snap := range snaps {
+		all.Merge(snap.LeaveOut(scope))
+	}
+	return all
+}
+
 // LeaveOut takes out of s the tables scope does not keep, and what belongs
 // to them: their columns, keys, indexes, triggers, policies and grants
 // (parts of the table), the sequences their columns own, the enums and

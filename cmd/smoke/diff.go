@@ -159,10 +159,7 @@ func (o *diffOptions) leaveOut(from, to *schema.Snapshot) {
 	}
 	var said []string
 	for _, scope := range scopes {
-		var all schema.LeftOut
-		all.Merge(from.LeaveOut(scope))
-		all.Merge(to.LeaveOut(scope))
-		if all.Count() > 0 {
+		if all := schema.LeaveOutOf(scope, from, to); all.Count() > 0 {
 			said = append(said, all.String()+" left out by "+scope.By)
 		}
 	}

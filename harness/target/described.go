@@ -457,10 +457,7 @@ func recordCommand(step *report.Step, what, image string, cmd []string, out dock
 // every snapshot, and says what it left out: "3 tables (with 2 sequences
 // of theirs) left out by backend.yaml's database.ignore: not compared".
 func leaveOut(scope schema.Scope, snaps ...*schema.Snapshot) string {
-	var all schema.LeftOut
-	for _, snap := range snaps {
-		all.Merge(snap.LeaveOut(scope))
-	}
+	all := schema.LeaveOutOf(scope, snaps...)
 	if all.Count() == 0 {
 		return ""
 	}
